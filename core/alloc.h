@@ -1,0 +1,28 @@
+/* alloc.h - the one allocation wrapper of sluice.
+ *
+ * Every allocation goes through these functions so that tests can make the
+ * Nth allocation fail and walk each out-of-memory path (SQLite's fault
+ * simulator, curl's torture tests).  They return NULL on failure and never
+ * abort; callers turn NULL into SL_ENOMEM. */
+#ifndef SL_ALLOC_H
+#define SL_ALLOC_H
+
+#include <stddef.h>
+
+void *sl_malloc(size_t n);
+void *sl_calloc(size_t nmemb, size_t size);
+void *sl_realloc(void *p, size_t n);
+char *sl_strdup(const char *s);
+char *sl_strndup(const char *s, size_t n);
+void sl_free(void *p);
+
+/* Fault injection: after 'n' more successful allocations, every allocation
+ * fails until sl_alloc_fail_after(-1) turns it off.  n < 0 disables.  The
+ * counter is process-wide and atomic: it is a test facility, not state of a
+ * run.  main() reads SLUICE_FAIL_ALLOC=N from the environment. */
+void sl_alloc_fail_after(long n);
+
+/* Number of allocations that failed through fault injection so far. */
+long sl_alloc_failures(void);
+
+#endif

@@ -1,0 +1,61 @@
+/* batch.h - the unit that moves through rings.
+ *
+ * A batch is one message about one table (or database): a named file of
+ * SQL (DDL or rendered rows), or the end-of-table record.  Bodies are
+ * bounded (about --batch-size, one row more at most).  A batch sent to
+ * several sinks is shared: each ring holds one reference, and the last
+ * sl_batch_release() frees it.  After creation a batch is immutable, so
+ * sharing needs no lock beyond the atomic reference count. */
+#ifndef SL_BATCH_H
+#define SL_BATCH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct sl_table;
+
+enum sl_batch_kind {
+	SL_BATCH_FILE,      /* a named file: 'name' and 'body' are set */
+	SL_BATCH_TABLE_END  /* end of a table's data: 'rows' is the table total */
+};
+
+/* What a file holds; sinks use it for layout and the loader for ordering. */
+enum sl_file_kind {
+	SL_FILE_SCHEMA_CREATE, /* db-schema-create.sql */
+	SL_FILE_TABLE_SCHEMA,  /* db.t-schema.sql (also sequences) */
+	SL_FILE_DATA,          /* db.t.00000.sql */
+	SL_FILE_TRIGGERS,      /* db.t-schema-triggers.sql */
+	SL_FILE_VIEW,          /* db.v-schema-view.sql */
+	SL_FILE_POST           /* db-schema-post.sql: routines, events */
+};
+
+struct sl_batch {
+	enum sl_batch_kind kind;
+	enum sl_file_kind file_kind;
+	atomic_int refs;
+	const struct sl_table *table; /* borrowed from the pipeline; NULL for database-level files */
+	char *schema;           /* owned: database name (target name after renames) */
+	char *name;             /* owned: file name for FILE batches, NULL otherwise */
+	struct sl_buf body;     /* owned: file contents */
+	uint64_t rows;          /* rows in this file, or the table's total for TABLE_END */
+};
+
+/* New batch with one reference; 'schema' and 'name' are copied (NULL ok).
+ * Returns NULL on allocation failure. */
+struct sl_batch *sl_batch_new(enum sl_batch_kind kind, enum sl_file_kind file_kind,
+                              const struct sl_table *table, const char *schema,
+                              const char *name);
+
+/* Take one more reference (for one more ring). */
+struct sl_batch *sl_batch_ref(struct sl_batch *b);
+
+/* Drop one reference; the last one frees the batch.  NULL is fine. */
+void sl_batch_release(struct sl_batch *b);
+
+/* Bytes a ring charges for this batch (body plus overhead). */
+size_t sl_batch_cost(const struct sl_batch *b);
+
+#endif

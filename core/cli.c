@@ -1,0 +1,320 @@
+/* cli.c - subcommands, getopt tables built from option tables, signals. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "alloc.h"
+#include "log.h"
+#include "pipeline.h"
+#include "plugin.h"
+
+/* One group of options: a table and the struct it fills. */
+struct opt_group {
+	const char *heading;
+	const struct sl_option *opts;
+	void *config;
+};
+
+struct command {
+	const char *name;
+	const char *summary;
+	const char *source; /* plugin names */
+	const char *sink;
+};
+
+static const struct command commands[] = {
+	{"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
+	 "stdout"},
+	{NULL, NULL, NULL, NULL}};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: sluice COMMAND [OPTIONS]\n\n"
+	             "Move data out of MariaDB/MySQL servers into streams and other places.\n\n"
+	             "Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-10s %s\n", c->name, c->summary);
+	fprintf(out, "\nRun 'sluice COMMAND --help' for the options of a command.\n"
+	             "Options: --help, --version\n");
+}
+
+static void command_help(const struct command *c, const struct opt_group *groups, size_t ngroups)
+{
+	printf("Usage: sluice %s [OPTIONS]\n\n%s.\n", c->name, c->summary);
+	for (size_t i = 0; i < ngroups; i++)
+		sl_options_help(groups[i].opts, groups[i].heading, stdout);
+	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
+}
+
+/* Locate the group and option a getopt 'val' refers to. */
+struct opt_ref {
+	size_t group;
+	const struct sl_option *opt;
+};
+
+/* Overwrite a secret in argv so `ps` does not show it (as the mysql client). */
+static void scrub_argv_secret(char *value)
+{
+	if (value)
+		memset(value, 'x', strlen(value));
+}
+
+/* Parse argv[optind..] into the groups.  0, SL_EUSAGE (message in err), or
+ * 1 when --help was printed. */
+static int parse_args(int argc, char **argv, const struct command *c, struct opt_group *groups,
+                      size_t ngroups, struct sl_error *err)
+{
+	size_t nopts = 0;
+	for (size_t g = 0; g < ngroups; g++)
+		for (const struct sl_option *o = groups[g].opts; o->name; o++)
+			nopts++;
+	struct option *longopts = sl_calloc(nopts + 2, sizeof(*longopts));
+	struct opt_ref *refs = sl_calloc(nopts + 1, sizeof(*refs));
+	char shortopts[256] = "+:"; /* leading ':' reports a missing argument as ':' */
+	size_t sl = strlen(shortopts);
+	int rc = 0;
+	if (!longopts || !refs) {
+		rc = SL_ENOMEM;
+		goto out;
+	}
+	size_t k = 0;
+	for (size_t g = 0; g < ngroups; g++) {
+		for (const struct sl_option *o = groups[g].opts; o->name; o++, k++) {
+			int has_arg = required_argument;
+			if (o->type == SL_OPT_BOOL || (o->flags & SL_OPTF_COUNT))
+				has_arg = no_argument;
+			else if (o->flags & SL_OPTF_OPTIONAL_ARG)
+				has_arg = optional_argument;
+			longopts[k] = (struct option){o->name, has_arg, NULL, (int)(1000 + k)};
+			refs[k] = (struct opt_ref){g, o};
+			if (o->short_name && sl + 4 < sizeof(shortopts)) {
+				shortopts[sl++] = (char)o->short_name;
+				if (has_arg == required_argument)
+					shortopts[sl++] = ':';
+				else if (has_arg == optional_argument) {
+					shortopts[sl++] = ':';
+					shortopts[sl++] = ':';
+				}
+			}
+		}
+	}
+	longopts[k++] = (struct option){"help", no_argument, NULL, '?' + 2000};
+	shortopts[sl++] = '?';
+	shortopts[sl] = '\0';
+
+	opterr = 0;
+	for (;;) {
+		int longidx = -1;
+		int ch = getopt_long(argc, argv, shortopts, longopts, &longidx);
+		if (ch == -1)
+			break;
+		if (ch == '?' + 2000 || (ch == '?' && optopt == '?')) {
+			command_help(c, groups, ngroups);
+			rc = 1;
+			goto out;
+		}
+		if (ch == '?' || ch == ':') {
+			const char *arg = argv[optind - 1];
+			if (ch == ':')
+				rc = sl_error_set(err, SL_EUSAGE, "option '%s' needs a value", arg);
+			else if (optopt && optopt < 1000)
+				rc = sl_error_set(err, SL_EUSAGE, "unknown option '-%c'", optopt);
+			else
+				rc = sl_error_set(err, SL_EUSAGE, "unknown option '%s'", arg);
+			goto out;
+		}
+		const struct opt_ref *ref = NULL;
+		if (ch >= 1000 && ch < 1000 + (int)nopts) {
+			ref = &refs[ch - 1000];
+		} else {
+			for (size_t i = 0; i < nopts; i++)
+				if (refs[i].opt->short_name == ch)
+					ref = &refs[i];
+		}
+		if (!ref) {
+			rc = sl_error_set(err, SL_EUSAGE, "unknown option '-%c'", ch);
+			goto out;
+		}
+		rc = sl_option_set(ref->opt, groups[ref->group].config, optarg, err);
+		if (ref->opt->flags & SL_OPTF_SECRET)
+			scrub_argv_secret(optarg);
+		if (rc)
+			goto out;
+	}
+	if (optind < argc)
+		rc = sl_error_set(err, SL_EUSAGE, "unexpected argument '%s'", argv[optind]);
+out:
+	sl_free(longopts);
+	sl_free(refs);
+	return rc;
+}
+
+/* --- signals ------------------------------------------------------------- */
+
+struct signal_watch {
+	pthread_t thread;
+	struct sl_pipeline *pipe;
+	atomic_bool done;
+	sigset_t set;
+};
+
+static void *signal_main(void *arg)
+{
+	struct signal_watch *w = arg;
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&w->set, &sig) != 0)
+			continue;
+		if (atomic_load(&w->done))
+			return NULL;
+		sl_pipeline_fail(w->pipe, SL_ECANCEL, "interrupted by %s",
+		                 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	}
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	struct sl_error err = {0};
+	struct sl_pipeline_config pcfg;
+	const struct sl_plugin *src = sl_plugin_find(SL_PLUGIN_SOURCE, c->source);
+	const struct sl_plugin *sink = sl_plugin_find(SL_PLUGIN_SINK, c->sink);
+	void *src_cfg = NULL, *sink_cfg = NULL;
+	struct sl_pipeline *pipe = NULL;
+	struct sl_log log;
+	bool log_ready = false;
+	int rc;
+
+	memset(&pcfg, 0, sizeof(pcfg));
+	if (!src || !sink) {
+		rc = sl_error_set(&err, SL_EINTERNAL, "command %s: plugin missing", c->name);
+		goto fail;
+	}
+	src_cfg = sl_calloc(1, src->config_size);
+	sink_cfg = sl_calloc(1, sink->config_size);
+	if (!src_cfg || !sink_cfg) {
+		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	char src_heading[128], sink_heading[128];
+	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
+	snprintf(sink_heading, sizeof(sink_heading), "Sink '%s' (%s)", sink->name, sink->summary);
+	struct opt_group groups[] = {
+		{src_heading, src->options, src_cfg},
+		{sink_heading, sink->options, sink_cfg},
+		{"Run", sl_pipeline_options, &pcfg},
+	};
+	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
+	for (size_t g = 0; g < ngroups; g++)
+		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
+			goto fail;
+	rc = parse_args(argc, argv, c, groups, ngroups, &err);
+	if (rc == 1) {
+		rc = 0;
+		goto fail; /* help printed: clean up, exit 0 */
+	}
+	if (rc)
+		goto fail;
+
+	enum sl_log_level level = pcfg.quiet ? SL_LOG_ERROR : SL_LOG_INFO;
+	if (pcfg.verbose > 0)
+		level = SL_LOG_DEBUG;
+	sl_log_init(&log, level, pcfg.log_format == 1, stderr);
+	log_ready = true;
+
+	pipe = sl_pipeline_new(&pcfg, &log);
+	if (!pipe) {
+		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = sl_pipeline_add(pipe, src, src_cfg, NULL);
+	src_cfg = NULL; /* owned by the pipeline now */
+	if (!rc)
+		rc = sl_pipeline_add(pipe, sink, sink_cfg, NULL);
+	sink_cfg = NULL;
+	if (rc) {
+		sl_error_copy(&err, sl_pipeline_error(pipe));
+		goto fail;
+	}
+
+	/* SIGINT/SIGTERM go to one thread that cancels the run; every other
+	 * thread inherits the blocked mask. */
+	struct signal_watch watch = {.pipe = pipe};
+	sigemptyset(&watch.set);
+	sigaddset(&watch.set, SIGINT);
+	sigaddset(&watch.set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
+	bool watching = pthread_create(&watch.thread, NULL, signal_main, &watch) == 0;
+
+	rc = sl_pipeline_run(pipe);
+
+	if (watching) {
+		atomic_store(&watch.done, true);
+		pthread_kill(watch.thread, SIGTERM);
+		pthread_join(watch.thread, NULL);
+	}
+	if (rc)
+		sl_error_copy(&err, sl_pipeline_error(pipe));
+fail:
+	if (rc && rc != 1) {
+		if (log_ready)
+			sl_logf(&log, SL_LOG_ERROR, NULL, "%s",
+			        err.code ? err.msg : sl_strerror(rc));
+		else if (rc == SL_EUSAGE)
+			fprintf(stderr, "sluice: %s (see 'sluice %s --help')\n",
+			        err.code ? err.msg : sl_strerror(rc), c->name);
+		else
+			fprintf(stderr, "sluice: error: %s\n", err.code ? err.msg : sl_strerror(rc));
+	}
+	if (src_cfg) {
+		sl_options_free(src->options, src_cfg);
+		sl_free(src_cfg);
+	}
+	if (sink_cfg) {
+		sl_options_free(sink->options, sink_cfg);
+		sl_free(sink_cfg);
+	}
+	sl_options_free(sl_pipeline_options, &pcfg);
+	sl_pipeline_free(pipe);
+	if (log_ready)
+		sl_log_destroy(&log);
+	return sl_exit_code(rc);
+}
+
+int sl_cli_main(int argc, char **argv)
+{
+	/* A closed stdout must surface as EPIPE from write(), not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-?") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("sluice %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	for (const struct command *c = commands; c->name; c++) {
+		if (!strcmp(c->name, cmd)) {
+			optind = 1;
+			return run_command(c, argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "sluice: unknown command '%s' (try 'sluice --help')\n", cmd);
+	return 2;
+}

@@ -1,0 +1,37 @@
+/* fname.h - file names of a dump, in mydumper's layout.
+ *
+ * Names of databases and tables are written with MySQL's filename encoding
+ * (as in a datadir): ASCII letters, digits and '_' stay, every other
+ * character becomes @xxxx (4 lowercase hex digits of its code point), so
+ * `my table` -> `my@0020table` and a name can never contain '.', '-', '/',
+ * a space or a newline.  Layout:
+ *   db-schema-create.sql       CREATE DATABASE
+ *   db.t-schema.sql            CREATE TABLE / CREATE SEQUENCE
+ *   db.t.00000.sql             data (5 digits at least; .csv/.jsonl later)
+ *   db.t-schema-triggers.sql   triggers of t
+ *   db.v-schema-view.sql       CREATE VIEW
+ *   db-schema-post.sql         routines and events */
+#ifndef SL_FNAME_H
+#define SL_FNAME_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+/* Append the encoding of a UTF-8 identifier.  SL_EFORMAT if 'ident' is not
+ * valid UTF-8 or holds a code point above U+FFFF; SL_ENOMEM. */
+int sl_fname_encode(struct sl_buf *out, const char *ident);
+
+/* Append the identifier an encoded name stands for.  Accepts @xxxx (hex, any
+ * case).  SL_EFORMAT on a malformed escape or a character that the encoder
+ * would have escaped; SL_ENOMEM. */
+int sl_fname_decode(struct sl_buf *out, const char *enc, size_t len);
+
+int sl_fname_schema_create(struct sl_buf *out, const char *db);
+int sl_fname_table_schema(struct sl_buf *out, const char *db, const char *table);
+int sl_fname_data(struct sl_buf *out, const char *db, const char *table, unsigned seq, const char *ext);
+int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
+int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
+int sl_fname_post(struct sl_buf *out, const char *db);
+
+#endif

@@ -1,0 +1,524 @@
+/* pipeline.c - runs one job: source workers feed sink threads through rings.
+ *
+ * See pipeline.h for the picture.  This file owns thread lifecycles, the
+ * first-error/cancel state, the per-format encoding of row blocks and the
+ * fan-out of batches to sinks. */
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "encode_sql.h"
+#include "fname.h"
+#include "progress.h"
+#include "ring.h"
+#include "rowset.h"
+#include "table.h"
+
+#define SL_MAX_SINKS 16
+#define SL_RING_MIN_BYTES (1u << 20)
+
+static const char *const log_formats[] = {"text", "json", NULL};
+static const char *const progress_modes[] = {"auto", "always", "never", NULL};
+
+const struct sl_option sl_pipeline_options[] = {
+	{.name = "threads", .short_name = 't', .type = SL_OPT_INT, .def = "4",
+	 .offset = offsetof(struct sl_pipeline_config, threads), .arg = "N",
+	 .help = "worker threads (one server connection each)", .min = 1, .max = 256},
+	{.name = "buffer", .type = SL_OPT_SIZE, .def = "32M",
+	 .offset = offsetof(struct sl_pipeline_config, buffer), .arg = "SIZE",
+	 .help = "total capacity of the buffers between threads: bounds memory", .min = 1 << 20,
+	 .max = 1LL << 40},
+	{.name = "batch-size", .type = SL_OPT_SIZE, .def = "1M",
+	 .offset = offsetof(struct sl_pipeline_config, batch_size), .arg = "SIZE",
+	 .help = "rows are moved in blocks of about this many bytes", .min = 4096,
+	 .max = 1LL << 30},
+	{.name = "statement-size", .type = SL_OPT_SIZE, .def = "1M",
+	 .offset = offsetof(struct sl_pipeline_config, statement_size), .arg = "SIZE",
+	 .help = "largest INSERT statement written (one row may exceed it)", .min = 1024,
+	 .max = 1LL << 30},
+	{.name = "quiet", .short_name = 'q', .type = SL_OPT_BOOL,
+	 .offset = offsetof(struct sl_pipeline_config, quiet),
+	 .help = "print nothing but errors"},
+	{.name = "verbose", .short_name = 'v', .type = SL_OPT_INT, .flags = SL_OPTF_COUNT,
+	 .offset = offsetof(struct sl_pipeline_config, verbose),
+	 .help = "more detail in the log (-v, -vv)"},
+	{.name = "log-format", .type = SL_OPT_ENUM, .def = "text", .choices = log_formats,
+	 .offset = offsetof(struct sl_pipeline_config, log_format), .arg = "FORMAT",
+	 .help = "log lines as text or JSON objects"},
+	{.name = "progress", .type = SL_OPT_ENUM, .def = "auto", .choices = progress_modes,
+	 .offset = offsetof(struct sl_pipeline_config, progress), .arg = "WHEN",
+	 .help = "progress line on stderr (auto: when stderr is a terminal)"},
+	SL_OPTION_END};
+
+struct sl_pipeline {
+	struct sl_pipeline_config cfg;
+	struct sl_log *log;
+	struct sl_instance *source;
+	size_t nsinks;
+	struct sl_instance *sinks[SL_MAX_SINKS];
+	bool sink_opened[SL_MAX_SINKS];
+
+	/* Sink threads; 'sink_alive' (under lock) says a thread may be signalled. */
+	pthread_t sink_threads[SL_MAX_SINKS];
+	bool sink_started[SL_MAX_SINKS];
+	bool sink_alive[SL_MAX_SINKS];
+
+	pthread_mutex_t lock; /* guards err, sink_alive */
+	struct sl_error err;
+	atomic_bool cancelled;
+
+	atomic_uint_fast64_t rows, bytes, files, tables_done;
+	uint64_t tables_total, est_rows;
+	struct timespec started;
+
+	struct sl_run_info info;
+	struct sl_encode_sql_opts sql;
+};
+
+struct sl_pipeline *sl_pipeline_new(const struct sl_pipeline_config *cfg, struct sl_log *log)
+{
+	struct sl_pipeline *p = sl_calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->cfg = *cfg;
+	p->log = log;
+	p->sql.statement_size = (size_t)cfg->statement_size;
+	pthread_mutex_init(&p->lock, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &p->started);
+	return p;
+}
+
+static void instance_free(struct sl_instance *inst)
+{
+	if (!inst)
+		return;
+	if (inst->plugin->destroy)
+		inst->plugin->destroy(inst);
+	sl_options_free(inst->plugin->options, inst->config);
+	sl_free(inst->config);
+	sl_ring_free(inst->ring);
+	sl_free(inst);
+}
+
+void sl_pipeline_free(struct sl_pipeline *p)
+{
+	if (!p)
+		return;
+	instance_free(p->source);
+	for (size_t i = 0; i < p->nsinks; i++)
+		instance_free(p->sinks[i]);
+	sl_free(p->info.server_version);
+	sl_free(p->info.binlog_file);
+	sl_free(p->info.gtid);
+	pthread_mutex_destroy(&p->lock);
+	sl_free(p);
+}
+
+const struct sl_error *sl_pipeline_error(struct sl_pipeline *p)
+{
+	return &p->err;
+}
+
+struct sl_log *sl_pipeline_log(struct sl_pipeline *p)
+{
+	return p->log;
+}
+
+const struct sl_pipeline_config *sl_pipeline_config(struct sl_pipeline *p)
+{
+	return &p->cfg;
+}
+
+struct sl_run_info *sl_pipeline_info(struct sl_pipeline *p)
+{
+	return &p->info;
+}
+
+bool sl_pipeline_cancelled(struct sl_pipeline *p)
+{
+	return atomic_load_explicit(&p->cancelled, memory_order_acquire);
+}
+
+void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est_rows)
+{
+	p->tables_total = tables;
+	p->est_rows = est_rows;
+}
+
+void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	out->tables_done = atomic_load(&p->tables_done);
+	out->tables_total = p->tables_total;
+	out->rows = atomic_load(&p->rows);
+	out->est_rows = p->est_rows;
+	out->bytes = atomic_load(&p->bytes);
+	out->files = atomic_load(&p->files);
+	out->elapsed = (double)(now.tv_sec - p->started.tv_sec) +
+	               (double)(now.tv_nsec - p->started.tv_nsec) / 1e9;
+}
+
+void sl_instance_log(struct sl_instance *inst, enum sl_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sl_vlogf(inst->pipe->log, level, inst->name, fmt, ap);
+	va_end(ap);
+}
+
+/* Wake everything that may block: rings, the source's I/O, sink writes. */
+static void cancel_all(struct sl_pipeline *p)
+{
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i]->ring)
+			sl_ring_cancel(p->sinks[i]->ring);
+	if (p->source)
+		p->source->plugin->interrupt(p->source);
+	/* A sink thread blocked in write() to a stalled pipe returns EINTR. */
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sink_alive[i])
+			pthread_kill(p->sink_threads[i], SIGUSR1);
+	pthread_mutex_unlock(&p->lock);
+}
+
+int sl_pipeline_fail(struct sl_pipeline *p, int code, const char *fmt, ...)
+{
+	bool first;
+	pthread_mutex_lock(&p->lock);
+	first = p->err.code == 0;
+	if (first) {
+		va_list ap;
+		va_start(ap, fmt);
+		sl_error_vset(&p->err, code, fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (!atomic_exchange(&p->cancelled, true))
+		cancel_all(p);
+	return code;
+}
+
+int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
+                    struct sl_instance **out)
+{
+	struct sl_error err = {0};
+	struct sl_instance *inst = NULL;
+	int rc = sl_plugin_check(plugin, &err);
+	if (rc)
+		goto fail;
+	if (plugin->kind == SL_PLUGIN_SOURCE && p->source) {
+		rc = sl_error_set(&err, SL_EINTERNAL, "a pipeline has one source");
+		goto fail;
+	}
+	if (plugin->kind == SL_PLUGIN_SINK && p->nsinks == SL_MAX_SINKS) {
+		rc = sl_error_set(&err, SL_EUSAGE, "at most %d sinks", SL_MAX_SINKS);
+		goto fail;
+	}
+	inst = sl_calloc(1, sizeof(*inst));
+	if (!inst) {
+		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+		goto fail;
+	}
+	inst->plugin = plugin;
+	inst->pipe = p;
+	inst->name = plugin->name;
+	inst->config = config;
+	config = NULL;
+	if (plugin->kind == SL_PLUGIN_SOURCE) {
+		p->source = inst;
+	} else if (plugin->kind == SL_PLUGIN_SINK) {
+		inst->index = (unsigned)p->nsinks;
+		p->sinks[p->nsinks++] = inst;
+	}
+	if (out)
+		*out = inst;
+	if (plugin->init && (rc = plugin->init(inst)) != 0) {
+		/* The instance stays registered so sl_pipeline_free() destroys it. */
+		if (p->err.code == 0)
+			sl_error_set(&p->err, rc, "%s: initialisation failed", plugin->name);
+		return rc;
+	}
+	return 0;
+fail:
+	if (config) {
+		sl_options_free(plugin->options, config);
+		sl_free(config);
+	}
+	sl_error_copy(&p->err, &err);
+	return rc;
+}
+
+/* --- emitting ------------------------------------------------------------ */
+
+/* Push one reference of 'b' to sink i's ring; the ring takes it. */
+static int push_to_sink(struct sl_pipeline *p, size_t i, struct sl_batch *b)
+{
+	int rc = sl_ring_push(p->sinks[i]->ring, b);
+	if (rc) {
+		sl_batch_release(b);
+		return sl_pipeline_cancelled(p) ? SL_ECANCEL : rc;
+	}
+	return 0;
+}
+
+int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
+{
+	/* Routing is one decision per table; until the router lands every sink
+	 * takes every table under its own name. */
+	if (sl_pipeline_cancelled(p)) {
+		sl_batch_release(b);
+		return SL_ECANCEL;
+	}
+	if (b->kind == SL_BATCH_FILE)
+		atomic_fetch_add(&p->files, 1);
+	for (size_t i = 1; i < p->nsinks; i++) {
+		int rc = push_to_sink(p, i, sl_batch_ref(b));
+		if (rc) {
+			sl_batch_release(b);
+			return rc;
+		}
+	}
+	return p->nsinks ? push_to_sink(p, 0, b) : (sl_batch_release(b), 0);
+}
+
+/* Render rows of 't' as one SQL data file. */
+static int encode_sql_file(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs,
+                           struct sl_batch **out)
+{
+	struct sl_buf name = SL_BUF_INIT;
+	struct sl_batch *b = NULL;
+	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
+	int rc = sl_fname_data(&name, t->schema, t->name, seq, "sql");
+	if (rc)
+		goto fail;
+	b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, t->schema, name.data);
+	if (!b) {
+		rc = SL_ENOMEM;
+		goto fail;
+	}
+	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
+	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
+	if (!rc)
+		rc = sl_encode_sql_prologue(&b->body, t->schema);
+	if (!rc)
+		rc = sl_encode_sql_rows(&p->sql, t->name, rs, &b->body);
+	if (rc)
+		goto fail;
+	b->rows = rs->nrows;
+	sl_buf_free(&name);
+	*out = b;
+	return 0;
+fail:
+	sl_batch_release(b);
+	sl_buf_free(&name);
+	return rc;
+}
+
+int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs)
+{
+	if (rs->nrows == 0)
+		return 0;
+	/* Lua transforms will run here, on the producing thread, before encoding.
+	 * Every sink consumes SQL today, so the rows are encoded once. */
+	struct sl_batch *b = NULL;
+	int rc = encode_sql_file(p, t, rs, &b);
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
+		                        sl_strerror(rc));
+	atomic_fetch_add(&t->rows_done, rs->nrows);
+	atomic_fetch_add(&t->bytes_done, b->body.len);
+	atomic_fetch_add(&p->rows, rs->nrows);
+	atomic_fetch_add(&p->bytes, b->body.len);
+	return sl_pipeline_emit(p, b);
+}
+
+int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)
+{
+	struct sl_batch *b = sl_batch_new(SL_BATCH_TABLE_END, SL_FILE_DATA, t, t->schema, NULL);
+	if (!b)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	b->rows = atomic_load(&t->rows_done);
+	atomic_fetch_add(&p->tables_done, 1);
+	return sl_pipeline_emit(p, b);
+}
+
+/* --- threads ------------------------------------------------------------- */
+
+struct worker_arg {
+	struct sl_pipeline *p;
+	unsigned id;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *w = arg;
+	struct sl_pipeline *p = w->p;
+	int rc = p->source->plugin->work(p->source, w->id);
+	if (rc && rc != SL_ECANCEL)
+		sl_pipeline_fail(p, rc, "%s: worker %u failed: %s", p->source->name, w->id,
+		                 sl_strerror(rc));
+	return NULL;
+}
+
+#define SINK_BURST 16
+
+static void *sink_main(void *arg)
+{
+	struct sl_instance *sink = arg;
+	struct sl_pipeline *p = sink->pipe;
+	struct sl_batch *batches[SINK_BURST];
+	for (;;) {
+		int n = sl_ring_pop_burst(sink->ring, batches, SINK_BURST);
+		if (n < 0)
+			break; /* closed and drained, or cancelled */
+		int rc = 0;
+		for (int i = 0; i < n; i++) {
+			if (!rc && !sl_pipeline_cancelled(p))
+				rc = sink->plugin->consume(sink, batches[i]);
+			sl_batch_release(batches[i]);
+		}
+		if (rc) {
+			if (rc != SL_ECANCEL)
+				sl_pipeline_fail(p, rc, "%s: %s", sink->name, sl_strerror(rc));
+			break;
+		}
+	}
+	pthread_mutex_lock(&p->lock);
+	p->sink_alive[sink->index] = false;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* SIGUSR1 only interrupts a blocked system call in a sink thread. */
+static void wake_handler(int sig)
+{
+	(void)sig;
+}
+
+static void install_wake_handler(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = wake_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: write() must return EINTR */
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+static bool want_progress(struct sl_pipeline *p)
+{
+	if (p->cfg.quiet || p->cfg.progress == 2 || p->cfg.log_format == 1)
+		return false;
+	return p->cfg.progress == 1 || isatty(STDERR_FILENO);
+}
+
+static int open_sinks(struct sl_pipeline *p)
+{
+	size_t per_sink = (size_t)(p->cfg.buffer / (p->nsinks ? p->nsinks : 1));
+	if (per_sink < SL_RING_MIN_BYTES)
+		per_sink = SL_RING_MIN_BYTES;
+	for (size_t i = 0; i < p->nsinks; i++) {
+		struct sl_instance *s = p->sinks[i];
+		s->ring = sl_ring_new(per_sink, 4096);
+		if (!s->ring)
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		int rc = s->plugin->open(s);
+		if (rc)
+			return sl_pipeline_fail(p, rc, "%s: cannot open: %s", s->name, sl_strerror(rc));
+		p->sink_opened[i] = true;
+		pthread_mutex_lock(&p->lock);
+		if (pthread_create(&p->sink_threads[i], NULL, sink_main, s) == 0) {
+			p->sink_started[i] = true;
+			p->sink_alive[i] = true;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (!p->sink_started[i])
+			return sl_pipeline_fail(p, SL_EIO, "cannot start a thread");
+	}
+	return 0;
+}
+
+static void run_workers(struct sl_pipeline *p)
+{
+	unsigned n = (unsigned)p->cfg.threads;
+	pthread_t *threads = sl_calloc(n, sizeof(*threads));
+	struct worker_arg *args = sl_calloc(n, sizeof(*args));
+	unsigned started = 0;
+	if (!threads || !args) {
+		sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (; started < n; started++) {
+		args[started].p = p;
+		args[started].id = started;
+		if (pthread_create(&threads[started], NULL, worker_main, &args[started])) {
+			sl_pipeline_fail(p, SL_EIO, "cannot start worker thread %u", started);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+out:
+	sl_free(threads);
+	sl_free(args);
+}
+
+int sl_pipeline_run(struct sl_pipeline *p)
+{
+	struct sl_progress *progress = NULL;
+	if (!p->source)
+		return sl_pipeline_fail(p, SL_EINTERNAL, "no source");
+	if (p->err.code) /* an init() failed */
+		return p->err.code;
+	install_wake_handler();
+
+	if (open_sinks(p) == 0) {
+		if (want_progress(p))
+			progress = sl_progress_start(p);
+		int rc = p->source->plugin->prepare(p->source);
+		if (rc && !sl_pipeline_cancelled(p))
+			sl_pipeline_fail(p, rc, "%s: %s", p->source->name, sl_strerror(rc));
+		if (!sl_pipeline_cancelled(p))
+			run_workers(p);
+		if (!sl_pipeline_cancelled(p) && p->source->plugin->finish) {
+			rc = p->source->plugin->finish(p->source);
+			if (rc && !sl_pipeline_cancelled(p))
+				sl_pipeline_fail(p, rc, "%s: %s", p->source->name, sl_strerror(rc));
+		}
+	}
+
+	/* Let sinks drain what is queued (or stop, when cancelled). */
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i]->ring)
+			sl_ring_close(p->sinks[i]->ring);
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sink_started[i])
+			pthread_join(p->sink_threads[i], NULL);
+	sl_progress_stop(progress);
+
+	struct sl_run_summary summary = {
+		.status = p->err.code,
+		.error = p->err.code ? p->err.msg : NULL,
+		.info = &p->info,
+		.files = atomic_load(&p->files),
+		.rows = atomic_load(&p->rows),
+		.bytes = atomic_load(&p->bytes),
+	};
+	for (size_t i = 0; i < p->nsinks; i++) {
+		if (!p->sink_opened[i])
+			continue;
+		int rc = p->sinks[i]->plugin->close(p->sinks[i], &summary);
+		if (rc && !p->err.code)
+			sl_pipeline_fail(p, rc, "%s: cannot finish the output: %s", p->sinks[i]->name,
+			                 sl_strerror(rc));
+	}
+	return p->err.code;
+}

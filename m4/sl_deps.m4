@@ -1,0 +1,16 @@
+dnl sl_deps.m4 - find the libraries sluice links against through pkg-config;
+dnl a missing one stops configure with the Debian package that provides it.
+AC_DEFUN([SL_REQUIRE_PKG], [
+  PKG_CHECK_MODULES([$1], [$2], [],
+    [AC_MSG_ERROR([$3 not found (pkg-config: $2); on Debian: apt-get install $4])])
+])
+AC_DEFUN([SL_CHECK_DEPS], [
+  dnl Lua's pkg-config name differs between distributions.
+  PKG_CHECK_MODULES([LUA], [lua5.4], [],
+    [PKG_CHECK_MODULES([LUA], [lua-5.4], [],
+      [PKG_CHECK_MODULES([LUA], [lua >= 5.4], [],
+        [AC_MSG_ERROR([Lua 5.4 not found (pkg-config: lua5.4, lua-5.4 or lua); on Debian: apt-get install liblua5.4-dev])])])])
+  SL_REQUIRE_PKG([MARIADB], [libmariadb], [MariaDB Connector/C], [libmariadb-dev])
+  SL_REQUIRE_PKG([ARCHIVE], [libarchive], [libarchive], [libarchive-dev])
+  SL_REQUIRE_PKG([PCRE2], [libpcre2-8], [PCRE2], [libpcre2-dev])
+])

@@ -1,0 +1,14 @@
+/* registry.c - the one table of plugins compiled into sluice.
+ *
+ * Adding a plugin: create plugins/<kind>_<name>/, define its const struct
+ * sl_plugin, declare it here and list it below. */
+#include "plugin.h"
+
+extern const struct sl_plugin sl_source_mariadb;
+extern const struct sl_plugin sl_sink_stdout;
+
+const struct sl_plugin *const sl_plugin_registry[] = {
+	&sl_source_mariadb,
+	&sl_sink_stdout,
+	NULL,
+};

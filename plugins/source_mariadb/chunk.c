@@ -1,0 +1,283 @@
+/* chunk.c - split a big table into key ranges that workers dump in parallel.
+ *
+ * The split column is the first column of the primary key, or of a unique
+ * key whose first column is NOT NULL.  Ranges always cover the whole key
+ * space (the first is open below, the last open above), so every row falls
+ * in exactly one range whatever the boundaries are; boundaries only decide
+ * balance.  The number of ranges comes from the row estimate and --rows,
+ * never from the key span, so sparse keys cannot explode the job count:
+ *  - dense integer keys: boundaries evenly spaced between MIN and MAX;
+ *  - other keys (strings, dates, composite prefixes, sparse integers):
+ *    boundaries found by walking the index every --rows entries.
+ * Queries run on the worker's connection, inside its snapshot. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "mariadb.h"
+
+#define MAX_CHUNKS 4096
+
+static const struct sl_column *find_col(const struct sl_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i].name, name))
+			return &t->cols[i];
+	return NULL;
+}
+
+/* The column to split on, or NULL when the table has no usable key. */
+static const struct sl_column *split_column(const struct sl_table *t)
+{
+	for (size_t i = 0; i < t->nkeys; i++) {
+		const struct sl_key *k = &t->keys[i];
+		if (!(k->primary || k->unique) || k->ncols == 0)
+			continue;
+		const struct sl_column *c = find_col(t, k->cols[0]);
+		if (c && !c->nullable)
+			return c;
+	}
+	return NULL;
+}
+
+static bool is_integer(const struct sl_column *c)
+{
+	static const char *const ints[] = {"tinyint", "smallint", "mediumint", "int", "bigint", NULL};
+	for (size_t i = 0; ints[i]; i++)
+		if (!strcasecmp(c->data_type, ints[i]))
+			return true;
+	return false;
+}
+
+/* Append a boundary value as a literal that compares in the column's own
+ * collation: text as _charset 0xHEX (exact bytes, no escaping), binary as
+ * 0xHEX, numbers bare, temporal values quoted. */
+static int put_literal(struct sl_buf *b, const struct sl_column *c, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (c->value_class == SL_VAL_NUMBER)
+		return sl_buf_append(b, v, len);
+	if (c->value_class == SL_VAL_STRING && !c->charset)
+		return sl_buf_put_quoted(b, v, len);
+	if (c->value_class == SL_VAL_STRING && sl_buf_printf(b, "_%s ", c->charset))
+		return SL_ENOMEM;
+	if (len == 0)
+		return sl_buf_puts(b, "''");
+	if (sl_buf_reserve(b, 2 * len + 2))
+		return SL_ENOMEM;
+	b->data[b->len++] = '0';
+	b->data[b->len++] = 'x';
+	for (size_t i = 0; i < len; i++) {
+		b->data[b->len++] = hex[(unsigned char)v[i] >> 4];
+		b->data[b->len++] = hex[(unsigned char)v[i] & 15];
+	}
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+struct bounds {
+	size_t n;
+	char *lit[MAX_CHUNKS]; /* literals, strictly increasing */
+};
+
+static void bounds_free(struct bounds *bd)
+{
+	for (size_t i = 0; i < bd->n; i++)
+		sl_free(bd->lit[i]);
+	bd->n = 0;
+}
+
+/* Evenly spaced integer boundaries.  *dense is false when the key is too
+ * sparse for that to balance (the caller walks the index instead). */
+static int integer_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
+                          const struct sl_column *c, size_t nchunks, struct bounds *bd,
+                          bool *dense)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	MYSQL_RES *res = NULL;
+	int rc = sl_buf_puts(&q, "SELECT MIN(");
+	rc = rc ? rc : sl_buf_put_ident(&q, c->name);
+	rc = rc ? rc : sl_buf_puts(&q, "), MAX(");
+	rc = rc ? rc : sl_buf_put_ident(&q, c->name);
+	rc = rc ? rc : sl_buf_puts(&q, ") FROM ");
+	rc = rc ? rc : sl_buf_put_ident(&q, mt->t->schema);
+	rc = rc ? rc : sl_buf_putc(&q, '.');
+	rc = rc ? rc : sl_buf_put_ident(&q, mt->t->name);
+	if (rc)
+		goto out;
+	if ((rc = mdb_query_result(m, w->conn, q.data, &res)))
+		goto out;
+	MYSQL_ROW row = mysql_fetch_row(res);
+	*dense = true;
+	if (!row || !row[0] || !row[1])
+		goto out; /* empty table: one range */
+	bool is_unsigned = strstr(c->column_type, "unsigned") != NULL;
+	__int128 lo = is_unsigned ? (__int128)strtoull(row[0], NULL, 10) : strtoll(row[0], NULL, 10);
+	__int128 hi = is_unsigned ? (__int128)strtoull(row[1], NULL, 10) : strtoll(row[1], NULL, 10);
+	__int128 span = hi - lo + 1;
+	if (span / (__int128)(mt->t->est_rows + 1) > 64) {
+		*dense = false; /* e.g. ids 1..1e12 for 1e6 rows */
+		goto out;
+	}
+	if (span < (__int128)nchunks)
+		nchunks = (size_t)span;
+	for (size_t i = 1; i < nchunks; i++) {
+		__int128 b = lo + span * (__int128)i / (__int128)nchunks;
+		char lit[48];
+		if (is_unsigned)
+			snprintf(lit, sizeof(lit), "%llu", (unsigned long long)b);
+		else
+			snprintf(lit, sizeof(lit), "%lld", (long long)b);
+		if (bd->n && !strcmp(bd->lit[bd->n - 1], lit))
+			continue;
+		if (!(bd->lit[bd->n] = sl_strdup(lit))) {
+			rc = SL_ENOMEM;
+			goto out;
+		}
+		bd->n++;
+	}
+out:
+	if (res)
+		mysql_free_result(res);
+	sl_buf_free(&q);
+	return rc;
+}
+
+/* Boundaries every 'step' index entries: each query starts at the last
+ * boundary, so the whole walk reads the index once. */
+static int walk_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
+                       const struct sl_column *c, uint64_t step, struct bounds *bd)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	int rc = 0;
+	while (bd->n < MAX_CHUNKS - 1 && !sl_pipeline_cancelled(m->inst->pipe)) {
+		sl_buf_reset(&q);
+		rc = sl_buf_puts(&q, "SELECT ");
+		rc = rc ? rc : sl_buf_put_ident(&q, c->name);
+		rc = rc ? rc : sl_buf_puts(&q, " FROM ");
+		rc = rc ? rc : sl_buf_put_ident(&q, mt->t->schema);
+		rc = rc ? rc : sl_buf_putc(&q, '.');
+		rc = rc ? rc : sl_buf_put_ident(&q, mt->t->name);
+		if (!rc && bd->n) {
+			rc = sl_buf_puts(&q, " WHERE ");
+			rc = rc ? rc : sl_buf_put_ident(&q, c->name);
+			rc = rc ? rc : sl_buf_puts(&q, " > ");
+			rc = rc ? rc : sl_buf_puts(&q, bd->lit[bd->n - 1]);
+		}
+		rc = rc ? rc : sl_buf_puts(&q, " ORDER BY ");
+		rc = rc ? rc : sl_buf_put_ident(&q, c->name);
+		rc = rc ? rc : sl_buf_printf(&q, " LIMIT 1 OFFSET %llu", (unsigned long long)step);
+		if (rc)
+			break;
+		MYSQL_RES *res;
+		if ((rc = mdb_query_result(m, w->conn, q.data, &res)))
+			break;
+		MYSQL_ROW row = mysql_fetch_row(res);
+		unsigned long *lens = row ? mysql_fetch_lengths(res) : NULL;
+		if (!row || !row[0]) {
+			mysql_free_result(res);
+			break; /* past the end: the last range is open */
+		}
+		struct sl_buf lit = SL_BUF_INIT;
+		rc = put_literal(&lit, c, row[0], lens[0]);
+		mysql_free_result(res);
+		if (rc) {
+			sl_buf_free(&lit);
+			break;
+		}
+		bd->lit[bd->n++] = sl_buf_steal(&lit, NULL);
+	}
+	sl_buf_free(&q);
+	return rc;
+}
+
+/* "`c` >= lo AND `c` < hi" with either side left out at the ends. */
+static char *range_sql(const struct sl_column *c, const char *lo, const char *hi)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	int rc = 0;
+	if (lo) {
+		rc = sl_buf_put_ident(&b, c->name);
+		rc = rc ? rc : sl_buf_printf(&b, " >= %s", lo);
+	}
+	if (!rc && hi) {
+		rc = lo ? sl_buf_puts(&b, " AND ") : 0;
+		rc = rc ? rc : sl_buf_put_ident(&b, c->name);
+		rc = rc ? rc : sl_buf_printf(&b, " < %s", hi);
+	}
+	if (rc) {
+		sl_buf_free(&b);
+		return NULL;
+	}
+	return sl_buf_steal(&b, NULL);
+}
+
+int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
+                   char ***out, size_t *nout)
+{
+	struct sl_table *t = mt->t;
+	uint64_t per = (uint64_t)m->cfg->rows;
+	const struct sl_column *c = split_column(t);
+	struct bounds *bd = NULL;
+	char **ranges = NULL;
+	int rc = 0;
+	*out = NULL;
+	*nout = 0;
+
+	bool split = c && per > 0 && m->nworkers > 1 && t->est_rows >= 2 * per;
+	bd = sl_calloc(1, sizeof(*bd));
+	if (!bd)
+		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+	if (split) {
+		size_t nchunks = (size_t)(t->est_rows / per) + 1;
+		if (nchunks > MAX_CHUNKS)
+			nchunks = MAX_CHUNKS;
+		bool dense = false;
+		if (is_integer(c) && (rc = integer_bounds(m, w, mt, c, nchunks, bd, &dense)))
+			goto fail;
+		if (!dense) {
+			uint64_t step = t->est_rows / nchunks;
+			if (step < per)
+				step = per;
+			if ((rc = walk_bounds(m, w, mt, c, step, bd)))
+				goto fail;
+		}
+	}
+	ranges = sl_calloc(bd->n + 2, sizeof(*ranges));
+	if (!ranges) {
+		rc = SL_ENOMEM;
+		goto fail;
+	}
+	if (bd->n == 0) {
+		ranges[0] = NULL; /* whole table */
+		*nout = 1;
+	} else {
+		for (size_t i = 0; i <= bd->n; i++) {
+			ranges[i] = range_sql(c, i ? bd->lit[i - 1] : NULL, i < bd->n ? bd->lit[i] : NULL);
+			if (!ranges[i]) {
+				rc = SL_ENOMEM;
+				goto fail;
+			}
+		}
+		*nout = bd->n + 1;
+		sl_instance_log(m->inst, SL_LOG_DEBUG, "%s.%s: %zu ranges on %s", t->schema, t->name,
+		                *nout, c->name);
+	}
+	*out = ranges;
+	bounds_free(bd);
+	sl_free(bd);
+	return 0;
+fail:
+	if (ranges)
+		for (size_t i = 0; i <= (bd ? bd->n : 0); i++)
+			sl_free(ranges[i]);
+	sl_free(ranges);
+	if (bd) {
+		bounds_free(bd);
+		sl_free(bd);
+	}
+	if (rc == SL_ENOMEM)
+		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+	return rc;
+}

@@ -1,0 +1,96 @@
+/* fetch.c - stream one range of a table's rows into row blocks.
+ *
+ * mysql_use_result() reads rows as the server sends them: nothing holds a
+ * whole table.  Rows are copied into the worker's rowset; every
+ * --batch-size bytes the block is handed to the pipeline, which encodes it
+ * and blocks while the sinks are behind (backpressure reaches the server
+ * through the unread socket). */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "mariadb.h"
+
+static int build_query(struct sl_buf *q, const struct mdb_table *mt, const char *range)
+{
+	const struct sl_table *t = mt->t;
+	int rc = sl_buf_puts(q, "SELECT /*!40001 SQL_NO_CACHE */ ");
+	rc = rc ? rc : sl_buf_puts(q, mt->select_list);
+	rc = rc ? rc : sl_buf_puts(q, " FROM ");
+	rc = rc ? rc : sl_buf_put_ident(q, t->schema);
+	rc = rc ? rc : sl_buf_putc(q, '.');
+	rc = rc ? rc : sl_buf_put_ident(q, t->name);
+	if (!rc && (range || t->where))
+		rc = sl_buf_puts(q, " WHERE ");
+	if (!rc && range)
+		rc = sl_buf_printf(q, "(%s)", range);
+	if (!rc && range && t->where)
+		rc = sl_buf_puts(q, " AND ");
+	if (!rc && t->where)
+		rc = sl_buf_printf(q, "(%s)", t->where);
+	return rc;
+}
+
+int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
+                    const char *range)
+{
+	struct sl_pipeline *p = m->inst->pipe;
+	size_t batch = (size_t)sl_pipeline_config(p)->batch_size;
+	struct sl_buf q = SL_BUF_INIT;
+	MYSQL_RES *res = NULL;
+	int rc;
+
+	if (build_query(&q, mt, range)) {
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (mysql_real_query(w->conn, q.data, q.len)) {
+		rc = mdb_fail(m, w->conn, mt->t->name);
+		goto out;
+	}
+	res = mysql_use_result(w->conn);
+	if (!res) {
+		rc = mdb_fail(m, w->conn, mt->t->name);
+		goto out;
+	}
+	sl_rowset_init(&w->rs, mt->ndata, mt->data_cols);
+	MYSQL_ROW row;
+	rc = 0;
+	while ((row = mysql_fetch_row(res))) {
+		unsigned long *lens = mysql_fetch_lengths(res);
+		if (sl_rowset_add_row(&w->rs, (const char *const *)row, lens)) {
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+			break;
+		}
+		if (sl_rowset_bytes(&w->rs) >= batch) {
+			rc = sl_pipeline_emit_rows(p, mt->t, &w->rs);
+			w->rows += w->rs.nrows;
+			sl_rowset_reset(&w->rs);
+			if (rc)
+				break;
+		}
+	}
+	if (!rc && mysql_errno(w->conn)) {
+		struct sl_buf what = SL_BUF_INIT;
+		sl_buf_printf(&what, "reading %s.%s", mt->t->schema, mt->t->name);
+		rc = mdb_fail(m, w->conn, what.data ? what.data : mt->t->name);
+		sl_buf_free(&what);
+	}
+	if (!rc && w->rs.nrows) {
+		rc = sl_pipeline_emit_rows(p, mt->t, &w->rs);
+		w->rows += w->rs.nrows;
+	}
+	sl_rowset_reset(&w->rs);
+	w->jobs++;
+out:
+	/* After a failure the rest of the result must not be read (freeing a
+	 * half-read result drains it): cut the socket first, so the free fails
+	 * fast and the server aborts the query. */
+	if (res && rc)
+		shutdown(mysql_get_socket(w->conn), SHUT_RDWR);
+	if (res)
+		mysql_free_result(res);
+	sl_buf_free(&q);
+	return rc;
+}

@@ -1,0 +1,396 @@
+/* mariadb.c - source plugin "mariadb": dump a MariaDB/MySQL server.
+ *
+ * prepare() connects, reads the catalog, starts one consistent snapshot on
+ * every worker connection and emits CREATE DATABASE files.  Workers then
+ * pull jobs: a table job emits the table's DDL and splits it into ranges
+ * (chunk jobs, which any worker may take); the worker finishing a table's
+ * last range emits its triggers and end-of-table record.  finish() emits
+ * views (dependency order), routines and events.  Emitting DDL before
+ * queueing data keeps per-table order in every ring (rings are FIFO). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "mariadb.h"
+
+static const char *const lock_modes[] = {"auto", "ftwrl", "backup-stage", "none", NULL};
+static const char *const ssl_modes[] = {"disabled", "preferred", "required", "verify-ca",
+                                        "verify-identity", NULL};
+
+#define CFG(field) offsetof(struct mdb_config, field)
+
+static const struct sl_option mdb_options[] = {
+	{.name = "host", .short_name = 'h', .type = SL_OPT_STRING, .offset = CFG(host),
+	 .arg = "HOST", .help = "server host (default: localhost through the socket)"},
+	{.name = "port", .short_name = 'P', .type = SL_OPT_INT, .offset = CFG(port), .arg = "PORT",
+	 .help = "server TCP port", .min = 0, .max = 65535},
+	{.name = "user", .short_name = 'u', .type = SL_OPT_STRING, .offset = CFG(user),
+	 .arg = "USER", .help = "user name"},
+	{.name = "password", .short_name = 'p', .type = SL_OPT_STRING, .offset = CFG(password),
+	 .arg = "PASSWORD", .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET,
+	 .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"},
+	{.name = "socket", .short_name = 'S', .type = SL_OPT_STRING, .offset = CFG(socket),
+	 .arg = "PATH", .help = "server Unix socket"},
+	{.name = "defaults-file", .type = SL_OPT_STRING, .offset = CFG(defaults_file),
+	 .arg = "FILE", .help = "read connection options from this file only ([client], [sluice])"},
+	{.name = "defaults-extra-file", .type = SL_OPT_STRING, .offset = CFG(defaults_extra_file),
+	 .arg = "FILE", .help = "read connection options from this file too"},
+	{.name = "ssl-ca", .type = SL_OPT_STRING, .offset = CFG(ssl_ca), .arg = "FILE",
+	 .help = "TLS: CA certificate file"},
+	{.name = "ssl-cert", .type = SL_OPT_STRING, .offset = CFG(ssl_cert), .arg = "FILE",
+	 .help = "TLS: client certificate file"},
+	{.name = "ssl-key", .type = SL_OPT_STRING, .offset = CFG(ssl_key), .arg = "FILE",
+	 .help = "TLS: client key file"},
+	{.name = "ssl-mode", .type = SL_OPT_ENUM, .offset = CFG(ssl_mode), .def = "preferred",
+	 .choices = ssl_modes, .arg = "MODE", .help = "TLS use and verification"},
+	{.name = "connect-timeout", .type = SL_OPT_INT, .offset = CFG(connect_timeout),
+	 .def = "10", .arg = "SECONDS", .help = "give up connecting after this long", .min = 1,
+	 .max = 3600},
+	{.name = "databases", .short_name = 'B', .type = SL_OPT_LIST, .offset = CFG(databases),
+	 .arg = "DB[,DB]", .help = "dump these databases (system schemas only when named)"},
+	{.name = "tables", .short_name = 'T', .type = SL_OPT_LIST, .offset = CFG(tables),
+	 .arg = "DB.T[,DB.T]", .help = "dump only these tables"},
+	{.name = "regex", .short_name = 'x', .type = SL_OPT_STRING, .offset = CFG(regex),
+	 .arg = "RE", .help = "dump tables whose db.table matches this PCRE2 pattern"},
+	{.name = "exclude", .type = SL_OPT_STRING, .offset = CFG(exclude), .arg = "RE",
+	 .help = "skip tables whose db.table matches this PCRE2 pattern"},
+	{.name = "ignore-table", .type = SL_OPT_LIST, .offset = CFG(ignore_tables),
+	 .arg = "DB.T", .help = "skip this table (repeatable)"},
+	{.name = "where", .type = SL_OPT_STRING, .offset = CFG(where), .arg = "COND",
+	 .help = "dump only rows matching this SQL condition, in every table"},
+	{.name = "lock-mode", .type = SL_OPT_ENUM, .offset = CFG(lock_mode), .def = "auto",
+	 .choices = lock_modes, .arg = "MODE",
+	 .help = "how threads share one snapshot (auto: BACKUP STAGE on MariaDB, FTWRL elsewhere, "
+	         "none with one thread)"},
+	{.name = "rows", .short_name = 'r', .type = SL_OPT_INT, .offset = CFG(rows),
+	 .def = "100000", .arg = "N",
+	 .help = "split tables into ranges of about N rows for parallel dumping (0: never)",
+	 .min = 0, .max = 1000000000000LL},
+	{.name = "skip-triggers", .type = SL_OPT_BOOL, .offset = CFG(skip_triggers),
+	 .help = "do not dump triggers"},
+	{.name = "routines", .short_name = 'R', .type = SL_OPT_BOOL, .offset = CFG(routines),
+	 .help = "dump stored procedures and functions"},
+	{.name = "events", .short_name = 'E', .type = SL_OPT_BOOL, .offset = CFG(events),
+	 .help = "dump events"},
+	{.name = "no-data", .short_name = 'd', .type = SL_OPT_BOOL, .offset = CFG(no_data),
+	 .help = "dump schema only"},
+	{.name = "no-schema", .type = SL_OPT_BOOL, .offset = CFG(no_schema),
+	 .help = "dump data only (no CREATE statements)"},
+	SL_OPTION_END};
+
+static int mdb_init(struct sl_instance *inst)
+{
+	struct mdb_config *cfg = inst->config;
+	struct mdb_source *m = sl_calloc(1, sizeof(*m));
+	if (!m)
+		return SL_ENOMEM;
+	m->inst = inst;
+	m->cfg = cfg;
+	pthread_mutex_init(&m->conns_lock, NULL);
+	pthread_mutex_init(&m->control_lock, NULL);
+	pthread_mutex_init(&m->jobs_lock, NULL);
+	pthread_cond_init(&m->jobs_cond, NULL);
+	inst->data = m;
+
+	if (cfg->no_data && cfg->no_schema)
+		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+		                        "--no-data and --no-schema together leave nothing to dump");
+	struct sl_error err = {0};
+	int rc = sl_select_init(&m->select, &cfg->databases, &cfg->tables, &cfg->ignore_tables,
+	                        cfg->regex, cfg->exclude, &err);
+	if (rc)
+		return sl_pipeline_fail(inst->pipe, rc, "%s", err.msg);
+	m->nworkers = (unsigned)sl_pipeline_config(inst->pipe)->threads;
+	m->workers = sl_calloc(m->nworkers, sizeof(*m->workers));
+	if (!m->workers)
+		return SL_ENOMEM;
+	for (unsigned i = 0; i < m->nworkers; i++)
+		m->workers[i].id = i;
+	return mdb_resolve_password(m);
+}
+
+/* After a cancel the server may still run our queries: kill them from a
+ * fresh connection so they leave SHOW PROCESSLIST now, not when the server
+ * next writes to a dead socket. */
+static void kill_worker_queries(struct mdb_source *m, unsigned long *ids, size_t n)
+{
+	MYSQL *c = NULL;
+	bool was = m->interrupted;
+	m->interrupted = false;
+	c = mysql_init(NULL);
+	if (!c)
+		goto out;
+	unsigned int timeout = 2;
+	mysql_optionsv(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	mysql_optionsv(c, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	mysql_optionsv(c, MYSQL_READ_DEFAULT_GROUP, "sluice");
+	if (m->cfg->defaults_file)
+		mysql_optionsv(c, MYSQL_READ_DEFAULT_FILE, m->cfg->defaults_file);
+	if (!mysql_real_connect(c, m->cfg->host, m->cfg->user, m->password, NULL,
+	                        (unsigned int)m->cfg->port, m->cfg->socket, 0))
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		char q[64];
+		snprintf(q, sizeof(q), "KILL CONNECTION %lu", ids[i]);
+		mysql_query(c, q); /* already gone is fine */
+	}
+out:
+	if (c)
+		mysql_close(c);
+	m->interrupted = was;
+}
+
+static void mdb_destroy(struct sl_instance *inst)
+{
+	struct mdb_source *m = inst->data;
+	if (!m)
+		return;
+	unsigned long ids[260];
+	size_t nids = 0;
+	for (unsigned i = 0; m->workers && i < m->nworkers; i++) {
+		if (m->workers[i].conn) {
+			if (nids < 260)
+				ids[nids++] = mysql_thread_id(m->workers[i].conn);
+			mdb_disconnect(m, m->workers[i].conn);
+		}
+		sl_rowset_free(&m->workers[i].rs);
+	}
+	if (m->control)
+		mdb_disconnect(m, m->control);
+	if (m->interrupted && nids)
+		kill_worker_queries(m, ids, nids);
+	while (m->chunks_head) {
+		struct mdb_job *j = m->chunks_head;
+		m->chunks_head = j->next;
+		sl_free(j->range);
+		sl_free(j);
+	}
+	mdb_catalog_free(m);
+	sl_select_free(&m->select);
+	if (m->password) {
+		memset(m->password, 0, strlen(m->password));
+		sl_free(m->password);
+	}
+	sl_free(m->workers);
+	pthread_cond_destroy(&m->jobs_cond);
+	pthread_mutex_destroy(&m->jobs_lock);
+	pthread_mutex_destroy(&m->control_lock);
+	pthread_mutex_destroy(&m->conns_lock);
+	sl_free(m);
+}
+
+static void mdb_interrupt(struct sl_instance *inst)
+{
+	struct mdb_source *m = inst->data;
+	if (!m)
+		return;
+	mdb_interrupt_all(m);
+	pthread_mutex_lock(&m->jobs_lock);
+	pthread_cond_broadcast(&m->jobs_cond);
+	pthread_mutex_unlock(&m->jobs_lock);
+}
+
+/* Does this schema get a CREATE DATABASE?  When named with -B, or when it
+ * holds something this run dumps. */
+static bool schema_wanted(struct mdb_source *m, const char *schema)
+{
+	for (size_t i = 0; i < m->cfg->databases.n; i++)
+		if (!strcmp(m->cfg->databases.v[i], schema))
+			return true;
+	for (size_t i = 0; i < m->ntables; i++)
+		if (!strcmp(m->tables[i].t->schema, schema))
+			return true;
+	for (size_t i = 0; i < m->nviews; i++)
+		if (!strcmp(m->views[i].t->schema, schema))
+			return true;
+	return false;
+}
+
+static int mdb_prepare(struct sl_instance *inst)
+{
+	struct mdb_source *m = inst->data;
+	int rc = mdb_connect(m, false, &m->control);
+	if (rc)
+		return rc;
+	const char *info = mysql_get_server_info(m->control);
+	m->is_mariadb = info && strstr(info, "MariaDB");
+	m->server_version = mysql_get_server_version(m->control);
+	struct sl_run_info *ri = sl_pipeline_info(inst->pipe);
+	if (info && !(ri->server_version = sl_strdup(info)))
+		return SL_ENOMEM;
+	sl_instance_log(inst, SL_LOG_DEBUG, "connected to %s", info ? info : "server");
+
+	if ((rc = mdb_catalog_load(m)))
+		return rc;
+	if (!m->cfg->no_data && m->ntables && (rc = mdb_snapshot_start(m)))
+		return rc;
+	if (!m->cfg->no_schema) {
+		for (size_t i = 0; i < m->nschemas; i++) {
+			if (!schema_wanted(m, m->schemas[i]))
+				continue;
+			if ((rc = mdb_emit_schema_create(m, m->schemas[i])))
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Next job for a worker: a chunk if any (finish started tables first),
+ * else the next table; NULL when nothing is left or the run is cancelled.
+ * *table is set for table jobs. */
+static struct mdb_job *next_job(struct mdb_source *m, struct mdb_table **table)
+{
+	struct mdb_job *job = NULL;
+	*table = NULL;
+	pthread_mutex_lock(&m->jobs_lock);
+	for (;;) {
+		if (sl_pipeline_cancelled(m->inst->pipe))
+			break;
+		if (m->chunks_head) {
+			job = m->chunks_head;
+			m->chunks_head = job->next;
+			if (!m->chunks_head)
+				m->chunks_tail = NULL;
+			break;
+		}
+		if (m->next_table < m->ntables) {
+			*table = m->order[m->next_table++];
+			m->planning++;
+			break;
+		}
+		if (m->planning == 0)
+			break; /* nothing left and nothing can be added */
+		pthread_cond_wait(&m->jobs_cond, &m->jobs_lock);
+	}
+	pthread_mutex_unlock(&m->jobs_lock);
+	return job;
+}
+
+/* Triggers and the end-of-table record, once the table's data is out. */
+static int finish_table(struct mdb_source *m, struct mdb_table *mt)
+{
+	int rc = 0;
+	if (!m->cfg->no_schema)
+		rc = mdb_emit_triggers(m, mt);
+	return rc ? rc : sl_pipeline_end_table(m->inst->pipe, mt->t);
+}
+
+static int run_chunk(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
+                     const char *range)
+{
+	int rc = mdb_fetch_range(m, w, mt, range);
+	if (rc)
+		return rc;
+	if (atomic_fetch_sub(&mt->t->pending_jobs, 1) == 1)
+		return finish_table(m, mt);
+	return 0;
+}
+
+/* A table job: DDL, then split into ranges; this worker takes the first. */
+static int run_table(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt)
+{
+	char **ranges = NULL;
+	size_t n = 0;
+	int rc = 0;
+	if (!m->cfg->no_schema)
+		rc = mdb_emit_table_schema(m, mt);
+	if (!rc && !m->cfg->no_data && mt->t->kind == SL_TABLE_BASE)
+		rc = mdb_chunk_plan(m, w, mt, &ranges, &n);
+
+	pthread_mutex_lock(&m->jobs_lock);
+	if (!rc && n > 0) {
+		atomic_store(&mt->t->pending_jobs, (int)n);
+		for (size_t i = 1; i < n; i++) {
+			struct mdb_job *j = sl_calloc(1, sizeof(*j));
+			if (!j) {
+				rc = SL_ENOMEM;
+				break;
+			}
+			j->mt = mt;
+			j->range = ranges[i];
+			ranges[i] = NULL;
+			if (m->chunks_tail)
+				m->chunks_tail->next = j;
+			else
+				m->chunks_head = j;
+			m->chunks_tail = j;
+		}
+	}
+	m->planning--;
+	pthread_cond_broadcast(&m->jobs_cond);
+	pthread_mutex_unlock(&m->jobs_lock);
+
+	if (rc == SL_ENOMEM)
+		rc = sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+	if (!rc) {
+		if (n > 0)
+			rc = run_chunk(m, w, mt, ranges[0]);
+		else
+			rc = finish_table(m, mt); /* sequences, --no-data */
+	}
+	for (size_t i = 0; ranges && i < n; i++)
+		sl_free(ranges[i]);
+	sl_free(ranges);
+	return rc;
+}
+
+static int mdb_work(struct sl_instance *inst, unsigned worker)
+{
+	struct mdb_source *m = inst->data;
+	struct mdb_worker *w = &m->workers[worker];
+	int rc = 0;
+	while (!rc) {
+		struct mdb_table *table;
+		struct mdb_job *job = next_job(m, &table);
+		if (table) {
+			rc = run_table(m, w, table);
+		} else if (job) {
+			rc = run_chunk(m, w, job->mt, job->range);
+			sl_free(job->range);
+			sl_free(job);
+		} else {
+			break;
+		}
+	}
+	sl_instance_log(inst, SL_LOG_DEBUG, "worker %u: %llu rows in %llu ranges", worker,
+	                (unsigned long long)w->rows, (unsigned long long)w->jobs);
+	if (!rc && sl_pipeline_cancelled(inst->pipe))
+		rc = SL_ECANCEL;
+	return rc;
+}
+
+static int mdb_finish(struct sl_instance *inst)
+{
+	struct mdb_source *m = inst->data;
+	int rc = 0;
+	/* Data is done: release the snapshots before the slower DDL reads. */
+	for (unsigned i = 0; i < m->nworkers; i++) {
+		if (m->workers[i].conn) {
+			mdb_disconnect(m, m->workers[i].conn);
+			m->workers[i].conn = NULL;
+		}
+	}
+	if (!m->cfg->no_schema && m->nviews)
+		rc = mdb_emit_views(m);
+	for (size_t i = 0; !rc && !m->cfg->no_schema && i < m->nschemas; i++)
+		if (schema_wanted(m, m->schemas[i]))
+			rc = mdb_emit_post(m, m->schemas[i]);
+	return rc;
+}
+
+const struct sl_plugin sl_source_mariadb = {
+	.abi = SL_PLUGIN_ABI,
+	.struct_size = sizeof(struct sl_plugin),
+	.name = "mariadb",
+	.kind = SL_PLUGIN_SOURCE,
+	.summary = "a MariaDB or MySQL server",
+	.options = mdb_options,
+	.config_size = sizeof(struct mdb_config),
+	.init = mdb_init,
+	.destroy = mdb_destroy,
+	.prepare = mdb_prepare,
+	.work = mdb_work,
+	.finish = mdb_finish,
+	.interrupt = mdb_interrupt,
+};
