@@ -18,8 +18,8 @@
 struct sl_table;
 
 enum sl_batch_kind {
-	SL_BATCH_FILE,      /* a named file: 'name' and 'body' are set */
-	SL_BATCH_TABLE_END  /* end of a table's data: 'rows' is the table total */
+	SL_BATCH_FILE,     /* a named file: 'name' and 'body' are set */
+	SL_BATCH_TABLE_END /* end of a table's data: 'rows' is the table total */
 };
 
 /* What a file holds; sinks use it for layout and the loader for ordering. */
@@ -36,18 +36,18 @@ struct sl_batch {
 	enum sl_batch_kind kind;
 	enum sl_file_kind file_kind;
 	atomic_int refs;
-	const struct sl_table *table; /* borrowed from the pipeline; NULL for database-level files */
-	char *schema;           /* owned: database name (target name after renames) */
-	char *name;             /* owned: file name for FILE batches, NULL otherwise */
-	struct sl_buf body;     /* owned: file contents */
-	uint64_t rows;          /* rows in this file, or the table's total for TABLE_END */
+	const struct sl_table
+	    *table;         /* borrowed from the pipeline; NULL for database-level files */
+	char *schema;       /* owned: database name (target name after renames) */
+	char *name;         /* owned: file name for FILE batches, NULL otherwise */
+	struct sl_buf body; /* owned: file contents */
+	uint64_t rows;      /* rows in this file, or the table's total for TABLE_END */
 };
 
 /* New batch with one reference; 'schema' and 'name' are copied (NULL ok).
  * Returns NULL on allocation failure. */
 struct sl_batch *sl_batch_new(enum sl_batch_kind kind, enum sl_file_kind file_kind,
-                              const struct sl_table *table, const char *schema,
-                              const char *name);
+                              const struct sl_table *table, const char *schema, const char *name);
 
 /* Take one more reference (for one more ring). */
 struct sl_batch *sl_batch_ref(struct sl_batch *b);

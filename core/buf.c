@@ -97,14 +97,36 @@ int sl_buf_put_quoted(struct sl_buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
 		switch (c) {
-		case '\0': *w++ = '\\'; *w++ = '0'; break;
-		case '\n': *w++ = '\\'; *w++ = 'n'; break;
-		case '\r': *w++ = '\\'; *w++ = 'r'; break;
-		case '\032': *w++ = '\\'; *w++ = 'Z'; break;
-		case '\'': *w++ = '\\'; *w++ = '\''; break;
-		case '"': *w++ = '\\'; *w++ = '"'; break;
-		case '\\': *w++ = '\\'; *w++ = '\\'; break;
-		default: *w++ = c;
+		case '\0':
+			*w++ = '\\';
+			*w++ = '0';
+			break;
+		case '\n':
+			*w++ = '\\';
+			*w++ = 'n';
+			break;
+		case '\r':
+			*w++ = '\\';
+			*w++ = 'r';
+			break;
+		case '\032':
+			*w++ = '\\';
+			*w++ = 'Z';
+			break;
+		case '\'':
+			*w++ = '\\';
+			*w++ = '\'';
+			break;
+		case '"':
+			*w++ = '\\';
+			*w++ = '"';
+			break;
+		case '\\':
+			*w++ = '\\';
+			*w++ = '\\';
+			break;
+		default:
+			*w++ = c;
 		}
 	}
 	*w++ = '\'';

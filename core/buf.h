@@ -15,17 +15,19 @@ struct sl_buf {
 	size_t cap;
 };
 
-#define SL_BUF_INIT {NULL, 0, 0}
+#define SL_BUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 /* Make room for 'extra' more bytes.  0 or SL_ENOMEM. */
 int sl_buf_reserve(struct sl_buf *b, size_t extra);
 int sl_buf_append(struct sl_buf *b, const void *p, size_t n);
 int sl_buf_puts(struct sl_buf *b, const char *s);
 int sl_buf_putc(struct sl_buf *b, char c);
-int sl_buf_printf(struct sl_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int sl_buf_printf(struct sl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int sl_buf_vprintf(struct sl_buf *b, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+    __attribute__((format(printf, 2, 0)));
 /* Append a MySQL identifier quoted with backticks (`a``b`). */
 int sl_buf_put_ident(struct sl_buf *b, const char *name);
 /* Append a single-quoted SQL string literal with backslash escapes. */

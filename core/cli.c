@@ -32,9 +32,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
-	 "stdout"},
-	{NULL, NULL, NULL, NULL}};
+    {"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
+     "stdout"},
+    {NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *out)
 {
@@ -51,7 +51,8 @@ static void command_help(const struct command *c, const struct opt_group *groups
 {
 	printf("Usage: sluice %s [OPTIONS]\n\n%s.\n", c->name, c->summary);
 	for (size_t i = 0; i < ngroups; i++)
-		sl_options_help(groups[i].opts, groups[i].heading, stdout);
+		if (groups[i].opts[0].name) /* a plugin without options gets no heading */
+			sl_options_help(groups[i].opts, groups[i].heading, stdout);
 	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -210,9 +211,9 @@ static int run_command(const struct command *c, int argc, char **argv)
 	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
 	snprintf(sink_heading, sizeof(sink_heading), "Sink '%s' (%s)", sink->name, sink->summary);
 	struct opt_group groups[] = {
-		{src_heading, src->options, src_cfg},
-		{sink_heading, sink->options, sink_cfg},
-		{"Run", sl_pipeline_options, &pcfg},
+	    {src_heading, src->options, src_cfg},
+	    {sink_heading, sink->options, sink_cfg},
+	    {"Run", sl_pipeline_options, &pcfg},
 	};
 	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	for (size_t g = 0; g < ngroups; g++)
@@ -274,7 +275,8 @@ fail:
 			fprintf(stderr, "sluice: %s (see 'sluice %s --help')\n",
 			        err.code ? err.msg : sl_strerror(rc), c->name);
 		else
-			fprintf(stderr, "sluice: error: %s\n", err.code ? err.msg : sl_strerror(rc));
+			fprintf(stderr, "sluice: error: %s\n",
+			        err.code ? err.msg : sl_strerror(rc));
 	}
 	if (src_cfg) {
 		sl_options_free(src->options, src_cfg);

@@ -21,36 +21,35 @@
 /* Escape character after a backslash for each byte, or 0 when the byte is
  * written as it is.  Same escapes as sl_buf_put_quoted(). */
 static const char sl_sql_esc[256] = {
-	['\0'] = '0', ['\n'] = 'n', ['\r'] = 'r', ['\032'] = 'Z',
-	['\''] = '\'', ['"'] = '"', ['\\'] = '\\',
+    ['\0'] = '0',  ['\n'] = 'n', ['\r'] = 'r',  ['\032'] = 'Z',
+    ['\''] = '\'', ['"'] = '"',  ['\\'] = '\\',
 };
 
 /* Two lowercase hex digits for each byte value. */
 static const char sl_sql_hex[513] =
-	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
-	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
-	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
-	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 /* Bytes that may appear in a bare numeric literal: digits, sign, point,
  * exponent.  A NUMBER value with anything else (a Lua transform may have
  * rewritten it) is quoted as a string instead, so no value can ever break
  * out of its place in the statement; the server converts it on insert. */
 static const unsigned char sl_sql_numch[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1,
-	['E'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
 };
 
 static const char sl_sql_prologue[] = "/*!40101 SET NAMES binary*/;\n"
-				      "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
-				      "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
-				      "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
-				      "/*!40103 SET TIME_ZONE='+00:00'*/;\n";
+                                      "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
+                                      "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
+                                      "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
+                                      "/*!40103 SET TIME_ZONE='+00:00'*/;\n";
 
 int sl_encode_sql_prologue(struct sl_buf *out, const char *schema)
 {
@@ -199,8 +198,7 @@ int sl_encode_sql_rows(const struct sl_encode_sql_opts *opts, const char *table_
 	const struct sl_cell *cell = rs->cells;
 	/* An arena that never held a byte has no memory: empty values still
 	 * need a non-NULL pointer to be told apart from NULL. */
-	const unsigned char *arena =
-		(const unsigned char *)(rs->arena.data ? rs->arena.data : "");
+	const unsigned char *arena = (const unsigned char *)(rs->arena.data ? rs->arena.data : "");
 	for (size_t r = 0; r < rs->nrows; r++, cell += ncols) {
 		/* Room for: ");\n" closing the previous statement, a header,
 		 * "(", the values with their separators, ")", ";\n". */

@@ -41,17 +41,28 @@ void sl_error_clear(struct sl_error *err)
 const char *sl_strerror(int code)
 {
 	switch (code) {
-	case SL_OK: return "success";
-	case SL_ENOMEM: return "out of memory";
-	case SL_EUSAGE: return "usage error";
-	case SL_EIO: return "I/O error";
-	case SL_EDB: return "database error";
-	case SL_ECANCEL: return "cancelled";
-	case SL_EFORMAT: return "malformed input";
-	case SL_ECLOSED: return "closed";
-	case SL_ELUA: return "script error";
-	case SL_EINTERNAL: return "internal error";
-	default: return "unknown error";
+	case SL_OK:
+		return "success";
+	case SL_ENOMEM:
+		return "out of memory";
+	case SL_EUSAGE:
+		return "usage error";
+	case SL_EIO:
+		return "I/O error";
+	case SL_EDB:
+		return "database error";
+	case SL_ECANCEL:
+		return "cancelled";
+	case SL_EFORMAT:
+		return "malformed input";
+	case SL_ECLOSED:
+		return "closed";
+	case SL_ELUA:
+		return "script error";
+	case SL_EINTERNAL:
+		return "internal error";
+	default:
+		return "unknown error";
 	}
 }
 

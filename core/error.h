@@ -33,9 +33,9 @@ struct sl_error {
  * write `return sl_error_set(err, SL_EIO, "...")`.  Not thread-safe: shared
  * errors (the pipeline's) are guarded by their owner. */
 int sl_error_set(struct sl_error *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 int sl_error_vset(struct sl_error *err, int code, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 
 /* Copy 'src' into 'dst' unless dst already holds an error. */
 void sl_error_copy(struct sl_error *dst, const struct sl_error *src);

@@ -169,8 +169,7 @@ fail:
 
 /* Append "<db><sep><table><suffix>" with db and table encoded ('table' may be
  * NULL for database-level files).  On failure the buffer is unchanged. */
-static int sl_fname_join(struct sl_buf *out, const char *db, const char *table,
-                         const char *suffix)
+static int sl_fname_join(struct sl_buf *out, const char *db, const char *table, const char *suffix)
 {
 	size_t start = out->len;
 	int rc;

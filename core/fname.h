@@ -29,7 +29,8 @@ int sl_fname_decode(struct sl_buf *out, const char *enc, size_t len);
 
 int sl_fname_schema_create(struct sl_buf *out, const char *db);
 int sl_fname_table_schema(struct sl_buf *out, const char *db, const char *table);
-int sl_fname_data(struct sl_buf *out, const char *db, const char *table, unsigned seq, const char *ext);
+int sl_fname_data(struct sl_buf *out, const char *db, const char *table, unsigned seq,
+                  const char *ext);
 int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
 int sl_fname_post(struct sl_buf *out, const char *db);

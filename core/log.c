@@ -84,7 +84,8 @@ void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, cons
 	} else if (level == SL_LOG_ERROR) {
 		sl_buf_printf(&line, "sluice: error: %s\n", msg);
 	} else if (level == SL_LOG_WARN) {
-		sl_buf_printf(&line, "sluice: warning: %s%s%s\n", who ? who : "", who ? ": " : "", msg);
+		sl_buf_printf(&line, "sluice: warning: %s%s%s\n", who ? who : "", who ? ": " : "",
+		              msg);
 	} else {
 		sl_buf_printf(&line, "sluice: %s%s%s\n", who ? who : "", who ? ": " : "", msg);
 	}

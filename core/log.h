@@ -12,12 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-enum sl_log_level {
-	SL_LOG_ERROR = 0,
-	SL_LOG_WARN = 1,
-	SL_LOG_INFO = 2,
-	SL_LOG_DEBUG = 3
-};
+enum sl_log_level { SL_LOG_ERROR = 0, SL_LOG_WARN = 1, SL_LOG_INFO = 2, SL_LOG_DEBUG = 3 };
 
 struct sl_log {
 	enum sl_log_level level; /* messages above it are dropped */
@@ -32,7 +27,7 @@ void sl_log_destroy(struct sl_log *log);
 
 /* Log one line.  'who' names the plugin instance (NULL for the core). */
 void sl_logf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt,
               va_list ap) __attribute__((format(printf, 4, 0)));
 

@@ -21,12 +21,26 @@ int sl_parse_size(const char *s, uint64_t *out)
 		return SL_EUSAGE;
 	unsigned shift = 0;
 	switch (toupper((unsigned char)*end)) {
-	case '\0': break;
-	case 'K': shift = 10; end++; break;
-	case 'M': shift = 20; end++; break;
-	case 'G': shift = 30; end++; break;
-	case 'T': shift = 40; end++; break;
-	default: return SL_EUSAGE;
+	case '\0':
+		break;
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	default:
+		return SL_EUSAGE;
 	}
 	if (shift && (*end == 'B' || *end == 'b'))
 		end++; /* accept 32MB as well as 32M */
@@ -72,7 +86,8 @@ const struct sl_option *sl_options_find(const struct sl_option *opts, const char
 
 static int parse_bool(const char *v, bool *out)
 {
-	if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on"))
+	if (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+	    !strcasecmp(v, "on"))
 		*out = true;
 	else if (!strcmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
 	         !strcasecmp(v, "off"))
@@ -91,7 +106,8 @@ static int add_list_items(const struct sl_option *o, struct sl_strlist *l, const
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (n == 0)
-			return sl_error_set(err, SL_EUSAGE, "--%s: empty item in '%s'", o->name, value);
+			return sl_error_set(err, SL_EUSAGE, "--%s: empty item in '%s'", o->name,
+			                    value);
 		char *item = sl_strndup(p, n);
 		if (!item)
 			return SL_ENOMEM;
@@ -131,7 +147,8 @@ int sl_option_set(const struct sl_option *o, void *config, const char *value, st
 		errno = 0;
 		long long v = strtoll(value, &end, 10);
 		if (errno || end == value || *end)
-			return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not a number", o->name, value);
+			return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not a number", o->name,
+			                    value);
 		if ((o->min || o->max) && (v < o->min || v > o->max))
 			return sl_error_set(err, SL_EUSAGE, "--%s: %lld is out of range %lld..%lld",
 			                    o->name, v, o->min, o->max);
@@ -141,20 +158,22 @@ int sl_option_set(const struct sl_option *o, void *config, const char *value, st
 	case SL_OPT_SIZE: {
 		uint64_t v;
 		if (sl_parse_size(value, &v))
-			return sl_error_set(err, SL_EUSAGE,
-			                    "--%s: '%s' is not a size (examples: 65536, 64K, 32M, 1G)",
-			                    o->name, value);
+			return sl_error_set(
+			    err, SL_EUSAGE,
+			    "--%s: '%s' is not a size (examples: 65536, 64K, 32M, 1G)", o->name,
+			    value);
 		if ((o->min || o->max) && (v < (uint64_t)o->min || v > (uint64_t)o->max))
-			return sl_error_set(err, SL_EUSAGE, "--%s: %s is out of range %lld..%lld bytes",
-			                    o->name, value, o->min, o->max);
+			return sl_error_set(err, SL_EUSAGE,
+			                    "--%s: %s is out of range %lld..%lld bytes", o->name,
+			                    value, o->min, o->max);
 		*FIELD(config, o, uint64_t) = v;
 		return 0;
 	}
 	case SL_OPT_BOOL: {
 		bool v = true;
 		if (value && parse_bool(value, &v))
-			return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not true or false", o->name,
-			                    value);
+			return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not true or false",
+			                    o->name, value);
 		*FIELD(config, o, bool) = v;
 		return 0;
 	}
@@ -181,8 +200,8 @@ int sl_option_set(const struct sl_option *o, void *config, const char *value, st
 	return sl_error_set(err, SL_EINTERNAL, "--%s: unknown option type", o->name);
 }
 
-int sl_options_set(const struct sl_option *opts, void *config, const char *name,
-                   const char *value, struct sl_error *err)
+int sl_options_set(const struct sl_option *opts, void *config, const char *name, const char *value,
+                   struct sl_error *err)
 {
 	const struct sl_option *o = sl_options_find(opts, name, 0);
 	if (!o)
@@ -215,7 +234,8 @@ void sl_options_help(const struct sl_option *opts, const char *heading, FILE *ou
 			n = snprintf(left, sizeof(left), "  -%c, --%s", o->short_name, o->name);
 		else
 			n = snprintf(left, sizeof(left), "      --%s", o->name);
-		if (o->type != SL_OPT_BOOL && !(o->flags & SL_OPTF_COUNT) && n > 0 && (size_t)n < sizeof(left)) {
+		if (o->type != SL_OPT_BOOL && !(o->flags & SL_OPTF_COUNT) && n > 0 &&
+		    (size_t)n < sizeof(left)) {
 			const char *arg = o->arg ? o->arg : "VALUE";
 			if (o->flags & SL_OPTF_OPTIONAL_ARG)
 				snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", arg);

@@ -40,25 +40,29 @@ struct sl_strlist {
 };
 
 struct sl_option {
-	const char *name;       /* long name, e.g. "host" */
-	int short_name;         /* e.g. 'h', or 0 */
+	const char *name; /* long name, e.g. "host" */
+	int short_name;   /* e.g. 'h', or 0 */
 	enum sl_opt_type type;
-	const char *def;        /* default as text, or NULL */
-	size_t offset;          /* offsetof(config struct, field) */
-	const char *arg;        /* placeholder in help, e.g. "HOST" */
-	const char *help;       /* one line */
+	const char *def;            /* default as text, or NULL */
+	size_t offset;              /* offsetof(config struct, field) */
+	const char *arg;            /* placeholder in help, e.g. "HOST" */
+	const char *help;           /* one line */
 	const char *const *choices; /* SL_OPT_ENUM: NULL-terminated */
-	long long min, max;     /* SL_OPT_INT bounds (both 0: unbounded) */
+	long long min, max;         /* SL_OPT_INT bounds (both 0: unbounded) */
 	unsigned flags;
 };
 
-#define SL_OPTION_END {NULL, 0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0}
+#define SL_OPTION_END                                          \
+	{                                                      \
+		NULL, 0, 0, NULL, 0, NULL, NULL, NULL, 0, 0, 0 \
+	}
 
 /* Apply defaults of every option to 'config' (which starts zeroed). */
 int sl_options_defaults(const struct sl_option *opts, void *config, struct sl_error *err);
 
 /* Find an option by long name (or short when name is NULL). */
-const struct sl_option *sl_options_find(const struct sl_option *opts, const char *name, int short_name);
+const struct sl_option *sl_options_find(const struct sl_option *opts, const char *name,
+                                        int short_name);
 
 /* Parse 'value' for option 'o' into config.  'value' NULL is allowed only
  * for BOOL (sets true) and OPTIONAL_ARG options.  SL_EUSAGE with a message
@@ -66,8 +70,8 @@ const struct sl_option *sl_options_find(const struct sl_option *opts, const char
 int sl_option_set(const struct sl_option *o, void *config, const char *value, struct sl_error *err);
 
 /* Set by name: SL_EUSAGE "unknown option 'x'" when the table lacks it. */
-int sl_options_set(const struct sl_option *opts, void *config, const char *name,
-                   const char *value, struct sl_error *err);
+int sl_options_set(const struct sl_option *opts, void *config, const char *name, const char *value,
+                   struct sl_error *err);
 
 /* Print help lines for the table, under a heading. */
 void sl_options_help(const struct sl_option *opts, const char *heading, FILE *out);

@@ -20,41 +20,72 @@
 #include "rowset.h"
 #include "table.h"
 
-#define SL_MAX_SINKS 16
+#define SL_MAX_SINKS      16
 #define SL_RING_MIN_BYTES (1u << 20)
 
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const progress_modes[] = {"auto", "always", "never", NULL};
 
 const struct sl_option sl_pipeline_options[] = {
-	{.name = "threads", .short_name = 't', .type = SL_OPT_INT, .def = "4",
-	 .offset = offsetof(struct sl_pipeline_config, threads), .arg = "N",
-	 .help = "worker threads (one server connection each)", .min = 1, .max = 256},
-	{.name = "buffer", .type = SL_OPT_SIZE, .def = "32M",
-	 .offset = offsetof(struct sl_pipeline_config, buffer), .arg = "SIZE",
-	 .help = "total capacity of the buffers between threads: bounds memory", .min = 1 << 20,
-	 .max = 1LL << 40},
-	{.name = "batch-size", .type = SL_OPT_SIZE, .def = "1M",
-	 .offset = offsetof(struct sl_pipeline_config, batch_size), .arg = "SIZE",
-	 .help = "rows are moved in blocks of about this many bytes", .min = 4096,
-	 .max = 1LL << 30},
-	{.name = "statement-size", .type = SL_OPT_SIZE, .def = "1M",
-	 .offset = offsetof(struct sl_pipeline_config, statement_size), .arg = "SIZE",
-	 .help = "largest INSERT statement written (one row may exceed it)", .min = 1024,
-	 .max = 1LL << 30},
-	{.name = "quiet", .short_name = 'q', .type = SL_OPT_BOOL,
-	 .offset = offsetof(struct sl_pipeline_config, quiet),
-	 .help = "print nothing but errors"},
-	{.name = "verbose", .short_name = 'v', .type = SL_OPT_INT, .flags = SL_OPTF_COUNT,
-	 .offset = offsetof(struct sl_pipeline_config, verbose),
-	 .help = "more detail in the log (-v, -vv)"},
-	{.name = "log-format", .type = SL_OPT_ENUM, .def = "text", .choices = log_formats,
-	 .offset = offsetof(struct sl_pipeline_config, log_format), .arg = "FORMAT",
-	 .help = "log lines as text or JSON objects"},
-	{.name = "progress", .type = SL_OPT_ENUM, .def = "auto", .choices = progress_modes,
-	 .offset = offsetof(struct sl_pipeline_config, progress), .arg = "WHEN",
-	 .help = "progress line on stderr (auto: when stderr is a terminal)"},
-	SL_OPTION_END};
+    {.name = "threads",
+     .short_name = 't',
+     .type = SL_OPT_INT,
+     .def = "4",
+     .offset = offsetof(struct sl_pipeline_config, threads),
+     .arg = "N",
+     .help = "worker threads (one server connection each)",
+     .min = 1,
+     .max = 256},
+    {.name = "buffer",
+     .type = SL_OPT_SIZE,
+     .def = "32M",
+     .offset = offsetof(struct sl_pipeline_config, buffer),
+     .arg = "SIZE",
+     .help = "total capacity of the buffers between threads: bounds memory",
+     .min = 1 << 20,
+     .max = 1LL << 40},
+    {.name = "batch-size",
+     .type = SL_OPT_SIZE,
+     .def = "1M",
+     .offset = offsetof(struct sl_pipeline_config, batch_size),
+     .arg = "SIZE",
+     .help = "rows are moved in blocks of about this many bytes",
+     .min = 4096,
+     .max = 1LL << 30},
+    {.name = "statement-size",
+     .type = SL_OPT_SIZE,
+     .def = "1M",
+     .offset = offsetof(struct sl_pipeline_config, statement_size),
+     .arg = "SIZE",
+     .help = "largest INSERT statement written (one row may exceed it)",
+     .min = 1024,
+     .max = 1LL << 30},
+    {.name = "quiet",
+     .short_name = 'q',
+     .type = SL_OPT_BOOL,
+     .offset = offsetof(struct sl_pipeline_config, quiet),
+     .help = "print nothing but errors"},
+    {.name = "verbose",
+     .short_name = 'v',
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_COUNT,
+     .offset = offsetof(struct sl_pipeline_config, verbose),
+     .help = "more detail in the log (-v, -vv)"},
+    {.name = "log-format",
+     .type = SL_OPT_ENUM,
+     .def = "text",
+     .choices = log_formats,
+     .offset = offsetof(struct sl_pipeline_config, log_format),
+     .arg = "FORMAT",
+     .help = "log lines as text or JSON objects"},
+    {.name = "progress",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = progress_modes,
+     .offset = offsetof(struct sl_pipeline_config, progress),
+     .arg = "WHEN",
+     .help = "progress line on stderr (auto: when stderr is a terminal)"},
+    SL_OPTION_END};
 
 struct sl_pipeline {
 	struct sl_pipeline_config cfg;
@@ -432,7 +463,8 @@ static int open_sinks(struct sl_pipeline *p)
 			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 		int rc = s->plugin->open(s);
 		if (rc)
-			return sl_pipeline_fail(p, rc, "%s: cannot open: %s", s->name, sl_strerror(rc));
+			return sl_pipeline_fail(p, rc, "%s: cannot open: %s", s->name,
+			                        sl_strerror(rc));
 		p->sink_opened[i] = true;
 		pthread_mutex_lock(&p->lock);
 		if (pthread_create(&p->sink_threads[i], NULL, sink_main, s) == 0) {
@@ -505,20 +537,20 @@ int sl_pipeline_run(struct sl_pipeline *p)
 	sl_progress_stop(progress);
 
 	struct sl_run_summary summary = {
-		.status = p->err.code,
-		.error = p->err.code ? p->err.msg : NULL,
-		.info = &p->info,
-		.files = atomic_load(&p->files),
-		.rows = atomic_load(&p->rows),
-		.bytes = atomic_load(&p->bytes),
+	    .status = p->err.code,
+	    .error = p->err.code ? p->err.msg : NULL,
+	    .info = &p->info,
+	    .files = atomic_load(&p->files),
+	    .rows = atomic_load(&p->rows),
+	    .bytes = atomic_load(&p->bytes),
 	};
 	for (size_t i = 0; i < p->nsinks; i++) {
 		if (!p->sink_opened[i])
 			continue;
 		int rc = p->sinks[i]->plugin->close(p->sinks[i], &summary);
 		if (rc && !p->err.code)
-			sl_pipeline_fail(p, rc, "%s: cannot finish the output: %s", p->sinks[i]->name,
-			                 sl_strerror(rc));
+			sl_pipeline_fail(p, rc, "%s: cannot finish the output: %s",
+			                 p->sinks[i]->name, sl_strerror(rc));
 	}
 	return p->err.code;
 }

@@ -28,32 +28,32 @@ struct sl_table;
 
 /* Options of the pipeline itself (the "pipeline" option group). */
 struct sl_pipeline_config {
-	long long threads;        /* worker threads */
-	uint64_t buffer;          /* total ring capacity in bytes */
-	uint64_t batch_size;      /* target size of one batch of rows */
-	uint64_t statement_size;  /* cap of one INSERT statement */
+	long long threads;       /* worker threads */
+	uint64_t buffer;         /* total ring capacity in bytes */
+	uint64_t batch_size;     /* target size of one batch of rows */
+	uint64_t statement_size; /* cap of one INSERT statement */
 	bool quiet;
-	long long verbose;        /* counted -v */
-	int log_format;           /* 0 text, 1 json */
-	int progress;             /* 0 auto, 1 always, 2 never */
+	long long verbose; /* counted -v */
+	int log_format;    /* 0 text, 1 json */
+	int progress;      /* 0 auto, 1 always, 2 never */
 };
 
 extern const struct sl_option sl_pipeline_options[];
 
 /* What the source learned about the run, written into trailers/manifests. */
 struct sl_run_info {
-	char *server_version;   /* e.g. "10.11.19-MariaDB" */
-	char *binlog_file;      /* NULL when binary logging is off */
+	char *server_version; /* e.g. "10.11.19-MariaDB" */
+	char *binlog_file;    /* NULL when binary logging is off */
 	uint64_t binlog_pos;
-	char *gtid;             /* NULL when unknown */
+	char *gtid; /* NULL when unknown */
 };
 
 /* Outcome handed to sinks' close(). */
 struct sl_run_summary {
-	int status;                    /* 0 or the first error's code */
-	const char *error;             /* its message, or NULL */
+	int status;        /* 0 or the first error's code */
+	const char *error; /* its message, or NULL */
 	const struct sl_run_info *info;
-	uint64_t files, rows, bytes;   /* emitted by the source */
+	uint64_t files, rows, bytes; /* emitted by the source */
 };
 
 struct sl_pipeline;
@@ -80,14 +80,14 @@ struct sl_run_info *sl_pipeline_info(struct sl_pipeline *p);
 /* Record an error (first one wins) and cancel the run.  Thread-safe and
  * async-signal-unsafe (call from threads, not handlers).  Returns 'code'. */
 int sl_pipeline_fail(struct sl_pipeline *p, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Cancelled by an error or a signal? Cheap; check at every blocking point. */
 bool sl_pipeline_cancelled(struct sl_pipeline *p);
 
 /* Logging for instances: prefixed with the instance name. */
 void sl_instance_log(struct sl_instance *inst, enum sl_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* --- emitting (sources, on worker or main threads) -------------------- */
 

@@ -7,11 +7,13 @@ int sl_plugin_check(const struct sl_plugin *p, struct sl_error *err)
 {
 	if (p->abi != SL_PLUGIN_ABI || p->struct_size != sizeof(struct sl_plugin))
 		return sl_error_set(err, SL_EINTERNAL,
-		                    "plugin %s: built for ABI %u (struct %zu bytes), this sluice has ABI %u (%zu bytes)",
+		                    "plugin %s: built for ABI %u (struct %zu bytes), this sluice "
+		                    "has ABI %u (%zu bytes)",
 		                    p->name ? p->name : "?", p->abi, p->struct_size, SL_PLUGIN_ABI,
 		                    sizeof(struct sl_plugin));
 	if (!p->name || !p->summary || !p->options)
-		return sl_error_set(err, SL_EINTERNAL, "plugin %s: name, summary and options are required",
+		return sl_error_set(err, SL_EINTERNAL,
+		                    "plugin %s: name, summary and options are required",
 		                    p->name ? p->name : "?");
 	int ok = 1;
 	switch (p->kind) {
@@ -28,7 +30,8 @@ int sl_plugin_check(const struct sl_plugin *p, struct sl_error *err)
 		ok = 0;
 	}
 	if (!ok)
-		return sl_error_set(err, SL_EINTERNAL, "plugin %s: callbacks missing for its kind", p->name);
+		return sl_error_set(err, SL_EINTERNAL, "plugin %s: callbacks missing for its kind",
+		                    p->name);
 	return 0;
 }
 

@@ -24,11 +24,7 @@ struct sl_batch;
 struct sl_pipeline;
 struct sl_run_summary;
 
-enum sl_plugin_kind {
-	SL_PLUGIN_SOURCE,
-	SL_PLUGIN_TRANSFORM,
-	SL_PLUGIN_SINK
-};
+enum sl_plugin_kind { SL_PLUGIN_SOURCE, SL_PLUGIN_TRANSFORM, SL_PLUGIN_SINK };
 
 struct sl_instance {
 	const struct sl_plugin *plugin;
@@ -41,13 +37,13 @@ struct sl_instance {
 };
 
 struct sl_plugin {
-	unsigned abi;        /* SL_PLUGIN_ABI */
-	size_t struct_size;  /* sizeof(struct sl_plugin) */
+	unsigned abi;       /* SL_PLUGIN_ABI */
+	size_t struct_size; /* sizeof(struct sl_plugin) */
 	const char *name;
 	enum sl_plugin_kind kind;
 	const char *summary;
 	const struct sl_option *options;
-	size_t config_size;  /* size of the struct the options fill */
+	size_t config_size; /* size of the struct the options fill */
 
 	/* Every kind.  init() checks the parsed config and allocates inst->data;
 	 * destroy() frees it (also after a failed init). */

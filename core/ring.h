@@ -30,10 +30,10 @@ struct sl_batch;
 struct sl_ring;
 
 struct sl_ring_stats {
-	uint64_t pushed, popped;     /* batches */
-	uint64_t push_waits;         /* pushes that had to wait (backpressure) */
-	size_t peak_bytes;           /* highest byte occupancy seen */
-	size_t bytes, count;         /* current occupancy */
+	uint64_t pushed, popped; /* batches */
+	uint64_t push_waits;     /* pushes that had to wait (backpressure) */
+	size_t peak_bytes;       /* highest byte occupancy seen */
+	size_t bytes, count;     /* current occupancy */
 };
 
 /* NULL on allocation failure.  cap_bytes >= 1, cap_slots >= 1. */

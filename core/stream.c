@@ -35,7 +35,7 @@
 /* Longest line of a trailer body a reader accepts (gtid sets can be long). */
 #define SL_STREAM_MAX_TRAILER_LINE 65536
 /* Longest message on the `-- error` line and in the SIGNAL statement. */
-#define SL_STREAM_MAX_ERROR_TEXT 4000
+#define SL_STREAM_MAX_ERROR_TEXT  4000
 #define SL_STREAM_MAX_SIGNAL_TEXT 120
 
 /* ---------------------------------------------------------------------- */
@@ -188,16 +188,15 @@ static int sl_stream_trailer_body(struct sl_buf *body, const struct sl_stream_tr
 	struct sl_buf msg = SL_BUF_INIT;
 	int rc;
 
-	rc = sl_buf_printf(body,
-	                   "-- status %s\n-- files %" PRIu64 "\n-- rows %" PRIu64
-	                   "\n-- bytes %" PRIu64 "\n",
-	                   t->ok ? "ok" : "error", t->files, t->rows, t->bytes);
+	rc = sl_buf_printf(
+	    body, "-- status %s\n-- files %" PRIu64 "\n-- rows %" PRIu64 "\n-- bytes %" PRIu64 "\n",
+	    t->ok ? "ok" : "error", t->files, t->rows, t->bytes);
 	if (rc)
 		goto fail;
 	if (t->binlog_file && t->binlog_file[0]) {
 		if ((rc = sl_buf_puts(body, "-- binlog ")) != 0 ||
 		    (rc = sl_stream_put_oneline(body, t->binlog_file, strlen(t->binlog_file), 0)) !=
-		            0 ||
+		        0 ||
 		    (rc = sl_buf_printf(body, " %" PRIu64 "\n", t->binlog_pos)) != 0)
 			goto fail;
 	}
@@ -212,7 +211,8 @@ static int sl_stream_trailer_body(struct sl_buf *body, const struct sl_stream_tr
 		const struct sl_stream_table_count *tc = &t->tables[i];
 		if ((rc = sl_buf_puts(body, "-- table ")) != 0 ||
 		    (rc = sl_fname_encode(body, tc->schema)) != 0 ||
-		    (rc = sl_buf_putc(body, '.')) != 0 || (rc = sl_fname_encode(body, tc->name)) != 0 ||
+		    (rc = sl_buf_putc(body, '.')) != 0 ||
+		    (rc = sl_fname_encode(body, tc->name)) != 0 ||
 		    (rc = sl_buf_printf(body, " %" PRIu64 "\n", tc->rows)) != 0)
 			goto fail;
 	}
@@ -327,32 +327,32 @@ struct sl_stream_reader {
 	void *ud;
 
 	enum sl_stream_state state;
-	uint64_t off;         /* bytes consumed */
-	uint64_t nstreams;    /* version lines accepted */
-	int stop_rc;          /* returned again after a failure or a callback stop */
-	struct sl_error err;  /* message of a format error (code 0 for callback stops) */
+	uint64_t off;        /* bytes consumed */
+	uint64_t nstreams;   /* version lines accepted */
+	int stop_rc;         /* returned again after a failure or a callback stop */
+	struct sl_error err; /* message of a format error (code 0 for callback stops) */
 
 	/* Header line being collected: 'linelen' bytes, without the '\n'. */
 	char line[SL_STREAM_MAX_HEADER + 1];
 	size_t linelen;
-	uint64_t line_off;    /* stream offset of the line's first byte */
+	uint64_t line_off; /* stream offset of the line's first byte */
 
 	/* Current frame. */
 	char name[SL_STREAM_MAX_NAME + 1];
 	uint64_t body_len, body_done;
 
 	/* Current trailer. */
-	bool hdr_ok;          /* status on the trailer header line */
+	bool hdr_ok; /* status on the trailer header line */
 	uint64_t tbody_len, tbody_done;
-	struct sl_buf tline;  /* trailer body line being collected */
+	struct sl_buf tline; /* trailer body line being collected */
 	uint64_t tline_off;
-	unsigned seen;        /* SL_TR_* */
+	unsigned seen; /* SL_TR_* */
 	size_t tables_cap;
 	struct sl_stream_trailer trailer; /* lent to on_trailer */
 
 	/* First error trailer of this input (continuous mode may see several). */
 	bool bad_trailer;
-	char *bad_msg;        /* owned; NULL when the trailer had no message */
+	char *bad_msg; /* owned; NULL when the trailer had no message */
 
 	struct sl_buf scratch; /* name decoding */
 };
@@ -360,7 +360,7 @@ struct sl_stream_reader {
 /* Record a failure at stream offset 'at' and stop the reader.  Returns
  * 'code'. */
 static int sl_stream_fail(struct sl_stream_reader *r, int code, uint64_t at, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int sl_stream_fail(struct sl_stream_reader *r, int code, uint64_t at, const char *fmt, ...)
 {
@@ -475,7 +475,8 @@ static int sl_stream_on_version(struct sl_stream_reader *r, const char *s, size_
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off, "bad version line");
 	if (v != SL_STREAM_VERSION)
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
-		                      "unsupported stream version %" PRIu64 " (this reader knows %d)",
+		                      "unsupported stream version %" PRIu64
+		                      " (this reader knows %d)",
 		                      v, SL_STREAM_VERSION);
 	r->nstreams++;
 	sl_stream_trailer_free(&r->trailer);
@@ -558,7 +559,8 @@ static int sl_stream_on_end(struct sl_stream_reader *r, const char *s, size_t n)
 
 	if (!sl_stream_starts(s, n, "-- sluice end ") ||
 	    sl_stream_parse_status(s + 14, n - 14, &ok))
-		return sl_stream_fail(r, SL_EFORMAT, r->line_off, "expected the end line of the trailer");
+		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+		                      "expected the end line of the trailer");
 	if (ok != r->hdr_ok)
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
 		                      "trailer: end line says %s, trailer header says %s",
@@ -581,9 +583,9 @@ static int sl_stream_take_line(struct sl_stream_reader *r, const char **p, size_
                                bool *complete)
 {
 	static const char *const expected[] = {
-		[SL_RS_VERSION] = NULL, /* see sl_stream_on_version */
-		[SL_RS_FRAMES] = "expected a frame or trailer header",
-		[SL_RS_END] = "expected the end line of the trailer",
+	    [SL_RS_VERSION] = NULL, /* see sl_stream_on_version */
+	    [SL_RS_FRAMES] = "expected a frame or trailer header",
+	    [SL_RS_END] = "expected the end line of the trailer",
 	};
 
 	if (r->linelen == 0)
@@ -620,8 +622,7 @@ static int sl_stream_take_line(struct sl_stream_reader *r, const char **p, size_
 }
 
 /* Append the next table count.  0 or SL_ENOMEM. */
-static int sl_stream_add_table(struct sl_stream_reader *r, char *schema, char *name,
-                               uint64_t rows)
+static int sl_stream_add_table(struct sl_stream_reader *r, char *schema, char *name, uint64_t rows)
 {
 	struct sl_stream_trailer *t = &r->trailer;
 
@@ -709,7 +710,8 @@ static int sl_stream_on_trailer_line(struct sl_stream_reader *r, const char *s, 
 	if (klen == 6 && memcmp(s, "status", 6) == 0) {
 		bool ok;
 		if (r->seen)
-			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: status is not the first line");
+			return sl_stream_fail(r, SL_EFORMAT, at,
+			                      "trailer: status is not the first line");
 		if (sl_stream_parse_status(v, vlen, &ok) || !sp)
 			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: bad status line");
 		if (ok != r->hdr_ok)
@@ -737,8 +739,8 @@ static int sl_stream_on_trailer_line(struct sl_stream_reader *r, const char *s, 
 			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: duplicate %.*s line",
 			                      (int)klen, s);
 		if (!sp || sl_stream_parse_u64(v, vlen, num))
-			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: bad %.*s count", (int)klen,
-			                      s);
+			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: bad %.*s count",
+			                      (int)klen, s);
 		r->seen |= bit;
 		return 0;
 	}
@@ -746,8 +748,8 @@ static int sl_stream_on_trailer_line(struct sl_stream_reader *r, const char *s, 
 		if (r->seen & SL_TR_BINLOG)
 			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: duplicate binlog line");
 		const char *ps = sl_stream_last_space(v, vlen);
-		if (!ps || ps == v || sl_stream_parse_u64(ps + 1, vlen - (size_t)(ps + 1 - v),
-		                                          &t->binlog_pos))
+		if (!ps || ps == v ||
+		    sl_stream_parse_u64(ps + 1, vlen - (size_t)(ps + 1 - v), &t->binlog_pos))
 			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: bad binlog line");
 		if (!(t->binlog_file = sl_strndup(v, (size_t)(ps - v))))
 			return sl_stream_fail(r, SL_ENOMEM, at, "out of memory");
@@ -768,7 +770,8 @@ static int sl_stream_on_trailer_line(struct sl_stream_reader *r, const char *s, 
 		return sl_stream_on_table_line(r, v, vlen);
 	if (klen == 5 && memcmp(s, "error", 5) == 0) {
 		if (r->hdr_ok)
-			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: error line in an ok trailer");
+			return sl_stream_fail(r, SL_EFORMAT, at,
+			                      "trailer: error line in an ok trailer");
 		if (r->seen & SL_TR_ERROR)
 			return sl_stream_fail(r, SL_EFORMAT, at, "trailer: duplicate error line");
 		if (!(t->error = sl_strndup(v, vlen)))
@@ -814,7 +817,8 @@ static int sl_stream_take_trailer(struct sl_stream_reader *r, const char **p, si
 		const char *nl = memchr(*p, '\n', avail);
 		size_t take = nl ? (size_t)(nl - *p) : avail;
 		if (take > SL_STREAM_MAX_TRAILER_LINE - r->tline.len)
-			return sl_stream_fail(r, SL_EFORMAT, r->tline_off, "trailer: line too long");
+			return sl_stream_fail(r, SL_EFORMAT, r->tline_off,
+			                      "trailer: line too long");
 		if ((rc = sl_buf_append(&r->tline, *p, take)) != 0)
 			return sl_stream_fail(r, rc, r->off, "out of memory");
 		size_t used = take + (nl ? 1 : 0);
@@ -868,6 +872,8 @@ int sl_stream_reader_feed(struct sl_stream_reader *r, const char *p, size_t n, s
 {
 	int rc = 0;
 
+	if (r->state == SL_RS_FAILED)
+		return sl_stream_repeat(r, err);
 	while (n > 0 && rc == 0) {
 		bool complete = false;
 
@@ -922,7 +928,8 @@ int sl_stream_reader_finish(struct sl_stream_reader *r, struct sl_error *err)
 		if (r->linelen)
 			sl_stream_fail(r, SL_EFORMAT, r->off, "truncated inside a header line");
 		else
-			sl_stream_fail(r, SL_EFORMAT, r->off, "no trailer: the stream is incomplete");
+			sl_stream_fail(r, SL_EFORMAT, r->off,
+			               "no trailer: the stream is incomplete");
 		break;
 	case SL_RS_BODY:
 		sl_stream_fail(r, SL_EFORMAT, r->off,
@@ -936,7 +943,8 @@ int sl_stream_reader_finish(struct sl_stream_reader *r, struct sl_error *err)
 		break;
 	case SL_RS_END:
 		if (r->linelen)
-			sl_stream_fail(r, SL_EFORMAT, r->off, "truncated trailer: incomplete end line");
+			sl_stream_fail(r, SL_EFORMAT, r->off,
+			               "truncated trailer: incomplete end line");
 		else
 			sl_stream_fail(r, SL_EFORMAT, r->off, "truncated trailer: no end line");
 		break;

@@ -36,9 +36,9 @@
 #include "buf.h"
 #include "error.h"
 
-#define SL_STREAM_VERSION 1
-#define SL_STREAM_MAX_NAME 1024     /* longest file name a reader accepts */
-#define SL_STREAM_MAX_HEADER 1200   /* longest header line a reader accepts */
+#define SL_STREAM_VERSION    1
+#define SL_STREAM_MAX_NAME   1024 /* longest file name a reader accepts */
+#define SL_STREAM_MAX_HEADER 1200 /* longest header line a reader accepts */
 
 struct sl_stream_table_count {
 	char *schema; /* decoded names */
@@ -48,11 +48,11 @@ struct sl_stream_table_count {
 
 struct sl_stream_trailer {
 	bool ok;
-	char *error;          /* message of an error trailer, or NULL */
+	char *error; /* message of an error trailer, or NULL */
 	uint64_t files, rows, bytes;
-	char *binlog_file;    /* NULL when unknown */
+	char *binlog_file; /* NULL when unknown */
 	uint64_t binlog_pos;
-	char *gtid;           /* NULL when unknown */
+	char *gtid; /* NULL when unknown */
 	size_t ntables;
 	struct sl_stream_table_count *tables;
 };
@@ -77,7 +77,7 @@ void sl_stream_trailer_free(struct sl_stream_trailer *t); /* frees members */
  * stop; sl_stream_reader_feed() then returns that value. */
 struct sl_stream_callbacks {
 	int (*on_frame_begin)(void *ud, const char *name, uint64_t len);
-	int (*on_frame_data)(void *ud, const char *p, size_t n);  /* body bytes, in pieces */
+	int (*on_frame_data)(void *ud, const char *p, size_t n); /* body bytes, in pieces */
 	int (*on_frame_end)(void *ud);
 	int (*on_trailer)(void *ud, const struct sl_stream_trailer *t); /* after the end line */
 };
@@ -93,7 +93,8 @@ void sl_stream_reader_free(struct sl_stream_reader *r);
 /* Feed the next 'n' bytes of input.  0 to go on; SL_EFORMAT with a message
  * in err naming the source and the byte offset ("stdin: byte 1234: frame
  * header: bad length"); or a callback's non-zero value. */
-int sl_stream_reader_feed(struct sl_stream_reader *r, const char *p, size_t n, struct sl_error *err);
+int sl_stream_reader_feed(struct sl_stream_reader *r, const char *p, size_t n,
+                          struct sl_error *err);
 
 /* End of input.  0 only when the input ended right after a complete
  * trailer whose status is ok; otherwise SL_EFORMAT saying what is missing

@@ -14,30 +14,30 @@
 
 /* How a column's values are written as SQL literals. */
 enum sl_value_class {
-	SL_VAL_NUMBER,  /* integers, DECIMAL, FLOAT/DOUBLE, YEAR: written bare */
-	SL_VAL_STRING,  /* text, temporal, ENUM/SET, JSON: quoted and escaped */
-	SL_VAL_BINARY   /* BINARY/VARBINARY/BLOB, BIT, spatial: hex 0x.. */
+	SL_VAL_NUMBER, /* integers, DECIMAL, FLOAT/DOUBLE, YEAR: written bare */
+	SL_VAL_STRING, /* text, temporal, ENUM/SET, JSON: quoted and escaped */
+	SL_VAL_BINARY  /* BINARY/VARBINARY/BLOB, BIT, spatial: hex 0x.. */
 };
 
 struct sl_column {
 	char *name;
-	char *data_type;   /* information_schema DATA_TYPE, e.g. "int" */
-	char *column_type; /* COLUMN_TYPE, e.g. "int(10) unsigned" */
-	char *charset;     /* CHARACTER_SET_NAME or NULL */
+	char *data_type;     /* information_schema DATA_TYPE, e.g. "int" */
+	char *column_type;   /* COLUMN_TYPE, e.g. "int(10) unsigned" */
+	char *charset;       /* CHARACTER_SET_NAME or NULL */
 	char *default_value; /* COLUMN_DEFAULT as the server shows it, or NULL */
 	enum sl_value_class value_class;
 	bool nullable;
-	bool generated;  /* VIRTUAL or STORED: never selected nor inserted */
-	bool invisible;  /* INVISIBLE: selected and inserted by name */
-	bool is_float;   /* FLOAT: fetched as CAST(.. AS DOUBLE) to keep every bit */
+	bool generated; /* VIRTUAL or STORED: never selected nor inserted */
+	bool invisible; /* INVISIBLE: selected and inserted by name */
+	bool is_float;  /* FLOAT: fetched as CAST(.. AS DOUBLE) to keep every bit */
 };
 
 struct sl_key {
-	char *name;       /* "PRIMARY" for the primary key */
+	char *name; /* "PRIMARY" for the primary key */
 	bool primary;
 	bool unique;
 	size_t ncols;
-	char **cols;      /* column names in key order */
+	char **cols; /* column names in key order */
 };
 
 struct sl_foreign_key {
@@ -47,34 +47,30 @@ struct sl_foreign_key {
 	char **cols, **ref_cols;
 };
 
-enum sl_table_kind {
-	SL_TABLE_BASE,
-	SL_TABLE_VIEW,
-	SL_TABLE_SEQUENCE
-};
+enum sl_table_kind { SL_TABLE_BASE, SL_TABLE_VIEW, SL_TABLE_SEQUENCE };
 
 struct sl_table {
 	char *schema;
 	char *name;
 	enum sl_table_kind kind;
-	char *engine;          /* NULL for views */
-	uint64_t est_rows;     /* information_schema estimate */
-	uint64_t est_bytes;    /* data length estimate */
+	char *engine;       /* NULL for views */
+	uint64_t est_rows;  /* information_schema estimate */
+	uint64_t est_bytes; /* data length estimate */
 
 	size_t ncols;
-	struct sl_column *cols;   /* all columns in table order */
+	struct sl_column *cols; /* all columns in table order */
 	size_t nkeys;
-	struct sl_key *keys;      /* primary first, then unique, then others */
+	struct sl_key *keys; /* primary first, then unique, then others */
 	size_t nfks;
 	struct sl_foreign_key *fks;
 
-	char *where;           /* extra row filter (from --where or a hook), or NULL */
+	char *where; /* extra row filter (from --where or a hook), or NULL */
 
 	/* Run state, updated by workers. */
 	atomic_uint_fast64_t rows_done;
 	atomic_uint_fast64_t bytes_done;
-	atomic_uint next_file_seq;  /* data file numbering: db.t.00000.sql, ... */
-	atomic_int pending_jobs;    /* data jobs not yet finished */
+	atomic_uint next_file_seq; /* data file numbering: db.t.00000.sql, ... */
+	atomic_int pending_jobs;   /* data jobs not yet finished */
 };
 
 /* Number of columns that are selected and inserted (not generated). */

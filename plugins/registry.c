@@ -8,7 +8,7 @@ extern const struct sl_plugin sl_source_mariadb;
 extern const struct sl_plugin sl_sink_stdout;
 
 const struct sl_plugin *const sl_plugin_registry[] = {
-	&sl_source_mariadb,
-	&sl_sink_stdout,
-	NULL,
+    &sl_source_mariadb,
+    &sl_sink_stdout,
+    NULL,
 };

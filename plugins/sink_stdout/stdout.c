@@ -144,17 +144,17 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 	if (s->broken)
 		return 0; /* nobody is reading; the error is already recorded */
 	struct sl_stream_trailer t = {
-		.ok = sum->status == 0,
-		.error = (char *)(sum->status ? (sum->error ? sum->error : sl_strerror(sum->status))
-		                              : NULL),
-		.files = sum->files,
-		.rows = sum->rows,
-		.bytes = sum->bytes,
-		.binlog_file = sum->info->binlog_file,
-		.binlog_pos = sum->info->binlog_pos,
-		.gtid = sum->info->gtid,
-		.ntables = s->ntables,
-		.tables = s->tables,
+	    .ok = sum->status == 0,
+	    .error =
+	        (char *)(sum->status ? (sum->error ? sum->error : sl_strerror(sum->status)) : NULL),
+	    .files = sum->files,
+	    .rows = sum->rows,
+	    .bytes = sum->bytes,
+	    .binlog_file = sum->info->binlog_file,
+	    .binlog_pos = sum->info->binlog_pos,
+	    .gtid = sum->info->gtid,
+	    .ntables = s->ntables,
+	    .tables = s->tables,
 	};
 	sl_buf_reset(&s->header);
 	int rc = sl_stream_put_trailer(&s->header, &t);
@@ -180,17 +180,17 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 }
 
 const struct sl_plugin sl_sink_stdout = {
-	.abi = SL_PLUGIN_ABI,
-	.struct_size = sizeof(struct sl_plugin),
-	.name = "stdout",
-	.kind = SL_PLUGIN_SINK,
-	.summary = "the sluice SQL stream on standard output",
-	.options = stdout_options,
-	.config_size = sizeof(struct stdout_config),
-	.init = stdout_init,
-	.destroy = stdout_destroy,
-	.format = "sql",
-	.open = stdout_open,
-	.consume = stdout_consume,
-	.close = stdout_close,
+    .abi = SL_PLUGIN_ABI,
+    .struct_size = sizeof(struct sl_plugin),
+    .name = "stdout",
+    .kind = SL_PLUGIN_SINK,
+    .summary = "the sluice SQL stream on standard output",
+    .options = stdout_options,
+    .config_size = sizeof(struct stdout_config),
+    .init = stdout_init,
+    .destroy = stdout_destroy,
+    .format = "sql",
+    .open = stdout_open,
+    .consume = stdout_consume,
+    .close = stdout_close,
 };

@@ -92,9 +92,8 @@ static int oom(struct mdb_source *m)
 static int load_schemas(struct mdb_source *m)
 {
 	MYSQL_RES *res;
-	int rc = mdb_query_result(m, m->control,
-	                          "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1",
-	                          &res);
+	int rc = mdb_query_result(
+	    m, m->control, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY 1", &res);
 	if (rc)
 		return rc;
 	size_t n = mysql_num_rows(res);
@@ -209,9 +208,11 @@ check:
 		char db[256];
 		const char *t;
 		sl_select_split_name(m->cfg->tables.v[i], db, sizeof(db), &t);
-		if (!find_table(m->tables, m->ntables, db, t) && !find_table(m->views, m->nviews, db, t)) {
-			rc = sl_pipeline_fail(m->inst->pipe, SL_EUSAGE, "--tables: table '%s' not found",
-			                      m->cfg->tables.v[i]);
+		if (!find_table(m->tables, m->ntables, db, t) &&
+		    !find_table(m->views, m->nviews, db, t)) {
+			rc =
+			    sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
+			                     "--tables: table '%s' not found", m->cfg->tables.v[i]);
 			goto out;
 		}
 	}
@@ -230,7 +231,8 @@ static int load_columns(struct mdb_source *m)
 	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
 	                    "CHARACTER_SET_NAME, IS_NULLABLE, COLUMN_DEFAULT, EXTRA "
 	                    "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ") ||
-	    schema_in_list(m, &q) || sl_buf_puts(&q, " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")) {
+	    schema_in_list(m, &q) ||
+	    sl_buf_puts(&q, " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")) {
 		rc = oom(m);
 		goto out;
 	}
@@ -281,8 +283,9 @@ static int load_keys(struct mdb_source *m)
 	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME "
 	                    "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ") ||
 	    schema_in_list(m, &q) ||
-	    sl_buf_puts(&q, " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', NON_UNIQUE, "
-	                    "INDEX_NAME, SEQ_IN_INDEX")) {
+	    sl_buf_puts(&q,
+	                " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', NON_UNIQUE, "
+	                "INDEX_NAME, SEQ_IN_INDEX")) {
 		rc = oom(m);
 		goto out;
 	}
@@ -425,7 +428,8 @@ static int build_select_list(struct mdb_table *mt)
 
 static int cmp_size_desc(const void *a, const void *b)
 {
-	const struct mdb_table *x = *(struct mdb_table *const *)a, *y = *(struct mdb_table *const *)b;
+	const struct mdb_table *x = *(struct mdb_table *const *)a,
+	                       *y = *(struct mdb_table *const *)b;
 	if (x->t->est_bytes != y->t->est_bytes)
 		return x->t->est_bytes < y->t->est_bytes ? 1 : -1;
 	return cmp_mt(x, y);

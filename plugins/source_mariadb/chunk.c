@@ -43,7 +43,8 @@ static const struct sl_column *split_column(const struct sl_table *t)
 
 static bool is_integer(const struct sl_column *c)
 {
-	static const char *const ints[] = {"tinyint", "smallint", "mediumint", "int", "bigint", NULL};
+	static const char *const ints[] = {"tinyint", "smallint", "mediumint",
+	                                   "int",     "bigint",   NULL};
 	for (size_t i = 0; ints[i]; i++)
 		if (!strcasecmp(c->data_type, ints[i]))
 			return true;
@@ -91,8 +92,7 @@ static void bounds_free(struct bounds *bd)
 /* Evenly spaced integer boundaries.  *dense is false when the key is too
  * sparse for that to balance (the caller walks the index instead). */
 static int integer_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
-                          const struct sl_column *c, size_t nchunks, struct bounds *bd,
-                          bool *dense)
+                          const struct sl_column *c, size_t nchunks, struct bounds *bd, bool *dense)
 {
 	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
@@ -113,8 +113,10 @@ static int integer_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb
 	if (!row || !row[0] || !row[1])
 		goto out; /* empty table: one range */
 	bool is_unsigned = strstr(c->column_type, "unsigned") != NULL;
-	__int128 lo = is_unsigned ? (__int128)strtoull(row[0], NULL, 10) : strtoll(row[0], NULL, 10);
-	__int128 hi = is_unsigned ? (__int128)strtoull(row[1], NULL, 10) : strtoll(row[1], NULL, 10);
+	__int128 lo =
+	    is_unsigned ? (__int128)strtoull(row[0], NULL, 10) : strtoll(row[0], NULL, 10);
+	__int128 hi =
+	    is_unsigned ? (__int128)strtoull(row[1], NULL, 10) : strtoll(row[1], NULL, 10);
 	__int128 span = hi - lo + 1;
 	if (span / (__int128)(mt->t->est_rows + 1) > 64) {
 		*dense = false; /* e.g. ids 1..1e12 for 1e6 rows */
@@ -213,8 +215,8 @@ static char *range_sql(const struct sl_column *c, const char *lo, const char *hi
 	return sl_buf_steal(&b, NULL);
 }
 
-int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
-                   char ***out, size_t *nout)
+int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt, char ***out,
+                   size_t *nout)
 {
 	struct sl_table *t = mt->t;
 	uint64_t per = (uint64_t)m->cfg->rows;
@@ -254,15 +256,16 @@ int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table 
 		*nout = 1;
 	} else {
 		for (size_t i = 0; i <= bd->n; i++) {
-			ranges[i] = range_sql(c, i ? bd->lit[i - 1] : NULL, i < bd->n ? bd->lit[i] : NULL);
+			ranges[i] =
+			    range_sql(c, i ? bd->lit[i - 1] : NULL, i < bd->n ? bd->lit[i] : NULL);
 			if (!ranges[i]) {
 				rc = SL_ENOMEM;
 				goto fail;
 			}
 		}
 		*nout = bd->n + 1;
-		sl_instance_log(m->inst, SL_LOG_DEBUG, "%s.%s: %zu ranges on %s", t->schema, t->name,
-		                *nout, c->name);
+		sl_instance_log(m->inst, SL_LOG_DEBUG, "%s.%s: %zu ranges on %s", t->schema,
+		                t->name, *nout, c->name);
 	}
 	*out = ranges;
 	bounds_free(bd);

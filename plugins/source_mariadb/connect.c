@@ -18,9 +18,10 @@ static int prompt_password(struct mdb_source *m)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		return sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
-		                        "-p without a value needs a terminal to ask for the password "
-		                        "(use MYSQL_PWD or an option file instead)");
+		return sl_pipeline_fail(
+		    m->inst->pipe, SL_EUSAGE,
+		    "-p without a value needs a terminal to ask for the password "
+		    "(use MYSQL_PWD or an option file instead)");
 	struct termios old, quiet;
 	bool restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
@@ -163,15 +164,11 @@ static void set_tls(struct mdb_config *c, MYSQL *mysql)
 static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 {
 	static const char *const common[] = {
-		"SET SESSION sql_mode = ''",
-		"SET SESSION time_zone = '+00:00'",
-		"SET SESSION sql_quote_show_create = 1",
-		"SET SESSION net_write_timeout = 3600",
-		"SET SESSION net_read_timeout = 3600",
-		"SET SESSION wait_timeout = 86400",
-		/* MariaDB only: never let a statement time limit cut a dump. */
-		"/*M!100108 SET SESSION max_statement_time = 0 */",
-		NULL};
+	    "SET SESSION sql_mode = ''", "SET SESSION time_zone = '+00:00'",
+	    "SET SESSION sql_quote_show_create = 1", "SET SESSION net_write_timeout = 3600",
+	    "SET SESSION net_read_timeout = 3600", "SET SESSION wait_timeout = 86400",
+	    /* MariaDB only: never let a statement time limit cut a dump. */
+	    "/*M!100108 SET SESSION max_statement_time = 0 */", NULL};
 	for (size_t i = 0; common[i]; i++) {
 		int rc = mdb_query(m, c, common[i]);
 		if (rc)
@@ -191,8 +188,6 @@ int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)
 	mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
 	if (c->defaults_file)
 		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, c->defaults_file);
-	else if (c->defaults_extra_file)
-		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, c->defaults_extra_file);
 	unsigned int timeout = (unsigned int)c->connect_timeout;
 	mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, data ? "binary" : "utf8mb4");
@@ -202,8 +197,8 @@ int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)
 		mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp);
 	}
 
-	if (!mysql_real_connect(mysql, c->host, c->user, m->password, NULL,
-	                        (unsigned int)c->port, c->socket, 0)) {
+	if (!mysql_real_connect(mysql, c->host, c->user, m->password, NULL, (unsigned int)c->port,
+	                        c->socket, 0)) {
 		char where[300];
 		if (c->socket)
 			snprintf(where, sizeof(where), "socket %s", c->socket);
@@ -211,10 +206,10 @@ int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)
 			snprintf(where, sizeof(where), "%s:%lld", c->host ? c->host : "localhost",
 			         c->port ? c->port : 3306);
 		int rc = sl_pipeline_cancelled(m->inst->pipe)
-		                 ? SL_ECANCEL
-		                 : sl_pipeline_fail(m->inst->pipe, SL_EDB,
-		                                    "cannot connect to %s: server error %u: %s", where,
-		                                    mysql_errno(mysql), mysql_error(mysql));
+		             ? SL_ECANCEL
+		             : sl_pipeline_fail(m->inst->pipe, SL_EDB,
+		                                "cannot connect to %s: server error %u: %s", where,
+		                                mysql_errno(mysql), mysql_error(mysql));
 		mysql_close(mysql);
 		return rc;
 	}

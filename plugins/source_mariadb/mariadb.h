@@ -2,6 +2,7 @@
  *
  *   mariadb.c   plugin struct, options, the job queue and worker loop
  *   connect.c   connections, session setup, queries, interruption
+ *   optfile.c   --defaults-extra-file
  *   catalog.c   schemata, tables, columns, keys, triggers: what to dump
  *   snapshot.c  instance lock, consistent snapshot on every worker, binlog position
  *   chunk.c     splitting a big table into key ranges
@@ -55,12 +56,12 @@ struct mdb_config {
 /* A table as this plugin dumps it. */
 struct mdb_table {
 	struct sl_table *t;
-	char *select_list;                /* "`a`,CAST(`f` AS DOUBLE),..." */
-	size_t ndata;                     /* columns selected and inserted */
+	char *select_list; /* "`a`,CAST(`f` AS DOUBLE),..." */
+	size_t ndata;      /* columns selected and inserted */
 	const struct sl_column **data_cols;
 	size_t ntriggers;
-	char **triggers;                  /* trigger names */
-	char *view_definition;            /* views: for dependency order */
+	char **triggers;       /* trigger names */
+	char *view_definition; /* views: for dependency order */
 };
 
 struct mdb_job {
@@ -95,7 +96,7 @@ struct mdb_source {
 
 	/* Catalog: what this run dumps, sorted by (schema, name). */
 	size_t nschemas;
-	char **schemas;   /* databases to create */
+	char **schemas; /* databases to create */
 	size_t ntables;
 	struct mdb_table *tables; /* base tables and sequences */
 	size_t nviews;
@@ -124,6 +125,9 @@ int mdb_query_result(struct mdb_source *m, MYSQL *conn, const char *sql, MYSQL_R
 int mdb_fail(struct mdb_source *m, MYSQL *conn, const char *what);
 int mdb_resolve_password(struct mdb_source *m);
 
+/* optfile.c */
+int mdb_read_extra_file(struct mdb_source *m);
+
 /* catalog.c */
 int mdb_catalog_load(struct mdb_source *m);
 void mdb_catalog_free(struct mdb_source *m);
@@ -134,8 +138,8 @@ int mdb_snapshot_start(struct mdb_source *m);
 
 /* chunk.c: NULL-terminated list of WHERE ranges (caller frees), or a list
  * with one NULL entry meaning "whole table". */
-int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
-                   char ***out, size_t *nout);
+int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt, char ***out,
+                   size_t *nout);
 
 /* schema.c */
 int mdb_emit_schema_create(struct mdb_source *m, const char *schema);

@@ -41,8 +41,8 @@ static int put_qualified(struct sl_buf *b, const char *schema, const char *name)
 }
 
 /* Run "SHOW CREATE <what> `db`.`name`" and return the row (res to free). */
-static int show_create(struct mdb_source *m, const char *what, const char *schema,
-                       const char *name, MYSQL_RES **res, MYSQL_ROW *row)
+static int show_create(struct mdb_source *m, const char *what, const char *schema, const char *name,
+                       MYSQL_RES **res, MYSQL_ROW *row)
 {
 	struct sl_buf q = SL_BUF_INIT;
 	int rc = sl_buf_printf(&q, "SHOW CREATE %s ", what);
@@ -93,7 +93,8 @@ int mdb_emit_schema_create(struct mdb_source *m, const char *schema)
 		goto out;
 	}
 	if (!strncmp(stmt, prefix, strlen(prefix)))
-		rc = sl_buf_printf(&body, "CREATE DATABASE IF NOT EXISTS %s;\n", stmt + strlen(prefix));
+		rc = sl_buf_printf(&body, "CREATE DATABASE IF NOT EXISTS %s;\n",
+		                   stmt + strlen(prefix));
 	else
 		rc = sl_buf_printf(&body, "%s;\n", stmt);
 	if (rc) {
@@ -177,7 +178,9 @@ out:
 static int put_stored(struct sl_buf *body, const char *sql_mode, const char *stmt)
 {
 	int rc = sl_buf_puts(body, "/*!50003 SET SESSION SQL_MODE=");
-	rc = rc ? rc : sl_buf_put_quoted(body, sql_mode ? sql_mode : "", sql_mode ? strlen(sql_mode) : 0);
+	rc =
+	    rc ? rc
+	       : sl_buf_put_quoted(body, sql_mode ? sql_mode : "", sql_mode ? strlen(sql_mode) : 0);
 	rc = rc ? rc : sl_buf_puts(body, " */;;\n");
 	rc = rc ? rc : sl_buf_puts(body, stmt);
 	return rc ? rc : sl_buf_puts(body, " ;;\n");
@@ -185,7 +188,8 @@ static int put_stored(struct sl_buf *body, const char *sql_mode, const char *stm
 
 static int end_delimited(struct sl_buf *body)
 {
-	return sl_buf_puts(body, "DELIMITER ;\n/*!50003 SET SESSION SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n");
+	return sl_buf_puts(
+	    body, "DELIMITER ;\n/*!50003 SET SESSION SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n");
 }
 
 int mdb_emit_triggers(struct mdb_source *m, struct mdb_table *mt)
@@ -208,9 +212,10 @@ int mdb_emit_triggers(struct mdb_source *m, struct mdb_table *mt)
 		if ((rc = show_create(m, "TRIGGER", t->schema, mt->triggers[i], &res, &row)))
 			break;
 		if (!row[2])
-			rc = sl_pipeline_fail(m->inst->pipe, SL_EDB,
-			                      "trigger %s.%s: definition not visible (missing privileges?)",
-			                      t->schema, mt->triggers[i]);
+			rc = sl_pipeline_fail(
+			    m->inst->pipe, SL_EDB,
+			    "trigger %s.%s: definition not visible (missing privileges?)",
+			    t->schema, mt->triggers[i]);
 		else if (put_stored(&body, row[1], row[2]))
 			rc = oom(m);
 		mysql_free_result(res);
@@ -330,9 +335,10 @@ static int put_objects(struct mdb_source *m, const char *schema, const char *lis
 		/* PROCEDURE/FUNCTION: [2] is the statement; EVENT: [3]. */
 		const char *stmt = !strcmp(kind, "EVENT") ? row[3] : row[2];
 		if (!stmt)
-			rc = sl_pipeline_fail(m->inst->pipe, SL_EDB,
-			                      "%s %s.%s: definition not visible (missing privileges?)",
-			                      kind, schema, item[0]);
+			rc = sl_pipeline_fail(
+			    m->inst->pipe, SL_EDB,
+			    "%s %s.%s: definition not visible (missing privileges?)", kind, schema,
+			    item[0]);
 		else if (put_stored(body, row[1], stmt))
 			rc = oom(m);
 		else
@@ -356,10 +362,11 @@ int mdb_emit_post(struct mdb_source *m, const char *schema)
 		goto out;
 	pthread_mutex_lock(&m->control_lock);
 	if (m->cfg->routines)
-		rc = put_objects(m, schema,
-		                 "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
-		                 "WHERE ROUTINE_TYPE IN ('PROCEDURE','FUNCTION') AND ROUTINE_SCHEMA = ",
-		                 &body, &count);
+		rc = put_objects(
+		    m, schema,
+		    "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
+		    "WHERE ROUTINE_TYPE IN ('PROCEDURE','FUNCTION') AND ROUTINE_SCHEMA = ",
+		    &body, &count);
 	if (!rc && m->cfg->events)
 		rc = put_objects(m, schema,
 		                 "SELECT EVENT_NAME, 'EVENT' FROM information_schema.EVENTS "

@@ -46,8 +46,8 @@ static void read_position(struct mdb_source *m, MYSQL *c, bool snapshot_status)
 		mysql_free_result(res);
 		res = NULL;
 	}
-	const char *gq = m->is_mariadb ? "SELECT @@GLOBAL.gtid_binlog_pos"
-	                               : "SELECT @@GLOBAL.gtid_executed";
+	const char *gq =
+	    m->is_mariadb ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed";
 	if (mysql_query(c, gq) == 0 && (res = mysql_store_result(c))) {
 		if ((row = mysql_fetch_row(res)) && row[0] && *row[0])
 			info->gtid = sl_strdup(row[0]);
@@ -61,7 +61,8 @@ static int start_workers(struct mdb_source *m)
 		struct mdb_worker *w = &m->workers[i];
 		int rc = mdb_connect(m, true, &w->conn);
 		if (!rc)
-			rc = mdb_query(m, w->conn, "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+			rc = mdb_query(m, w->conn,
+			               "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 		if (!rc)
 			rc = mdb_query(m, w->conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
 		if (rc)
@@ -91,8 +92,9 @@ int mdb_snapshot_start(struct mdb_source *m)
 	}
 	if (mode == MDB_LOCK_BACKUP_STAGE) {
 		if (!m->is_mariadb || m->server_version < 100401)
-			return sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
-			                        "--lock-mode backup-stage needs MariaDB 10.4.1 or later");
+			return sl_pipeline_fail(
+			    m->inst->pipe, SL_EUSAGE,
+			    "--lock-mode backup-stage needs MariaDB 10.4.1 or later");
 		lock_sql = "BACKUP STAGE START";
 		unlock_sql = "BACKUP STAGE END";
 	} else if (mode == MDB_LOCK_FTWRL) {
@@ -108,11 +110,12 @@ int mdb_snapshot_start(struct mdb_source *m)
 		           mysql_query(m->control, "BACKUP STAGE BLOCK_COMMIT") == 0);
 		if (!ok) {
 			if (m->cfg->lock_mode == MDB_LOCK_AUTO && access_denied(m->control)) {
-				sl_instance_log(m->inst, SL_LOG_WARN,
-				                "cannot lock the instance (%s); workers start their "
-				                "snapshots one by one, so tables may not be consistent "
-				                "with each other (grant RELOAD, or use -t 1)",
-				                mysql_error(m->control));
+				sl_instance_log(
+				    m->inst, SL_LOG_WARN,
+				    "cannot lock the instance (%s); workers start their "
+				    "snapshots one by one, so tables may not be consistent "
+				    "with each other (grant RELOAD, or use -t 1)",
+				    mysql_error(m->control));
 				if (mode == MDB_LOCK_BACKUP_STAGE)
 					mysql_query(m->control, "BACKUP STAGE END");
 				mode = MDB_LOCK_NONE;

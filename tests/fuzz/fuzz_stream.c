@@ -153,8 +153,8 @@ static void fz_read(const uint8_t *data, size_t size, bool continuous, size_t sp
 
 static void fz_same(const struct fz_result *a, const struct fz_result *b)
 {
-	if (a->rc != b->rc || strcmp(a->err.msg, b->err.msg) != 0 ||
-	    a->seen.hash != b->seen.hash || a->seen.ntrailers != b->seen.ntrailers)
+	if (a->rc != b->rc || strcmp(a->err.msg, b->err.msg) != 0 || a->seen.hash != b->seen.hash ||
+	    a->seen.ntrailers != b->seen.ntrailers)
 		abort();
 }
 

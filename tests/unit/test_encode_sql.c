@@ -82,7 +82,11 @@ static void test_binary(void)
 {
 	struct sl_buf b = SL_BUF_INIT;
 
-	CHECK_EQ_INT(val(&b, SL_VAL_BINARY, "\0\xff\x01\x80\x7f" "A", 6), 0);
+	CHECK_EQ_INT(val(&b, SL_VAL_BINARY,
+	                 "\0\xff\x01\x80\x7f"
+	                 "A",
+	                 6),
+	             0);
 	CHECK_EQ_STR(b.data, "0x00ff01807f41");
 	CHECK_EQ_INT(val(&b, SL_VAL_BINARY, "", 0), 0);
 	CHECK_EQ_STR(b.data, "''");
@@ -263,8 +267,9 @@ static void test_rows_split_boundaries(void)
 	check_split(10, 1, HDR "(1);\n");
 	check_split(0, 3, HDR "(1);\n" HDR "(2);\n" HDR "(3);\n");
 	/* A row that does not fit but is longer than the header: the move. */
-	check_split(h + 9, 11, HDR "(1),(2);\n" HDR "(3),(4);\n" HDR "(5),(6);\n" HDR
-	            "(7),(8);\n" HDR "(9);\n" HDR "(10);\n" HDR "(11);\n");
+	check_split(h + 9, 11,
+	            HDR "(1),(2);\n" HDR "(3),(4);\n" HDR "(5),(6);\n" HDR "(7),(8);\n" HDR
+	                "(9);\n" HDR "(10);\n" HDR "(11);\n");
 }
 
 /* Rows of random sizes under many caps: every statement is at most 'cap'
@@ -341,7 +346,8 @@ static void test_rows_split_random(void)
 			first = 0;
 			i = end;
 		}
-		if (joined.len != all.len - hl - 2 || memcmp(joined.data, all.data + hl, joined.len))
+		if (joined.len != all.len - hl - 2 ||
+		    memcmp(joined.data, all.data + hl, joined.len))
 			bad++;
 	}
 	CHECK_EQ_INT(bad, 0);

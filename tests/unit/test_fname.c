@@ -73,14 +73,14 @@ static void test_encode_rejects(void)
 	CHECK_EQ_INT(sl_fname_encode(&b, "x\xf0\x9f\x98\x80"), SL_EFORMAT);
 	CHECK_EQ_STR(b.data, "keep"); /* unchanged on failure */
 	CHECK_EQ_INT(sl_fname_encode(&b, "\xff"), SL_EFORMAT);
-	CHECK_EQ_INT(sl_fname_encode(&b, "\xc3"), SL_EFORMAT);          /* truncated */
-	CHECK_EQ_INT(sl_fname_encode(&b, "\xc3x"), SL_EFORMAT);         /* bad continuation */
-	CHECK_EQ_INT(sl_fname_encode(&b, "\xc0\xaf"), SL_EFORMAT);      /* overlong '/' */
-	CHECK_EQ_INT(sl_fname_encode(&b, "\xe0\x80\xaf"), SL_EFORMAT);  /* overlong */
-	CHECK_EQ_INT(sl_fname_encode(&b, "\xed\xa0\x80"), SL_EFORMAT);  /* surrogate */
-	CHECK_EQ_INT(sl_fname_encode(&b, "\x80"), SL_EFORMAT);          /* lone continuation */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\xc3"), SL_EFORMAT);             /* truncated */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\xc3x"), SL_EFORMAT);            /* bad continuation */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\xc0\xaf"), SL_EFORMAT);         /* overlong '/' */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\xe0\x80\xaf"), SL_EFORMAT);     /* overlong */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\xed\xa0\x80"), SL_EFORMAT);     /* surrogate */
+	CHECK_EQ_INT(sl_fname_encode(&b, "\x80"), SL_EFORMAT);             /* lone continuation */
 	CHECK_EQ_INT(sl_fname_encode(&b, "\xf4\x90\x80\x80"), SL_EFORMAT); /* > U+10FFFF */
-	CHECK_EQ_INT(sl_fname_encode(&b, "ab\xe2\x82"), SL_EFORMAT);    /* truncated at end */
+	CHECK_EQ_INT(sl_fname_encode(&b, "ab\xe2\x82"), SL_EFORMAT);       /* truncated at end */
 	CHECK_EQ_STR(b.data, "keep");
 	sl_buf_free(&b);
 }
@@ -101,23 +101,17 @@ static void test_decode(void)
 	sl_buf_reset(&b);
 	sl_buf_puts(&b, "keep");
 	const char *bad[] = {
-		"a.b",    /* raw '.' */
-		"a-b",    /* raw '-' */
-		"a b",    /* raw space */
-		"a/b",    /* raw '/' */
-		"caf\xc3\xa9", /* raw non-ASCII */
-		"@",      /* truncated escapes */
-		"@0",
-		"@002",
-		"x@00e",
-		"@00g0",  /* non-hex */
-		"@+020",
-		"@ 020",
-		"@0041",  /* escape of a character the encoder keeps */
-		"@005f",
-		"@0000",  /* NUL */
-		"@d800",  /* surrogate */
-		"@DFFF",
+	    "a.b",                                    /* raw '.' */
+	    "a-b",                                    /* raw '-' */
+	    "a b",                                    /* raw space */
+	    "a/b",                                    /* raw '/' */
+	    "caf\xc3\xa9",                            /* raw non-ASCII */
+	    "@",                                      /* truncated escapes */
+	    "@0",          "@002",  "x@00e", "@00g0", /* non-hex */
+	    "@+020",       "@ 020", "@0041",          /* escape of a character the encoder keeps */
+	    "@005f",       "@0000",                   /* NUL */
+	    "@d800",                                  /* surrogate */
+	    "@DFFF",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		int rc = sl_fname_decode(&b, bad[i], strlen(bad[i]));
@@ -137,9 +131,24 @@ static void test_round_trip(void)
 {
 	struct sl_buf e = SL_BUF_INIT, d = SL_BUF_INIT;
 	const char *names[] = {
-		"t", "my table", "a.b-c@d/e\\f", "tab\tnew\nline", "`quoted`", "\"dq\"", "'sq'",
-		"caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac", "\xef\xbf\xbf", "\xc2\x80\xdf\xbf",
-		"select", "%2F", "x y z", "__", "0", "@0020", "\x01\x1f\x7f",
+	    "t",
+	    "my table",
+	    "a.b-c@d/e\\f",
+	    "tab\tnew\nline",
+	    "`quoted`",
+	    "\"dq\"",
+	    "'sq'",
+	    "caf\xc3\xa9",
+	    "\xe6\x97\xa5\xe6\x9c\xac",
+	    "\xef\xbf\xbf",
+	    "\xc2\x80\xdf\xbf",
+	    "select",
+	    "%2F",
+	    "x y z",
+	    "__",
+	    "0",
+	    "@0020",
+	    "\x01\x1f\x7f",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		sl_buf_reset(&e);

@@ -21,8 +21,8 @@ struct rec {
 	char names[MAX_FRAMES][SL_STREAM_MAX_NAME + 1];
 	uint64_t lens[MAX_FRAMES];
 	struct sl_buf bodies[MAX_FRAMES];
-	int ends;      /* on_frame_end calls */
-	int open;      /* inside a frame */
+	int ends; /* on_frame_end calls */
+	int open; /* inside a frame */
 	int ntrailers;
 	struct sl_buf trailer; /* text form of the last trailer */
 	int stop_at_frame;     /* on_frame_begin of this frame (1-based) returns 7 */
@@ -83,8 +83,8 @@ static int on_trailer(void *ud, const struct sl_stream_trailer *t)
 	struct rec *r = ud;
 	r->ntrailers++;
 	sl_buf_reset(&r->trailer);
-	sl_buf_printf(&r->trailer, "ok=%d files=%" PRIu64 " rows=%" PRIu64 " bytes=%" PRIu64,
-	              t->ok, t->files, t->rows, t->bytes);
+	sl_buf_printf(&r->trailer, "ok=%d files=%" PRIu64 " rows=%" PRIu64 " bytes=%" PRIu64, t->ok,
+	              t->files, t->rows, t->bytes);
 	if (t->binlog_file)
 		sl_buf_printf(&r->trailer, " binlog=%s:%" PRIu64, t->binlog_file, t->binlog_pos);
 	if (t->gtid)
@@ -149,27 +149,27 @@ static void put_frame(struct sl_buf *b, const char *name, const char *body, size
 static void put_ok_trailer(struct sl_buf *b)
 {
 	struct sl_stream_table_count tabs[] = {
-		{"shop", "orders", 3},
-		{"my db", "t.1-x", 0},
-		{"caf\xc3\xa9", "\xe2\x82\xac", 18446744073709551615ULL},
+	    {"shop", "orders", 3},
+	    {"my db", "t.1-x", 0},
+	    {"caf\xc3\xa9", "\xe2\x82\xac", 18446744073709551615ULL},
 	};
 	struct sl_stream_trailer t = {
-		.ok = true,
-		.files = 4,
-		.rows = 3,
-		.bytes = 1234,
-		.binlog_file = "mysql-bin.000042",
-		.binlog_pos = 8812,
-		.gtid = "0-1-100,1-2-7",
-		.ntables = 3,
-		.tables = tabs,
+	    .ok = true,
+	    .files = 4,
+	    .rows = 3,
+	    .bytes = 1234,
+	    .binlog_file = "mysql-bin.000042",
+	    .binlog_pos = 8812,
+	    .gtid = "0-1-100,1-2-7",
+	    .ntables = 3,
+	    .tables = tabs,
 	};
 	CHECK_EQ_INT(sl_stream_put_trailer(b, &t), 0);
 }
 
 static const char want_trailer[] =
-	"ok=1 files=4 rows=3 bytes=1234 binlog=mysql-bin.000042:8812 gtid=0-1-100,1-2-7 "
-	"[shop|orders|3] [my db|t.1-x|0] [caf\xc3\xa9|\xe2\x82\xac|18446744073709551615]";
+    "ok=1 files=4 rows=3 bytes=1234 binlog=mysql-bin.000042:8812 gtid=0-1-100,1-2-7 "
+    "[shop|orders|3] [my db|t.1-x|0] [caf\xc3\xa9|\xe2\x82\xac|18446744073709551615]";
 
 /* A stream with four frames (one empty) and an ok trailer. */
 static void build_stream(struct sl_buf *b)
@@ -208,7 +208,7 @@ static void test_write_text(void)
 
 	CHECK_EQ_INT(sl_stream_put_version(&b), 0);
 	CHECK(strncmp(b.data, "-- sluice stream 1 ", 19) == 0);
-	CHECK(b.len > 19 && b.data[b.len - 1] == '\n' && !memchr(b.data, ' ', 0));
+	CHECK(b.len > 19 && b.data[b.len - 1] == '\n');
 	sl_buf_reset(&b);
 	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t.00003.sql", 4096), 0);
 	CHECK_EQ_STR(b.data, "-- sluice frame 4096 d.t.00003.sql\n");
@@ -221,8 +221,8 @@ static void test_write_text(void)
 
 	sl_buf_reset(&b);
 	struct sl_stream_table_count tabs[] = {{"my db", "t", 5}};
-	struct sl_stream_trailer t = {.ok = true, .files = 2, .rows = 5, .bytes = 99,
-	                              .ntables = 1, .tables = tabs};
+	struct sl_stream_trailer t = {
+	    .ok = true, .files = 2, .rows = 5, .bytes = 99, .ntables = 1, .tables = tabs};
 	CHECK_EQ_INT(sl_stream_put_trailer(&b, &t), 0);
 	CHECK_EQ_STR(b.data, "-- sluice trailer 69 ok\n"
 	                     "-- status ok\n"
@@ -243,10 +243,10 @@ static void test_write_error_trailer(void)
 {
 	struct sl_buf b = SL_BUF_INIT;
 	struct sl_stream_trailer t = {
-		.ok = false,
-		.error = "server said:\nit's \"gone\"\r\n",
-		.files = 1,
-		.gtid = "uuid1:1-5,\nuuid2:1-3",
+	    .ok = false,
+	    .error = "server said:\nit's \"gone\"\r\n",
+	    .files = 1,
+	    .gtid = "uuid1:1-5,\nuuid2:1-3",
 	};
 
 	CHECK_EQ_INT(sl_stream_put_trailer(&b, &t), 0);
@@ -304,7 +304,8 @@ static void test_read_chunkings(void)
 	for (size_t c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
 		for (unsigned seed = 1; seed <= (chunks[c] > 1 ? 20u : 1u); seed++) {
 			rec_init(&r);
-			CHECK_EQ_INT(read_stream(b.data, b.len, false, chunks[c], seed, &r, &err), 0);
+			CHECK_EQ_INT(read_stream(b.data, b.len, false, chunks[c], seed, &r, &err),
+			             0);
 			if (err.code)
 				fprintf(stderr, "  %s\n", err.msg);
 			check_stream_rec(&r);
@@ -387,8 +388,16 @@ static void replace(struct sl_buf *b, const char *from, const char *to)
 static void test_corrupt_lengths(void)
 {
 	static const char *const bad_lengths[] = {
-		"23", "21", "2x", "+22", "-22", " 22", "022", "", "99999999999999999999999",
-		"18446744073709551616",
+	    "23",
+	    "21",
+	    "2x",
+	    "+22",
+	    "-22",
+	    " 22",
+	    "022",
+	    "",
+	    "99999999999999999999999",
+	    "18446744073709551616",
 	};
 	for (size_t i = 0; i < sizeof(bad_lengths) / sizeof(bad_lengths[0]); i++) {
 		struct sl_buf b = SL_BUF_INIT;
@@ -399,7 +408,7 @@ static void test_corrupt_lengths(void)
 		replace(&b, "-- sluice frame 22 shop-schema-create.sql", hdr);
 		/* The version line is 19 + strlen(version) + 1 bytes; the frame
 		 * header follows it. */
-		const char *what = i == 0 ? "expected a frame or trailer header"
+		const char *what = i == 0   ? "expected a frame or trailer header"
 		                   : i == 1 ? "expected a frame or trailer header"
 		                            : "frame header: bad length";
 		expect_fail(b.data, b.len, false, what);
@@ -432,8 +441,10 @@ static void test_offsets_in_messages(void)
 	sl_buf_reset(&b);
 	sl_stream_put_version(&b);
 	put_frame(&b, "d.t.00003.sql", "0123456789", 10);
-	snprintf(want, sizeof(want), "test: byte %zu: truncated inside frame d.t.00003.sql: got 4 "
-	                             "of 10 bytes", b.len - 6);
+	snprintf(want, sizeof(want),
+	         "test: byte %zu: truncated inside frame d.t.00003.sql: got 4 "
+	         "of 10 bytes",
+	         b.len - 6);
 	expect_fail(b.data, b.len - 6, false, want);
 
 	/* Truncated inside a header line. */
@@ -510,8 +521,8 @@ static void trailer_case(const char *tbody, const char *h, const char *e, const 
 	struct sl_buf b = SL_BUF_INIT;
 	sl_stream_put_version(&b);
 	put_frame(&b, "d.t.00000.sql", "x", 1);
-	sl_buf_printf(&b, "-- sluice trailer %zu %s\n%s-- sluice end %s\n", strlen(tbody), h,
-	              tbody, e);
+	sl_buf_printf(&b, "-- sluice trailer %zu %s\n%s-- sluice end %s\n", strlen(tbody), h, tbody,
+	              e);
 	if (what) {
 		expect_fail(b.data, b.len, false, what);
 	} else {
@@ -597,8 +608,8 @@ static void test_error_trailer(void)
 	struct sl_buf b = SL_BUF_INIT;
 	struct sl_error err;
 	struct rec r;
-	struct sl_stream_trailer t = {.ok = false, .error = "table shop.orders: lost connection",
-	                              .files = 1};
+	struct sl_stream_trailer t = {
+	    .ok = false, .error = "table shop.orders: lost connection", .files = 1};
 
 	sl_stream_put_version(&b);
 	put_frame(&b, "shop.orders.00000.sql", "x", 1);
@@ -714,8 +725,8 @@ static void test_oom(void)
 		if (!wrc)
 			wrc = sl_stream_put_frame_header(&w, "a.b.00000.sql", 3);
 		struct sl_stream_table_count tabs[] = {{"a", "b", 1}};
-		struct sl_stream_trailer t = {.ok = false, .error = "x", .ntables = 1,
-		                              .tables = tabs};
+		struct sl_stream_trailer t = {
+		    .ok = false, .error = "x", .ntables = 1, .tables = tabs};
 		if (!wrc)
 			wrc = sl_stream_put_trailer(&w, &t);
 		struct sl_stream_reader *rd = sl_stream_reader_new("s", false, NULL, NULL);

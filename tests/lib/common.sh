@@ -1,0 +1,447 @@
+# common.sh - helpers for sluice's integration tests (sourced by each
+# tests/integration/*.sh, and by examples/demo for sql/checksum_db).
+#
+# Environment (tests/run sets it; defaults let a script run on its own once
+# the servers are up):
+#   SL_TEST_TMP  scratch root; servers live there (server.sh)
+#   SL_RESULTS   results file; one line per case: "PASS name" / "FAIL name: why"
+#   SLUICE       the binary under test (default build/sluice)
+#   SL_LABEL     prefix for case names, "[asan] " in the sanitizer pass
+#   SL_SLOW      factor for time limits (2 under ASan)
+#
+# Result protocol: t_begin "what"; then t_pass or t_fail "why".  The first
+# failure of a case wins; t_pass after a failure is a no-op, so a case can
+# run a list of assert_* calls and end with t_pass.  A case still open when
+# the next t_begin comes or the script exits is recorded as a failure.  The
+# assert_* helpers record the failure themselves and return 1; inside a case
+# that already failed they return 1 and record nothing.
+#
+# Servers: `src` (data to dump) and `dst` (imports) from tests/run.  sluice
+# always connects as user sluice over TCP ("${SRC[@]}"), the helpers as root
+# over the socket, so "connections of user sluice" in SHOW PROCESSLIST are
+# exactly sluice's own.
+
+SL_ROOT=${SL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+# shellcheck source=tests/lib/server.sh
+. "$SL_ROOT/tests/lib/server.sh"
+
+SLUICE=${SLUICE:-$SL_ROOT/build/sluice}
+SL_LABEL=${SL_LABEL:-}
+SL_SLOW=${SL_SLOW:-1}
+SL_CMD_TIMEOUT=${SL_CMD_TIMEOUT:-180}
+SL_SCRIPT=$(basename "${0%.sh}")
+STREAMCHECK="$SL_ROOT/tests/lib/streamcheck.py"
+
+# --- results ---------------------------------------------------------------
+
+_t_name=""
+_t_state=none # none | open | failed | passed
+_t_nfail=0
+
+_t_record() { # STATUS TEXT
+	local line="$1 $2"
+	line=${line//$'\n'/\\n}
+	line=${line//$'\r'/\\r}
+	echo "$line"
+	if [ -n "${SL_RESULTS:-}" ]; then
+		echo "$line" >>"$SL_RESULTS"
+	fi
+	[ "$1" = FAIL ] && _t_nfail=$((_t_nfail + 1))
+	return 0
+}
+
+t_begin() {
+	if [ "$_t_state" = open ]; then
+		_t_record FAIL "$_t_name: neither passed nor failed"
+	fi
+	_t_name="$SL_LABEL$SL_SCRIPT: $1"
+	_t_state=open
+	echo "---- $1"
+}
+
+t_pass() {
+	case $_t_state in
+	open)
+		_t_record PASS "$_t_name"
+		_t_state=passed
+		;;
+	failed | passed) ;;
+	none) _t_record FAIL "$SL_LABEL$SL_SCRIPT: t_pass outside a case" ;;
+	esac
+	return 0
+}
+
+t_fail() {
+	case $_t_state in
+	open)
+		_t_record FAIL "$_t_name: $*"
+		_t_state=failed
+		;;
+	failed | passed) echo "(further failure, not recorded: $*)" ;;
+	none) _t_record FAIL "$SL_LABEL$SL_SCRIPT: $*" ;;
+	esac
+	return 1
+}
+
+# 0 while the current case is open (not failed yet): skip costly steps after
+# a failure with `t_ok || ...`.
+t_ok() { [ "$_t_state" = open ]; }
+
+# End of a script: exit 0 when all its cases passed.
+t_done() {
+	if [ "$_t_state" = open ]; then
+		_t_record FAIL "$_t_name: neither passed nor failed"
+		_t_state=none
+	fi
+	[ "$_t_nfail" = 0 ]
+	exit $?
+}
+
+# --- background processes ----------------------------------------------------
+
+_sl_bg_pids=()
+bg_track() { _sl_bg_pids+=("$@"); }
+bg_kill_all() {
+	local p
+	for p in "${_sl_bg_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_sl_bg_pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && { sleep 0.5; kill -KILL "$p" 2>/dev/null; }
+	done
+	_sl_bg_pids=()
+}
+
+# Wait for the background child PID for up to SECONDS; after that kill it
+# (TERM, then KILL) and return 124.  Otherwise return its exit code.
+wait_bounded() { # PID SECONDS
+	local pid=$1 limit=$2 i
+	for ((i = 0; i < limit * 20; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			return $?
+		fi
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null
+	sleep 1
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 124
+}
+
+_t_on_exit() {
+	local rc=$?
+	bg_kill_all
+	if [ "$_t_state" = open ]; then
+		_t_record FAIL "$_t_name: script ended inside the case (exit $rc)"
+		_t_state=none
+	fi
+}
+
+if [ -n "${SL_RESULTS:-}" ]; then
+	trap _t_on_exit EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+fi
+
+# --- assertions --------------------------------------------------------------
+
+_t_show() { # shorten a value for a one-line message
+	local s=$1
+	s=${s//$'\n'/\\n}
+	s=${s//$'\t'/\\t}
+	if [ "${#s}" -gt 300 ]; then s="${s:0:300}..."; fi
+	printf '%s' "$s"
+}
+
+assert_eq() { # EXPECTED ACTUAL [WHAT]
+	t_ok || return 1
+	[ "$1" == "$2" ] && return 0
+	t_fail "${3:-value}: expected '$(_t_show "$1")', got '$(_t_show "$2")'"
+}
+
+assert_ne() { # UNEXPECTED ACTUAL [WHAT]
+	t_ok || return 1
+	[ "$1" != "$2" ] && return 0
+	t_fail "${3:-value}: got '$(_t_show "$2")', which it must not be"
+}
+
+assert_contains() { # HAYSTACK NEEDLE [WHAT]
+	t_ok || return 1
+	[[ $1 == *"$2"* ]] && return 0
+	t_fail "${3:-output}: '$(_t_show "$2")' not found in '$(_t_show "$1")'"
+}
+
+assert_not_contains() { # HAYSTACK NEEDLE [WHAT]
+	t_ok || return 1
+	[[ $1 != *"$2"* ]] && return 0
+	t_fail "${3:-output}: must not contain '$(_t_show "$2")': '$(_t_show "$1")'"
+}
+
+assert_match() { # TEXT ERE [WHAT]
+	t_ok || return 1
+	[[ $1 =~ $2 ]] && return 0
+	t_fail "${3:-output}: '$(_t_show "$1")' does not match /$2/"
+}
+
+assert_exit() { # RC EXPECTED [WHAT]
+	t_ok || return 1
+	[ "$1" = "$2" ] && return 0
+	t_fail "${3:-exit code}: expected $2, got $1$(_rc_hint "$1")"
+}
+
+assert_exit_zero() { # RC [WHAT]
+	t_ok || return 1
+	[ "$1" = 0 ] && return 0
+	t_fail "${2:-exit code}: expected 0, got $1$(_rc_hint "$1")"
+}
+
+assert_exit_nonzero() { # RC [WHAT]
+	t_ok || return 1
+	case $1 in
+	0) t_fail "${2:-exit code}: expected non-zero, got 0" ;;
+	124) t_fail "${2:-exit code}: timed out" ;;
+	126 | 127) t_fail "${2:-exit code}: $1 (binary missing or not executable: $SLUICE)" ;;
+	*) return 0 ;;
+	esac
+}
+
+_rc_hint() {
+	case $1 in
+	124) echo " (timed out)" ;;
+	126 | 127) echo " (binary missing or not executable: $SLUICE)" ;;
+	134) echo " (SIGABRT: assertion or sanitizer?)" ;;
+	139) echo " (SIGSEGV)" ;;
+	*) ;;
+	esac
+}
+
+# Numbers (decimals allowed): A <= B.
+assert_le() { # A B [WHAT]
+	t_ok || return 1
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' && return 0
+	t_fail "${3:-value}: $1 > $2"
+}
+
+# TEXT is exactly one line (trailing newline optional) starting with PREFIX.
+assert_one_line() { # TEXT PREFIX [WHAT]
+	t_ok || return 1
+	local text=${1%$'\n'} n
+	if [ -z "$text" ]; then
+		t_fail "${3:-stderr}: expected one line starting '$2', got nothing"
+		return 1
+	fi
+	n=$(printf '%s\n' "$text" | wc -l)
+	if [ "$n" != 1 ]; then
+		t_fail "${3:-stderr}: expected exactly one line, got $n: '$(_t_show "$text")'"
+		return 1
+	fi
+	[[ $text == "$2"* ]] && return 0
+	t_fail "${3:-stderr}: line does not start with '$2': '$(_t_show "$text")'"
+}
+
+# Two multi-line texts are equal; the message shows the first difference.
+assert_same() { # EXPECTED ACTUAL [WHAT]
+	t_ok || return 1
+	[ "$1" == "$2" ] && return 0
+	local d
+	d=$(diff <(printf '%s\n' "$1") <(printf '%s\n' "$2") | grep -m 4 '^[<>]')
+	t_fail "${3:-output} differs (< expected, > actual): $(_t_show "$d")"
+}
+
+# --- running things ------------------------------------------------------------
+
+# The binary under test, with a time limit.  Exit 127 with a message when it
+# does not exist.
+sluice() {
+	if [ ! -x "$SLUICE" ]; then
+		echo "test harness: sluice binary not found or not executable: $SLUICE" >&2
+		return 127
+	fi
+	timeout -k 5 "$SL_CMD_TIMEOUT" "$SLUICE" "$@"
+}
+
+# capture NAME CMD...: stdout to $T/NAME.out (path in $OUT), stderr text in
+# $ERR (file $T/NAME.err), exit code in $RC.  Stdin is /dev/null.
+capture() {
+	local name=$1
+	shift
+	OUT="$T/$name.out"
+	"$@" >"$OUT" 2>"$T/$name.err" </dev/null
+	RC=$?
+	ERR=$(cat "$T/$name.err")
+	echo "[$name] exit $RC; stderr: $(_t_show "$ERR" | head -c 400)"
+	return 0
+}
+
+# Record one failing case and leave the script when the binary is missing or
+# hangs on --version (so a broken build costs seconds, not timeouts).
+need_sluice() {
+	if [ ! -x "$SLUICE" ]; then
+		t_begin "sluice binary present"
+		t_fail "not found or not executable: $SLUICE (did the build fail?)"
+		exit 1
+	fi
+	timeout -k 2 20 "$SLUICE" --version >/dev/null 2>&1 </dev/null
+	if [ $? = 124 ]; then
+		t_begin "sluice binary responds"
+		t_fail "'sluice --version' did not finish within 20 s"
+		exit 1
+	fi
+	return 0
+}
+
+# Record a failing case and leave when a server this script needs is down.
+need_server() { # NAME...
+	local n
+	for n in "$@"; do
+		if ! server_running "$n"; then
+			t_begin "server $n is up"
+			t_fail "server '$n' does not answer on $(server_socket "$n")"
+			exit 1
+		fi
+	done
+}
+
+# --- SQL helpers -------------------------------------------------------------
+
+# Quote an identifier / a string literal for SQL.
+qi() {
+	local s=${1//\`/\`\`}
+	printf '`%s`' "$s"
+}
+qs() {
+	local s=${1//\\/\\\\}
+	s=${s//\'/\'\'}
+	printf "'%s'" "$s"
+}
+
+# sql NAME "statements": root over the socket, tab-separated, no headers,
+# no escaping of the output (-r).
+sql() {
+	local name=$1
+	shift
+	server_client "$name" --default-character-set=utf8mb4 -N -B -r -e "$*"
+}
+
+# The plain client as a DBA would pipe a dump into it (reads stdin).
+mariadb_import() { # NAME [client options]
+	local name=$1
+	shift
+	server_client "$name" "$@"
+}
+
+# Base tables of DB, one per line, sorted bytewise.
+db_tables() { # NAME DB
+	sql "$1" "SELECT TABLE_NAME FROM information_schema.TABLES
+	          WHERE TABLE_SCHEMA = $(qs "$2") AND TABLE_TYPE = 'BASE TABLE'" | LC_ALL=C sort
+}
+
+# table<TAB>checksum for each base table of DB, sorted (CHECKSUM TABLE ...
+# EXTENDED reads every row; the value is independent of row order).
+checksum_db() { # NAME DB
+	local name=$1 db=$2 t line
+	while IFS= read -r t; do
+		line=$(sql "$name" "CHECKSUM TABLE $(qi "$db").$(qi "$t") EXTENDED")
+		printf '%s\t%s\n' "$t" "${line##*$'\t'}"
+	done < <(db_tables "$name" "$db")
+}
+
+# table<TAB>COUNT(*) for each base table of DB, sorted.
+count_db() { # NAME DB
+	local name=$1 db=$2 t
+	while IFS= read -r t; do
+		printf '%s\t%s\n' "$t" "$(sql "$name" "SELECT COUNT(*) FROM $(qi "$db").$(qi "$t")")"
+	done < <(db_tables "$name" "$db")
+}
+
+# Drop databases on a server (before an import into a "fresh" server).
+drop_dbs() { # NAME DB...
+	local name=$1 db stmts=""
+	shift
+	for db in "$@"; do stmts+="DROP DATABASE IF EXISTS $(qi "$db");"; done
+	sql "$name" "$stmts"
+}
+
+# Connections of user sluice on a server (sluice's own connections).
+sluice_conns() { # NAME
+	sql "$1" "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'sluice'"
+}
+
+# Running queries of user sluice whose text contains PATTERN (SQL LIKE).
+sluice_queries() { # NAME LIKE-PATTERN
+	sql "$1" "SELECT COUNT(*) FROM information_schema.PROCESSLIST
+	          WHERE USER = 'sluice' AND COMMAND = 'Query' AND INFO LIKE $(qs "$2")"
+}
+
+# Wait up to SECONDS for user sluice to have no connection left; on timeout
+# print what is left and return 1.
+wait_no_sluice_conns() { # NAME SECONDS
+	local name=$1 limit=$2 i
+	for ((i = 0; i < limit * 10; i++)); do
+		[ "$(sluice_conns "$name")" = 0 ] && return 0
+		sleep 0.1
+	done
+	sql "$name" "SELECT ID, COMMAND, TIME, STATE, LEFT(INFO, 80) FROM information_schema.PROCESSLIST WHERE USER = 'sluice'" |
+		tr '\t\n' ' ;'
+	return 1
+}
+
+# --- the stream ----------------------------------------------------------------
+
+streamcheck() { python3 "$STREAMCHECK" "$@"; }
+
+first_line() { head -n 1 "$1"; }
+last_line() { tail -n 1 "$1"; }
+
+# Copy stdin to stdout at about RATE bytes per second (a slow consumer).
+throttle() { # RATE
+	python3 -c '
+import sys, time
+rate = float(sys.argv[1]); chunk = 16384
+src, dst = sys.stdin.buffer, sys.stdout.buffer
+t0 = time.monotonic(); n = 0
+while True:
+    b = src.read1(chunk) if hasattr(src, "read1") else src.read(chunk)
+    if not b:
+        break
+    dst.write(b); dst.flush(); n += len(b)
+    ahead = n / rate - (time.monotonic() - t0)
+    if ahead > 0:
+        time.sleep(ahead)
+' "$1"
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# A time limit scaled for slow builds (ASan).
+limit() { awk -v a="$1" -v f="$SL_SLOW" 'BEGIN { printf "%.2f", a * f }'; }
+
+# --- shared data ---------------------------------------------------------------
+
+# The 1M-row table big.t1m on server NAME, made once (tests/data/gen_big.sh).
+ensure_big() { # NAME [ROWS]
+	local name=$1 rows=${2:-1000000} have
+	have=$(sql "$name" "SELECT TABLE_ROWS > 0 FROM information_schema.TABLES
+	                    WHERE TABLE_SCHEMA = 'big' AND TABLE_NAME = 't1m'" 2>/dev/null)
+	if [ "$have" = 1 ] && [ "$(sql "$name" "SELECT COUNT(*) FROM big.t1m")" = "$rows" ]; then
+		return 0
+	fi
+	"$SL_ROOT/tests/data/gen_big.sh" "$name" big "$rows"
+}
+
+# --- per-script setup ----------------------------------------------------------
+
+if [ -n "${SL_TEST_TMP:-}" ]; then
+	_sl_slug=${SL_LABEL//[^A-Za-z0-9]/}
+	T="$SL_TEST_TMP/work/${_sl_slug:+$_sl_slug-}$SL_SCRIPT"
+	rm -rf "$T"
+	mkdir -p "$T"
+	if [ -r "$SL_TEST_TMP/src/port" ]; then
+		SRC=(-h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" "-p$SL_PASSWORD")
+	fi
+	if [ -r "$SL_TEST_TMP/dst/port" ]; then
+		DST=(-h 127.0.0.1 -P "$(server_port dst)" -u "$SL_USER" "-p$SL_PASSWORD")
+	fi
+fi
