@@ -15,9 +15,9 @@
  * trailer body is comment lines:
  *
  *   -- status ok|error
- *   -- files N
- *   -- rows N
- *   -- bytes N
+ *   -- files N                    (frames in this stream)
+ *   -- rows N                     (rows in its data files)
+ *   -- bytes N                    (sum of its frame body lengths)
  *   -- binlog FILE POS            (when known)
  *   -- gtid GTID                  (when known)
  *   -- table <db>.<table> ROWS    (fname-encoded names; one line per table)

@@ -5,10 +5,14 @@
  * and per-table row counts (stream.h).  It only writes bytes: encoding was
  * done by the producing threads.  Writes are interrupted by the pipeline
  * (SIGUSR1 -> EINTR) when the run is cancelled, so a stalled reader cannot
- * hold the process. */
+ * hold the process; close() then finishes the interrupted frame and writes
+ * the error trailer within a short deadline, so the stream stays framed. */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -25,27 +29,63 @@ static const struct sl_option stdout_options[] = {SL_OPTION_END};
 
 struct stdout_sink {
 	int fd;
-	bool broken; /* the reader went away: write nothing more */
-	struct sl_buf header;
+	bool broken;              /* the reader went away: write nothing more */
+	struct sl_buf header;     /* header of the frame being written, or the trailer */
+	size_t written;           /* bytes of header + body written so far */
+	struct sl_batch *partial; /* a frame a cancel interrupted, finished at close */
+	uint64_t files, rows, bytes; /* what this stream holds, for the trailer */
 	size_t ntables, cap_tables;
 	struct sl_stream_table_count *tables;
 };
 
-/* Write all of iov, retrying short writes.  SL_EIO with a message on a
- * write error (EPIPE: the reader closed the pipe), SL_ECANCEL when the run
- * was cancelled while blocked. */
-static int write_all(struct sl_instance *inst, struct stdout_sink *s, struct iovec *iov, int n)
+/* After an error the trailer must still go out, but a stalled reader may
+ * not hold the process for long: writes then wait at most this long. */
+#define CLOSE_DEADLINE_MS 2000
+
+static long now_ms(void)
 {
-	while (n > 0) {
-		if (sl_pipeline_cancelled(inst->pipe))
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Write s->header then b's body (b may be NULL), from offset s->written.
+ * Without a deadline (deadline < 0) writes block, and a cancel interrupts
+ * them: SL_ECANCEL, with s->written telling how far it got.  With one,
+ * each write first waits in poll() and is at most PIPE_BUF bytes, so it
+ * cannot block past the deadline.  SL_EIO when the reader is gone. */
+static int write_frame(struct sl_instance *inst, struct stdout_sink *s, const struct sl_batch *b,
+                       long deadline)
+{
+	size_t hl = s->header.len, bl = b ? b->body.len : 0, total = hl + bl;
+	while (s->written < total) {
+		struct iovec iov[2];
+		int n = 0;
+		if (s->written < hl) {
+			iov[n++] = (struct iovec){s->header.data + s->written, hl - s->written};
+			if (bl)
+				iov[n++] = (struct iovec){b->body.data, bl};
+		} else {
+			iov[n++] =
+			    (struct iovec){b->body.data + (s->written - hl), total - s->written};
+		}
+		if (deadline >= 0) {
+			long left = deadline - now_ms();
+			struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+			if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+				s->broken = true;
+				return SL_EIO; /* the reader stalled: the stream stays incomplete */
+			}
+			n = 1;
+			if (iov[0].iov_len > PIPE_BUF)
+				iov[0].iov_len = PIPE_BUF;
+		} else if (sl_pipeline_cancelled(inst->pipe)) {
 			return SL_ECANCEL;
+		}
 		ssize_t w = writev(s->fd, iov, n);
 		if (w < 0) {
-			if (errno == EINTR) {
-				if (sl_pipeline_cancelled(inst->pipe))
-					return SL_ECANCEL;
-				continue;
-			}
+			if (errno == EINTR || errno == EAGAIN)
+				continue; /* a cancel is seen at the top of the loop */
 			s->broken = true;
 			if (errno == EPIPE)
 				return sl_pipeline_fail(inst->pipe, SL_EIO,
@@ -53,17 +93,9 @@ static int write_all(struct sl_instance *inst, struct stdout_sink *s, struct iov
 			return sl_pipeline_fail(inst->pipe, SL_EIO, "stdout: write failed: %s",
 			                        strerror(errno));
 		}
-		size_t done = (size_t)w;
-		while (n > 0 && done >= iov[0].iov_len) {
-			done -= iov[0].iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov[0].iov_base = (char *)iov[0].iov_base + done;
-			iov[0].iov_len -= done;
-		}
+		s->written += (size_t)w;
 	}
+	s->written = 0;
 	return 0;
 }
 
@@ -87,6 +119,7 @@ static void stdout_destroy(struct sl_instance *inst)
 		sl_free(s->tables[i].name);
 	}
 	sl_free(s->tables);
+	sl_batch_release(s->partial);
 	sl_buf_free(&s->header);
 	sl_free(s);
 }
@@ -96,10 +129,7 @@ static int stdout_open(struct sl_instance *inst)
 	struct stdout_sink *s = inst->data;
 	sl_buf_reset(&s->header);
 	int rc = sl_stream_put_version(&s->header);
-	if (rc)
-		return rc;
-	struct iovec iov = {s->header.data, s->header.len};
-	return write_all(inst, s, &iov, 1);
+	return rc ? rc : write_frame(inst, s, NULL, -1);
 }
 
 static int remember_table(struct stdout_sink *s, const struct sl_batch *b)
@@ -125,6 +155,14 @@ static int remember_table(struct stdout_sink *s, const struct sl_batch *b)
 	return 0;
 }
 
+static void count_frame(struct stdout_sink *s, const struct sl_batch *b)
+{
+	s->files++;
+	s->bytes += b->body.len;
+	if (b->file_kind == SL_FILE_DATA)
+		s->rows += b->rows;
+}
+
 static int stdout_consume(struct sl_instance *inst, struct sl_batch *b)
 {
 	struct stdout_sink *s = inst->data;
@@ -134,8 +172,12 @@ static int stdout_consume(struct sl_instance *inst, struct sl_batch *b)
 	int rc = sl_stream_put_frame_header(&s->header, b->name, b->body.len);
 	if (rc)
 		return rc;
-	struct iovec iov[2] = {{s->header.data, s->header.len}, {b->body.data, b->body.len}};
-	return write_all(inst, s, iov, b->body.len ? 2 : 1);
+	rc = write_frame(inst, s, b, -1);
+	if (rc == SL_ECANCEL && s->written > 0)
+		s->partial = sl_batch_ref(b); /* finished at close */
+	if (rc == 0 || s->partial)
+		count_frame(s, b);
+	return rc;
 }
 
 static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *sum)
@@ -143,6 +185,15 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 	struct stdout_sink *s = inst->data;
 	if (s->broken)
 		return 0; /* nobody is reading; the error is already recorded */
+	long deadline = sum->status ? now_ms() + CLOSE_DEADLINE_MS : -1;
+	if (s->partial) {
+		/* Keep the stream framed: the rest of the interrupted frame first. */
+		int rc = write_frame(inst, s, s->partial, deadline);
+		sl_batch_release(s->partial);
+		s->partial = NULL;
+		if (rc)
+			return sum->status ? 0 : rc;
+	}
 	struct sl_stream_trailer t = {
 	    .ok = sum->status == 0,
 	    .error =
@@ -157,26 +208,12 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 	    .tables = s->tables,
 	};
 	sl_buf_reset(&s->header);
+	s->written = 0;
 	int rc = sl_stream_put_trailer(&s->header, &t);
-	if (rc)
-		return rc;
-	struct iovec iov = {s->header.data, s->header.len};
-	/* The trailer is written even after a cancel: it is what tells the next
-	 * tool that the stream is incomplete. */
-	ssize_t left = (ssize_t)iov.iov_len;
-	const char *p = iov.iov_base;
-	while (left > 0) {
-		ssize_t w = write(s->fd, p, (size_t)left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			s->broken = true;
-			return sum->status ? 0 : SL_EIO;
-		}
-		p += w;
-		left -= w;
-	}
-	return 0;
+	if (!rc)
+		rc = write_frame(inst, s, NULL, deadline);
+	/* After a failed run, that failure is what the user is told. */
+	return sum->status ? 0 : rc;
 }
 
 const struct sl_plugin sl_sink_stdout = {

@@ -10,6 +10,7 @@
 #     usage errors: exit 2, one stderr line starting "sluice: ";
 #   * --log-format json: every stderr line is one JSON object with a string
 #     member "level"; an error is such a line with "level":"error".
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src

@@ -11,6 +11,7 @@
 # values behave as in MySQL: disabled = no TLS, preferred = TLS when the
 # server offers it, required = TLS without verification, verify-ca = check
 # the chain against --ssl-ca, verify-identity = also the host name/IP.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src

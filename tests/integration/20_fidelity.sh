@@ -12,6 +12,7 @@
 # sql_mode, foreign_key_checks); the dump does not change the source (not
 # even the sequence); a restored sequence does not hand out values the
 # source already handed out (like mariadb-dump's SETVAL).
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src dst
@@ -132,6 +133,7 @@ assert_eq "semi;colon ;; dollar \$\$ slash // end:7" \
 t_pass
 
 t_begin "functions recreated with their sql_mode"
+# shellcheck disable=SC2016
 assert_eq "5	«x»	ab" "$(sql dst 'SELECT fidelity.f_add(2, 3), fidelity.`f weird``name`('"'x'"'), fidelity.f_pipes()' 2>&1)" \
 	"f_add(2,3), \`f weird\`\`name\`('x'), f_pipes()"
 t_pass

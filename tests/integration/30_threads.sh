@@ -15,6 +15,7 @@
 # Assumptions: each worker has its own connection as the given user and its
 # chunk query names the table (`big`.`t1m` appears in the query text); one
 # chunk is written as one or more frames of its own.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src dst
@@ -125,7 +126,7 @@ t_pass
 t_begin "--rows 100: a sparse BIGINT key does not explode the number of chunks"
 n=$(streamcheck --objects "$FID4" 2>/dev/null | grep -c -x $'data\tfidelity\tt_sparse_pk')
 rows=$(sql src "SELECT COUNT(*) FROM fidelity.t_sparse_pk")
-assert_le "$n" $((rows / 100 * 5 + 10)) "data frames of t_sparse_pk ($rows rows)"
+assert_le "$n" $((rows * 5 / 100 + 10)) "data frames of t_sparse_pk ($rows rows)"
 t_pass
 
 # --- one snapshot for all workers ----------------------------------------------------

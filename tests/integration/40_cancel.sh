@@ -9,6 +9,7 @@
 # a fatal error, sluice still ends the stream with an error trailer when
 # stdout is writable (`-- sluice end error` as the last line, which
 # streamcheck accepts as well-formed with status error).
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src

@@ -7,6 +7,7 @@
 # Assumptions: -T naming a table that does not exist is an error, like -B
 # naming a database that does not exist; a bad regex may be a usage error
 # (2) or a runtime error (1); an SQL error from --where is a runtime error.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src

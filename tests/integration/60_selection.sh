@@ -7,6 +7,7 @@
 #
 # Assumptions: -x and --exclude are unanchored pcre2 searches on
 # "db.table"; -T splits each item at its first dot; views are not tables.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src dst

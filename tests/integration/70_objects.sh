@@ -9,6 +9,7 @@
 # (fname.h: -schema-triggers.sql, -schema-post.sql) and by the names of the
 # objects in the SQL text (p_summary, f_add, e_cleanup, trg_parent_ai);
 # --no-schema leaves out every DDL frame, including CREATE DATABASE.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src dst

@@ -12,6 +12,7 @@
 # --rows rows is written as one or more frames of its own; `-- gtid` is
 # @@gtid_binlog_pos and `-- binlog` equals SHOW MASTER STATUS when nothing
 # writes during the dump.
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
 need_server src
@@ -142,7 +143,7 @@ t_begin "no temporary files (TMPDIR and the working directory stay empty)"
 mkdir -p "$T/tmpdir" "$T/cwd"
 (cd "$T/cwd" && TMPDIR="$T/tmpdir" sluice dump "${SRC[@]}" -B fidelity,fmt_db >"$T/notmp.out" 2>"$T/notmp.err" </dev/null)
 assert_exit_zero $? "exit code (stderr: $(_t_show "$(cat "$T/notmp.err")"))"
-assert_eq "" "$(ls -A "$T/tmpdir" "$T/cwd" | grep -v ':$' | grep -v '^$')" "files left in TMPDIR or the working directory"
+assert_eq "" "$(find "$T/tmpdir" "$T/cwd" -mindepth 1 | tr '\n' ' ')" "files left in TMPDIR or the working directory"
 t_pass
 
 rm -f "$T"/*.out

@@ -309,6 +309,7 @@ need_server() { # NAME...
 # Quote an identifier / a string literal for SQL.
 qi() {
 	local s=${1//\`/\`\`}
+	# shellcheck disable=SC2016
 	printf '`%s`' "$s"
 }
 qs() {
@@ -438,9 +439,11 @@ if [ -n "${SL_TEST_TMP:-}" ]; then
 	T="$SL_TEST_TMP/work/${_sl_slug:+$_sl_slug-}$SL_SCRIPT"
 	rm -rf "$T"
 	mkdir -p "$T"
+	# shellcheck disable=SC2034 # used by the scripts that source this file
 	if [ -r "$SL_TEST_TMP/src/port" ]; then
 		SRC=(-h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" "-p$SL_PASSWORD")
 	fi
+	# shellcheck disable=SC2034
 	if [ -r "$SL_TEST_TMP/dst/port" ]; then
 		DST=(-h 127.0.0.1 -P "$(server_port dst)" -u "$SL_USER" "-p$SL_PASSWORD")
 	fi

@@ -1,0 +1,51 @@
+# deps.sh - the Debian packages sluice's build, tests, benchmark and demo
+# need, and a function that installs the missing ones (sourced by tests/run
+# and examples/demo).
+#
+#   sl_deps_ensure LOGFILE   0 when everything is there (or was installed);
+#                            1 when apt-get failed.  As non-root, or on a
+#                            system without dpkg, it only names what is
+#                            missing and returns 0 (the build will say more).
+
+SL_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
+liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev
+mariadb-server mariadb-client mydumper sysbench clang-format zstd curl procps
+python3 openssl"
+
+# Packages of SL_DEB_PACKAGES that dpkg does not know as installed.
+sl_deps_missing() {
+	local p
+	for p in $SL_DEB_PACKAGES; do
+		case $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) in
+		ii*) ;;
+		*) echo "$p" ;;
+		esac
+	done
+}
+
+sl_deps_ensure() {
+	local log=${1:-/dev/null} missing
+	if ! command -v dpkg-query >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		echo "deps: not a Debian system; make sure the equivalents of these are installed:" $SL_DEB_PACKAGES
+		return 0
+	fi
+	missing=$(sl_deps_missing | tr '\n' ' ')
+	missing=${missing% }
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: missing packages (run as root to install them): $missing"
+		return 0
+	fi
+	echo "deps: installing $missing (log: $log)"
+	export DEBIAN_FRONTEND=noninteractive
+	# shellcheck disable=SC2086
+	if ! { apt-get update -q && apt-get install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold $missing; } \
+		>>"$log" 2>&1 </dev/null; then
+		echo "deps: apt-get failed; last lines of $log:"
+		tail -n 20 "$log" | sed 's/^/    /'
+		return 1
+	fi
+	return 0
+}
