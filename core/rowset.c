@@ -109,6 +109,16 @@ size_t sl_rowset_bytes(const struct sl_rowset *rs)
 	return rs->arena.len + rs->nrows * rs->ncols * sizeof(struct sl_cell);
 }
 
+void sl_rowset_retarget(struct sl_rowset *rs, size_t ncols, const struct sl_column *const *cols)
+{
+	/* The cell array holds cap_rows * ncols cells whatever the width. */
+	if (ncols != rs->ncols)
+		rs->cap_rows = ncols ? rs->cap_rows * rs->ncols / ncols : 0;
+	rs->ncols = ncols;
+	rs->cols = cols;
+	sl_rowset_reset(rs);
+}
+
 void sl_rowset_reset(struct sl_rowset *rs)
 {
 	rs->nrows = 0;

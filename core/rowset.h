@@ -46,6 +46,11 @@ const char *sl_rowset_value(const struct sl_rowset *rs, size_t r, size_t c, size
  * against). */
 size_t sl_rowset_bytes(const struct sl_rowset *rs);
 
+/* Reuse the rowset (and its memory) for rows of other columns: drops the
+ * rows, keeps the arena and the cell array, whose capacity in rows is
+ * recomputed for the new width.  For a worker moving between tables. */
+void sl_rowset_retarget(struct sl_rowset *rs, size_t ncols, const struct sl_column *const *cols);
+
 /* Drop rows, keep memory. */
 void sl_rowset_reset(struct sl_rowset *rs);
 void sl_rowset_free(struct sl_rowset *rs);

@@ -29,10 +29,10 @@ static const struct sl_option stdout_options[] = {SL_OPTION_END};
 
 struct stdout_sink {
 	int fd;
-	bool broken;              /* the reader went away: write nothing more */
-	struct sl_buf header;     /* header of the frame being written, or the trailer */
-	size_t written;           /* bytes of header + body written so far */
-	struct sl_batch *partial; /* a frame a cancel interrupted, finished at close */
+	bool broken;                 /* the reader went away: write nothing more */
+	struct sl_buf header;        /* header of the frame being written, or the trailer */
+	size_t written;              /* bytes of header + body written so far */
+	struct sl_batch *partial;    /* a frame a cancel interrupted, finished at close */
 	uint64_t files, rows, bytes; /* what this stream holds, for the trailer */
 	size_t ntables, cap_tables;
 	struct sl_stream_table_count *tables;

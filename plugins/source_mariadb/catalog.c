@@ -470,6 +470,7 @@ int mdb_catalog_load(struct mdb_source *m)
 	}
 	/* Biggest tables first, so they are split while small ones fill gaps. */
 	qsort(m->order, m->ntables, sizeof(*m->order), cmp_size_desc);
+	m->est_rows_total = est_rows;
 	sl_pipeline_set_totals(m->inst->pipe, m->ntables, m->cfg->no_data ? 0 : est_rows);
 out:
 	pthread_mutex_unlock(&m->control_lock);

@@ -1,6 +1,7 @@
 /* chunk.c - split a big table into key ranges that workers dump in parallel.
  *
- * The split column is the first column of the primary key, or of a unique
+ * Only tables that would unbalance the workers are split (see
+ * mdb_chunk_plan).  The split column is the first column of the primary key, or of a unique
  * key whose first column is NOT NULL.  Ranges always cover the whole key
  * space (the first is open below, the last open above), so every row falls
  * in exactly one range whatever the boundaries are; boundaries only decide
@@ -227,7 +228,13 @@ int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table 
 	*out = NULL;
 	*nout = 0;
 
-	bool split = c && per > 0 && m->nworkers > 1 && t->est_rows >= 2 * per;
+	/* Ranges cost the server more than a whole-table scan, so split only a
+	 * table big enough to unbalance the workers: more than half of one
+	 * worker's fair share of all rows (8 equal tables on 2 workers stay
+	 * whole; one big table among small ones is split). */
+	uint64_t share = m->est_rows_total / (2 * (uint64_t)m->nworkers);
+	bool split =
+	    c && per > 0 && m->nworkers > 1 && t->est_rows >= 2 * per && t->est_rows > share;
 	bd = sl_calloc(1, sizeof(*bd));
 	if (!bd)
 		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");

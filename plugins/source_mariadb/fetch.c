@@ -54,7 +54,7 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 		rc = mdb_fail(m, w->conn, mt->t->name);
 		goto out;
 	}
-	sl_rowset_init(&w->rs, mt->ndata, mt->data_cols);
+	sl_rowset_retarget(&w->rs, mt->ndata, mt->data_cols); /* keeps its memory */
 	MYSQL_ROW row;
 	rc = 0;
 	while ((row = mysql_fetch_row(res))) {

@@ -101,6 +101,7 @@ struct mdb_source {
 	struct mdb_table *tables; /* base tables and sequences */
 	size_t nviews;
 	struct mdb_table *views;
+	uint64_t est_rows_total; /* of the tables dumped, from the server's estimates */
 
 	/* Workers and the job queue. */
 	unsigned nworkers;

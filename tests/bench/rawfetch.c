@@ -6,9 +6,10 @@
  * -r ROWS a range of an integer primary key holding about ROWS rows (the
  * boundaries evenly spaced between MIN and MAX, as sluice does for dense
  * keys).  Each job is `SELECT * FROM db.t [WHERE range]` read with
- * mysql_use_result()/mysql_fetch_row(); the only work per row is summing
- * the column lengths, so the result is what the server and libmariadb
- * cost on their own.  tests/bench/dump divides every dumper's time by this
+ * mysql_use_result()/mysql_fetch_row() on a binary-charset connection (no
+ * conversion, as sluice fetches); the only work per row is summing the
+ * column lengths, so the result is what the server and libmariadb cost on
+ * their own.  tests/bench/dump divides every dumper's time by this
  * program's.
  *
  *   rawfetch -S /tmp/x.sock -u root -B sbtest -t 2 [-r 100000]
@@ -111,6 +112,9 @@ static MYSQL *connect_db(const struct opts *o)
 		fprintf(stderr, "rawfetch: mysql_init failed\n");
 		return NULL;
 	}
+	/* Bytes as stored, no conversion: what a dumper has to fetch (sluice's
+	 * data connections are binary too). */
+	mysql_optionsv(c, MYSQL_SET_CHARSET_NAME, "binary");
 	if (!mysql_real_connect(c, o->host, o->user, o->password, NULL, o->port, o->socket, 0)) {
 		fprintf(stderr, "rawfetch: cannot connect: %s\n", mysql_error(c));
 		mysql_close(c);

@@ -5,7 +5,8 @@
 #
 # Assumptions the C side must match (beyond the issue text):
 #   * --help and `dump --help` print to stdout and exit 0;
-#   * `sluice` without arguments is a usage error (exit 2);
+#   * `sluice` without arguments is a usage error (exit 2, usage text on
+#     stderr, nothing on stdout);
 #   * bad values (--threads 0, --lock-mode x, --statement-size 12Q, ...) are
 #     usage errors: exit 2, one stderr line starting "sluice: ";
 #   * --log-format json: every stderr line is one JSON object with a string
@@ -15,9 +16,9 @@
 need_sluice
 need_server src
 
-sql src "DROP DATABASE IF EXISTS cli_db; CREATE DATABASE cli_db;
-         CREATE TABLE cli_db.t (id INT PRIMARY KEY, v VARCHAR(10));
-         INSERT INTO cli_db.t VALUES (1, 'a'), (2, 'b'), (3, 'c');"
+setup_sql src "DROP DATABASE IF EXISTS cli_db; CREATE DATABASE cli_db;
+               CREATE TABLE cli_db.t (id INT PRIMARY KEY, v VARCHAR(10));
+               INSERT INTO cli_db.t VALUES (1, 'a'), (2, 'b'), (3, 'c');"
 
 # --- help and version --------------------------------------------------------
 
@@ -60,7 +61,13 @@ usage_error() { # DESCRIPTION ARGS...
 	t_pass
 }
 
-usage_error "no arguments"
+t_begin "usage error: no arguments (exit 2, usage on stderr)"
+capture noargs sluice
+assert_exit "$RC" 2
+assert_ne "" "$ERR" "stderr"
+assert_eq "" "$(head -c 200 "$OUT")" "stdout"
+t_pass
+
 usage_error "unknown option" --no-such-option
 usage_error "unknown subcommand" frobnicate
 usage_error "unknown dump option" dump "${SRC[@]}" -B cli_db --no-such-option

@@ -6,7 +6,8 @@
 # certificates (tests/lib/server.sh makes them with openssl).
 #
 # Assumptions: options given on the command line override option files (as
-# in the mysql client); `-p` alone reads the password from the terminal
+# in the mysql client); the [sluice] group is read after [client]; `-p`
+# alone reads the password from the terminal
 # (/dev/tty) and, without a terminal, fails instead of waiting; --ssl-mode
 # values behave as in MySQL: disabled = no TLS, preferred = TLS when the
 # server offers it, required = TLS without verification, verify-ca = check
@@ -18,9 +19,9 @@ need_server src
 
 PORT=$(server_port src)
 SOCK=$(server_socket src)
-sql src "DROP DATABASE IF EXISTS conn_db; CREATE DATABASE conn_db;
-         CREATE TABLE conn_db.t (id INT PRIMARY KEY, v VARCHAR(10));
-         INSERT INTO conn_db.t VALUES (1, 'a'), (2, 'b');"
+setup_sql src "DROP DATABASE IF EXISTS conn_db; CREATE DATABASE conn_db;
+               CREATE TABLE conn_db.t (id INT PRIMARY KEY, v VARCHAR(10));
+               INSERT INTO conn_db.t VALUES (1, 'a'), (2, 'b');"
 
 # A dump of conn_db that must work: exit 0, valid stream, 2 rows.
 dump_ok() { # DESCRIPTION ARGS... (connection arguments)
@@ -73,11 +74,17 @@ user=sluice
 password=not-the-password
 EOF
 cat >"$T/extra.cnf" <<EOF
+[client]
+host=127.0.0.1
+port=$PORT
+user=sluice
+password=not-the-password
 [sluice]
 password=sluice-pw
 EOF
-dump_ok "--defaults-extra-file ([sluice] group overrides [client])" \
-	--defaults-file="$T/base.cnf" --defaults-extra-file="$T/extra.cnf"
+# (--defaults-extra-file also reads the system option files, as the mysql
+# client does; the [client] values here override theirs.)
+dump_ok "--defaults-extra-file ([sluice] group overrides [client])" --defaults-extra-file="$T/extra.cnf"
 dump_ok "command line overriding the option file" --defaults-file="$T/base.cnf" -psluice-pw
 dump_fails "wrong password from the option file" --defaults-file="$T/base.cnf"
 
@@ -117,11 +124,11 @@ if [ "$(sql src "SELECT @@have_ssl")" != YES ] || [ ! -s "$SSL/ca.pem" ]; then
 	t_fail "the test server has no TLS (have_ssl=$(sql src "SELECT @@have_ssl"); certificates in $SSL?)"
 	t_done
 fi
-sql src "DROP USER IF EXISTS 'sluice_tls'@'%', 'sluice_x509'@'%';
-         CREATE USER 'sluice_tls'@'%' IDENTIFIED BY 'tls-pw' REQUIRE SSL;
-         GRANT ALL PRIVILEGES ON *.* TO 'sluice_tls'@'%';
-         CREATE USER 'sluice_x509'@'%' IDENTIFIED BY 'x509-pw' REQUIRE X509;
-         GRANT ALL PRIVILEGES ON *.* TO 'sluice_x509'@'%';"
+setup_sql src "DROP USER IF EXISTS 'sluice_tls'@'%', 'sluice_x509'@'%';
+               CREATE USER 'sluice_tls'@'%' IDENTIFIED BY 'tls-pw' REQUIRE SSL;
+               GRANT ALL PRIVILEGES ON *.* TO 'sluice_tls'@'%';
+               CREATE USER 'sluice_x509'@'%' IDENTIFIED BY 'x509-pw' REQUIRE X509;
+               GRANT ALL PRIVILEGES ON *.* TO 'sluice_x509'@'%';"
 TLS=(-h 127.0.0.1 -P "$PORT" -u sluice_tls -ptls-pw)
 X509=(-h 127.0.0.1 -P "$PORT" -u sluice_x509 -px509-pw)
 

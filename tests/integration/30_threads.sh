@@ -131,19 +131,21 @@ t_pass
 
 # --- one snapshot for all workers ----------------------------------------------------
 
-server_client src >"$T/snap-setup.log" 2>&1 <<'SQL'
+setup_sql src <<'SQL'
 DROP DATABASE IF EXISTS snap;
 CREATE DATABASE snap;
 USE snap;
 CREATE TABLE a (id INT AUTO_INCREMENT PRIMARY KEY, pad CHAR(20) NOT NULL);
 CREATE TABLE b (id INT AUTO_INCREMENT PRIMARY KEY, pad CHAR(20) NOT NULL);
+CREATE TABLE ctl (stop INT NOT NULL) ENGINE=MEMORY;
+INSERT INTO ctl VALUES (0);
 INSERT INTO a (pad) SELECT 'seed' FROM seq_1_to_200000;
 INSERT INTO b (pad) SELECT 'seed' FROM seq_1_to_200000;
 DELIMITER //
 CREATE PROCEDURE writer(secs INT)
 BEGIN
   DECLARE t_end DATETIME DEFAULT NOW() + INTERVAL secs SECOND;
-  WHILE NOW() < t_end DO
+  WHILE NOW() < t_end AND (SELECT stop FROM ctl) = 0 DO
     START TRANSACTION;
     INSERT INTO a (pad) VALUES ('writer');
     INSERT INTO b (pad) VALUES ('writer');
@@ -153,7 +155,7 @@ BEGIN
 END//
 DELIMITER ;
 SQL
-sql src "CALL snap.writer(120)" >/dev/null 2>&1 &
+sql src "CALL snap.writer(60)" >/dev/null 2>&1 &
 wpid=$!
 bg_track "$wpid"
 sleep 0.5
@@ -180,8 +182,7 @@ assert_exit_zero $? "streamcheck: $check"
 t_pass
 rm -f "$OUT"
 
-sql src "SELECT ID FROM information_schema.PROCESSLIST WHERE INFO LIKE 'CALL snap.writer%'" |
-	while read -r id; do sql src "KILL $id" 2>/dev/null; done
+sql src "UPDATE snap.ctl SET stop = 1"
 wait_bounded "$wpid" 10 >/dev/null
 
 t_done

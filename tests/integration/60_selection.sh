@@ -12,7 +12,7 @@
 need_sluice
 need_server src dst
 
-server_client src >"$T/setup.log" 2>&1 <<'SQL'
+setup_sql src <<'SQL'
 DROP DATABASE IF EXISTS sel_a;
 DROP DATABASE IF EXISTS `sel-b`;
 CREATE DATABASE sel_a;
@@ -24,6 +24,7 @@ CREATE TABLE sel_a.`odd name` (id INT PRIMARY KEY, v VARCHAR(10));
 CREATE TABLE `sel-b`.t1 (id INT PRIMARY KEY, v VARCHAR(10));
 CREATE TABLE `sel-b`.t3 (id INT PRIMARY KEY, v VARCHAR(10));
 CREATE TABLE `sel-b`.audit_x (id INT PRIMARY KEY, v VARCHAR(10));
+USE sel_a;
 INSERT INTO sel_a.t1 SELECT seq, CONCAT('v', seq) FROM seq_1_to_10;
 INSERT INTO sel_a.t2 SELECT seq, CONCAT('v', seq) FROM seq_1_to_10;
 INSERT INTO sel_a.audit_log SELECT seq, CONCAT('v', seq) FROM seq_1_to_10;

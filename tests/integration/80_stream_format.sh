@@ -20,7 +20,7 @@ need_server src
 if [ "$(sql src "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'fidelity'")" = 0 ]; then
 	server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/fidelity-load.log" 2>&1
 fi
-server_client src >"$T/setup.log" 2>&1 <<'SQL'
+setup_sql src <<'SQL'
 DROP DATABASE IF EXISTS fmt_db;
 DROP DATABASE IF EXISTS fmt_empty;
 CREATE DATABASE fmt_db;

@@ -241,13 +241,30 @@ assert_one_line() { # TEXT PREFIX [WHAT]
 	t_fail "${3:-stderr}: line does not start with '$2': '$(_t_show "$text")'"
 }
 
-# Two multi-line texts are equal; the message shows the first difference.
+# Two multi-line texts are equal.  The message names lines missing from
+# ACTUAL and lines it should not have (at most 3 each), or the first line
+# that differs when only the order differs.
 assert_same() { # EXPECTED ACTUAL [WHAT]
 	t_ok || return 1
 	[ "$1" == "$2" ] && return 0
-	local d
-	d=$(diff <(printf '%s\n' "$1") <(printf '%s\n' "$2") | grep -m 4 '^[<>]')
-	t_fail "${3:-output} differs (< expected, > actual): $(_t_show "$d")"
+	local missing extra msg i
+	missing=$(LC_ALL=C comm -23 <(printf '%s\n' "$1" | LC_ALL=C sort) <(printf '%s\n' "$2" | LC_ALL=C sort))
+	extra=$(LC_ALL=C comm -13 <(printf '%s\n' "$1" | LC_ALL=C sort) <(printf '%s\n' "$2" | LC_ALL=C sort))
+	if [ -n "$missing$extra" ]; then
+		msg="$(printf '%s\n' "$missing" | grep -c .) line(s) missing"
+		[ -n "$missing" ] && msg+=" ('$(_t_show "$(printf '%s\n' "$missing" | head -n 3)")')"
+		msg+=", $(printf '%s\n' "$extra" | grep -c .) unexpected"
+		[ -n "$extra" ] && msg+=" ('$(_t_show "$(printf '%s\n' "$extra" | head -n 3)")')"
+	else
+		local -a _exp _act
+		mapfile -t _exp <<<"$1"
+		mapfile -t _act <<<"$2"
+		for ((i = 0; i < ${#_exp[@]}; i++)); do
+			[ "${_exp[i]}" != "${_act[i]}" ] && break
+		done
+		msg="same lines in another order; line $((i + 1)) is '$(_t_show "${_act[i]}")', expected '$(_t_show "${_exp[i]}")'"
+	fi
+	t_fail "${3:-output} differs: $msg"
 }
 
 # --- running things ------------------------------------------------------------
@@ -331,6 +348,22 @@ mariadb_import() { # NAME [client options]
 	local name=$1
 	shift
 	server_client "$name" "$@"
+}
+
+# Run the SQL on stdin (or in $2) as root on server NAME for a script's
+# setup; when it fails, record a failing case and leave the script.
+setup_sql() { # NAME [SQL]
+	local name=$1 log
+	log="$T/setup-$name-$RANDOM.log"
+	if [ $# -ge 2 ]; then
+		server_client "$name" -e "$2" >"$log" 2>&1 </dev/null
+	else
+		server_client "$name" >"$log" 2>&1
+	fi || {
+		t_begin "setup on $name"
+		t_fail "SQL failed: $(tail -n 3 "$log")"
+		exit 1
+	}
 }
 
 # Base tables of DB, one per line, sorted bytewise.

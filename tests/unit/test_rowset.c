@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "rowset.h"
+#include "table.h"
 #include "unit.h"
 
 /* Check row r, column c holds exactly the n bytes at p (p NULL: SQL NULL). */
@@ -280,6 +281,43 @@ static void test_alloc_failure_leaves_rowset_unchanged(void)
 	sl_rowset_free(&rs);
 }
 
+/* A worker moving from a 4-column to a 2-column table keeps its memory and
+ * its rows stay correct; no allocation is needed for the same volume. */
+static void test_retarget_keeps_memory(void)
+{
+	struct sl_column c4[4] = {{.name = "a"}, {.name = "b"}, {.name = "c"}, {.name = "d"}};
+	const struct sl_column *p4[4] = {&c4[0], &c4[1], &c4[2], &c4[3]};
+	struct sl_rowset rs;
+	sl_rowset_init(&rs, 4, p4);
+	const char *v4[4] = {"1", "22", NULL, "4444"};
+	unsigned long l4[4] = {1, 2, 0, 4};
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ_INT(sl_rowset_add_row(&rs, v4, l4), 0);
+	const char *arena = rs.arena.data;
+	const struct sl_cell *cells = rs.cells;
+	size_t cells_cap = rs.cap_rows * rs.ncols;
+
+	sl_rowset_retarget(&rs, 2, p4);
+	CHECK_EQ_INT(rs.nrows, 0);
+	CHECK_EQ_INT(rs.ncols, 2);
+	CHECK_EQ_INT(rs.cap_rows * 2, cells_cap);
+	sl_alloc_fail_after(0); /* the same volume must fit without allocating */
+	const char *v2[2] = {"x", NULL};
+	unsigned long l2[2] = {1, 0};
+	int rc = 0;
+	for (int i = 0; i < 150 && !rc; i++)
+		rc = sl_rowset_add_row(&rs, v2, l2);
+	sl_alloc_fail_after(-1);
+	CHECK_EQ_INT(rc, 0);
+	CHECK(rs.arena.data == arena);
+	CHECK(rs.cells == cells);
+	size_t len;
+	const char *v = sl_rowset_value(&rs, 149, 0, &len);
+	CHECK_EQ_MEM(v, len, "x");
+	CHECK(sl_rowset_value(&rs, 149, 1, &len) == NULL);
+	sl_rowset_free(&rs);
+}
+
 int main(void)
 {
 	UNIT_RUN(test_nulls_empty_binary);
@@ -287,6 +325,7 @@ int main(void)
 	UNIT_RUN(test_bytes_accounting);
 	UNIT_RUN(test_growth_keeps_values);
 	UNIT_RUN(test_reset_and_reuse);
+	UNIT_RUN(test_retarget_keeps_memory);
 	UNIT_RUN(test_zero_columns);
 	UNIT_RUN(test_alloc_failure_leaves_rowset_unchanged);
 	return UNIT_DONE();
