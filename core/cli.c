@@ -240,9 +240,10 @@ static int run_command(const struct command *c, int argc, char **argv)
 	}
 	rc = sl_pipeline_add(pipe, src, src_cfg, NULL);
 	src_cfg = NULL; /* owned by the pipeline now */
-	if (!rc)
+	if (!rc) {
 		rc = sl_pipeline_add(pipe, sink, sink_cfg, NULL);
-	sink_cfg = NULL;
+		sink_cfg = NULL;
+	}
 	if (rc) {
 		sl_error_copy(&err, sl_pipeline_error(pipe));
 		goto fail;

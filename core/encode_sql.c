@@ -49,11 +49,12 @@ static const unsigned char sl_sql_numch[256] = {
     ['8'] = 1, ['9'] = 1, ['-'] = 1, ['+'] = 1, ['.'] = 1, ['e'] = 1, ['E'] = 1,
 };
 
-static const char sl_sql_prologue[] = "/*!40101 SET NAMES binary*/;\n"
-                                      "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
-                                      "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
-                                      "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
-                                      "/*!40103 SET TIME_ZONE='+00:00'*/;\n";
+static const char sl_sql_prologue[] =
+    "/*!40101 SET NAMES binary*/;\n"
+    "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
+    "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
+    "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'*/;\n"
+    "/*!40103 SET TIME_ZONE='+00:00'*/;\n";
 
 int sl_encode_sql_prologue(struct sl_buf *out, const char *schema)
 {
@@ -96,11 +97,9 @@ static size_t sl_sql_worst(size_t len)
 {
 	if (len == SL_CELL_NULL)
 		return 4;
-	return 2 * len + 2 < 4 ? 4 : 2 * len + 2;
+	return 2 * len + 2 + 7; /* escaped or hex, quotes, a _latin1 introducer */
 }
 
-/* Write one value at w, which has room for sl_sql_worst(len) bytes; returns
- * the end of what was written.  p == NULL writes NULL. */
 /* Copy the leading bytes of p that need no escape to w; returns how many.
  * Text is mostly plain, so 16 bytes are checked at once where SSE2 exists
  * (every x86-64); the tail and other machines go byte by byte. */
@@ -132,6 +131,8 @@ static size_t sl_sql_plain_run(char *w, const unsigned char *p, size_t len)
 	return i;
 }
 
+/* Write one value at w, which has room for sl_sql_worst(len) bytes; returns
+ * the end of what was written.  p == NULL writes NULL. */
 static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p, size_t len)
 {
 	if (!p) {
@@ -158,6 +159,10 @@ static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p
 			w += 2;
 		}
 		return w;
+	case SL_VAL_NATIVE:
+		memcpy(w, "_latin1", 7);
+		w += 7;
+		break;
 	case SL_VAL_STRING:
 	default:
 		break;

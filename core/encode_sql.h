@@ -2,7 +2,8 @@
  *
  * Data files are complete SQL that a plain `mariadb` client imports: a
  * prologue of session settings (binary client charset so bytes pass
- * untouched, UTC time zone, checks off, NO_AUTO_VALUE_ON_ZERO), `USE db`,
+ * untouched, UTC time zone, checks off, NO_AUTO_VALUE_ON_ZERO and
+ * ALLOW_INVALID_DATES so every value the source holds goes back), `USE db`,
  * then multi-row INSERTs with an explicit column list, each statement at
  * most 'statement_size' bytes (a single row longer than that still makes one
  * statement).  Values: numbers bare, strings quoted with backslash escapes

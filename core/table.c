@@ -23,8 +23,8 @@ size_t sl_table_ndata_cols(const struct sl_table *t)
 }
 
 /* information_schema DATA_TYPE values (MariaDB and MySQL spellings) that are
- * not strings.  Everything not listed - char, varchar, the text types,
- * temporal types, enum, set, json, uuid, inet4, inet6 - is a string. */
+ * not plain strings.  Everything not listed - char, varchar, the text
+ * types, temporal types, enum, set, json - is a string. */
 static const struct {
 	const char *type;
 	enum sl_value_class cls;
@@ -43,6 +43,8 @@ static const struct {
     {"multipolygon", SL_VAL_BINARY},   {"geometrycollection", SL_VAL_BINARY},
     {"geomcollection", SL_VAL_BINARY}, /* MySQL 8's DATA_TYPE spelling */
     {"vector", SL_VAL_BINARY},         /* MariaDB 11.7+, MySQL 9: packed floats */
+    {"inet4", SL_VAL_NATIVE},          {"inet6", SL_VAL_NATIVE},
+    {"uuid", SL_VAL_NATIVE},
 };
 
 enum sl_value_class sl_value_class_of(const char *data_type)

@@ -16,7 +16,9 @@
 enum sl_value_class {
 	SL_VAL_NUMBER, /* integers, DECIMAL, FLOAT/DOUBLE, YEAR: written bare */
 	SL_VAL_STRING, /* text, temporal, ENUM/SET, JSON: quoted and escaped */
-	SL_VAL_BINARY  /* BINARY/VARBINARY/BLOB, BIT, spatial: hex 0x.. */
+	SL_VAL_BINARY, /* BINARY/VARBINARY/BLOB, BIT, spatial: hex 0x.. */
+	SL_VAL_NATIVE  /* INET4, INET6, UUID: _latin1'text' (a binary-charset
+	                  literal would be read as the raw 4/16-byte form) */
 };
 
 struct sl_column {

@@ -198,9 +198,9 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 	    .ok = sum->status == 0,
 	    .error =
 	        (char *)(sum->status ? (sum->error ? sum->error : sl_strerror(sum->status)) : NULL),
-	    .files = sum->files,
-	    .rows = sum->rows,
-	    .bytes = sum->bytes,
+	    .files = s->files,
+	    .rows = s->rows,
+	    .bytes = s->bytes,
 	    .binlog_file = sum->info->binlog_file,
 	    .binlog_pos = sum->info->binlog_pos,
 	    .gtid = sum->info->gtid,

@@ -62,6 +62,8 @@ static int put_literal(struct sl_buf *b, const struct sl_column *c, const char *
 		return sl_buf_append(b, v, len);
 	if (c->value_class == SL_VAL_STRING && !c->charset)
 		return sl_buf_put_quoted(b, v, len);
+	if (c->value_class == SL_VAL_NATIVE)
+		return sl_buf_puts(b, "_latin1") ? SL_ENOMEM : sl_buf_put_quoted(b, v, len);
 	if (c->value_class == SL_VAL_STRING && sl_buf_printf(b, "_%s ", c->charset))
 		return SL_ENOMEM;
 	if (len == 0)

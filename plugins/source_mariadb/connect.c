@@ -140,14 +140,12 @@ int mdb_query_result(struct mdb_source *m, MYSQL *conn, const char *sql, MYSQL_R
 	return 0;
 }
 
-/* Apply TLS options by --ssl-mode.  libmariadb uses TLS when any TLS option
- * is set; "required" enforces it, verify-* also checks the certificate. */
+/* Apply TLS options by --ssl-mode.  preferred: TLS when the server offers
+ * it (libmariadb falls back to plain when it does not); required: TLS or
+ * fail; verify-ca / verify-identity: also check the certificate. */
 static void set_tls(struct mdb_config *c, MYSQL *mysql)
 {
 	if (c->ssl_mode == MDB_SSL_DISABLED)
-		return;
-	bool any = c->ssl_ca || c->ssl_cert || c->ssl_key;
-	if (c->ssl_mode == MDB_SSL_PREFERRED && !any)
 		return;
 	mysql_ssl_set(mysql, c->ssl_key, c->ssl_cert, c->ssl_ca, NULL, NULL);
 	if (c->ssl_mode >= MDB_SSL_REQUIRED) {

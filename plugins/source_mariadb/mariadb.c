@@ -287,13 +287,17 @@ static void mdb_interrupt(struct sl_instance *inst)
 	pthread_mutex_unlock(&m->jobs_lock);
 }
 
-/* Does this schema get a CREATE DATABASE?  When named with -B, or when it
- * holds something this run dumps. */
+/* Does this schema get a CREATE DATABASE?  When named with -B, when no
+ * table filter (-T, --regex, --exclude) narrows the run to some tables (so
+ * empty databases come along, as with mysqldump --all-databases), or when
+ * it holds something this run dumps. */
 static bool schema_wanted(struct mdb_source *m, const char *schema)
 {
 	for (size_t i = 0; i < m->cfg->databases.n; i++)
 		if (!strcmp(m->cfg->databases.v[i], schema))
 			return true;
+	if (!m->cfg->tables.n && !m->cfg->regex && !m->cfg->exclude)
+		return true;
 	for (size_t i = 0; i < m->ntables; i++)
 		if (!strcmp(m->tables[i].t->schema, schema))
 			return true;

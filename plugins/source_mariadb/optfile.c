@@ -5,7 +5,7 @@
  * defaults, then this file".  So libmariadb reads the defaults and this
  * file's [client], [client-server], [client-mariadb] and [sluice] groups
  * are applied here, below the command line: a value fills an option only
- * when the command line left it unset. */
+ * when the command line left it unset; within the file, later lines win. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -31,34 +31,74 @@ static char *trim(char *s)
 	return s;
 }
 
-/* Store 'value' into an unset string option. */
-static int fill(char **field, const char *value)
+/* Values read from the file; a later line overrides an earlier one, as
+ * the mysql client reads [sluice] after [client]. */
+struct file_values {
+	char *host, *user, *password, *socket, *ssl_ca, *ssl_cert, *ssl_key;
+	long long port;
+};
+
+static int set(char **field, const char *value)
 {
+	char *copy = sl_strdup(value);
+	if (!copy)
+		return SL_ENOMEM;
 	if (*field)
-		return 0;
-	*field = sl_strdup(value);
-	return *field ? 0 : SL_ENOMEM;
+		memset(*field, 0, strlen(*field));
+	sl_free(*field);
+	*field = copy;
+	return 0;
 }
 
-static int apply(struct mdb_config *c, const char *key, const char *value)
+static int apply(struct file_values *f, const char *key, const char *value)
 {
 	if (!strcmp(key, "host"))
-		return fill(&c->host, value);
+		return set(&f->host, value);
 	if (!strcmp(key, "user"))
-		return fill(&c->user, value);
+		return set(&f->user, value);
 	if (!strcmp(key, "password"))
-		return fill(&c->password, value);
+		return set(&f->password, value);
 	if (!strcmp(key, "socket"))
-		return fill(&c->socket, value);
+		return set(&f->socket, value);
 	if (!strcmp(key, "ssl-ca"))
-		return fill(&c->ssl_ca, value);
+		return set(&f->ssl_ca, value);
 	if (!strcmp(key, "ssl-cert"))
-		return fill(&c->ssl_cert, value);
+		return set(&f->ssl_cert, value);
 	if (!strcmp(key, "ssl-key"))
-		return fill(&c->ssl_key, value);
-	if (!strcmp(key, "port") && c->port == 0)
-		c->port = atoll(value);
+		return set(&f->ssl_key, value);
+	if (!strcmp(key, "port"))
+		f->port = atoll(value);
 	return 0; /* other keys belong to other programs */
+}
+
+/* Give an option the file's value when the command line left it unset;
+ * the file's string moves into the config. */
+static void fill(char **field, char **from)
+{
+	if (!*field) {
+		*field = *from;
+		*from = NULL;
+	}
+}
+
+static void merge(struct mdb_config *c, struct file_values *f)
+{
+	fill(&c->host, &f->host);
+	fill(&c->user, &f->user);
+	fill(&c->password, &f->password);
+	fill(&c->socket, &f->socket);
+	fill(&c->ssl_ca, &f->ssl_ca);
+	fill(&c->ssl_cert, &f->ssl_cert);
+	fill(&c->ssl_key, &f->ssl_key);
+	if (c->port == 0)
+		c->port = f->port;
+	char **rest[] = {&f->host,   &f->user,     &f->password, &f->socket,
+	                 &f->ssl_ca, &f->ssl_cert, &f->ssl_key};
+	for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+		if (*rest[i])
+			memset(*rest[i], 0, strlen(*rest[i]));
+		sl_free(*rest[i]);
+	}
 }
 
 int mdb_read_extra_file(struct mdb_source *m)
@@ -71,6 +111,7 @@ int mdb_read_extra_file(struct mdb_source *m)
 	char line[4096];
 	bool in_group = false;
 	int rc = 0;
+	struct file_values values = {0};
 	unsigned lineno = 0;
 	while (!rc && fgets(line, sizeof(line), f)) {
 		lineno++;
@@ -104,10 +145,11 @@ int mdb_read_extra_file(struct mdb_source *m)
 			value[vl - 1] = '\0';
 			value++;
 		}
-		if (apply(m->cfg, key, value))
+		if (apply(&values, key, value))
 			rc = sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
 	}
 	memset(line, 0, sizeof(line)); /* may have held a password */
 	fclose(f);
+	merge(m->cfg, &values);
 	return rc;
 }

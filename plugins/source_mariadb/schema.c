@@ -15,10 +15,11 @@
 
 int mdb_ddl_prologue(struct sl_buf *out, const char *schema)
 {
-	int rc = sl_buf_puts(out, "/*!40101 SET NAMES utf8mb4*/;\n"
-	                          "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
-	                          "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
-	                          "/*!40103 SET TIME_ZONE='+00:00'*/;\n");
+	int rc = sl_buf_puts(
+	    out, "/*!40101 SET NAMES utf8mb4*/;\n"
+	         "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
+	         "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'*/;\n"
+	         "/*!40103 SET TIME_ZONE='+00:00'*/;\n");
 	if (!rc && schema) {
 		rc = sl_buf_puts(out, "USE ");
 		rc = rc ? rc : sl_buf_put_ident(out, schema);
@@ -148,7 +149,9 @@ int mdb_emit_table_schema(struct mdb_source *m, struct mdb_table *mt)
 	MYSQL_ROW row;
 	struct sl_table *t = mt->t;
 	pthread_mutex_lock(&m->control_lock);
-	int rc = show_create(m, "TABLE", t->schema, t->name, &res, &row);
+	/* SHOW CREATE TABLE of a sequence loses its start, increment and bounds. */
+	const char *what = t->kind == SL_TABLE_SEQUENCE ? "SEQUENCE" : "TABLE";
+	int rc = show_create(m, what, t->schema, t->name, &res, &row);
 	if (rc)
 		goto out;
 	rc = sl_fname_table_schema(&name, t->schema, t->name);
@@ -188,8 +191,8 @@ static int put_stored(struct sl_buf *body, const char *sql_mode, const char *stm
 
 static int end_delimited(struct sl_buf *body)
 {
-	return sl_buf_puts(
-	    body, "DELIMITER ;\n/*!50003 SET SESSION SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;\n");
+	return sl_buf_puts(body, "DELIMITER ;\n/*!50003 SET SESSION "
+	                         "SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES' */;\n");
 }
 
 int mdb_emit_triggers(struct mdb_source *m, struct mdb_table *mt)

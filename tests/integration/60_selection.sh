@@ -15,8 +15,10 @@ need_server src dst
 setup_sql src <<'SQL'
 DROP DATABASE IF EXISTS sel_a;
 DROP DATABASE IF EXISTS `sel-b`;
+DROP DATABASE IF EXISTS sel_empty;
 CREATE DATABASE sel_a;
 CREATE DATABASE `sel-b`;
+CREATE DATABASE sel_empty;
 CREATE TABLE sel_a.t1 (id INT PRIMARY KEY, v VARCHAR(10));
 CREATE TABLE sel_a.t2 (id INT PRIMARY KEY, v VARCHAR(10));
 CREATE TABLE sel_a.audit_log (id INT PRIMARY KEY, v VARCHAR(10));
@@ -85,7 +87,7 @@ assert_eq "" "$(printf '%s\n' "$got" | grep -E "$SYSTEM_RE")" "system tables in 
 assert_same "$ALL_A" "$(printf '%s\n' "$got" | grep -E '^sel(_a|-b)\.')" "selected tables"
 t_pass
 
-t_begin "no selection: every user database, no system schema (--no-data)"
+t_begin "no selection: every user database (also an empty one), no system schema (--no-data)"
 capture all sluice dump "${SRC[@]}" --no-data
 assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 got=$(stream_tables "$OUT")

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # common.sh - helpers for sluice's integration tests (sourced by each
 # tests/integration/*.sh, and by examples/demo for sql/checksum_db).
 #
@@ -276,7 +277,10 @@ sluice() {
 		echo "test harness: sluice binary not found or not executable: $SLUICE" >&2
 		return 127
 	fi
-	timeout -k 5 "$SL_CMD_TIMEOUT" "$SLUICE" "$@"
+	# The shell's own stderr goes to /dev/null around the call, so that its
+	# "Aborted" / "Segmentation fault" notes do not mix into sluice's stderr
+	# (the exit code tells the tests).
+	{ timeout -k 5 "$SL_CMD_TIMEOUT" "$SLUICE" "$@" 2>&3 3>&-; } 3>&2 2>/dev/null
 }
 
 # capture NAME CMD...: stdout to $T/NAME.out (path in $OUT), stderr text in

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # deps.sh - the Debian packages sluice's build, tests, benchmark and demo
 # need, and a function that installs the missing ones (sourced by tests/run
 # and examples/demo).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # server.sh - throwaway MariaDB servers for sluice's tests and demo (sourced).
 #
 # Every server lives under "$SL_TEST_TMP": datadir and logs in

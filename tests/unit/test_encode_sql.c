@@ -24,19 +24,21 @@ static void test_prologue(void)
 	struct sl_buf b = SL_BUF_INIT;
 
 	CHECK_EQ_INT(sl_encode_sql_prologue(&b, NULL), 0);
-	CHECK_EQ_STR(b.data, "/*!40101 SET NAMES binary*/;\n"
-	                     "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
-	                     "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
-	                     "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
-	                     "/*!40103 SET TIME_ZONE='+00:00'*/;\n");
+	CHECK_EQ_STR(b.data,
+	             "/*!40101 SET NAMES binary*/;\n"
+	             "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
+	             "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
+	             "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'*/;\n"
+	             "/*!40103 SET TIME_ZONE='+00:00'*/;\n");
 	sl_buf_reset(&b);
 	CHECK_EQ_INT(sl_encode_sql_prologue(&b, "my`db"), 0);
-	CHECK_EQ_STR(b.data, "/*!40101 SET NAMES binary*/;\n"
-	                     "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
-	                     "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
-	                     "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO'*/;\n"
-	                     "/*!40103 SET TIME_ZONE='+00:00'*/;\n"
-	                     "USE `my``db`;\n");
+	CHECK_EQ_STR(b.data,
+	             "/*!40101 SET NAMES binary*/;\n"
+	             "/*!40014 SET FOREIGN_KEY_CHECKS=0*/;\n"
+	             "/*!40014 SET UNIQUE_CHECKS=0*/;\n"
+	             "/*!40101 SET SQL_MODE='NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'*/;\n"
+	             "/*!40103 SET TIME_ZONE='+00:00'*/;\n"
+	             "USE `my``db`;\n");
 	sl_buf_free(&b);
 }
 
@@ -387,12 +389,32 @@ static void test_rows_oom(void)
 	sl_rowset_free(&f.rs);
 }
 
+/* INET4/INET6/UUID text must not reach the server as a binary string
+ * (the data files run under SET NAMES binary). */
+static void test_native_types(void)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	CHECK_EQ_INT(sl_encode_sql_value(&b, SL_VAL_NATIVE, "::1", 3), 0);
+	CHECK_EQ_STR(b.data, "_latin1'::1'");
+	sl_buf_reset(&b);
+	CHECK_EQ_INT(sl_encode_sql_value(&b, SL_VAL_NATIVE, NULL, 0), 0);
+	CHECK_EQ_STR(b.data, "NULL");
+	sl_buf_reset(&b);
+	CHECK_EQ_INT(sl_encode_sql_value(&b, SL_VAL_NATIVE, "", 0), 0);
+	CHECK_EQ_STR(b.data, "_latin1''");
+	CHECK(sl_value_class_of("inet6") == SL_VAL_NATIVE);
+	CHECK(sl_value_class_of("UUID") == SL_VAL_NATIVE);
+	CHECK(sl_value_class_of("inet4") == SL_VAL_NATIVE);
+	sl_buf_free(&b);
+}
+
 int main(void)
 {
 	UNIT_RUN(test_prologue);
 	UNIT_RUN(test_strings);
 	UNIT_RUN(test_binary);
 	UNIT_RUN(test_numbers);
+	UNIT_RUN(test_native_types);
 	UNIT_RUN(test_rows_basic);
 	UNIT_RUN(test_rows_empty_values_only);
 	UNIT_RUN(test_rows_odd_names);
