@@ -20,7 +20,10 @@
  *   -- bytes N                    (sum of its frame body lengths)
  *   -- binlog FILE POS            (when known)
  *   -- gtid GTID                  (when known)
- *   -- table <db>.<table> ROWS    (fname-encoded names; one line per table)
+ *   -- table <db>.<table> ROWS    (fname-encoded names; one line per table
+ *                                  whose data is complete: in an ok trailer
+ *                                  they add up to 'rows', in an error
+ *                                  trailer to at most 'rows')
  *   -- error <one-line message>   (error trailers only)
  *
  * and, for an error trailer, a final `SIGNAL SQLSTATE '45000' ...` statement
