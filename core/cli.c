@@ -227,8 +227,14 @@ static int run_command(const struct command *c, int argc, char **argv)
 	if (rc)
 		goto fail;
 
-	enum sl_log_level level = pcfg.quiet ? SL_LOG_ERROR : SL_LOG_INFO;
-	if (pcfg.verbose > 0)
+	/* Quiet on success by default, as mysqldump: -v says what happened,
+	 * -vv how (snapshot, ranges, workers). */
+	enum sl_log_level level = SL_LOG_WARN;
+	if (pcfg.quiet)
+		level = SL_LOG_ERROR;
+	else if (pcfg.verbose == 1)
+		level = SL_LOG_INFO;
+	else if (pcfg.verbose > 1)
 		level = SL_LOG_DEBUG;
 	sl_log_init(&log, level, pcfg.log_format == 1, stderr);
 	log_ready = true;

@@ -70,7 +70,7 @@ const struct sl_option sl_pipeline_options[] = {
      .type = SL_OPT_INT,
      .flags = SL_OPTF_COUNT,
      .offset = offsetof(struct sl_pipeline_config, verbose),
-     .help = "more detail in the log (-v, -vv)"},
+     .help = "say what happened (-v) and how (-vv)"},
     {.name = "log-format",
      .type = SL_OPT_ENUM,
      .def = "text",
@@ -503,6 +503,19 @@ out:
 	sl_free(args);
 }
 
+static void log_summary(struct sl_pipeline *p)
+{
+	struct sl_pipeline_stats st;
+	char bytes[32], rate[32];
+	sl_pipeline_get_stats(p, &st);
+	sl_format_bytes(bytes, sizeof(bytes), (double)st.bytes);
+	sl_format_bytes(rate, sizeof(rate), st.elapsed > 0 ? (double)st.bytes / st.elapsed : 0);
+	sl_logf(p->log, SL_LOG_INFO, NULL,
+	        "done: %llu tables, %llu rows, %s of data in %.2f s (%s/s)",
+	        (unsigned long long)st.tables_done, (unsigned long long)st.rows, bytes, st.elapsed,
+	        rate);
+}
+
 int sl_pipeline_run(struct sl_pipeline *p)
 {
 	struct sl_progress *progress = NULL;
@@ -552,5 +565,7 @@ int sl_pipeline_run(struct sl_pipeline *p)
 			sl_pipeline_fail(p, rc, "%s: cannot finish the output: %s",
 			                 p->sinks[i]->name, sl_strerror(rc));
 	}
+	if (!p->err.code)
+		log_summary(p);
 	return p->err.code;
 }

@@ -88,6 +88,24 @@ static int oom(struct mdb_source *m)
 	return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
 }
 
+/* Run "<select> ('a','b') <tail>" for the schemas this run dumps, on the
+ * control connection.  The caller frees *res. */
+static int query_schemas(struct mdb_source *m, const char *select, const char *tail,
+                         MYSQL_RES **res)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	int rc = sl_buf_puts(&q, select);
+	rc = rc ? rc : schema_in_list(m, &q);
+	rc = rc ? rc : sl_buf_puts(&q, tail);
+	if (rc) {
+		sl_buf_free(&q);
+		return oom(m);
+	}
+	rc = mdb_query_result(m, m->control, q.data, res);
+	sl_buf_free(&q);
+	return rc;
+}
+
 /* Schemas: check that named databases exist, keep the selected ones. */
 static int load_schemas(struct mdb_source *m)
 {
@@ -169,19 +187,16 @@ static int add_table(struct mdb_source *m, MYSQL_ROW row, struct mdb_table *mt)
 
 static int load_tables(struct mdb_source *m)
 {
-	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
 	int rc = 0;
 	if (m->nschemas == 0)
 		goto check;
-	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, "
-	                    "DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_TYPE IN "
-	                    "('BASE TABLE','VIEW','SEQUENCE') AND TABLE_SCHEMA IN ") ||
-	    schema_in_list(m, &q)) {
-		rc = oom(m);
-		goto out;
-	}
-	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
+	rc = query_schemas(m,
+	                   "SELECT TABLE_SCHEMA, TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_ROWS, "
+	                   "DATA_LENGTH FROM information_schema.TABLES WHERE TABLE_TYPE IN "
+	                   "('BASE TABLE','VIEW','SEQUENCE') AND TABLE_SCHEMA IN ",
+	                   "", &res);
+	if (rc)
 		goto out;
 	size_t n = mysql_num_rows(res);
 	m->tables = sl_calloc(n + 1, sizeof(*m->tables));
@@ -219,24 +234,19 @@ check:
 out:
 	if (res)
 		mysql_free_result(res);
-	sl_buf_free(&q);
 	return rc;
 }
 
 static int load_columns(struct mdb_source *m)
 {
-	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
-	int rc;
-	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
-	                    "CHARACTER_SET_NAME, IS_NULLABLE, COLUMN_DEFAULT, EXTRA "
-	                    "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ") ||
-	    schema_in_list(m, &q) ||
-	    sl_buf_puts(&q, " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION")) {
-		rc = oom(m);
-		goto out;
-	}
-	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
+	int rc =
+	    query_schemas(m,
+	                  "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, "
+	                  "CHARACTER_SET_NAME, IS_NULLABLE, COLUMN_DEFAULT, EXTRA "
+	                  "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA IN ",
+	                  " ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION", &res);
+	if (rc)
 		goto out;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
@@ -270,26 +280,21 @@ static int load_columns(struct mdb_source *m)
 out:
 	if (res)
 		mysql_free_result(res);
-	sl_buf_free(&q);
 	return rc;
 }
 
 static int load_keys(struct mdb_source *m)
 {
-	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
-	int rc;
-	/* PRIMARY sorts first by the CASE, then unique keys, then the rest. */
-	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME "
-	                    "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ") ||
-	    schema_in_list(m, &q) ||
-	    sl_buf_puts(&q,
-	                " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', NON_UNIQUE, "
-	                "INDEX_NAME, SEQ_IN_INDEX")) {
-		rc = oom(m);
-		goto out;
-	}
-	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
+	/* PRIMARY first, then unique keys, then the rest. */
+	int rc =
+	    query_schemas(m,
+	                  "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME "
+	                  "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA IN ",
+	                  " ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME <> 'PRIMARY', "
+	                  "NON_UNIQUE, INDEX_NAME, SEQ_IN_INDEX",
+	                  &res);
+	if (rc)
 		goto out;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
@@ -328,22 +333,17 @@ static int load_keys(struct mdb_source *m)
 out:
 	if (res)
 		mysql_free_result(res);
-	sl_buf_free(&q);
 	return rc;
 }
 
 static int load_triggers(struct mdb_source *m)
 {
-	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
-	int rc;
-	if (sl_buf_puts(&q, "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME "
-	                    "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN ") ||
-	    schema_in_list(m, &q) || sl_buf_puts(&q, " ORDER BY ACTION_ORDER")) {
-		rc = oom(m);
-		goto out;
-	}
-	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
+	int rc = query_schemas(m,
+	                       "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME "
+	                       "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN ",
+	                       " ORDER BY ACTION_ORDER", &res);
+	if (rc)
 		goto out;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
@@ -363,22 +363,17 @@ static int load_triggers(struct mdb_source *m)
 out:
 	if (res)
 		mysql_free_result(res);
-	sl_buf_free(&q);
 	return rc;
 }
 
 static int load_view_definitions(struct mdb_source *m)
 {
-	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
-	int rc;
-	if (sl_buf_puts(&q, "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION "
-	                    "FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN ") ||
-	    schema_in_list(m, &q)) {
-		rc = oom(m);
-		goto out;
-	}
-	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
+	int rc = query_schemas(m,
+	                       "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION "
+	                       "FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN ",
+	                       "", &res);
+	if (rc)
 		goto out;
 	MYSQL_ROW row;
 	while ((row = mysql_fetch_row(res))) {
@@ -391,7 +386,6 @@ static int load_view_definitions(struct mdb_source *m)
 out:
 	if (res)
 		mysql_free_result(res);
-	sl_buf_free(&q);
 	return rc;
 }
 

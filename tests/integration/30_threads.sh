@@ -185,4 +185,27 @@ rm -f "$OUT"
 sql src "UPDATE snap.ctl SET stop = 1"
 wait_bounded "$wpid" 10 >/dev/null
 
+# --- progress line ------------------------------------------------------------------
+# On a terminal the line is redrawn in place; --progress always draws it into
+# a file too.  A reader that takes 2 s keeps the dump running long enough
+# for several redraws.
+t_begin "--progress always: tables, rows, bytes, rate and ETA on stderr; stdout unaffected"
+"$SLUICE" dump "${SRC[@]}" -B big -t 2 --progress always 2>"$T/progress.err" </dev/null |
+	(sleep 2; cat) >"$T/progress.out"
+rc=${PIPESTATUS[0]}
+assert_exit_zero "$rc" "exit code (stderr: $(_t_show "$(tr '\r' '\n' <"$T/progress.err" | tail -n 3)"))"
+prog=$(tr '\r' '\n' <"$T/progress.err")
+assert_match "$prog" 'tables [01]/1  rows [0-9]+  [0-9.]+ [KMG]?i?B  [0-9.]+ [KMG]?i?B/s' "progress line"
+assert_match "$prog" 'ETA [0-9]+m[0-9]{2}s' "ETA on the progress line"
+assert_eq "big.t1m	1000000" "$(streamcheck "$T/progress.out" 2>&1)" "the stream is unchanged by progress"
+t_pass
+rm -f "$T/progress.out"
+
+t_begin "--quiet wins over --progress always (stderr stays empty)"
+"$SLUICE" dump "${SRC[@]}" -T big.t1m -q --progress always 2>"$T/quiet.err" </dev/null |
+	(sleep 1; cat >/dev/null)
+assert_exit_zero "${PIPESTATUS[0]}" "exit code"
+assert_eq "" "$(cat "$T/quiet.err")" "stderr"
+t_pass
+
 t_done
