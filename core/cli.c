@@ -29,12 +29,17 @@ struct command {
 	const char *summary;
 	const char *source; /* plugin names */
 	const char *sink;
+	const char *positional; /* option one bare argument sets, or NULL */
 };
 
 static const struct command commands[] = {
     {"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
-     "stdout"},
-    {NULL, NULL, NULL, NULL}};
+     "stdout", NULL},
+    {"verify", "check that a sluice stream is complete and intact, without a server", "stream",
+     "null", "input"},
+    {"load", "load a sluice stream (stdin or a file) into a MariaDB/MySQL server", "stream",
+     "loader", "input"},
+    {NULL, NULL, NULL, NULL, NULL}};
 
 static void usage(FILE *out)
 {
@@ -49,7 +54,10 @@ static void usage(FILE *out)
 
 static void command_help(const struct command *c, const struct opt_group *groups, size_t ngroups)
 {
-	printf("Usage: sluice %s [OPTIONS]\n\n%s.\n", c->name, c->summary);
+	const struct sl_option *pos =
+	    c->positional ? sl_options_find(groups[0].opts, c->positional, 0) : NULL;
+	printf("Usage: sluice %s [OPTIONS]%s%s%s\n\n%s.\n", c->name, pos ? " [" : "",
+	       pos ? (pos->arg ? pos->arg : pos->name) : "", pos ? "]" : "", c->summary);
 	for (size_t i = 0; i < ngroups; i++)
 		if (groups[i].opts[0].name) /* a plugin without options gets no heading */
 			sl_options_help(groups[i].opts, groups[i].heading, stdout);
@@ -80,7 +88,10 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 			nopts++;
 	struct option *longopts = sl_calloc(nopts + 2, sizeof(*longopts));
 	struct opt_ref *refs = sl_calloc(nopts + 1, sizeof(*refs));
-	char shortopts[256] = "+:"; /* leading ':' reports a missing argument as ':' */
+	/* ':' reports a missing argument as ':'; '+' stops at the first bare
+	 * argument, except for commands that take one (options may follow it). */
+	char shortopts[256];
+	snprintf(shortopts, sizeof(shortopts), "%s", c->positional ? ":" : "+:");
 	size_t sl = strlen(shortopts);
 	int rc = 0;
 	if (!longopts || !refs) {
@@ -151,6 +162,11 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 		if (rc)
 			goto out;
 	}
+	/* A command's one bare argument sets an option of its source (groups[0]). */
+	if (c->positional && optind < argc &&
+	    (rc = sl_options_set(groups[0].opts, groups[0].config, c->positional, argv[optind++],
+	                         err)) != 0)
+		goto out;
 	if (optind < argc)
 		rc = sl_error_set(err, SL_EUSAGE, "unexpected argument '%s'", argv[optind]);
 out:

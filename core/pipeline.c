@@ -105,6 +105,7 @@ struct sl_pipeline {
 	atomic_bool cancelled;
 
 	atomic_uint_fast64_t rows, bytes, files, tables_done;
+	atomic_uint_fast64_t table_rows; /* rows of the tables ended so far */
 	uint64_t tables_total, est_rows;
 	struct timespec started;
 
@@ -189,6 +190,8 @@ void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
 	out->tables_done = atomic_load(&p->tables_done);
 	out->tables_total = p->tables_total;
 	out->rows = atomic_load(&p->rows);
+	if (out->rows == 0)
+		out->rows = atomic_load(&p->table_rows);
 	out->est_rows = p->est_rows;
 	out->bytes = atomic_load(&p->bytes);
 	out->files = atomic_load(&p->files);
@@ -212,6 +215,9 @@ static void cancel_all(struct sl_pipeline *p)
 			sl_ring_cancel(p->sinks[i]->ring);
 	if (p->source)
 		p->source->plugin->interrupt(p->source);
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (p->sinks[i]->plugin->interrupt && p->sinks[i]->data)
+			p->sinks[i]->plugin->interrupt(p->sinks[i]);
 	/* A sink thread blocked in write() to a stalled pipe returns EINTR. */
 	pthread_mutex_lock(&p->lock);
 	for (size_t i = 0; i < p->nsinks; i++)
@@ -308,8 +314,10 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 		sl_batch_release(b);
 		return SL_ECANCEL;
 	}
-	if (b->kind == SL_BATCH_FILE)
+	if (b->kind == SL_BATCH_FILE) {
 		atomic_fetch_add(&p->files, 1);
+		atomic_fetch_add(&p->bytes, b->body.len);
+	}
 	for (size_t i = 1; i < p->nsinks; i++) {
 		int rc = push_to_sink(p, i, sl_batch_ref(b));
 		if (rc) {
@@ -367,7 +375,6 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 	atomic_fetch_add(&t->rows_done, rs->nrows);
 	atomic_fetch_add(&t->bytes_done, b->body.len);
 	atomic_fetch_add(&p->rows, rs->nrows);
-	atomic_fetch_add(&p->bytes, b->body.len);
 	return sl_pipeline_emit(p, b);
 }
 
@@ -378,6 +385,9 @@ int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	b->rows = atomic_load(&t->rows_done);
 	atomic_fetch_add(&p->tables_done, 1);
+	/* Sources that read rendered files (a stream) learn row counts only
+	 * here, from the producer's own end-of-table records. */
+	atomic_fetch_add(&p->table_rows, b->rows);
 	return sl_pipeline_emit(p, b);
 }
 
@@ -481,6 +491,9 @@ static int open_sinks(struct sl_pipeline *p)
 static void run_workers(struct sl_pipeline *p)
 {
 	unsigned n = (unsigned)p->cfg.threads;
+	unsigned max = p->source->plugin->max_workers;
+	if (max && n > max)
+		n = max;
 	pthread_t *threads = sl_calloc(n, sizeof(*threads));
 	struct worker_arg *args = sl_calloc(n, sizeof(*args));
 	unsigned started = 0;

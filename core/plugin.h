@@ -9,7 +9,8 @@
  * Threads: a source's prepare() and finish() run on the main thread, its
  * work() on each of the pipeline's worker threads at once, interrupt() on
  * any thread.  A sink's open() and close() run on the main thread and its
- * consume() on the sink's own thread. */
+ * consume() on the sink's own thread; a sink may run threads of its own,
+ * and then sets interrupt() too (called on cancel, any thread). */
 #ifndef SL_PLUGIN_H
 #define SL_PLUGIN_H
 
@@ -54,11 +55,14 @@ struct sl_plugin {
 	 * jobs until none is left, emitting through the pipeline; returns when
 	 * done or on error/cancel.  finish(): emit what comes after all data
 	 * (views, routines) — only called when every worker succeeded.
-	 * interrupt(): make blocked I/O return now (cancellation). */
+	 * interrupt(): make blocked I/O return now (cancellation).
+	 * max_workers: how many work() threads make sense (a stream has one
+	 * reader); 0 means as many as --threads. */
 	int (*prepare)(struct sl_instance *inst);
 	int (*work)(struct sl_instance *inst, unsigned worker);
 	int (*finish)(struct sl_instance *inst);
 	void (*interrupt)(struct sl_instance *inst);
+	unsigned max_workers;
 
 	/* Sinks.  'format' names the encoding consumed ("sql").  consume()
 	 * borrows the batch (the pipeline releases it).  close() gets the run's

@@ -6,9 +6,10 @@
 
 extern const struct sl_plugin sl_source_mariadb;
 extern const struct sl_plugin sl_sink_stdout;
+extern const struct sl_plugin sl_source_stream;
+extern const struct sl_plugin sl_sink_null;
+extern const struct sl_plugin sl_sink_loader;
 
 const struct sl_plugin *const sl_plugin_registry[] = {
-    &sl_source_mariadb,
-    &sl_sink_stdout,
-    NULL,
+    &sl_source_mariadb, &sl_sink_stdout, &sl_source_stream, &sl_sink_null, &sl_sink_loader, NULL,
 };

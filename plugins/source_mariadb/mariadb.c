@@ -15,85 +15,11 @@
 #include "mariadb.h"
 
 static const char *const lock_modes[] = {"auto", "ftwrl", "backup-stage", "none", NULL};
-static const char *const ssl_modes[] = {"disabled",  "preferred",       "required",
-                                        "verify-ca", "verify-identity", NULL};
 
 #define CFG(field) offsetof(struct mdb_config, field)
 
 static const struct sl_option mdb_options[] = {
-    {.name = "host",
-     .short_name = 'h',
-     .type = SL_OPT_STRING,
-     .offset = CFG(host),
-     .arg = "HOST",
-     .help = "server host (default: localhost through the socket)"},
-    {.name = "port",
-     .short_name = 'P',
-     .type = SL_OPT_INT,
-     .offset = CFG(port),
-     .arg = "PORT",
-     .help = "server TCP port",
-     .min = 0,
-     .max = 65535},
-    {.name = "user",
-     .short_name = 'u',
-     .type = SL_OPT_STRING,
-     .offset = CFG(user),
-     .arg = "USER",
-     .help = "user name"},
-    {.name = "password",
-     .short_name = 'p',
-     .type = SL_OPT_STRING,
-     .offset = CFG(password),
-     .arg = "PASSWORD",
-     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET,
-     .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"},
-    {.name = "socket",
-     .short_name = 'S',
-     .type = SL_OPT_STRING,
-     .offset = CFG(socket),
-     .arg = "PATH",
-     .help = "server Unix socket"},
-    {.name = "defaults-file",
-     .type = SL_OPT_STRING,
-     .offset = CFG(defaults_file),
-     .arg = "FILE",
-     .help = "read connection options from this file only ([client], [sluice])"},
-    {.name = "defaults-extra-file",
-     .type = SL_OPT_STRING,
-     .offset = CFG(defaults_extra_file),
-     .arg = "FILE",
-     .help = "read connection options from this file too"},
-    {.name = "ssl-ca",
-     .type = SL_OPT_STRING,
-     .offset = CFG(ssl_ca),
-     .arg = "FILE",
-     .help = "TLS: CA certificate file"},
-    {.name = "ssl-cert",
-     .type = SL_OPT_STRING,
-     .offset = CFG(ssl_cert),
-     .arg = "FILE",
-     .help = "TLS: client certificate file"},
-    {.name = "ssl-key",
-     .type = SL_OPT_STRING,
-     .offset = CFG(ssl_key),
-     .arg = "FILE",
-     .help = "TLS: client key file"},
-    {.name = "ssl-mode",
-     .type = SL_OPT_ENUM,
-     .offset = CFG(ssl_mode),
-     .def = "preferred",
-     .choices = ssl_modes,
-     .arg = "MODE",
-     .help = "TLS use and verification"},
-    {.name = "connect-timeout",
-     .type = SL_OPT_INT,
-     .offset = CFG(connect_timeout),
-     .def = "10",
-     .arg = "SECONDS",
-     .help = "give up connecting after this long",
-     .min = 1,
-     .max = 3600},
+    SL_MDB_CONN_OPTIONS(struct mdb_config, conn),
     {.name = "databases",
      .short_name = 'B',
      .type = SL_OPT_LIST,
@@ -177,7 +103,6 @@ static int mdb_init(struct sl_instance *inst)
 		return SL_ENOMEM;
 	m->inst = inst;
 	m->cfg = cfg;
-	pthread_mutex_init(&m->conns_lock, NULL);
 	pthread_mutex_init(&m->control_lock, NULL);
 	pthread_mutex_init(&m->jobs_lock, NULL);
 	pthread_cond_init(&m->jobs_cond, NULL);
@@ -197,44 +122,7 @@ static int mdb_init(struct sl_instance *inst)
 		return SL_ENOMEM;
 	for (unsigned i = 0; i < m->nworkers; i++)
 		m->workers[i].id = i;
-	if (cfg->defaults_file && cfg->defaults_extra_file)
-		return sl_pipeline_fail(
-		    inst->pipe, SL_EUSAGE,
-		    "--defaults-file and --defaults-extra-file exclude each other");
-	if (cfg->defaults_extra_file && (rc = mdb_read_extra_file(m)))
-		return rc;
-	return mdb_resolve_password(m);
-}
-
-/* After a cancel the server may still run our queries: kill them from a
- * fresh connection so they leave SHOW PROCESSLIST now, not when the server
- * next writes to a dead socket. */
-static void kill_worker_queries(struct mdb_source *m, unsigned long *ids, size_t n)
-{
-	MYSQL *c = NULL;
-	bool was = m->interrupted;
-	m->interrupted = false;
-	c = mysql_init(NULL);
-	if (!c)
-		goto out;
-	unsigned int timeout = 2;
-	mysql_optionsv(c, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-	mysql_optionsv(c, MYSQL_OPT_READ_TIMEOUT, &timeout);
-	mysql_optionsv(c, MYSQL_READ_DEFAULT_GROUP, "sluice");
-	if (m->cfg->defaults_file)
-		mysql_optionsv(c, MYSQL_READ_DEFAULT_FILE, m->cfg->defaults_file);
-	if (!mysql_real_connect(c, m->cfg->host, m->cfg->user, m->password, NULL,
-	                        (unsigned int)m->cfg->port, m->cfg->socket, 0))
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		char q[64];
-		snprintf(q, sizeof(q), "KILL CONNECTION %lu", ids[i]);
-		mysql_query(c, q); /* already gone is fine */
-	}
-out:
-	if (c)
-		mysql_close(c);
-	m->interrupted = was;
+	return sl_mdb_init(&m->conns, inst, &cfg->conn);
 }
 
 static void mdb_destroy(struct sl_instance *inst)
@@ -254,8 +142,10 @@ static void mdb_destroy(struct sl_instance *inst)
 	}
 	if (m->control)
 		mdb_disconnect(m, m->control);
-	if (m->interrupted && nids)
-		kill_worker_queries(m, ids, nids);
+	/* After a cancel the server may still run our queries: kill them so
+	 * they leave SHOW PROCESSLIST now, not when it next writes. */
+	if (m->conns.interrupted)
+		sl_mdb_kill(&m->conns, ids, nids);
 	while (m->chunks_head) {
 		struct mdb_job *j = m->chunks_head;
 		m->chunks_head = j->next;
@@ -264,15 +154,11 @@ static void mdb_destroy(struct sl_instance *inst)
 	}
 	mdb_catalog_free(m);
 	sl_select_free(&m->select);
-	if (m->password) {
-		memset(m->password, 0, strlen(m->password));
-		sl_free(m->password);
-	}
+	sl_mdb_destroy(&m->conns);
 	sl_free(m->workers);
 	pthread_cond_destroy(&m->jobs_cond);
 	pthread_mutex_destroy(&m->jobs_lock);
 	pthread_mutex_destroy(&m->control_lock);
-	pthread_mutex_destroy(&m->conns_lock);
 	sl_free(m);
 }
 
@@ -281,7 +167,7 @@ static void mdb_interrupt(struct sl_instance *inst)
 	struct mdb_source *m = inst->data;
 	if (!m)
 		return;
-	mdb_interrupt_all(m);
+	sl_mdb_interrupt(&m->conns);
 	pthread_mutex_lock(&m->jobs_lock);
 	pthread_cond_broadcast(&m->jobs_cond);
 	pthread_mutex_unlock(&m->jobs_lock);
@@ -314,8 +200,8 @@ static int mdb_prepare(struct sl_instance *inst)
 	if (rc)
 		return rc;
 	const char *info = mysql_get_server_info(m->control);
-	m->is_mariadb = info && strstr(info, "MariaDB");
-	m->server_version = mysql_get_server_version(m->control);
+	m->is_mariadb = m->conns.is_mariadb;
+	m->server_version = m->conns.server_version;
 	struct sl_run_info *ri = sl_pipeline_info(inst->pipe);
 	if (info && !(ri->server_version = sl_strdup(info)))
 		return SL_ENOMEM;

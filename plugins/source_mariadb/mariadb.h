@@ -1,8 +1,7 @@
 /* mariadb.h - internals shared by the files of the "mariadb" source plugin.
  *
  *   mariadb.c   plugin struct, options, the job queue and worker loop
- *   connect.c   connections, session setup, queries, interruption
- *   optfile.c   --defaults-extra-file
+ *   session.c   data and control sessions (on ../mariadb/conn.c)
  *   catalog.c   schemata, tables, columns, keys, triggers: what to dump
  *   snapshot.c  instance lock, consistent snapshot on every worker, binlog position
  *   chunk.c     splitting a big table into key ranges
@@ -20,6 +19,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "mariadb/conn.h"
 #include "option.h"
 #include "pipeline.h"
 #include "rowset.h"
@@ -27,25 +27,8 @@
 #include "table.h"
 
 enum mdb_lock_mode { MDB_LOCK_AUTO, MDB_LOCK_FTWRL, MDB_LOCK_BACKUP_STAGE, MDB_LOCK_NONE };
-enum mdb_ssl_mode {
-	MDB_SSL_DISABLED,
-	MDB_SSL_PREFERRED,
-	MDB_SSL_REQUIRED,
-	MDB_SSL_VERIFY_CA,
-	MDB_SSL_VERIFY_IDENTITY
-};
-
 struct mdb_config {
-	char *host;
-	long long port;
-	char *user;
-	char *password; /* SL_OPT_NO_VALUE: prompt */
-	char *socket;
-	char *defaults_file;
-	char *defaults_extra_file;
-	char *ssl_ca, *ssl_cert, *ssl_key;
-	int ssl_mode;
-	long long connect_timeout;
+	struct sl_mdb_config conn;
 	struct sl_strlist databases, tables, ignore_tables;
 	char *regex, *exclude, *where;
 	int lock_mode;
@@ -80,15 +63,8 @@ struct mdb_worker {
 struct mdb_source {
 	struct sl_instance *inst;
 	struct mdb_config *cfg;
-	char *password; /* resolved: option, prompt, MYSQL_PWD or NULL */
 	struct sl_select select;
-
-	/* Connections.  'conns_lock' guards the list used by interrupt(). */
-	pthread_mutex_t conns_lock;
-	size_t nconns;
-	MYSQL *conns[260];
-	bool interrupted;
-
+	struct sl_mdb_conns conns; /* every connection, for interrupt() */
 	MYSQL *control;
 	pthread_mutex_t control_lock;
 	bool is_mariadb;
@@ -114,20 +90,29 @@ struct mdb_source {
 	unsigned planning;        /* table jobs running (they may add chunks) */
 };
 
-/* connect.c */
+/* session.c: a connection set up for its role (data: binary charset). */
 int mdb_connect(struct mdb_source *m, bool data, MYSQL **out);
-void mdb_disconnect(struct mdb_source *m, MYSQL *conn);
-void mdb_interrupt_all(struct mdb_source *m);
-int mdb_query(struct mdb_source *m, MYSQL *conn, const char *sql);
-/* Run a query and return its result stored (small results only). */
-int mdb_query_result(struct mdb_source *m, MYSQL *conn, const char *sql, MYSQL_RES **out);
-/* Fail the pipeline with the connection's error; returns SL_EDB, or
- * SL_ECANCEL when the error comes from our own interruption. */
-int mdb_fail(struct mdb_source *m, MYSQL *conn, const char *what);
-int mdb_resolve_password(struct mdb_source *m);
 
-/* optfile.c */
-int mdb_read_extra_file(struct mdb_source *m);
+static inline void mdb_disconnect(struct mdb_source *m, MYSQL *conn)
+{
+	sl_mdb_disconnect(&m->conns, conn);
+}
+
+static inline int mdb_query(struct mdb_source *m, MYSQL *conn, const char *sql)
+{
+	return sl_mdb_query(&m->conns, conn, sql);
+}
+
+static inline int mdb_query_result(struct mdb_source *m, MYSQL *conn, const char *sql,
+                                   MYSQL_RES **out)
+{
+	return sl_mdb_query_result(&m->conns, conn, sql, out);
+}
+
+static inline int mdb_fail(struct mdb_source *m, MYSQL *conn, const char *what)
+{
+	return sl_mdb_fail(&m->conns, conn, what);
+}
 
 /* catalog.c */
 int mdb_catalog_load(struct mdb_source *m);

@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "mariadb.h"
+#include "conn.h"
+#include "pipeline.h"
 
 static bool wanted_group(const char *g)
 {
@@ -81,7 +82,7 @@ static void fill(char **field, char **from)
 	}
 }
 
-static void merge(struct mdb_config *c, struct file_values *f)
+static void merge(struct sl_mdb_config *c, struct file_values *f)
 {
 	fill(&c->host, &f->host);
 	fill(&c->user, &f->user);
@@ -101,12 +102,12 @@ static void merge(struct mdb_config *c, struct file_values *f)
 	}
 }
 
-int mdb_read_extra_file(struct mdb_source *m)
+int sl_mdb_read_extra_file(struct sl_mdb_conns *c)
 {
-	const char *path = m->cfg->defaults_extra_file;
+	const char *path = c->cfg->defaults_extra_file;
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return sl_pipeline_fail(m->inst->pipe, SL_EUSAGE, "--defaults-extra-file %s: %s",
+		return sl_pipeline_fail(c->inst->pipe, SL_EUSAGE, "--defaults-extra-file %s: %s",
 		                        path, strerror(errno));
 	char line[4096];
 	bool in_group = false;
@@ -122,7 +123,7 @@ int mdb_read_extra_file(struct mdb_source *m)
 			char *end = strchr(s, ']');
 			if (!end) {
 				rc =
-				    sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
+				    sl_pipeline_fail(c->inst->pipe, SL_EUSAGE,
 				                     "%s:%u: malformed group header", path, lineno);
 				break;
 			}
@@ -146,10 +147,10 @@ int mdb_read_extra_file(struct mdb_source *m)
 			value++;
 		}
 		if (apply(&values, key, value))
-			rc = sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+			rc = sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
 	}
 	memset(line, 0, sizeof(line)); /* may have held a password */
 	fclose(f);
-	merge(m->cfg, &values);
+	merge(c->cfg, &values);
 	return rc;
 }

@@ -1,0 +1,259 @@
+/* conn.c - connections shared by the mariadb source and the loader sink:
+ * options as the mysql client has them, error conversion, interruption. */
+#include "conn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "pipeline.h"
+
+const char *const sl_mdb_ssl_modes[] = {"disabled",  "preferred",       "required",
+                                        "verify-ca", "verify-identity", NULL};
+
+/* Read a password from the terminal with echo off. */
+static int prompt_password(struct sl_mdb_conns *c)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return sl_pipeline_fail(
+		    c->inst->pipe, SL_EUSAGE,
+		    "-p without a value needs a terminal to ask for the password "
+		    "(use MYSQL_PWD or an option file instead)");
+	struct termios old, quiet;
+	bool restore = tcgetattr(fd, &old) == 0;
+	if (restore) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	(void)!write(fd, "Enter password: ", 16);
+	char buf[512];
+	size_t n = 0;
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n' || ch == '\r')
+			break;
+		if (n + 1 < sizeof(buf))
+			buf[n++] = ch;
+	}
+	buf[n] = '\0';
+	(void)!write(fd, "\n", 1);
+	if (restore)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	close(fd);
+	c->password = sl_strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return c->password ? 0 : SL_ENOMEM;
+}
+
+int sl_mdb_init(struct sl_mdb_conns *c, struct sl_instance *inst, struct sl_mdb_config *cfg)
+{
+	memset(c, 0, sizeof(*c));
+	c->inst = inst;
+	c->cfg = cfg;
+	pthread_mutex_init(&c->lock, NULL);
+	if (cfg->defaults_file && cfg->defaults_extra_file)
+		return sl_pipeline_fail(
+		    inst->pipe, SL_EUSAGE,
+		    "--defaults-file and --defaults-extra-file exclude each other");
+	int rc;
+	if (cfg->defaults_extra_file && (rc = sl_mdb_read_extra_file(c)))
+		return rc;
+	const char *pw = cfg->password;
+	if (pw && strcmp(pw, SL_OPT_NO_VALUE) == 0)
+		return prompt_password(c);
+	if (!pw)
+		pw = getenv("MYSQL_PWD");
+	if (pw && !(c->password = sl_strdup(pw)))
+		return SL_ENOMEM;
+	return 0;
+}
+
+void sl_mdb_destroy(struct sl_mdb_conns *c)
+{
+	if (!c->inst)
+		return; /* never initialised */
+	while (c->n)
+		sl_mdb_disconnect(c, c->v[c->n - 1]);
+	if (c->password) {
+		memset(c->password, 0, strlen(c->password));
+		sl_free(c->password);
+		c->password = NULL;
+	}
+	pthread_mutex_destroy(&c->lock);
+	c->inst = NULL;
+}
+
+/* Remember a connection so interrupt() can reach it. */
+static void register_conn(struct sl_mdb_conns *c, MYSQL *conn)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->n < SL_MDB_MAX_CONNS)
+		c->v[c->n++] = conn;
+	if (c->interrupted) /* connected while being cancelled */
+		shutdown(mysql_get_socket(conn), SHUT_RDWR);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void sl_mdb_disconnect(struct sl_mdb_conns *c, MYSQL *conn)
+{
+	if (!conn)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i] == conn) {
+			c->v[i] = c->v[--c->n];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	mysql_close(conn);
+}
+
+void sl_mdb_interrupt(struct sl_mdb_conns *c)
+{
+	/* shutdown() makes a read blocked in libmariadb return at once; the
+	 * owner closes the connection afterwards, which resets it and makes
+	 * the server abort the query. */
+	pthread_mutex_lock(&c->lock);
+	c->interrupted = true;
+	for (size_t i = 0; i < c->n; i++) {
+		my_socket fd = mysql_get_socket(c->v[i]);
+		if (fd != (my_socket)-1)
+			shutdown(fd, SHUT_RDWR);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+int sl_mdb_fail(struct sl_mdb_conns *c, MYSQL *conn, const char *what)
+{
+	struct sl_pipeline *p = c->inst->pipe;
+	if (sl_pipeline_cancelled(p))
+		return SL_ECANCEL;
+	const char *msg = mysql_error(conn);
+	return sl_pipeline_fail(p, SL_EDB, "%s: server error %u: %s", what, mysql_errno(conn),
+	                        msg && *msg ? msg : "unknown error");
+}
+
+int sl_mdb_query(struct sl_mdb_conns *c, MYSQL *conn, const char *sql)
+{
+	if (mysql_real_query(conn, sql, strlen(sql)))
+		return sl_mdb_fail(c, conn, sql);
+	/* Statements that return rows by surprise must not wedge the connection. */
+	MYSQL_RES *res = mysql_store_result(conn);
+	if (res)
+		mysql_free_result(res);
+	else if (mysql_errno(conn))
+		return sl_mdb_fail(c, conn, sql);
+	return 0;
+}
+
+int sl_mdb_query_result(struct sl_mdb_conns *c, MYSQL *conn, const char *sql, MYSQL_RES **out)
+{
+	*out = NULL;
+	if (mysql_real_query(conn, sql, strlen(sql)))
+		return sl_mdb_fail(c, conn, sql);
+	*out = mysql_store_result(conn);
+	if (!*out && mysql_errno(conn))
+		return sl_mdb_fail(c, conn, sql);
+	return 0;
+}
+
+/* TLS by --ssl-mode.  preferred: TLS when the server offers it (libmariadb
+ * falls back to plain when it does not); required: TLS or fail;
+ * verify-ca / verify-identity: also check the certificate. */
+static void set_tls(const struct sl_mdb_config *cfg, MYSQL *mysql)
+{
+	if (cfg->ssl_mode == SL_MDB_SSL_DISABLED)
+		return;
+	mysql_ssl_set(mysql, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, NULL, NULL);
+	if (cfg->ssl_mode >= SL_MDB_SSL_REQUIRED) {
+		my_bool on = 1;
+		mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
+	}
+	my_bool verify = cfg->ssl_mode >= SL_MDB_SSL_VERIFY_CA;
+	mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+}
+
+/* A handle with every connection option applied, not yet connected. */
+static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charset,
+                             unsigned int timeout)
+{
+	MYSQL *mysql = mysql_init(NULL);
+	if (!mysql)
+		return NULL;
+	/* Option files: [client] and [sluice] groups, as the mysql client. */
+	mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
+	if (cfg->defaults_file)
+		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+	mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	if (charset)
+		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
+	set_tls(cfg, mysql);
+	if (cfg->host && strcmp(cfg->host, "localhost") != 0 && !cfg->socket) {
+		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;
+		mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp);
+	}
+	return mysql;
+}
+
+int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, MYSQL **out)
+{
+	const struct sl_mdb_config *cfg = c->cfg;
+	*out = NULL;
+	MYSQL *mysql = prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout);
+	if (!mysql)
+		return sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
+	if (!mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
+	                        (unsigned int)cfg->port, cfg->socket, CLIENT_MULTI_RESULTS)) {
+		char where[300];
+		if (cfg->socket)
+			snprintf(where, sizeof(where), "socket %s", cfg->socket);
+		else
+			snprintf(where, sizeof(where), "%s:%lld",
+			         cfg->host ? cfg->host : "localhost", cfg->port ? cfg->port : 3306);
+		int rc = sl_pipeline_cancelled(c->inst->pipe)
+		             ? SL_ECANCEL
+		             : sl_pipeline_fail(c->inst->pipe, SL_EDB,
+		                                "cannot connect to %s: server error %u: %s", where,
+		                                mysql_errno(mysql), mysql_error(mysql));
+		mysql_close(mysql);
+		return rc;
+	}
+	const char *info = mysql_get_server_info(mysql);
+	c->is_mariadb = info && strstr(info, "MariaDB");
+	c->server_version = mysql_get_server_version(mysql);
+	register_conn(c, mysql);
+	*out = mysql;
+	return 0;
+}
+
+void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n)
+{
+	if (n == 0)
+		return;
+	MYSQL *k = prepare_handle(c->cfg, NULL, 2);
+	if (!k)
+		return;
+	unsigned int timeout = 2;
+	mysql_optionsv(k, MYSQL_OPT_READ_TIMEOUT, &timeout);
+	if (mysql_real_connect(k, c->cfg->host, c->cfg->user, c->password, NULL,
+	                       (unsigned int)c->cfg->port, c->cfg->socket, 0)) {
+		for (size_t i = 0; i < n; i++) {
+			char q[64];
+			snprintf(q, sizeof(q), "KILL CONNECTION %lu", ids[i]);
+			mysql_query(k, q); /* already gone is fine */
+		}
+	}
+	mysql_close(k);
+}

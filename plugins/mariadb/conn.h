@@ -1,0 +1,172 @@
+/* conn.h - connections to MariaDB/MySQL servers, shared by the "mariadb"
+ * source and the "loader" sink.
+ *
+ * Connection options follow the mysql client (-h -P -u -p -S, option files
+ * with [client] and [sluice] groups, --defaults-extra-file, MYSQL_PWD, TLS
+ * modes); a plugin embeds struct sl_mdb_config in its config and lists
+ * SL_MDB_CONN_OPTIONS() in its option table.  struct sl_mdb_conns keeps
+ * every open connection so that interrupt() can cut them all (shutdown()
+ * makes a blocked read return at once), and reports errors through the
+ * pipeline with the server's error number and text.  The password is
+ * never logged. */
+#ifndef SL_MARIADB_CONN_H
+#define SL_MARIADB_CONN_H
+
+#include <mysql.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "option.h"
+#include "plugin.h"
+
+enum sl_mdb_ssl_mode {
+	SL_MDB_SSL_DISABLED,
+	SL_MDB_SSL_PREFERRED,
+	SL_MDB_SSL_REQUIRED,
+	SL_MDB_SSL_VERIFY_CA,
+	SL_MDB_SSL_VERIFY_IDENTITY
+};
+
+struct sl_mdb_config {
+	char *host;
+	long long port;
+	char *user;
+	char *password; /* SL_OPT_NO_VALUE: ask on the terminal */
+	char *socket;
+	char *defaults_file;
+	char *defaults_extra_file;
+	char *ssl_ca, *ssl_cert, *ssl_key;
+	int ssl_mode;
+	long long connect_timeout;
+};
+
+extern const char *const sl_mdb_ssl_modes[];
+
+/* Option table entries for a config struct 'cfgtype' embedding struct
+ * sl_mdb_config as 'member'. */
+#define SL_MDB_CONN_OPTIONS(cfgtype, member)                                                     \
+	{.name = "host",                                                                         \
+	 .short_name = 'h',                                                                      \
+	 .type = SL_OPT_STRING,                                                                  \
+	 .offset = offsetof(cfgtype, member.host),                                               \
+	 .arg = "HOST",                                                                          \
+	 .help = "server host (default: localhost through the socket)"},                         \
+	    {.name = "port",                                                                     \
+	     .short_name = 'P',                                                                  \
+	     .type = SL_OPT_INT,                                                                 \
+	     .offset = offsetof(cfgtype, member.port),                                           \
+	     .arg = "PORT",                                                                      \
+	     .help = "server TCP port",                                                          \
+	     .min = 0,                                                                           \
+	     .max = 65535},                                                                      \
+	    {.name = "user",                                                                     \
+	     .short_name = 'u',                                                                  \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.user),                                           \
+	     .arg = "USER",                                                                      \
+	     .help = "user name"},                                                               \
+	    {.name = "password",                                                                 \
+	     .short_name = 'p',                                                                  \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.password),                                       \
+	     .arg = "PASSWORD",                                                                  \
+	     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET,                                     \
+	     .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"}, \
+	    {.name = "socket",                                                                   \
+	     .short_name = 'S',                                                                  \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.socket),                                         \
+	     .arg = "PATH",                                                                      \
+	     .help = "server Unix socket"},                                                      \
+	    {.name = "defaults-file",                                                            \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.defaults_file),                                  \
+	     .arg = "FILE",                                                                      \
+	     .help = "read connection options from this file only ([client], [sluice])"},        \
+	    {.name = "defaults-extra-file",                                                      \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.defaults_extra_file),                            \
+	     .arg = "FILE",                                                                      \
+	     .help = "read connection options from this file too"},                              \
+	    {.name = "ssl-ca",                                                                   \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.ssl_ca),                                         \
+	     .arg = "FILE",                                                                      \
+	     .help = "TLS: CA certificate file"},                                                \
+	    {.name = "ssl-cert",                                                                 \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.ssl_cert),                                       \
+	     .arg = "FILE",                                                                      \
+	     .help = "TLS: client certificate file"},                                            \
+	    {.name = "ssl-key",                                                                  \
+	     .type = SL_OPT_STRING,                                                              \
+	     .offset = offsetof(cfgtype, member.ssl_key),                                        \
+	     .arg = "FILE",                                                                      \
+	     .help = "TLS: client key file"},                                                    \
+	    {.name = "ssl-mode",                                                                 \
+	     .type = SL_OPT_ENUM,                                                                \
+	     .offset = offsetof(cfgtype, member.ssl_mode),                                       \
+	     .def = "preferred",                                                                 \
+	     .choices = sl_mdb_ssl_modes,                                                        \
+	     .arg = "MODE",                                                                      \
+	     .help = "TLS use and verification"},                                                \
+	{                                                                                        \
+		.name = "connect-timeout", .type = SL_OPT_INT,                                   \
+		.offset = offsetof(cfgtype, member.connect_timeout), .def = "10",                \
+		.arg = "SECONDS", .help = "give up connecting after this long", .min = 1,        \
+		.max = 3600                                                                      \
+	}
+
+#define SL_MDB_MAX_CONNS 260
+
+struct sl_mdb_conns {
+	struct sl_instance *inst;
+	struct sl_mdb_config *cfg; /* borrowed from the plugin's config */
+	char *password;            /* resolved: option, prompt, MYSQL_PWD, or NULL */
+	bool is_mariadb;           /* of the last connection made */
+	unsigned long server_version;
+
+	pthread_mutex_t lock; /* guards the list and 'interrupted' */
+	size_t n;
+	MYSQL *v[SL_MDB_MAX_CONNS];
+	bool interrupted;
+};
+
+/* Read --defaults-extra-file, resolve the password (asking on the terminal
+ * for -p alone).  Fails through the pipeline (SL_EUSAGE, SL_ENOMEM). */
+int sl_mdb_init(struct sl_mdb_conns *c, struct sl_instance *inst, struct sl_mdb_config *cfg);
+
+/* Close what is still open and wipe the password.  Safe after a failed
+ * init. */
+void sl_mdb_destroy(struct sl_mdb_conns *c);
+
+/* Open a connection with client charset 'charset' ("binary", "utf8mb4").
+ * Fails through the pipeline with "cannot connect to HOST:PORT: server
+ * error N: text"; SL_ECANCEL when the run was cancelled. */
+int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, MYSQL **out);
+
+/* Forget and close one connection.  NULL is fine. */
+void sl_mdb_disconnect(struct sl_mdb_conns *c, MYSQL *conn);
+
+/* Cut every connection (cancellation).  Any thread. */
+void sl_mdb_interrupt(struct sl_mdb_conns *c);
+
+/* Fail the pipeline with the connection's error ("WHAT: server error N:
+ * text"); returns SL_EDB, or SL_ECANCEL when the run is already cancelled. */
+int sl_mdb_fail(struct sl_mdb_conns *c, MYSQL *conn, const char *what);
+
+/* Run a statement, discarding any result. */
+int sl_mdb_query(struct sl_mdb_conns *c, MYSQL *conn, const char *sql);
+
+/* Run a query and store its (small) result; caller frees *out. */
+int sl_mdb_query_result(struct sl_mdb_conns *c, MYSQL *conn, const char *sql, MYSQL_RES **out);
+
+/* After a cancel: KILL these server connections from a fresh connection,
+ * so their queries leave SHOW PROCESSLIST now. Best effort, bounded time. */
+void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n);
+
+/* optfile.c: apply --defaults-extra-file to unset options. */
+int sl_mdb_read_extra_file(struct sl_mdb_conns *c);
+
+#endif

@@ -1,0 +1,275 @@
+/* exec.c - run one file of the stream on a loader connection.
+ *
+ * A file body is split into statements (core/sqlsplit.c understands
+ * quotes, comments and DELIMITER lines, as the mysql client does), a few
+ * statements the dumper writes are retargeted for -B / --rename (USE,
+ * CREATE DATABASE, the db qualifiers of CREATE VIEW), and each is sent as
+ * it is.  A data file is one transaction, so retrying it after a deadlock,
+ * a lock wait timeout or a lost connection cannot apply rows twice. */
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "loader.h"
+#include "pipeline.h"
+#include "sqlsplit.h"
+#include "table.h"
+
+/* Server and client error numbers the loader treats specially. */
+enum {
+	ER_LOCK_WAIT_TIMEOUT = 1205,
+	ER_LOCK_DEADLOCK = 1213,
+	ER_SP_ALREADY_EXISTS = 1304,
+	ER_TRG_ALREADY_EXISTS = 1359,
+	ER_EVENT_ALREADY_EXISTS = 1537,
+	CR_SERVER_GONE_ERROR = 2006,
+	CR_SERVER_LOST = 2013
+};
+
+int loader_connect(struct loader *l, MYSQL **out)
+{
+	static const char *const setup[] = {"SET SESSION FOREIGN_KEY_CHECKS = 0",
+	                                    "SET SESSION UNIQUE_CHECKS = 0",
+	                                    "SET SESSION wait_timeout = 86400",
+	                                    "SET SESSION net_read_timeout = 3600",
+	                                    "SET SESSION net_write_timeout = 3600",
+	                                    "/*M!100108 SET SESSION max_statement_time = 0 */",
+	                                    NULL};
+	int rc = sl_mdb_connect(&l->conns, "utf8mb4", out);
+	for (size_t i = 0; !rc && setup[i]; i++)
+		rc = sl_mdb_query(&l->conns, *out, setup[i]);
+	if (!rc && l->cfg->skip_binlog)
+		rc = sl_mdb_query(&l->conns, *out, "SET SESSION sql_log_bin = 0");
+	if (rc && *out) {
+		sl_mdb_disconnect(&l->conns, *out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+const char *loader_target_db(struct loader *l, const char *db)
+{
+	const struct sl_strlist *r = &l->cfg->renames;
+	size_t n = strlen(db);
+	for (size_t i = 0; i < r->n; i++)
+		if (!strncmp(r->v[i], db, n) && r->v[i][n] == '=')
+			return r->v[i] + n + 1;
+	return l->cfg->database ? l->cfg->database : db;
+}
+
+/* Read a backtick-quoted identifier at p (len bytes available) into out
+ * (unquoted); returns the bytes it spans, 0 if p holds none. */
+static size_t read_ident(const char *p, size_t len, struct sl_buf *out)
+{
+	if (len < 2 || p[0] != '`')
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if (p[i] != '`') {
+			if (sl_buf_putc(out, p[i]))
+				return 0;
+		} else if (i + 1 < len && p[i + 1] == '`') {
+			if (sl_buf_putc(out, '`'))
+				return 0;
+			i++;
+		} else {
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+static bool starts_with(const char *p, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && strncasecmp(p, prefix, n) == 0;
+}
+
+/* First occurrence of pat[0..n) in s[0..len), or NULL. */
+static const char *find(const char *s, size_t len, const char *pat, size_t n)
+{
+	for (const char *p = s; n && (size_t)(s + len - p) >= n;) {
+		p = memchr(p, pat[0], (size_t)(s + len - p) - n + 1);
+		if (!p)
+			return NULL;
+		if (!memcmp(p, pat, n))
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Replace every "`from`." in s with "`to`." (view definitions are fully
+ * qualified by SHOW CREATE VIEW). */
+static int requalify(struct sl_buf *out, const char *s, size_t len, const char *from,
+                     const char *to)
+{
+	struct sl_buf pat = SL_BUF_INIT, rep = SL_BUF_INIT;
+	int rc = sl_buf_put_ident(&pat, from);
+	rc = rc ? rc : sl_buf_putc(&pat, '.');
+	rc = rc ? rc : sl_buf_put_ident(&rep, to);
+	rc = rc ? rc : sl_buf_putc(&rep, '.');
+	size_t i = 0;
+	while (!rc && i < len) {
+		const char *hit = find(s + i, len - i, pat.data, pat.len);
+		size_t upto = hit ? (size_t)(hit - s) : len;
+		rc = sl_buf_append(out, s + i, upto - i);
+		if (!rc && hit)
+			rc = sl_buf_append(out, rep.data, rep.len);
+		i = hit ? upto + pat.len : len;
+	}
+	sl_buf_free(&pat);
+	sl_buf_free(&rep);
+	return rc;
+}
+
+/* The statement to send for 'stmt' of a file of database 'db': unchanged,
+ * or rewritten into 'tmp' for a renamed database. */
+static int retarget(struct loader *l, const struct sl_batch *b, const char *db, const char **stmt,
+                    size_t *len, struct sl_buf *tmp)
+{
+	const char *target = loader_target_db(l, db);
+	if (!strcmp(target, db))
+		return 0;
+	sl_buf_reset(tmp);
+	int rc = 0;
+	if (starts_with(*stmt, *len, "USE ")) {
+		rc = sl_buf_puts(tmp, "USE ");
+		rc = rc ? rc : sl_buf_put_ident(tmp, target);
+	} else if (starts_with(*stmt, *len, "CREATE DATABASE IF NOT EXISTS ")) {
+		size_t skip = strlen("CREATE DATABASE IF NOT EXISTS ");
+		struct sl_buf name = SL_BUF_INIT;
+		size_t span = read_ident(*stmt + skip, *len - skip, &name);
+		sl_buf_free(&name);
+		if (!span)
+			return 0; /* not ours: leave it */
+		rc = sl_buf_puts(tmp, "CREATE DATABASE IF NOT EXISTS ");
+		rc = rc ? rc : sl_buf_put_ident(tmp, target);
+		rc = rc ? rc : sl_buf_append(tmp, *stmt + skip + span, *len - skip - span);
+	} else if (b->file_kind == SL_FILE_VIEW) {
+		rc = requalify(tmp, *stmt, *len, db, target);
+	} else {
+		return 0;
+	}
+	if (rc)
+		return rc;
+	*stmt = tmp->data;
+	*len = tmp->len;
+	return 0;
+}
+
+/* Send one statement and drain any results. 0 or the error number. */
+static unsigned run_statement(MYSQL *conn, const char *stmt, size_t len)
+{
+	if (mysql_real_query(conn, stmt, len))
+		return mysql_errno(conn);
+	do {
+		MYSQL_RES *res = mysql_store_result(conn);
+		if (res)
+			mysql_free_result(res);
+		else if (mysql_errno(conn))
+			return mysql_errno(conn);
+	} while (mysql_next_result(conn) == 0);
+	return mysql_errno(conn);
+}
+
+static bool transient(unsigned err)
+{
+	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT ||
+	       err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
+}
+
+static bool already_exists(unsigned err)
+{
+	return err == ER_SP_ALREADY_EXISTS || err == ER_TRG_ALREADY_EXISTS ||
+	       err == ER_EVENT_ALREADY_EXISTS;
+}
+
+/* One attempt at the whole file.  0; SL_EDB with the server's error number
+ * in *err; SL_EFORMAT (message in perr) for a body that does not split;
+ * SL_ECANCEL; SL_ENOMEM. */
+static int attempt(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool txn,
+                   bool exists_ok, unsigned *err, struct sl_buf *tmp, struct sl_error *perr)
+{
+	struct sl_sqlsplit split;
+	const char *stmt;
+	size_t len;
+	int more;
+	*err = 0;
+	if (txn && (*err = run_statement(conn, "START TRANSACTION", 17)))
+		return SL_EDB;
+	sl_sqlsplit_init(&split, b->name, b->body.data, b->body.len);
+	while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
+		if (sl_pipeline_cancelled(l->inst->pipe))
+			return SL_ECANCEL;
+		if (retarget(l, b, b->schema, &stmt, &len, tmp))
+			return SL_ENOMEM;
+		unsigned e = run_statement(conn, stmt, len);
+		if (e && exists_ok && already_exists(e)) {
+			sl_instance_log(l->inst, SL_LOG_WARN, "%s: %s (kept the existing one)",
+			                b->name, mysql_error(conn));
+			continue;
+		}
+		if (e) {
+			*err = e;
+			return SL_EDB;
+		}
+	}
+	if (more < 0)
+		return SL_EFORMAT;
+	if (txn && (*err = run_statement(conn, "COMMIT", 6)))
+		return SL_EDB;
+	return 0;
+}
+
+int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok)
+{
+	struct sl_pipeline *p = l->inst->pipe;
+	struct sl_buf tmp = SL_BUF_INIT;
+	struct sl_error perr = {0};
+	bool txn = b->file_kind == SL_FILE_DATA;
+	const char *table = b->table ? b->table->name : NULL;
+	int rc = 0;
+	for (long long n = 0;; n++) {
+		unsigned err = 0;
+		rc = attempt(l, *conn, b, txn, exists_ok, &err, &tmp, &perr);
+		if (rc == 0 || rc == SL_ECANCEL)
+			break;
+		if (rc == SL_ENOMEM) {
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+			break;
+		}
+		if (rc == SL_EFORMAT) {
+			rc = sl_pipeline_fail(p, SL_EFORMAT, "%s", perr.msg);
+			break;
+		}
+		bool lost = err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
+		if (!txn || !transient(err) || n >= l->cfg->retries || sl_pipeline_cancelled(p)) {
+			if (sl_pipeline_cancelled(p))
+				rc = SL_ECANCEL;
+			else
+				rc = sl_pipeline_fail(
+				    p, SL_EDB, "loading %s%s%s (%s): server error %u: %s",
+				    b->schema ? b->schema : "", table ? "." : "",
+				    table ? table : "", b->name, err, mysql_error(*conn));
+			break;
+		}
+		sl_instance_log(l->inst, SL_LOG_WARN,
+		                "%s: server error %u: %s; retrying (%lld of %lld)", b->name, err,
+		                mysql_error(*conn), n + 1, l->cfg->retries);
+		if (lost) {
+			sl_mdb_disconnect(&l->conns, *conn);
+			*conn = NULL;
+			if ((rc = loader_connect(l, conn)))
+				break;
+		} else {
+			run_statement(*conn, "ROLLBACK", 8);
+		}
+		struct timespec pause = {0, 100 * 1000 * 1000 * (n + 1)};
+		if (pause.tv_nsec >= 1000000000)
+			pause.tv_nsec = 999999999;
+		nanosleep(&pause, NULL);
+	}
+	sl_buf_free(&tmp);
+	return rc;
+}

@@ -1,0 +1,481 @@
+/* loader.c - sink plugin "loader": load a stream into a MariaDB/MySQL server.
+ *
+ * See loader.h for the shape: the sink thread dispatches files in stream
+ * order, running DDL itself and handing data files to -t executors.  The
+ * stream's per-table order (DDL, data, triggers) and the FIFO rings make
+ * that enough for correctness: a data file is dispatched after its table's
+ * DDL ran; a trigger file waits until its table's data in flight is done;
+ * views, routines and events follow all data in the stream. */
+#include "loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "pipeline.h"
+#include "table.h"
+
+static const char *const overwrite_modes[] = {"fail", "drop", "truncate", "append", NULL};
+
+#define CFG(field) offsetof(struct loader_config, field)
+
+static const struct sl_option loader_options[] = {
+    SL_MDB_CONN_OPTIONS(struct loader_config, conn),
+    {.name = "overwrite",
+     .type = SL_OPT_ENUM,
+     .offset = CFG(overwrite),
+     .def = "fail",
+     .choices = overwrite_modes,
+     .arg = "MODE",
+     .help = "a table that exists already: fail, drop it, truncate it, or append to it"},
+    {.name = "database",
+     .short_name = 'B',
+     .type = SL_OPT_STRING,
+     .offset = CFG(database),
+     .arg = "DB",
+     .help = "load the stream's one database into DB"},
+    {.name = "rename",
+     .type = SL_OPT_LIST,
+     .offset = CFG(renames),
+     .arg = "OLD=NEW",
+     .help = "load database OLD into NEW (repeatable)"},
+    {.name = "skip-binlog",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(skip_binlog),
+     .help = "do not write the load to the target's binary log (sql_log_bin=0)"},
+    {.name = "retries",
+     .type = SL_OPT_INT,
+     .offset = CFG(retries),
+     .def = "5",
+     .arg = "N",
+     .help = "retry a data file this often after a deadlock, lock wait timeout or lost "
+             "connection",
+     .min = 0,
+     .max = 100},
+    SL_OPTION_END};
+
+/* --- table states -------------------------------------------------------- */
+
+static size_t hash_name(const char *db, const char *name)
+{
+	size_t h = 14695981039346656037ULL;
+	for (const char *p = db; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL; /* separator no name byte can equal */
+	for (const char *p = name; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+static int grow_buckets(struct loader *l)
+{
+	size_t n = l->nbuckets ? l->nbuckets * 2 : 256;
+	struct loader_table **b = sl_calloc(n, sizeof(*b));
+	if (!b)
+		return SL_ENOMEM;
+	for (size_t i = 0; i < l->nbuckets; i++) {
+		struct loader_table *t = l->buckets[i];
+		while (t) {
+			struct loader_table *next = t->next_in_bucket;
+			size_t k = hash_name(t->db, t->name) & (n - 1);
+			t->next_in_bucket = b[k];
+			b[k] = t;
+			t = next;
+		}
+	}
+	sl_free(l->buckets);
+	l->buckets = b;
+	l->nbuckets = n;
+	return 0;
+}
+
+/* The state of db.name, created on first use.  Caller holds l->lock. */
+static struct loader_table *table_get(struct loader *l, const char *db, const char *name)
+{
+	if (l->nbuckets) {
+		size_t k = hash_name(db, name) & (l->nbuckets - 1);
+		for (struct loader_table *t = l->buckets[k]; t; t = t->next_in_bucket)
+			if (!strcmp(t->db, db) && !strcmp(t->name, name))
+				return t;
+	}
+	if ((l->ntables + 1) * 2 > l->nbuckets && grow_buckets(l))
+		return NULL;
+	struct loader_table *t = sl_calloc(1, sizeof(*t));
+	if (!t || !(t->db = sl_strdup(db)) || !(t->name = sl_strdup(name))) {
+		if (t)
+			sl_free(t->db);
+		sl_free(t);
+		return NULL;
+	}
+	size_t k = hash_name(db, name) & (l->nbuckets - 1);
+	t->next_in_bucket = l->buckets[k];
+	l->buckets[k] = t;
+	l->ntables++;
+	return t;
+}
+
+/* --- executors ----------------------------------------------------------- */
+
+struct exec_arg {
+	struct loader *l;
+	unsigned id;
+};
+
+static void *exec_main(void *arg)
+{
+	struct exec_arg *a = arg;
+	struct loader *l = a->l;
+	struct sl_pipeline *p = l->inst->pipe;
+	MYSQL *conn = NULL;
+	int rc = loader_connect(l, &conn);
+	while (!rc) {
+		struct sl_batch *b;
+		if (sl_ring_pop(l->work, &b))
+			break; /* closed and drained, or cancelled */
+		rc = loader_exec_file(l, &conn, b, false);
+		pthread_mutex_lock(&l->lock);
+		struct loader_table *t = table_get(l, b->schema, b->table->name);
+		if (t) {
+			t->inflight--;
+			if (rc)
+				t->failed = true;
+		}
+		if (!rc) {
+			l->files_done++;
+			l->bytes_done += b->body.len;
+		}
+		pthread_cond_broadcast(&l->idle);
+		pthread_mutex_unlock(&l->lock);
+		sl_batch_release(b);
+	}
+	if (rc && rc != SL_ECANCEL && !sl_pipeline_cancelled(p))
+		sl_pipeline_fail(p, rc, "loader: executor %u failed", a->id);
+	sl_mdb_disconnect(&l->conns, conn);
+	sl_free(a);
+	return NULL;
+}
+
+/* --- dispatcher ------------------------------------------------------------ */
+
+/* Does db.name exist in the target?  1 yes, 0 no, < 0 error. */
+static int target_exists(struct loader *l, const char *db, const char *name)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	MYSQL_RES *res = NULL;
+	int rc = sl_buf_puts(&q, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ");
+	rc = rc ? rc : sl_buf_put_quoted(&q, db, strlen(db));
+	rc = rc ? rc : sl_buf_puts(&q, " AND TABLE_NAME = ");
+	rc = rc ? rc : sl_buf_put_quoted(&q, name, strlen(name));
+	if (rc) {
+		sl_buf_free(&q);
+		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	}
+	rc = sl_mdb_query_result(&l->conns, l->ddl, q.data, &res);
+	sl_buf_free(&q);
+	if (rc)
+		return rc;
+	rc = mysql_num_rows(res) > 0;
+	mysql_free_result(res);
+	return rc;
+}
+
+static int run_ddl_statement(struct loader *l, const char *fmt, const char *db, const char *name)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	int rc = sl_buf_puts(&q, fmt);
+	rc = rc ? rc : sl_buf_put_ident(&q, db);
+	rc = rc ? rc : sl_buf_putc(&q, '.');
+	rc = rc ? rc : sl_buf_put_ident(&q, name);
+	if (rc) {
+		sl_buf_free(&q);
+		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	}
+	rc = sl_mdb_query(&l->conns, l->ddl, q.data);
+	sl_buf_free(&q);
+	return rc;
+}
+
+/* CREATE TABLE / SEQUENCE / VIEW for a table that may already exist:
+ * --overwrite decides.  Sets t->skip_ddl when the existing one is kept. */
+static int prepare_target(struct loader *l, struct loader_table *t, bool view)
+{
+	const char *db = loader_target_db(l, t->db);
+	int exists = target_exists(l, db, t->name);
+	if (exists <= 0)
+		return exists;
+	switch (l->cfg->overwrite) {
+	case LOADER_FAIL:
+		return sl_pipeline_fail(
+		    l->inst->pipe, SL_EUSAGE,
+		    "%s `%s`.`%s` already exists in the target (use --overwrite "
+		    "drop, truncate or append)",
+		    view ? "view" : "table", db, t->name);
+	case LOADER_DROP:
+		return run_ddl_statement(l, view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ",
+		                         db, t->name);
+	case LOADER_TRUNCATE:
+		if (view)
+			return run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
+		t->skip_ddl = true;
+		return run_ddl_statement(l, "TRUNCATE TABLE ", db, t->name);
+	default: /* append */
+		if (view)
+			return run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
+		t->skip_ddl = true;
+		return 0;
+	}
+}
+
+/* -B needs a stream with one database. */
+static int check_single_db(struct loader *l, const char *db)
+{
+	if (!l->cfg->database || !db)
+		return 0;
+	if (!l->single_db)
+		return (l->single_db = sl_strdup(db)) ? 0 : SL_ENOMEM;
+	if (strcmp(l->single_db, db) != 0)
+		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE,
+		                        "-B %s: the stream holds several databases (%s, %s); use "
+		                        "--rename OLD=NEW for each",
+		                        l->cfg->database, l->single_db, db);
+	return 0;
+}
+
+/* Wait until no data file of t is queued or running. */
+static void wait_table_idle(struct loader *l, struct loader_table *t)
+{
+	pthread_mutex_lock(&l->lock);
+	while (t->inflight > 0 && !sl_pipeline_cancelled(l->inst->pipe))
+		pthread_cond_wait(&l->idle, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
+{
+	struct loader *l = inst->data;
+	struct loader_table *t = NULL;
+	int rc = check_single_db(l, b->schema);
+	if (rc)
+		return rc == SL_ENOMEM ? sl_pipeline_fail(inst->pipe, rc, "out of memory") : rc;
+	if (b->table) {
+		pthread_mutex_lock(&l->lock);
+		t = table_get(l, b->schema, b->table->name);
+		pthread_mutex_unlock(&l->lock);
+		if (!t)
+			return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+	}
+	bool keep_existing = l->cfg->overwrite != LOADER_FAIL;
+
+	if (b->kind == SL_BATCH_TABLE_END) {
+		if (t) {
+			pthread_mutex_lock(&l->lock);
+			t->complete = true;
+			pthread_mutex_unlock(&l->lock);
+		}
+		return 0;
+	}
+	switch (b->file_kind) {
+	case SL_FILE_DATA:
+		if (!t)
+			return sl_pipeline_fail(inst->pipe, SL_EFORMAT, "%s: data without a table",
+			                        b->name);
+		pthread_mutex_lock(&l->lock);
+		t->inflight++;
+		pthread_mutex_unlock(&l->lock);
+		rc = sl_ring_push(l->work, sl_batch_ref(b));
+		if (rc) {
+			sl_batch_release(b);
+			pthread_mutex_lock(&l->lock);
+			t->inflight--;
+			pthread_mutex_unlock(&l->lock);
+			return SL_ECANCEL;
+		}
+		return 0;
+	case SL_FILE_TABLE_SCHEMA:
+	case SL_FILE_VIEW:
+		if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW)))
+			return rc;
+		if (t && t->skip_ddl)
+			return 0;
+		break;
+	case SL_FILE_TRIGGERS:
+		if (t)
+			wait_table_idle(l, t);
+		break;
+	case SL_FILE_SCHEMA_CREATE:
+	case SL_FILE_POST:
+		break;
+	}
+	if (sl_pipeline_cancelled(inst->pipe))
+		return SL_ECANCEL;
+	return loader_exec_file(l, &l->ddl, b, keep_existing);
+}
+
+/* --- plugin -------------------------------------------------------------- */
+
+static int loader_init(struct sl_instance *inst)
+{
+	struct loader_config *cfg = inst->config;
+	struct loader *l = sl_calloc(1, sizeof(*l));
+	if (!l)
+		return SL_ENOMEM;
+	l->inst = inst;
+	l->cfg = cfg;
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_cond_init(&l->idle, NULL);
+	inst->data = l;
+	for (size_t i = 0; i < cfg->renames.n; i++) {
+		const char *eq = strchr(cfg->renames.v[i], '=');
+		if (!eq || eq == cfg->renames.v[i] || !eq[1])
+			return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+			                        "--rename %s: expected OLD=NEW", cfg->renames.v[i]);
+	}
+	if (cfg->database && cfg->renames.n)
+		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+		                        "-B and --rename exclude each other");
+	l->nexec = (unsigned)sl_pipeline_config(inst->pipe)->threads;
+	return sl_mdb_init(&l->conns, inst, &cfg->conn);
+}
+
+static int loader_open(struct sl_instance *inst)
+{
+	struct loader *l = inst->data;
+	int rc = loader_connect(l, &l->ddl);
+	if (rc)
+		return rc;
+	/* Two data files per executor may wait: enough to keep them busy,
+	 * little enough that memory stays bounded by the pipeline's --buffer. */
+	size_t cap = (size_t)sl_pipeline_config(inst->pipe)->batch_size * 2 * l->nexec;
+	l->work = sl_ring_new(cap, 2 * (size_t)l->nexec + 2);
+	l->threads = sl_calloc(l->nexec, sizeof(*l->threads));
+	l->started = sl_calloc(l->nexec, sizeof(*l->started));
+	if (!l->work || !l->threads || !l->started)
+		return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+	for (unsigned i = 0; i < l->nexec; i++) {
+		struct exec_arg *a = sl_calloc(1, sizeof(*a));
+		if (!a)
+			return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+		a->l = l;
+		a->id = i;
+		if (pthread_create(&l->threads[i], NULL, exec_main, a)) {
+			sl_free(a);
+			return sl_pipeline_fail(inst->pipe, SL_EIO, "cannot start loader thread %u",
+			                        i);
+		}
+		l->started[i] = true;
+	}
+	return 0;
+}
+
+static void stop_executors(struct loader *l, bool cancel)
+{
+	if (!l->work)
+		return;
+	if (cancel)
+		sl_ring_cancel(l->work);
+	else
+		sl_ring_close(l->work);
+	for (unsigned i = 0; l->started && i < l->nexec; i++) {
+		if (l->started[i])
+			pthread_join(l->threads[i], NULL);
+		l->started[i] = false;
+	}
+}
+
+/* Say which tables are complete when a load fails, so the user knows what
+ * to reload.  Nothing is said when no table was touched. */
+static void report_tables(struct loader *l)
+{
+	size_t complete = 0, partial = 0;
+	struct sl_buf list = SL_BUF_INIT;
+	for (size_t i = 0; i < l->nbuckets; i++) {
+		for (struct loader_table *t = l->buckets[i]; t; t = t->next_in_bucket) {
+			if (t->complete && !t->failed && t->inflight == 0) {
+				complete++;
+				continue;
+			}
+			if (partial++ < 10)
+				sl_buf_printf(&list, "%s%s.%s", list.len ? ", " : "", t->db,
+				              t->name);
+		}
+	}
+	if (complete + partial > 0)
+		sl_instance_log(l->inst, SL_LOG_WARN,
+		                "load failed: %zu table(s) loaded completely; not complete: %s%s",
+		                complete, partial ? (list.data ? list.data : "") : "none",
+		                partial > 10 ? ", ..." : "");
+	sl_buf_free(&list);
+}
+
+static int loader_close(struct sl_instance *inst, const struct sl_run_summary *sum)
+{
+	struct loader *l = inst->data;
+	stop_executors(l, sum->status != 0 || sl_pipeline_cancelled(inst->pipe));
+	if (sum->status || sl_pipeline_error(inst->pipe)->code) {
+		report_tables(l);
+		return 0;
+	}
+	sl_instance_log(inst, SL_LOG_INFO, "loaded %llu data files, %zu tables",
+	                (unsigned long long)l->files_done, l->ntables);
+	return 0;
+}
+
+static void loader_interrupt(struct sl_instance *inst)
+{
+	struct loader *l = inst->data;
+	if (l->work)
+		sl_ring_cancel(l->work);
+	sl_mdb_interrupt(&l->conns);
+	pthread_mutex_lock(&l->lock);
+	pthread_cond_broadcast(&l->idle);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void loader_destroy(struct sl_instance *inst)
+{
+	struct loader *l = inst->data;
+	if (!l)
+		return;
+	loader_interrupt(inst);
+	stop_executors(l, true);
+	if (l->ddl)
+		sl_mdb_disconnect(&l->conns, l->ddl);
+	sl_mdb_destroy(&l->conns);
+	sl_ring_free(l->work);
+	for (size_t i = 0; i < l->nbuckets; i++) {
+		struct loader_table *t = l->buckets[i];
+		while (t) {
+			struct loader_table *next = t->next_in_bucket;
+			sl_free(t->db);
+			sl_free(t->name);
+			sl_free(t);
+			t = next;
+		}
+	}
+	sl_free(l->buckets);
+	sl_free(l->threads);
+	sl_free(l->started);
+	sl_free(l->single_db);
+	pthread_cond_destroy(&l->idle);
+	pthread_mutex_destroy(&l->lock);
+	sl_free(l);
+}
+
+const struct sl_plugin sl_sink_loader = {
+    .abi = SL_PLUGIN_ABI,
+    .struct_size = sizeof(struct sl_plugin),
+    .name = "loader",
+    .kind = SL_PLUGIN_SINK,
+    .summary = "load into a MariaDB or MySQL server",
+    .options = loader_options,
+    .config_size = sizeof(struct loader_config),
+    .init = loader_init,
+    .destroy = loader_destroy,
+    .format = "sql",
+    .open = loader_open,
+    .consume = loader_consume,
+    .close = loader_close,
+    .interrupt = loader_interrupt,
+};

@@ -1,0 +1,82 @@
+/* loader.h - internals of the "loader" sink plugin.
+ *
+ *   loader.c  plugin, options, the dispatcher (consume) and table states
+ *   exec.c    running one file on a connection: statements, renames,
+ *             one transaction per data file, retries of transient errors
+ *
+ * The sink's own thread is a dispatcher: database, table, view, trigger and
+ * routine files run on it, in stream order, on one DDL connection; data
+ * files go through an internal bounded ring to -t executor threads, each
+ * with its own connection.  A table's data waits for nothing but its DDL
+ * (already run when the data arrives, since the stream puts DDL first);
+ * its triggers wait until its data in flight is done. */
+#ifndef SL_SINK_LOADER_H
+#define SL_SINK_LOADER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "batch.h"
+#include "mariadb/conn.h"
+#include "option.h"
+#include "ring.h"
+
+enum loader_overwrite { LOADER_FAIL, LOADER_DROP, LOADER_TRUNCATE, LOADER_APPEND };
+
+struct loader_config {
+	struct sl_mdb_config conn;
+	int overwrite;
+	char *database;            /* -B: the one database of the stream goes here */
+	struct sl_strlist renames; /* old=new */
+	bool skip_binlog;
+	long long retries;
+};
+
+/* What the loader knows about one table of the stream. */
+struct loader_table {
+	char *db, *name; /* source names */
+	int inflight;    /* data files queued or running */
+	bool skip_ddl;   /* existed and is kept (truncate, append) */
+	bool complete;   /* the stream said its data is complete */
+	bool failed;
+	struct loader_table *next_in_bucket;
+};
+
+struct loader {
+	struct sl_instance *inst;
+	struct loader_config *cfg;
+	struct sl_mdb_conns conns;
+	MYSQL *ddl;
+
+	/* Executors: data files from the dispatcher. */
+	struct sl_ring *work;
+	unsigned nexec;
+	pthread_t *threads;
+	bool *started;
+
+	/* Table states; 'lock' guards inflight/failed, 'idle' signals changes. */
+	pthread_mutex_t lock;
+	pthread_cond_t idle;
+	size_t nbuckets, ntables;
+	struct loader_table **buckets;
+	char *single_db; /* the database seen when -B is used */
+
+	uint64_t files_done, bytes_done;
+};
+
+/* exec.c */
+
+/* The target name of database 'db' (after -B / --rename).  Borrowed. */
+const char *loader_target_db(struct loader *l, const char *db);
+
+/* Run every statement of b's body on 'conn'.  Data files run in one
+ * transaction, retried up to --retries times on deadlocks, lock wait
+ * timeouts and lost connections (reconnecting *conn).  With 'exists_ok',
+ * "already exists" errors of triggers, routines and events are warnings.
+ * Fails through the pipeline naming the file and the server error. */
+int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok);
+
+/* Open a connection set up for loading (checks off, binlog as asked). */
+int loader_connect(struct loader *l, MYSQL **out);
+
+#endif

@@ -1,0 +1,8 @@
+﻿-- c
+SELECT 1;
+DELIMITER ;;
+SELECT 2;;
+DELIMITER ;
+SELECT
+ 3
+;

@@ -1,0 +1,14 @@
+delimiter //
+SELECT 1//
+  	DeLiMiTeR $$
+CREATE PROCEDURE p() BEGIN SELECT '$$'; SELECT 2; END$$
+DELIMITER ';;' the rest is ignored
+SELECT 3;; SELECT 4 ;;
+DELIMITER "a b"
+SELECT 5a b
+DELIMITER \;\;
+SELECT 6;;
+/* not */ DELIMITER ;;
+DELIMITERS ;
+DELIMITER ;
+SELECT 7

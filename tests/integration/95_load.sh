@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# 95_load.sh - `sluice load`: a stream from src loads into the second server
+# dst, with no temporary files:
+#   * the fidelity corpus round-trips with equal CHECKSUM TABLE for every
+#     table, and views, triggers, routines, the event and the sequence work;
+#   * `sluice dump | sluice load` (a pipe) and a stream file give the same
+#     result, with -t 1 and -t 4;
+#   * -B loads the one database of a stream under another name, --rename
+#     maps several; -B with several databases is refused;
+#   * --overwrite: fail (the default, naming the table), drop, truncate,
+#     append;
+#   * a truncated or corrupted stream is refused with exit != 0 and one
+#     error line; the tables it completed are reported;
+#   * SIGINT during a load stops it promptly and leaves no query behind.
+# Assumptions: load reads stdin (or --input/-i FILE, or one positional path)
+# and takes the target's connection options as dump takes the source's.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_sluice
+need_server src dst
+
+t_begin "corpus tests/data/fidelity.sql on src"
+if server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then t_pass; else
+	t_fail "loading failed: $(tail -n 3 "$T/corpus.log")"
+	t_done
+fi
+SRC_CK=$(checksum_db src fidelity)
+
+capture fid sluice dump "${SRC[@]}" -B fidelity --routines --events
+FID=$OUT
+
+t_begin "load a stream file into dst: every table equal (CHECKSUM TABLE)"
+drop_dbs dst fidelity
+capture load1 sluice load "${DST[@]}" -t 4 --input "$FID"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+t_pass
+
+t_begin "views, triggers, routines, the event and the sequence work after load"
+assert_eq "$(sql src "SELECT COUNT(*) FROM fidelity.v_on_v")" \
+	"$(sql dst "SELECT COUNT(*) FROM fidelity.v_on_v")" "rows of the view on a view"
+assert_eq "$(sql src "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA='fidelity'")" \
+	"$(sql dst "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA='fidelity'")" "triggers"
+assert_eq "$(sql src "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA='fidelity'")" \
+	"$(sql dst "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA='fidelity'")" "routines"
+assert_eq "$(sql src "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA='fidelity'")" \
+	"$(sql dst "SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA='fidelity'")" "events"
+assert_eq "$(sql src "SHOW CREATE SEQUENCE fidelity.s_order" | cut -f2)" \
+	"$(sql dst "SHOW CREATE SEQUENCE fidelity.s_order" | cut -f2)" "sequence definition"
+t_pass
+
+t_begin "sluice dump | sluice load (-t 1) gives the same data"
+drop_dbs dst fidelity
+sluice dump "${SRC[@]}" -B fidelity --routines --events 2>"$T/pipe-dump.err" </dev/null |
+	sluice load "${DST[@]}" -t 1 >"$T/pipe.out" 2>"$T/pipe-load.err"
+rcs=("${PIPESTATUS[@]}")
+assert_exit_zero "${rcs[0]}" "dump exit code ($(_t_show "$(cat "$T/pipe-dump.err")"))"
+assert_exit_zero "${rcs[1]}" "load exit code ($(_t_show "$(cat "$T/pipe-load.err")"))"
+assert_eq "" "$(cat "$T/pipe.out")" "load's stdout"
+assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+t_pass
+
+# --- names -------------------------------------------------------------------
+
+t_begin "-B loads the stream's one database under another name"
+drop_dbs dst fid_b
+capture loadb sluice load "${DST[@]}" -B fid_b "$FID"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$SRC_CK" "$(checksum_db dst fid_b)" "checksums (src fidelity vs dst fid_b)"
+assert_eq "$(sql src "SELECT COUNT(*) FROM fidelity.v_on_v")" \
+	"$(sql dst "SELECT COUNT(*) FROM fid_b.v_on_v")" "the view on a view reads fid_b"
+t_pass
+
+setup_sql src "DROP DATABASE IF EXISTS ld_a; DROP DATABASE IF EXISTS ld_b;
+  CREATE DATABASE ld_a; CREATE DATABASE ld_b;
+  CREATE TABLE ld_a.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO ld_a.t VALUES (1,'a'),(2,'b');
+  CREATE TABLE ld_b.t (id INT PRIMARY KEY, v VARCHAR(20)); INSERT INTO ld_b.t VALUES (3,'c');
+  CREATE TABLE ld_b.nokey (v INT); INSERT INTO ld_b.nokey VALUES (1),(1),(2);"
+capture two sluice dump "${SRC[@]}" -B ld_a,ld_b
+TWO=$OUT
+
+t_begin "--rename maps several databases"
+drop_dbs dst ld_a2 ld_b2 ld_a ld_b
+capture ren sluice load "${DST[@]}" --rename ld_a=ld_a2 --rename ld_b=ld_b2 "$TWO"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$(checksum_db src ld_a)" "$(checksum_db dst ld_a2)" "ld_a -> ld_a2"
+assert_same "$(checksum_db src ld_b)" "$(checksum_db dst ld_b2)" "ld_b -> ld_b2"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME IN ('ld_a','ld_b')")" \
+	"original databases created on dst"
+t_pass
+
+t_begin "-B with a stream of several databases is refused"
+capture bmulti sluice load "${DST[@]}" -B one "$TWO"
+assert_exit_nonzero "$RC"
+assert_one_line "$ERR" "sluice: error: " "stderr"
+assert_contains "$ERR" "several databases" "message"
+t_pass
+
+# --- overwrite ---------------------------------------------------------------
+
+drop_dbs dst ld_a ld_b
+capture first sluice load "${DST[@]}" "$TWO"
+
+t_begin "--overwrite fail (default): an existing table stops the load, naming it"
+capture again sluice load "${DST[@]}" "$TWO"
+assert_exit_nonzero "$RC"
+assert_contains "$ERR" "already exists" "message"
+assert_contains "$ERR" "ld_a" "message names the database"
+t_pass
+
+t_begin "--overwrite drop: tables are recreated with the stream's rows"
+sql dst "INSERT INTO ld_b.nokey VALUES (99)"
+capture odrop sluice load "${DST[@]}" --overwrite drop "$TWO"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$(checksum_db src ld_b)" "$(checksum_db dst ld_b)" "ld_b"
+t_pass
+
+t_begin "--overwrite truncate: existing tables keep their definition, get the stream's rows"
+sql dst "ALTER TABLE ld_b.nokey COMMENT = 'kept'; INSERT INTO ld_b.nokey VALUES (99)"
+capture otrunc sluice load "${DST[@]}" --overwrite truncate "$TWO"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "3" "$(sql dst "SELECT COUNT(*) FROM ld_b.nokey")" "rows of ld_b.nokey"
+assert_eq "kept" "$(sql dst "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA='ld_b' AND TABLE_NAME='nokey'")" "table comment"
+t_pass
+
+t_begin "--overwrite append: rows are added to existing tables"
+capture oapp sluice load "${DST[@]}" --overwrite append "$TWO"
+assert_exit_nonzero "$RC" "appending duplicate primary keys fails"
+assert_contains "$ERR" "Duplicate entry" "message"
+drop_dbs dst ld_a ld_b
+setup_sql src "DROP DATABASE IF EXISTS ld_c; CREATE DATABASE ld_c;
+  CREATE TABLE ld_c.nokey (v INT); INSERT INTO ld_c.nokey VALUES (1),(2),(3);"
+capture three sluice dump "${SRC[@]}" -B ld_c
+THREE=$OUT
+drop_dbs dst ld_c
+capture app1 sluice load "${DST[@]}" "$THREE"
+capture app2 sluice load "${DST[@]}" --overwrite append "$THREE"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "6" "$(sql dst "SELECT COUNT(*) FROM ld_c.nokey")" "rows after loading twice"
+t_pass
+
+# --- damaged input -------------------------------------------------------------
+
+size=$(stat -c %s "$TWO")
+for cut in 30 $((size / 2)) $((size - 40)); do
+	t_begin "a stream cut at byte $cut of $size is refused"
+	head -c "$cut" "$TWO" >"$T/cut.sql"
+	drop_dbs dst ld_a ld_b
+	capture cut sluice load "${DST[@]}" "$T/cut.sql"
+	assert_exit_nonzero "$RC"
+	assert_contains "$ERR" "sluice: error: " "stderr"
+	assert_contains "$ERR" "byte" "the message names the byte offset"
+	t_pass
+done
+
+t_begin "a corrupted frame length is refused"
+sed '0,/^-- sluice frame \([0-9]*\) ld_a.t.00000.sql/s//-- sluice frame 9\1 ld_a.t.00000.sql/' "$TWO" >"$T/bad.sql"
+drop_dbs dst ld_a ld_b
+capture bad sluice load "${DST[@]}" "$T/bad.sql"
+assert_exit_nonzero "$RC"
+assert_contains "$ERR" "sluice: error: " "stderr"
+t_pass
+
+t_begin "an error trailer is refused and loaded tables are reported"
+sluice dump "${SRC[@]}" -B ld_a,ld_b --where 'no_such_column = 1' >"$T/errtrailer.sql" 2>/dev/null
+drop_dbs dst ld_a ld_b
+capture errt sluice load "${DST[@]}" "$T/errtrailer.sql"
+assert_exit_nonzero "$RC"
+assert_contains "$ERR" "sluice: error: " "stderr"
+t_pass
+
+# --- cancellation --------------------------------------------------------------
+
+t_begin "SIGINT during a load from a stalled pipe: exit within ~2 s, no query left"
+drop_dbs dst ld_a ld_b
+mkfifo "$T/lpipe"
+"$SLUICE" load "${DST[@]}" <"$T/lpipe" >/dev/null 2>"$T/int.err" &
+lpid=$!
+{ head -c $((size / 2)) "$TWO"; sleep 30; } >"$T/lpipe" &
+wpid=$!
+bg_track "$lpid" "$wpid"
+sleep 1
+start=$(date +%s%N)
+kill -INT "$lpid"
+wait_bounded "$lpid" 10
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+assert_exit_nonzero "$rc" "exit code"
+assert_le "$ms" 2000 "milliseconds from SIGINT to exit"
+# The error, and the loader's report of which tables are not complete.
+assert_eq "1" "$(grep -c '^sluice: error: interrupted by SIGINT' "$T/int.err")" "error line"
+assert_contains "$(cat "$T/int.err")" "not complete" "report of incomplete tables"
+wait_no_sluice_conns dst 3 >/dev/null
+assert_exit_zero $? "sluice connections left on dst"
+kill "$wpid" 2>/dev/null
+t_pass
+
+t_done
