@@ -30,16 +30,19 @@ struct command {
 	const char *source; /* plugin names */
 	const char *sink;
 	const char *positional; /* option one bare argument sets, or NULL */
+	bool two_servers;       /* connection options come as --from / --to DSNs */
 };
 
 static const struct command commands[] = {
     {"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
-     "stdout", NULL},
+     "stdout", NULL, false},
     {"verify", "check that a sluice stream is complete and intact, without a server", "stream",
-     "null", "input"},
+     "null", "input", false},
     {"load", "load a sluice stream (stdin or a file) into a MariaDB/MySQL server", "stream",
-     "loader", "input"},
-    {NULL, NULL, NULL, NULL, NULL}};
+     "loader", "input", false},
+    {"copy", "copy databases from one server to another in one process, with no stream between",
+     "mariadb", "loader", NULL, true},
+    {NULL, NULL, NULL, NULL, NULL, false}};
 
 static void usage(FILE *out)
 {
@@ -58,9 +61,19 @@ static void command_help(const struct command *c, const struct opt_group *groups
 	    c->positional ? sl_options_find(groups[0].opts, c->positional, 0) : NULL;
 	printf("Usage: sluice %s [OPTIONS]%s%s%s\n\n%s.\n", c->name, pos ? " [" : "",
 	       pos ? (pos->arg ? pos->arg : pos->name) : "", pos ? "]" : "", c->summary);
+	if (c->two_servers)
+		printf("\nServers:\n"
+		       "  --from=DSN                       the source server, e.g. "
+		       "h=db1,P=3306,u=backup\n"
+		       "  --to=DSN                         the target server, e.g. "
+		       "S=/run/mysqld/mysqld.sock,u=root\n"
+		       "      DSN keys: h host, P port, u user, p password, S socket, F "
+		       "defaults-file,\n"
+		       "      or a connection option's long name (ssl-mode=required, ssl-ca=FILE, "
+		       "...)\n");
 	for (size_t i = 0; i < ngroups; i++)
-		if (groups[i].opts[0].name) /* a plugin without options gets no heading */
-			sl_options_help(groups[i].opts, groups[i].heading, stdout);
+		sl_options_help_filtered(groups[i].opts, groups[i].heading,
+		                         c->two_servers ? SL_OPTF_CONN : 0, stdout);
 	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -86,7 +99,7 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 	for (size_t g = 0; g < ngroups; g++)
 		for (const struct sl_option *o = groups[g].opts; o->name; o++)
 			nopts++;
-	struct option *longopts = sl_calloc(nopts + 2, sizeof(*longopts));
+	struct option *longopts = sl_calloc(nopts + 4, sizeof(*longopts));
 	struct opt_ref *refs = sl_calloc(nopts + 1, sizeof(*refs));
 	/* ':' reports a missing argument as ':'; '+' stops at the first bare
 	 * argument, except for commands that take one (options may follow it). */
@@ -101,6 +114,12 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 	size_t k = 0;
 	for (size_t g = 0; g < ngroups; g++) {
 		for (const struct sl_option *o = groups[g].opts; o->name; o++, k++) {
+			if (c->two_servers && (o->flags & SL_OPTF_CONN)) {
+				/* Set through --from / --to only: an entry getopt never matches. */
+				longopts[k] = (struct option){"", no_argument, NULL, 0};
+				refs[k] = (struct opt_ref){g, o};
+				continue;
+			}
 			int has_arg = required_argument;
 			if (o->type == SL_OPT_BOOL || (o->flags & SL_OPTF_COUNT))
 				has_arg = no_argument;
@@ -120,6 +139,10 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 		}
 	}
 	longopts[k++] = (struct option){"help", no_argument, NULL, '?' + 2000};
+	if (c->two_servers) {
+		longopts[k++] = (struct option){"from", required_argument, NULL, 3000};
+		longopts[k++] = (struct option){"to", required_argument, NULL, 3001};
+	}
 	shortopts[sl++] = '?';
 	shortopts[sl] = '\0';
 
@@ -144,12 +167,25 @@ static int parse_args(int argc, char **argv, const struct command *c, struct opt
 				rc = sl_error_set(err, SL_EUSAGE, "unknown option '%s'", arg);
 			goto out;
 		}
+		if (ch == 3000 || ch == 3001) {
+			/* --from sets the source's connection, --to the sink's. */
+			size_t g = ch == 3000 ? 0 : 1;
+			rc = sl_options_set_dsn(groups[g].opts, groups[g].config,
+			                        ch == 3000 ? "--from" : "--to", optarg, err);
+			scrub_argv_secret(optarg);
+			if (rc)
+				goto out;
+			continue;
+		}
 		const struct opt_ref *ref = NULL;
 		if (ch >= 1000 && ch < 1000 + (int)nopts) {
 			ref = &refs[ch - 1000];
 		} else {
-			for (size_t i = 0; i < nopts; i++)
-				if (refs[i].opt->short_name == ch)
+			/* A letter two groups use (-B in copy) belongs to the first,
+			 * the source; the other stays reachable by its long name. */
+			for (size_t i = 0; i < nopts && !ref; i++)
+				if (refs[i].opt->short_name == ch &&
+				    !(c->two_servers && (refs[i].opt->flags & SL_OPTF_CONN)))
 					ref = &refs[i];
 		}
 		if (!ref) {

@@ -223,10 +223,22 @@ int sl_options_defaults(const struct sl_option *opts, void *config, struct sl_er
 
 void sl_options_help(const struct sl_option *opts, const char *heading, FILE *out)
 {
+	sl_options_help_filtered(opts, heading, 0, out);
+}
+
+void sl_options_help_filtered(const struct sl_option *opts, const char *heading,
+                              unsigned skip_flags, FILE *out)
+{
+	size_t shown = 0;
+	for (const struct sl_option *o = opts; o->name; o++)
+		if (!(o->flags & (SL_OPTF_HIDDEN | skip_flags)))
+			shown++;
+	if (shown == 0)
+		return;
 	if (heading)
 		fprintf(out, "\n%s:\n", heading);
 	for (const struct sl_option *o = opts; o->name; o++) {
-		if (o->flags & SL_OPTF_HIDDEN)
+		if (o->flags & (SL_OPTF_HIDDEN | skip_flags))
 			continue;
 		char left[96];
 		int n = 0;
@@ -253,6 +265,49 @@ void sl_options_help(const struct sl_option *opts, const char *heading, FILE *ou
 			fprintf(out, " [default: %s]", o->def);
 		fputc('\n', out);
 	}
+}
+
+int sl_options_set_dsn(const struct sl_option *opts, void *config, const char *what,
+                       const char *dsn, struct sl_error *err)
+{
+	const char *p = dsn;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		const char *eq = memchr(p, '=', n);
+		if (!eq || eq == p)
+			return sl_error_set(
+			    err, SL_EUSAGE,
+			    "%s: '%.*s' is not key=value (example: h=db1,P=3306,u=backup)", what,
+			    (int)n, p);
+		size_t klen = (size_t)(eq - p);
+		const struct sl_option *o = NULL;
+		for (const struct sl_option *c = opts; c->name && !o; c++) {
+			if (!(c->flags & SL_OPTF_CONN))
+				continue;
+			if (klen == 1 && *p == 'F' && !strcmp(c->name, "defaults-file"))
+				o = c;
+			else if (klen == 1 && c->short_name == *p)
+				o = c;
+			else if (klen > 1 && strlen(c->name) == klen && !strncmp(c->name, p, klen))
+				o = c;
+		}
+		if (!o)
+			return sl_error_set(err, SL_EUSAGE,
+			                    "%s: unknown key '%.*s' (h, P, u, p, S, F, or a "
+			                    "connection option's long name)",
+			                    what, (int)klen, p);
+		char *value = sl_strndup(eq + 1, n - klen - 1);
+		if (!value)
+			return SL_ENOMEM;
+		int rc = sl_option_set(o, config, value, err);
+		memset(value, 0, strlen(value)); /* may be a password */
+		sl_free(value);
+		if (rc)
+			return rc;
+		p = comma ? comma + 1 : p + n;
+	}
+	return 0;
 }
 
 void sl_options_free(const struct sl_option *opts, void *config)

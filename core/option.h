@@ -27,7 +27,9 @@ enum {
 	SL_OPTF_OPTIONAL_ARG = 1 << 0, /* -p with no value: value is NULL ("prompt") */
 	SL_OPTF_SECRET = 1 << 1,       /* never echoed (passwords) */
 	SL_OPTF_HIDDEN = 1 << 2,       /* not shown in --help */
-	SL_OPTF_COUNT = 1 << 3         /* SL_OPT_INT without a value: each use adds one (-vv) */
+	SL_OPTF_COUNT = 1 << 3,        /* SL_OPT_INT without a value: each use adds one (-vv) */
+	SL_OPTF_CONN = 1 << 4          /* a server connection option: set through --from/--to
+	                                  DSNs when a command talks to two servers */
 };
 
 /* What an SL_OPTF_OPTIONAL_ARG string option holds when given without a
@@ -75,6 +77,19 @@ int sl_options_set(const struct sl_option *opts, void *config, const char *name,
 
 /* Print help lines for the table, under a heading. */
 void sl_options_help(const struct sl_option *opts, const char *heading, FILE *out);
+
+/* The same, leaving out options with any of 'skip_flags' (and the heading
+ * when nothing is left). */
+void sl_options_help_filtered(const struct sl_option *opts, const char *heading,
+                              unsigned skip_flags, FILE *out);
+
+/* Apply a DSN, "h=db1,P=3307,u=loader,F=/etc/my.cnf,ssl-mode=required", to
+ * the connection options (SL_OPTF_CONN) of a table: a one-letter key is an
+ * option's short name (F: defaults-file), a longer key its long name.
+ * 'what' names the DSN in messages ("--from").  SL_EUSAGE for a malformed
+ * DSN or an unknown key. */
+int sl_options_set_dsn(const struct sl_option *opts, void *config, const char *what,
+                       const char *dsn, struct sl_error *err);
 
 /* Free strings and lists the table's options own in config. */
 void sl_options_free(const struct sl_option *opts, void *config);

@@ -47,12 +47,14 @@ extern const char *const sl_mdb_ssl_modes[];
  * sl_mdb_config as 'member'. */
 #define SL_MDB_CONN_OPTIONS(cfgtype, member)                                                     \
 	{.name = "host",                                                                         \
+	 .flags = SL_OPTF_CONN,                                                                  \
 	 .short_name = 'h',                                                                      \
 	 .type = SL_OPT_STRING,                                                                  \
 	 .offset = offsetof(cfgtype, member.host),                                               \
 	 .arg = "HOST",                                                                          \
 	 .help = "server host (default: localhost through the socket)"},                         \
 	    {.name = "port",                                                                     \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .short_name = 'P',                                                                  \
 	     .type = SL_OPT_INT,                                                                 \
 	     .offset = offsetof(cfgtype, member.port),                                           \
@@ -61,6 +63,7 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .min = 0,                                                                           \
 	     .max = 65535},                                                                      \
 	    {.name = "user",                                                                     \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .short_name = 'u',                                                                  \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.user),                                           \
@@ -71,40 +74,47 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.password),                                       \
 	     .arg = "PASSWORD",                                                                  \
-	     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET,                                     \
+	     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET | SL_OPTF_CONN,                      \
 	     .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"}, \
 	    {.name = "socket",                                                                   \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .short_name = 'S',                                                                  \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.socket),                                         \
 	     .arg = "PATH",                                                                      \
 	     .help = "server Unix socket"},                                                      \
 	    {.name = "defaults-file",                                                            \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.defaults_file),                                  \
 	     .arg = "FILE",                                                                      \
 	     .help = "read connection options from this file only ([client], [sluice])"},        \
 	    {.name = "defaults-extra-file",                                                      \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.defaults_extra_file),                            \
 	     .arg = "FILE",                                                                      \
 	     .help = "read connection options from this file too"},                              \
 	    {.name = "ssl-ca",                                                                   \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.ssl_ca),                                         \
 	     .arg = "FILE",                                                                      \
 	     .help = "TLS: CA certificate file"},                                                \
 	    {.name = "ssl-cert",                                                                 \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.ssl_cert),                                       \
 	     .arg = "FILE",                                                                      \
 	     .help = "TLS: client certificate file"},                                            \
 	    {.name = "ssl-key",                                                                  \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_STRING,                                                              \
 	     .offset = offsetof(cfgtype, member.ssl_key),                                        \
 	     .arg = "FILE",                                                                      \
 	     .help = "TLS: client key file"},                                                    \
 	    {.name = "ssl-mode",                                                                 \
+	     .flags = SL_OPTF_CONN,                                                              \
 	     .type = SL_OPT_ENUM,                                                                \
 	     .offset = offsetof(cfgtype, member.ssl_mode),                                       \
 	     .def = "preferred",                                                                 \
@@ -112,7 +122,7 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .arg = "MODE",                                                                      \
 	     .help = "TLS use and verification"},                                                \
 	{                                                                                        \
-		.name = "connect-timeout", .type = SL_OPT_INT,                                   \
+		.name = "connect-timeout", .flags = SL_OPTF_CONN, .type = SL_OPT_INT,            \
 		.offset = offsetof(cfgtype, member.connect_timeout), .def = "10",                \
 		.arg = "SECONDS", .help = "give up connecting after this long", .min = 1,        \
 		.max = 3600                                                                      \

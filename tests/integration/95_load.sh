@@ -169,6 +169,42 @@ assert_exit_nonzero "$RC"
 assert_contains "$ERR" "sluice: error: " "stderr"
 t_pass
 
+# --- copy --------------------------------------------------------------------------
+
+FROM="h=127.0.0.1,P=$(server_port src),u=$SL_USER,p=$SL_PASSWORD"
+TO="h=127.0.0.1,P=$(server_port dst),u=$SL_USER,p=$SL_PASSWORD"
+
+t_begin "sluice copy --from src --to dst: the fidelity corpus, equal checksums, objects present"
+drop_dbs dst fidelity
+capture copy sluice copy --from "$FROM" --to "$TO" -B fidelity --routines --events -t 4
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "" "$(cat "$OUT")" "stdout of copy"
+assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+assert_eq "$(sql src "SELECT COUNT(*) FROM fidelity.v_on_v")" \
+	"$(sql dst "SELECT COUNT(*) FROM fidelity.v_on_v")" "rows of the view on a view"
+assert_eq "$(sql src "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA='fidelity'")" \
+	"$(sql dst "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA='fidelity'")" "routines"
+t_pass
+
+t_begin "sluice copy with --rename and a --where filter"
+drop_dbs dst ld_a_copy
+capture copyr sluice copy --from "$FROM" --to "$TO" -B ld_a --rename ld_a=ld_a_copy --where 'id > 1'
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "2	b" "$(sql dst "SELECT id, v FROM ld_a_copy.t")" "rows copied"
+t_pass
+
+t_begin "sluice copy: connection options only through --from/--to; bad DSNs are usage errors"
+capture copyh sluice copy -h 127.0.0.1 --to "$TO" -B ld_a
+assert_exit "$RC" 2 "exit code for -h"
+assert_one_line "$ERR" "sluice: " "stderr"
+capture copyk sluice copy --from "h=127.0.0.1,nokey=1" --to "$TO" -B ld_a
+assert_exit "$RC" 2 "exit code for an unknown DSN key"
+assert_contains "$ERR" "unknown key 'nokey'" "message"
+capture copyp sluice copy --from "$FROM" --to "h=127.0.0.1,P=$(server_port dst),u=$SL_USER,p=wrong" -B ld_a
+assert_exit "$RC" 1 "exit code for a wrong target password"
+assert_contains "$ERR" "Access denied" "message"
+t_pass
+
 # --- cancellation --------------------------------------------------------------
 
 t_begin "SIGINT during a load from a stalled pipe: exit within ~2 s, no query left"

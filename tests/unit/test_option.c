@@ -208,6 +208,80 @@ static void test_help(void)
 	free(text);
 }
 
+static const struct sl_option conn_opts[] = {{.name = "host",
+                                              .short_name = 'h',
+                                              .type = SL_OPT_STRING,
+                                              .flags = SL_OPTF_CONN,
+                                              .offset = offsetof(struct cfg, host),
+                                              .help = "host"},
+                                             {.name = "port",
+                                              .short_name = 'P',
+                                              .type = SL_OPT_INT,
+                                              .flags = SL_OPTF_CONN,
+                                              .offset = offsetof(struct cfg, port),
+                                              .help = "port",
+                                              .min = 1,
+                                              .max = 65535},
+                                             {.name = "password",
+                                              .short_name = 'p',
+                                              .type = SL_OPT_STRING,
+                                              .flags = SL_OPTF_CONN | SL_OPTF_SECRET,
+                                              .offset = offsetof(struct cfg, password),
+                                              .help = "password"},
+                                             {.name = "mode",
+                                              .type = SL_OPT_ENUM,
+                                              .def = "auto",
+                                              .choices = modes,
+                                              .flags = SL_OPTF_CONN,
+                                              .offset = offsetof(struct cfg, mode),
+                                              .help = "mode"},
+                                             {.name = "databases",
+                                              .short_name = 'B',
+                                              .type = SL_OPT_LIST,
+                                              .offset = offsetof(struct cfg, dbs),
+                                              .help = "not a connection option"},
+                                             SL_OPTION_END};
+
+static void test_dsn(void)
+{
+	struct cfg c;
+	struct sl_error err = {0};
+	memset(&c, 0, sizeof(c));
+	CHECK_EQ_INT(
+	    sl_options_set_dsn(conn_opts, &c, "--from", "h=db1,P=3307,p=s3,mode=none", &err), 0);
+	CHECK_EQ_STR(c.host, "db1");
+	CHECK_EQ_INT(c.port, 3307);
+	CHECK_EQ_STR(c.password, "s3");
+	CHECK_EQ_INT(c.mode, 2);
+	CHECK_EQ_INT(sl_options_set_dsn(conn_opts, &c, "--to", "", &err), 0); /* nothing to set */
+
+	CHECK_EQ_INT(sl_options_set_dsn(conn_opts, &c, "--to", "h=x,B=shop", &err), SL_EUSAGE);
+	CHECK(strstr(err.msg, "--to: unknown key 'B'") != NULL); /* not a connection option */
+	sl_error_clear(&err);
+	CHECK_EQ_INT(sl_options_set_dsn(conn_opts, &c, "--from", "db1", &err), SL_EUSAGE);
+	CHECK(strstr(err.msg, "is not key=value") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(sl_options_set_dsn(conn_opts, &c, "--from", "P=99999", &err), SL_EUSAGE);
+	CHECK(strstr(err.msg, "out of range") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(sl_options_set_dsn(conn_opts, &c, "--from", "=x", &err), SL_EUSAGE);
+	sl_options_free(conn_opts, &c);
+}
+
+static void test_help_filtered(void)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	sl_options_help_filtered(conn_opts, "Source", SL_OPTF_CONN, f);
+	sl_options_help_filtered(conn_opts, "Nothing", SL_OPTF_CONN | SL_OPTF_HIDDEN, f);
+	fclose(f);
+	CHECK(strstr(text, "--databases") != NULL);
+	CHECK(strstr(text, "--host") == NULL);
+	CHECK(strstr(text, "Source:") != NULL);
+	free(text);
+}
+
 static void test_out_of_memory(void)
 {
 	/* Every allocation failing in turn must give SL_ENOMEM, never a crash. */
@@ -233,6 +307,8 @@ int main(void)
 	UNIT_RUN(test_errors);
 	UNIT_RUN(test_lists_and_flags);
 	UNIT_RUN(test_help);
+	UNIT_RUN(test_dsn);
+	UNIT_RUN(test_help_filtered);
 	UNIT_RUN(test_out_of_memory);
 	return UNIT_DONE();
 }
