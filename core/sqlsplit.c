@@ -6,9 +6,11 @@
  * lies between statements (whitespace, comments, empty statements and
  * DELIMITER lines; short, so byte by byte), then sp_scan() walks the
  * statement to its delimiter.  That walk is the hot loop of the loader: a
- * data file is mostly INSERT text, so runs of ordinary bytes outside and
- * inside quotes are skipped 16 at a time with SSE2 (every x86-64), and
- * nothing is copied.  The statement's end is trimmed back over whitespace
+ * data file is mostly INSERT text, so with SSE2 (every x86-64) sp_fast()
+ * classifies 64 bytes at a time into bit masks and walks text and strings
+ * through them; comments, identifiers and the last bytes of the buffer take
+ * the general path, which skips ordinary bytes 16 at a time.  Nothing is
+ * copied.  The statement's end is trimmed back over whitespace
  * and a trailing run of comments, which the scan remembers as it passes
  * them (rare, so that costs nothing).
  *
@@ -286,22 +288,25 @@ static size_t sp_trim(const unsigned char *p, size_t lo, size_t hi)
 static int sp_delimiter_line(struct sl_sqlsplit *s, size_t i, struct sl_error *err)
 {
 	static const char word[] = "delimiter";
-	const char *p = s->p;
-	const char *nl = memchr(p + i, '\n', s->len - i);
-	size_t eol = nl ? (size_t)(nl - p) : s->len, j, n = 0;
+	const char *p = s->p, *nl;
+	const size_t len = s->len;
+	size_t eol, j, n = 0;
 	char d[SL_SQLSPLIT_DELIM_MAX], q = 0;
 	bool closed = true;
 
+	for (j = 0; j < sizeof(word) - 1; j++) {
+		if (i + j == len)
+			return s->final ? SP_TEXT : SP_MORE;
+		if ((p[i + j] | 0x20) != word[j]) /* also no match for a newline */
+			return SP_TEXT;
+	}
+	j = i + sizeof(word) - 1;
+	if (j < len && !sp_space((unsigned char)p[j]))
+		return SP_TEXT; /* a longer word, e.g. DELIMITERS */
+	nl = memchr(p + j, '\n', len - j);
 	if (!nl && !s->final)
 		return SP_MORE;
-	if (eol - i < sizeof(word) - 1)
-		return SP_TEXT;
-	for (j = 0; j < sizeof(word) - 1; j++)
-		if ((p[i + j] | 0x20) != word[j])
-			return SP_TEXT;
-	j = i + sizeof(word) - 1;
-	if (j < eol && !sp_space((unsigned char)p[j]))
-		return SP_TEXT; /* a longer word, e.g. DELIMITERS */
+	eol = nl ? (size_t)(nl - p) : len;
 	while (j < eol && sp_space((unsigned char)p[j]))
 		j++;
 	if (j < eol && (p[j] == '\'' || p[j] == '"' || p[j] == '`')) {

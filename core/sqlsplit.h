@@ -11,17 +11,26 @@
  *     that line is consumed, not returned;
  *   - the delimiter does not count inside '...' and "..." strings
  *     (backslash escapes, doubled quotes), `...` identifiers, `-- `, `#`
- *     and block comments; executable comments (slash-star-bang and the
- *     MariaDB-only slash-star-M-bang) are statement text, which the server
- *     runs;
+ *     and block comments; "--" at the start of a statement is a comment
+ *     even without the blank, as in the client;
+ *   - executable comments (slash-star-bang and the MariaDB-only
+ *     slash-star-M-bang) are statement text, which the server runs: quotes
+ *     inside them count, and so does the delimiter, as in the client;
  *   - returned statements are trimmed of whitespace and comments at both
  *     ends (comments inside are kept); empty and comment-only statements are
  *     skipped; text after the last delimiter is a last statement, as the
- *     client runs it too.
+ *     client runs it too;
+ *   - an unterminated string, identifier or comment at the end of the input
+ *     and a bad DELIMITER line are errors (the client would warn and send
+ *     something; a loader should stop).
  *
  * Backslash commands of the client (\g, \G, \d, ...) and its other line
  * commands (use, source, ...) are not interpreted: `USE db;` reaches the
- * server as the statement it is.
+ * server as the statement it is.  The client also follows the server's
+ * NO_BACKSLASH_ESCAPES and ANSI_QUOTES modes, which a trigger's or
+ * routine's "SET SESSION SQL_MODE" can switch on: the loader should copy
+ * them into the two mode fields after each statement from the connection's
+ * status flags (SERVER_STATUS_NO_BACKSLASH_ESCAPES, SERVER_STATUS_ANSI_QUOTES).
  *
  * Whole buffer:
  *

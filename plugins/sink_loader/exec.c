@@ -189,7 +189,8 @@ static bool already_exists(unsigned err)
  * in *err; SL_EFORMAT (message in perr) for a body that does not split;
  * SL_ECANCEL; SL_ENOMEM. */
 static int attempt(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool txn,
-                   bool exists_ok, unsigned *err, struct sl_buf *tmp, struct sl_error *perr)
+                   bool exists_ok, bool insert_ignore, unsigned *err, struct sl_buf *tmp,
+                   struct sl_error *perr)
 {
 	struct sl_sqlsplit split;
 	const char *stmt;
@@ -204,6 +205,15 @@ static int attempt(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool
 			return SL_ECANCEL;
 		if (retarget(l, b, b->schema, &stmt, &len, tmp))
 			return SL_ENOMEM;
+		if (insert_ignore && starts_with(stmt, len, "INSERT INTO ")) {
+			/* A file that may have committed before the load died. */
+			sl_buf_reset(tmp);
+			if (sl_buf_puts(tmp, "INSERT IGNORE INTO ") ||
+			    sl_buf_append(tmp, stmt + 12, len - 12))
+				return SL_ENOMEM;
+			stmt = tmp->data;
+			len = tmp->len;
+		}
 		unsigned e = run_statement(conn, stmt, len);
 		if (e && exists_ok && already_exists(e)) {
 			sl_instance_log(l->inst, SL_LOG_WARN, "%s: %s (kept the existing one)",
@@ -222,7 +232,8 @@ static int attempt(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool
 	return 0;
 }
 
-int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok)
+int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok,
+                     bool insert_ignore)
 {
 	struct sl_pipeline *p = l->inst->pipe;
 	struct sl_buf tmp = SL_BUF_INIT;
@@ -232,7 +243,7 @@ int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, b
 	int rc = 0;
 	for (long long n = 0;; n++) {
 		unsigned err = 0;
-		rc = attempt(l, *conn, b, txn, exists_ok, &err, &tmp, &perr);
+		rc = attempt(l, *conn, b, txn, exists_ok, insert_ignore, &err, &tmp, &perr);
 		if (rc == 0 || rc == SL_ECANCEL)
 			break;
 		if (rc == SL_ENOMEM) {

@@ -45,6 +45,15 @@ static const struct sl_option loader_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(skip_binlog),
      .help = "do not write the load to the target's binary log (sql_log_bin=0)"},
+    {.name = "progress-file",
+     .type = SL_OPT_STRING,
+     .offset = CFG(progress_file),
+     .arg = "FILE",
+     .help = "record each file loaded (JSON lines), so that --resume can finish a failed load"},
+    {.name = "resume",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(resume),
+     .help = "continue the load recorded in --progress-file: skip what it finished"},
     {.name = "retries",
      .type = SL_OPT_INT,
      .offset = CFG(retries),
@@ -134,7 +143,12 @@ static void *exec_main(void *arg)
 		struct sl_batch *b;
 		if (sl_ring_pop(l->work, &b))
 			break; /* closed and drained, or cancelled */
-		rc = loader_exec_file(l, &conn, b, false);
+		int before = loader_fileset_get(&l->files, b->name);
+		rc = loader_progress_file(l, "started", b->name);
+		if (!rc)
+			rc = loader_exec_file(l, &conn, b, false, before == LOADER_FILE_STARTED);
+		if (!rc)
+			rc = loader_progress_file(l, "done", b->name);
 		pthread_mutex_lock(&l->lock);
 		struct loader_table *t = table_get(l, b->schema, b->table->name);
 		if (t) {
@@ -205,6 +219,11 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	int exists = target_exists(l, db, t->name);
 	if (exists <= 0)
 		return exists;
+	if (l->cfg->resume && l->cfg->overwrite == LOADER_FAIL) {
+		/* Created by the load being resumed, after its last record. */
+		t->skip_ddl = !view;
+		return view ? run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name) : 0;
+	}
 	switch (l->cfg->overwrite) {
 	case LOADER_FAIL:
 		return sl_pipeline_fail(
@@ -267,6 +286,9 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 			return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
 	}
 	bool keep_existing = l->cfg->overwrite != LOADER_FAIL;
+	/* A resumed load skips what the last one finished. */
+	if (b->kind == SL_BATCH_FILE && loader_fileset_get(&l->files, b->name) == LOADER_FILE_DONE)
+		return 0;
 
 	if (b->kind == SL_BATCH_TABLE_END) {
 		if (t) {
@@ -310,7 +332,10 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 	}
 	if (sl_pipeline_cancelled(inst->pipe))
 		return SL_ECANCEL;
-	return loader_exec_file(l, &l->ddl, b, keep_existing);
+	/* A resumed load may meet objects the last one created after it
+	 * recorded progress: "already exists" is then not an error. */
+	rc = loader_exec_file(l, &l->ddl, b, keep_existing || l->cfg->resume, false);
+	return rc ? rc : loader_progress_file(l, "done", b->name);
 }
 
 /* --- plugin -------------------------------------------------------------- */
@@ -326,6 +351,7 @@ static int loader_init(struct sl_instance *inst)
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
 	inst->data = l;
+	l->progress_fd = -1;
 	for (size_t i = 0; i < cfg->renames.n; i++) {
 		const char *eq = strchr(cfg->renames.v[i], '=');
 		if (!eq || eq == cfg->renames.v[i] || !eq[1])
@@ -339,12 +365,35 @@ static int loader_init(struct sl_instance *inst)
 	return sl_mdb_init(&l->conns, inst, &cfg->conn);
 }
 
+/* --resume trusts that what the server acknowledged survives its crash;
+ * with innodb_flush_log_at_trx_commit != 1 it may not. */
+static void warn_if_not_durable(struct loader *l)
+{
+	MYSQL_RES *res = NULL;
+	if (mysql_query(l->ddl, "SELECT @@GLOBAL.innodb_flush_log_at_trx_commit") ||
+	    !(res = mysql_store_result(l->ddl)))
+		return; /* not InnoDB, or not allowed to look: nothing to say */
+	MYSQL_ROW row = mysql_fetch_row(res);
+	if (row && row[0] && strcmp(row[0], "1") != 0)
+		sl_instance_log(
+		    l->inst, SL_LOG_WARN,
+		    "the target runs with innodb_flush_log_at_trx_commit=%s: after a crash "
+		    "of the server, commits it acknowledged may be lost, and --resume "
+		    "cannot know which",
+		    row[0]);
+	mysql_free_result(res);
+}
+
 static int loader_open(struct sl_instance *inst)
 {
 	struct loader *l = inst->data;
-	int rc = loader_connect(l, &l->ddl);
+	int rc = loader_progress_open(l);
 	if (rc)
 		return rc;
+	if ((rc = loader_connect(l, &l->ddl)))
+		return rc;
+	if (l->progress_fd >= 0)
+		warn_if_not_durable(l);
 	/* Two data files per executor may wait: enough to keep them busy,
 	 * little enough that memory stays bounded by the pipeline's --buffer. */
 	size_t cap = (size_t)sl_pipeline_config(inst->pipe)->batch_size * 2 * l->nexec;
@@ -413,7 +462,9 @@ static int loader_close(struct sl_instance *inst, const struct sl_run_summary *s
 {
 	struct loader *l = inst->data;
 	stop_executors(l, sum->status != 0 || sl_pipeline_cancelled(inst->pipe));
-	if (sum->status || sl_pipeline_error(inst->pipe)->code) {
+	bool failed = sum->status || sl_pipeline_error(inst->pipe)->code;
+	loader_progress_close(l, !failed);
+	if (failed) {
 		report_tables(l);
 		return 0;
 	}
@@ -458,6 +509,8 @@ static void loader_destroy(struct sl_instance *inst)
 	sl_free(l->threads);
 	sl_free(l->started);
 	sl_free(l->single_db);
+	loader_progress_close(l, false);
+	loader_fileset_free(&l->files);
 	pthread_cond_destroy(&l->idle);
 	pthread_mutex_destroy(&l->lock);
 	sl_free(l);

@@ -3,6 +3,7 @@
  *   loader.c  plugin, options, the dispatcher (consume) and table states
  *   exec.c    running one file on a connection: statements, renames,
  *             one transaction per data file, retries of transient errors
+ *   progress.c  the --progress-file of done files, and --resume
  *
  * The sink's own thread is a dispatcher: database, table, view, trigger and
  * routine files run on it, in stream order, on one DDL connection; data
@@ -30,6 +31,21 @@ struct loader_config {
 	struct sl_strlist renames; /* old=new */
 	bool skip_binlog;
 	long long retries;
+	char *progress_file;
+	bool resume;
+};
+
+/* Files a resumed load knows about. */
+enum { LOADER_FILE_UNKNOWN = 0, LOADER_FILE_STARTED = 1, LOADER_FILE_DONE = 2 };
+
+struct loader_fileentry {
+	char *name;
+	int state;
+};
+
+struct loader_fileset {
+	size_t n, cap;
+	struct loader_fileentry *v;
 };
 
 /* What the loader knows about one table of the stream. */
@@ -62,6 +78,9 @@ struct loader {
 	char *single_db; /* the database seen when -B is used */
 
 	uint64_t files_done, bytes_done;
+
+	int progress_fd;             /* --progress-file, or -1 */
+	struct loader_fileset files; /* from the file, with --resume */
 };
 
 /* exec.c */
@@ -74,7 +93,18 @@ const char *loader_target_db(struct loader *l, const char *db);
  * timeouts and lost connections (reconnecting *conn).  With 'exists_ok',
  * "already exists" errors of triggers, routines and events are warnings.
  * Fails through the pipeline naming the file and the server error. */
-int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok);
+int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok,
+                     bool insert_ignore);
+
+/* progress.c */
+int loader_progress_open(struct loader *l);
+int loader_progress_line(struct loader *l, const char *line);
+/* Record "started" or "done" for a file. */
+int loader_progress_file(struct loader *l, const char *event, const char *name);
+void loader_progress_close(struct loader *l, bool ok);
+/* LOADER_FILE_* of a file in the previous run. */
+int loader_fileset_get(const struct loader_fileset *fs, const char *name);
+void loader_fileset_free(struct loader_fileset *fs);
 
 /* Open a connection set up for loading (checks off, binlog as asked). */
 int loader_connect(struct loader *l, MYSQL **out);

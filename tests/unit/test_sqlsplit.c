@@ -144,6 +144,9 @@ static void test_basic(void)
 	CHECK_SPLIT(";;; SELECT 1;; ;\n;", "SELECT 1", NULL);
 	CHECK_SPLIT("SELECT 1 -", "SELECT 1 -", NULL);
 	CHECK_SPLIT("SELECT 2/3; SELECT 4 /", "SELECT 2/3", "SELECT 4 /", NULL);
+	/* Statements that begin like DELIMITER. */
+	CHECK_SPLIT("DROP TABLE t;\ndo 1;\nd\nDELETE FROM t;\nDELIMIT", "DROP TABLE t", "do 1",
+	            "d\nDELETE FROM t", "DELIMIT", NULL);
 }
 
 static void test_empty(void)

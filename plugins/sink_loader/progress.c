@@ -1,0 +1,216 @@
+/* progress.c - the loader's resume file: what is done, one JSON line each.
+ *
+ *   {"event":"start","time":"2026-11-21T03:20:00Z"}
+ *   {"event":"started","file":"shop.orders.00003.sql"}
+ *   {"event":"done","file":"shop.orders.00003.sql"}
+ *   {"event":"end","status":"ok"}
+ *
+ * Lines are appended with one write() each on an O_APPEND descriptor, so
+ * executor threads share it without a lock and a crash leaves at most one
+ * torn last line (ignored when reading).  File names come from the stream
+ * (filename-encoded: [A-Za-z0-9_@.-]), so they need no JSON escaping.
+ * --resume reads the file back: "done" files are skipped; files "started"
+ * but not "done" may or may not have committed when the load died, so they
+ * run again with INSERT IGNORE. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "loader.h"
+#include "pipeline.h"
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Set 'name' to 'state' in the set (open addressing, grows at half full). */
+static int set_put(struct loader_fileset *fs, const char *name, int state)
+{
+	if ((fs->n + 1) * 2 > fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 1024;
+		struct loader_fileentry *v = sl_calloc(cap, sizeof(*v));
+		if (!v)
+			return SL_ENOMEM;
+		for (size_t i = 0; i < fs->cap; i++) {
+			if (!fs->v[i].name)
+				continue;
+			size_t k = hash_str(fs->v[i].name) & (cap - 1);
+			while (v[k].name)
+				k = (k + 1) & (cap - 1);
+			v[k] = fs->v[i];
+		}
+		sl_free(fs->v);
+		fs->v = v;
+		fs->cap = cap;
+	}
+	size_t k = hash_str(name) & (fs->cap - 1);
+	while (fs->v[k].name && strcmp(fs->v[k].name, name) != 0)
+		k = (k + 1) & (fs->cap - 1);
+	if (!fs->v[k].name) {
+		if (!(fs->v[k].name = sl_strdup(name)))
+			return SL_ENOMEM;
+		fs->n++;
+	}
+	if (state > fs->v[k].state)
+		fs->v[k].state = state;
+	return 0;
+}
+
+int loader_fileset_get(const struct loader_fileset *fs, const char *name)
+{
+	if (!fs->cap)
+		return 0;
+	size_t k = hash_str(name) & (fs->cap - 1);
+	while (fs->v[k].name) {
+		if (!strcmp(fs->v[k].name, name))
+			return fs->v[k].state;
+		k = (k + 1) & (fs->cap - 1);
+	}
+	return 0;
+}
+
+void loader_fileset_free(struct loader_fileset *fs)
+{
+	for (size_t i = 0; i < fs->cap; i++)
+		sl_free(fs->v[i].name);
+	sl_free(fs->v);
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* The value of "key":"..." in a line we wrote, into out (size outsize). */
+static bool field(const char *line, const char *key, char *out, size_t outsize)
+{
+	char pat[32];
+	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+	const char *p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	const char *end = strchr(p, '"');
+	if (!end || (size_t)(end - p) >= outsize)
+		return false;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	return true;
+}
+
+static int read_previous(struct loader *l, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE, "--resume: cannot read %s: %s",
+		                        path, strerror(errno));
+	char line[2048];
+	size_t done = 0;
+	int rc = 0;
+	while (!rc && fgets(line, sizeof(line), f)) {
+		char event[16], file[1200];
+		if (!strchr(line, '\n'))
+			break; /* a torn last line: the load died while writing it */
+		if (!field(line, "event", event, sizeof(event)) ||
+		    !field(line, "file", file, sizeof(file)))
+			continue;
+		if (!strcmp(event, "done")) {
+			rc = set_put(&l->files, file, LOADER_FILE_DONE);
+			done++;
+		} else if (!strcmp(event, "started")) {
+			rc = set_put(&l->files, file, LOADER_FILE_STARTED);
+		}
+	}
+	fclose(f);
+	if (rc)
+		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	size_t redo = 0;
+	for (size_t i = 0; i < l->files.cap; i++)
+		if (l->files.v[i].name && l->files.v[i].state == LOADER_FILE_STARTED)
+			redo++;
+	sl_instance_log(l->inst, SL_LOG_INFO,
+	                "resuming: %zu files done, %zu started but unconfirmed (run again with "
+	                "INSERT IGNORE)",
+	                done, redo);
+	return 0;
+}
+
+int loader_progress_open(struct loader *l)
+{
+	const char *path = l->cfg->progress_file;
+	l->progress_fd = -1;
+	if (!path) {
+		if (l->cfg->resume)
+			return sl_pipeline_fail(
+			    l->inst->pipe, SL_EUSAGE,
+			    "--resume needs --progress-file, the file of the load "
+			    "to continue");
+		return 0;
+	}
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	if (l->cfg->resume) {
+		int rc = exists ? read_previous(l, path) : 0;
+		if (rc)
+			return rc;
+	} else if (exists && st.st_size > 0) {
+		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE,
+		                        "--progress-file %s holds an earlier load: add --resume to "
+		                        "continue it, or remove the file",
+		                        path);
+	}
+	l->progress_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (l->progress_fd < 0)
+		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE, "--progress-file %s: %s", path,
+		                        strerror(errno));
+	char ts[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char line[96];
+	snprintf(line, sizeof(line), "{\"event\":\"%s\",\"time\":\"%s\"}\n",
+	         l->cfg->resume ? "resume" : "start", ts);
+	return loader_progress_line(l, line);
+}
+
+int loader_progress_line(struct loader *l, const char *line)
+{
+	if (l->progress_fd < 0)
+		return 0;
+	size_t n = strlen(line);
+	ssize_t w;
+	do
+		w = write(l->progress_fd, line, n);
+	while (w < 0 && errno == EINTR);
+	if (w != (ssize_t)n)
+		return sl_pipeline_fail(
+		    l->inst->pipe, SL_EIO, "--progress-file %s: write failed: %s",
+		    l->cfg->progress_file, w < 0 ? strerror(errno) : "short write");
+	return 0;
+}
+
+int loader_progress_file(struct loader *l, const char *event, const char *name)
+{
+	if (l->progress_fd < 0)
+		return 0;
+	char line[1300];
+	snprintf(line, sizeof(line), "{\"event\":\"%s\",\"file\":\"%s\"}\n", event, name);
+	return loader_progress_line(l, line);
+}
+
+void loader_progress_close(struct loader *l, bool ok)
+{
+	if (l->progress_fd < 0)
+		return;
+	if (ok)
+		loader_progress_line(l, "{\"event\":\"end\",\"status\":\"ok\"}\n");
+	fsync(l->progress_fd);
+	close(l->progress_fd);
+	l->progress_fd = -1;
+}

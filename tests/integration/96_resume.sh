@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# 96_resume.sh - a load whose target server dies half way: sluice exits 1,
+# says which tables are not complete, and `sluice load --resume` against
+# the restarted server finishes the load from its --progress-file, reaching
+# the same checksums as the source.  Also: --continuous loads two streams
+# sent back to back on one input.
+#
+# The target is the server `victim` (port $SL_PORT_VICTIM, shared with
+# 90_kill_server.sh, which leaves it killed or running: started here as
+# needed; crash recovery runs on restart).  The source is src's big.t1m.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+need_sluice
+need_server src dst
+
+VPORT=${SL_PORT_VICTIM:-23308}
+VICTIM=(-h 127.0.0.1 -P "$VPORT" -u "$SL_USER" "-p$SL_PASSWORD")
+
+t_begin "setup: big.t1m on src, its stream, server victim up"
+if ! ensure_big src >"$T/gen.log" 2>&1; then
+	t_fail "tests/data/gen_big.sh failed: $(tail -n 2 "$T/gen.log")"
+	t_done
+fi
+# Resuming needs commits the server acknowledged to survive its crash:
+# the test servers trade that away for speed, the victim gets it back.
+DURABLE=(--innodb-flush-log-at-trx-commit=1 --sync-binlog=1 --innodb-flush-method=fsync)
+server_running victim && server_stop victim >/dev/null 2>&1
+server_start victim "$VPORT" "${DURABLE[@]}" >"$T/victim.log" 2>&1 || {
+	t_fail "server victim did not start: $(tail -n 3 "$T/victim.log")"
+	t_done
+}
+SRC_BIG=$(checksum_db src big)
+sluice dump "${SRC[@]}" -B big -t 2 >"$T/big.sql" 2>"$T/dump.err" </dev/null
+assert_exit_zero $? "dump exit code ($(_t_show "$(cat "$T/dump.err")"))"
+drop_dbs victim big
+t_pass
+
+t_begin "target killed mid-load: exit 1, incomplete tables named, progress recorded"
+rm -f "$T/progress.json"
+"$SLUICE" load "${VICTIM[@]}" -t 2 --progress-file "$T/progress.json" "$T/big.sql" \
+	>/dev/null 2>"$T/load1.err" </dev/null &
+lpid=$!
+bg_track "$lpid"
+# Kill when a few data files are committed, well before the end.
+for ((i = 0; i < 300; i++)); do
+	n=$(grep -c '"event":"done","file":"big.t1m.' "$T/progress.json" 2>/dev/null)
+	[ "${n:-0}" -ge 5 ] && break
+	kill -0 "$lpid" 2>/dev/null || break
+	sleep 0.05
+done
+server_kill victim
+wait_bounded "$lpid" 30
+rc=$?
+assert_exit "$rc" 1 "exit code"
+assert_contains "$(cat "$T/load1.err")" "not complete: big.t1m" "report of incomplete tables"
+assert_le 5 "$(grep -c '"event":"done"' "$T/progress.json")" "files recorded done"
+t_pass
+
+t_begin "a second load without --resume refuses the used progress file"
+capture norez sluice load "${VICTIM[@]}" --progress-file "$T/progress.json" "$T/big.sql"
+assert_exit "$RC" 2 "exit code"
+assert_contains "$ERR" "--resume" "message"
+t_pass
+
+t_begin "--resume against the restarted server completes with equal checksums"
+server_start victim "$VPORT" "${DURABLE[@]}" >"$T/victim2.log" 2>&1 || t_fail "restart: $(tail -n 3 "$T/victim2.log")"
+capture resume sluice load "${VICTIM[@]}" -t 2 --progress-file "$T/progress.json" --resume -v "$T/big.sql"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_contains "$ERR" "resuming:" "log of the resume"
+assert_same "$SRC_BIG" "$(checksum_db victim big)" "checksum of big.t1m (src vs victim)"
+assert_eq '{"event":"end","status":"ok"}' "$(tail -n 1 "$T/progress.json")" "last progress line"
+t_pass
+rm -f "$T/big.sql"
+
+t_begin "--continuous loads two streams sent back to back"
+setup_sql src "DROP DATABASE IF EXISTS cont_a; DROP DATABASE IF EXISTS cont_b;
+  CREATE DATABASE cont_a; CREATE DATABASE cont_b;
+  CREATE TABLE cont_a.t (id INT PRIMARY KEY); INSERT INTO cont_a.t VALUES (1),(2);
+  CREATE TABLE cont_b.t (id INT PRIMARY KEY); INSERT INTO cont_b.t VALUES (3);"
+sluice dump "${SRC[@]}" -B cont_a >"$T/a.sql" 2>/dev/null </dev/null
+sluice dump "${SRC[@]}" -B cont_b >"$T/b.sql" 2>/dev/null </dev/null
+drop_dbs dst cont_a cont_b
+cat "$T/a.sql" "$T/b.sql" | sluice load "${DST[@]}" --continuous >/dev/null 2>"$T/cont.err"
+assert_exit_zero $? "exit code ($(_t_show "$(cat "$T/cont.err")"))"
+assert_eq "1 2" "$(sql dst "SELECT id FROM cont_a.t ORDER BY id" | tr '\n' ' ' | sed 's/ $//')" "cont_a.t"
+assert_eq "3" "$(sql dst "SELECT id FROM cont_b.t")" "cont_b.t"
+t_pass
+
+t_begin "without --continuous, two streams back to back are refused"
+drop_dbs dst cont_a cont_b
+cat "$T/a.sql" "$T/b.sql" | sluice load "${DST[@]}" >/dev/null 2>"$T/nocont.err"
+rc=$?
+assert_exit_nonzero "$rc" "exit code"
+assert_contains "$(cat "$T/nocont.err")" "after" "message"
+t_pass
+
+t_done
