@@ -237,6 +237,27 @@ int sl_ring_pop(struct sl_ring *r, struct sl_batch **out)
 	return rc;
 }
 
+int sl_ring_try_pop(struct sl_ring *r, struct sl_batch **out)
+{
+	bool wake_push;
+	int rc = 0;
+
+	pthread_mutex_lock(&r->mu);
+	if (r->cancelled)
+		rc = SL_ECANCEL;
+	else if (r->count > 0)
+		rc = 1;
+	else if (r->closed)
+		rc = SL_ECLOSED;
+	if (rc == 1)
+		*out = ring_take(r);
+	wake_push = rc == 1 && r->nwait_push > 0;
+	pthread_mutex_unlock(&r->mu);
+	if (wake_push)
+		pthread_cond_signal(&r->not_full);
+	return rc;
+}
+
 int sl_ring_pop_burst(struct sl_ring *r, struct sl_batch **out, size_t max)
 {
 	size_t n = 0;

@@ -51,6 +51,11 @@ int sl_ring_push(struct sl_ring *r, struct sl_batch *b);
  * and drained, SL_ECANCEL when cancelled. */
 int sl_ring_pop(struct sl_ring *r, struct sl_batch **out);
 
+/* Dequeue without waiting: 1 with *out set (caller owns it), 0 when the
+ * ring is empty right now, SL_ECLOSED when closed and drained, SL_ECANCEL
+ * when cancelled. */
+int sl_ring_try_pop(struct sl_ring *r, struct sl_batch **out);
+
 /* Burst variant: dequeue up to 'max' batches, blocking only until at least
  * one is available.  Returns the count (> 0), or SL_ECLOSED / SL_ECANCEL. */
 int sl_ring_pop_burst(struct sl_ring *r, struct sl_batch **out, size_t max);

@@ -173,6 +173,18 @@ static unsigned run_statement(MYSQL *conn, const char *stmt, size_t len)
 	return mysql_errno(conn);
 }
 
+/* A statement may change how the rest must be split (a routine's
+ * sql_mode with NO_BACKSLASH_ESCAPES or ANSI_QUOTES): follow the server's
+ * status flags after each one, as the mysql client does. */
+static void follow_quoting(MYSQL *conn, struct sl_sqlsplit *split)
+{
+	unsigned int status = 0;
+	if (mariadb_get_infov(conn, MARIADB_CONNECTION_SERVER_STATUS, &status))
+		return;
+	split->no_backslash_escapes = (status & SERVER_STATUS_NO_BACKSLASH_ESCAPES) != 0;
+	split->ansi_quotes = (status & SERVER_STATUS_ANSI_QUOTES) != 0;
+}
+
 static bool transient(unsigned err)
 {
 	return err == ER_LOCK_DEADLOCK || err == ER_LOCK_WAIT_TIMEOUT ||
@@ -185,65 +197,73 @@ static bool already_exists(unsigned err)
 	       err == ER_EVENT_ALREADY_EXISTS;
 }
 
-/* One attempt at the whole file.  0; SL_EDB with the server's error number
- * in *err; SL_EFORMAT (message in perr) for a body that does not split;
- * SL_ECANCEL; SL_ENOMEM. */
-static int attempt(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool txn,
-                   bool exists_ok, bool insert_ignore, unsigned *err, struct sl_buf *tmp,
-                   struct sl_error *perr)
+/* One attempt at files b[0..n): data files in one transaction.  0;
+ * SL_EDB with the server's error number in *err and the failing file's
+ * index in *at; SL_EFORMAT (message in perr) for a body that does not
+ * split; SL_ECANCEL; SL_ENOMEM. */
+static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, size_t n, bool txn,
+                   bool exists_ok, const bool *insert_ignore, unsigned *err, size_t *at,
+                   struct sl_buf *tmp, struct sl_error *perr)
 {
-	struct sl_sqlsplit split;
-	const char *stmt;
-	size_t len;
-	int more;
 	*err = 0;
+	*at = 0;
 	if (txn && (*err = run_statement(conn, "START TRANSACTION", 17)))
 		return SL_EDB;
-	sl_sqlsplit_init(&split, b->name, b->body.data, b->body.len);
-	while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
-		if (sl_pipeline_cancelled(l->inst->pipe))
-			return SL_ECANCEL;
-		if (retarget(l, b, b->schema, &stmt, &len, tmp))
-			return SL_ENOMEM;
-		if (insert_ignore && starts_with(stmt, len, "INSERT INTO ")) {
-			/* A file that may have committed before the load died. */
-			sl_buf_reset(tmp);
-			if (sl_buf_puts(tmp, "INSERT IGNORE INTO ") ||
-			    sl_buf_append(tmp, stmt + 12, len - 12))
+	for (size_t i = 0; i < n; i++) {
+		struct sl_sqlsplit split;
+		const char *stmt;
+		size_t len;
+		int more;
+		*at = i;
+		sl_sqlsplit_init(&split, b[i]->name, b[i]->body.data, b[i]->body.len);
+		while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
+			if (sl_pipeline_cancelled(l->inst->pipe))
+				return SL_ECANCEL;
+			if (retarget(l, b[i], b[i]->schema, &stmt, &len, tmp))
 				return SL_ENOMEM;
-			stmt = tmp->data;
-			len = tmp->len;
+			if (insert_ignore && insert_ignore[i] &&
+			    starts_with(stmt, len, "INSERT INTO ")) {
+				/* A file that may have committed before the load died. */
+				sl_buf_reset(tmp);
+				if (sl_buf_puts(tmp, "INSERT IGNORE INTO ") ||
+				    sl_buf_append(tmp, stmt + 12, len - 12))
+					return SL_ENOMEM;
+				stmt = tmp->data;
+				len = tmp->len;
+			}
+			unsigned e = run_statement(conn, stmt, len);
+			follow_quoting(conn, &split);
+			if (e && exists_ok && already_exists(e)) {
+				sl_instance_log(l->inst, SL_LOG_WARN,
+				                "%s: %s (kept the existing one)", b[i]->name,
+				                mysql_error(conn));
+				continue;
+			}
+			if (e) {
+				*err = e;
+				return SL_EDB;
+			}
 		}
-		unsigned e = run_statement(conn, stmt, len);
-		if (e && exists_ok && already_exists(e)) {
-			sl_instance_log(l->inst, SL_LOG_WARN, "%s: %s (kept the existing one)",
-			                b->name, mysql_error(conn));
-			continue;
-		}
-		if (e) {
-			*err = e;
-			return SL_EDB;
-		}
+		if (more < 0)
+			return SL_EFORMAT;
 	}
-	if (more < 0)
-		return SL_EFORMAT;
 	if (txn && (*err = run_statement(conn, "COMMIT", 6)))
 		return SL_EDB;
 	return 0;
 }
 
-int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok,
-                     bool insert_ignore)
+int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b, size_t n,
+                      bool exists_ok, const bool *insert_ignore)
 {
 	struct sl_pipeline *p = l->inst->pipe;
 	struct sl_buf tmp = SL_BUF_INIT;
 	struct sl_error perr = {0};
-	bool txn = b->file_kind == SL_FILE_DATA;
-	const char *table = b->table ? b->table->name : NULL;
+	bool txn = b[0]->file_kind == SL_FILE_DATA;
 	int rc = 0;
-	for (long long n = 0;; n++) {
+	for (long long tries = 0;; tries++) {
 		unsigned err = 0;
-		rc = attempt(l, *conn, b, txn, exists_ok, insert_ignore, &err, &tmp, &perr);
+		size_t at = 0;
+		rc = attempt(l, *conn, b, n, txn, exists_ok, insert_ignore, &err, &at, &tmp, &perr);
 		if (rc == 0 || rc == SL_ECANCEL)
 			break;
 		if (rc == SL_ENOMEM) {
@@ -254,20 +274,23 @@ int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, b
 			rc = sl_pipeline_fail(p, SL_EFORMAT, "%s", perr.msg);
 			break;
 		}
+		const struct sl_batch *f = b[at];
+		const char *table = f->table ? f->table->name : NULL;
 		bool lost = err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
-		if (!txn || !transient(err) || n >= l->cfg->retries || sl_pipeline_cancelled(p)) {
+		if (!txn || !transient(err) || tries >= l->cfg->retries ||
+		    sl_pipeline_cancelled(p)) {
 			if (sl_pipeline_cancelled(p))
 				rc = SL_ECANCEL;
 			else
 				rc = sl_pipeline_fail(
 				    p, SL_EDB, "loading %s%s%s (%s): server error %u: %s",
-				    b->schema ? b->schema : "", table ? "." : "",
-				    table ? table : "", b->name, err, mysql_error(*conn));
+				    f->schema ? f->schema : "", table ? "." : "",
+				    table ? table : "", f->name, err, mysql_error(*conn));
 			break;
 		}
 		sl_instance_log(l->inst, SL_LOG_WARN,
-		                "%s: server error %u: %s; retrying (%lld of %lld)", b->name, err,
-		                mysql_error(*conn), n + 1, l->cfg->retries);
+		                "%s: server error %u: %s; retrying (%lld of %lld)", f->name, err,
+		                mysql_error(*conn), tries + 1, l->cfg->retries);
 		if (lost) {
 			sl_mdb_disconnect(&l->conns, *conn);
 			*conn = NULL;
@@ -276,11 +299,16 @@ int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, b
 		} else {
 			run_statement(*conn, "ROLLBACK", 8);
 		}
-		struct timespec pause = {0, 100 * 1000 * 1000 * (n + 1)};
+		struct timespec pause = {0, 100 * 1000 * 1000 * (tries + 1)};
 		if (pause.tv_nsec >= 1000000000)
 			pause.tv_nsec = 999999999;
 		nanosleep(&pause, NULL);
 	}
 	sl_buf_free(&tmp);
 	return rc;
+}
+
+int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok)
+{
+	return loader_exec_files(l, conn, &b, 1, exists_ok, NULL);
 }

@@ -54,6 +54,14 @@ static const struct sl_option loader_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(resume),
      .help = "continue the load recorded in --progress-file: skip what it finished"},
+    {.name = "transaction-size",
+     .type = SL_OPT_SIZE,
+     .offset = CFG(transaction_size),
+     .def = "0",
+     .arg = "SIZE",
+     .help = "commit after about this many bytes of data files (whole files; 0: each file "
+             "on its own)",
+     .max = 1LL << 36},
     {.name = "retries",
      .type = SL_OPT_INT,
      .offset = CFG(retries),
@@ -132,25 +140,30 @@ struct exec_arg {
 	unsigned id;
 };
 
-static void *exec_main(void *arg)
+/* Data files one transaction may hold at most (--transaction-size). */
+#define GROUP_MAX 64
+
+/* Take the next transaction's files: one, waiting for it, then more that
+ * are already queued while they stay under --transaction-size.  Returns
+ * the count, 0 when the ring is closed and drained or cancelled. */
+static size_t take_group(struct loader *l, struct sl_batch **group)
 {
-	struct exec_arg *a = arg;
-	struct loader *l = a->l;
-	struct sl_pipeline *p = l->inst->pipe;
-	MYSQL *conn = NULL;
-	int rc = loader_connect(l, &conn);
-	while (!rc) {
-		struct sl_batch *b;
-		if (sl_ring_pop(l->work, &b))
-			break; /* closed and drained, or cancelled */
-		int before = loader_fileset_get(&l->files, b->name);
-		rc = loader_progress_file(l, "started", b->name);
-		if (!rc)
-			rc = loader_exec_file(l, &conn, b, false, before == LOADER_FILE_STARTED);
-		if (!rc)
-			rc = loader_progress_file(l, "done", b->name);
-		pthread_mutex_lock(&l->lock);
-		struct loader_table *t = table_get(l, b->schema, b->table->name);
+	if (sl_ring_pop(l->work, &group[0]))
+		return 0;
+	size_t n = 1;
+	uint64_t bytes = group[0]->body.len;
+	while (n < GROUP_MAX && bytes < l->cfg->transaction_size &&
+	       sl_ring_try_pop(l->work, &group[n]) == 1)
+		bytes += group[n++]->body.len;
+	return n;
+}
+
+/* Files of a group are done (rc == 0) or failed: update their tables. */
+static void group_finished(struct loader *l, struct sl_batch **group, size_t n, int rc)
+{
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct loader_table *t = table_get(l, group[i]->schema, group[i]->table->name);
 		if (t) {
 			t->inflight--;
 			if (rc)
@@ -158,11 +171,39 @@ static void *exec_main(void *arg)
 		}
 		if (!rc) {
 			l->files_done++;
-			l->bytes_done += b->body.len;
+			l->bytes_done += group[i]->body.len;
 		}
-		pthread_cond_broadcast(&l->idle);
-		pthread_mutex_unlock(&l->lock);
-		sl_batch_release(b);
+	}
+	pthread_cond_broadcast(&l->idle);
+	pthread_mutex_unlock(&l->lock);
+	for (size_t i = 0; i < n; i++)
+		sl_batch_release(group[i]);
+}
+
+static void *exec_main(void *arg)
+{
+	struct exec_arg *a = arg;
+	struct loader *l = a->l;
+	struct sl_pipeline *p = l->inst->pipe;
+	struct sl_batch *group[GROUP_MAX];
+	bool ignore[GROUP_MAX];
+	MYSQL *conn = NULL;
+	int rc = loader_connect(l, &conn);
+	while (!rc) {
+		size_t n = take_group(l, group);
+		if (n == 0)
+			break; /* closed and drained, or cancelled */
+		for (size_t i = 0; !rc && i < n; i++) {
+			/* Started before, never confirmed: it may have committed. */
+			ignore[i] =
+			    loader_fileset_get(&l->files, group[i]->name) == LOADER_FILE_STARTED;
+			rc = loader_progress_file(l, "started", group[i]->name);
+		}
+		if (!rc)
+			rc = loader_exec_files(l, &conn, group, n, false, ignore);
+		for (size_t i = 0; !rc && i < n; i++)
+			rc = loader_progress_file(l, "done", group[i]->name);
+		group_finished(l, group, n, rc);
 	}
 	if (rc && rc != SL_ECANCEL && !sl_pipeline_cancelled(p))
 		sl_pipeline_fail(p, rc, "loader: executor %u failed", a->id);
@@ -334,7 +375,7 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 		return SL_ECANCEL;
 	/* A resumed load may meet objects the last one created after it
 	 * recorded progress: "already exists" is then not an error. */
-	rc = loader_exec_file(l, &l->ddl, b, keep_existing || l->cfg->resume, false);
+	rc = loader_exec_file(l, &l->ddl, b, keep_existing || l->cfg->resume);
 	return rc ? rc : loader_progress_file(l, "done", b->name);
 }
 
@@ -395,9 +436,20 @@ static int loader_open(struct sl_instance *inst)
 	if (l->progress_fd >= 0)
 		warn_if_not_durable(l);
 	/* Two data files per executor may wait: enough to keep them busy,
-	 * little enough that memory stays bounded by the pipeline's --buffer. */
-	size_t cap = (size_t)sl_pipeline_config(inst->pipe)->batch_size * 2 * l->nexec;
-	l->work = sl_ring_new(cap, 2 * (size_t)l->nexec + 2);
+	 * little enough that memory stays bounded by the pipeline's --buffer.
+	 * Grouped transactions need a transaction's worth queued per
+	 * executor, still within --buffer. */
+	const struct sl_pipeline_config *pc = sl_pipeline_config(inst->pipe);
+	size_t cap = (size_t)pc->batch_size * 2 * l->nexec, slots = 2 * (size_t)l->nexec + 2;
+	if (l->cfg->transaction_size) {
+		uint64_t want = l->cfg->transaction_size * l->nexec;
+		if (want > pc->buffer)
+			want = pc->buffer;
+		if (want > cap)
+			cap = (size_t)want;
+		slots = (size_t)GROUP_MAX * l->nexec + 2;
+	}
+	l->work = sl_ring_new(cap, slots);
 	l->threads = sl_calloc(l->nexec, sizeof(*l->threads));
 	l->started = sl_calloc(l->nexec, sizeof(*l->started));
 	if (!l->work || !l->threads || !l->started)

@@ -33,6 +33,7 @@ struct loader_config {
 	long long retries;
 	char *progress_file;
 	bool resume;
+	uint64_t transaction_size; /* group data files up to this many bytes */
 };
 
 /* Files a resumed load knows about. */
@@ -88,13 +89,17 @@ struct loader {
 /* The target name of database 'db' (after -B / --rename).  Borrowed. */
 const char *loader_target_db(struct loader *l, const char *db);
 
-/* Run every statement of b's body on 'conn'.  Data files run in one
+/* Run files b[0..n) on *conn.  Data files run together in one
  * transaction, retried up to --retries times on deadlocks, lock wait
- * timeouts and lost connections (reconnecting *conn).  With 'exists_ok',
+ * timeouts and lost connections (reconnecting *conn); 'insert_ignore'
+ * (NULL: none) marks files to run with INSERT IGNORE.  With 'exists_ok',
  * "already exists" errors of triggers, routines and events are warnings.
  * Fails through the pipeline naming the file and the server error. */
-int loader_exec_file(struct loader *l, MYSQL **conn, const struct sl_batch *b, bool exists_ok,
-                     bool insert_ignore);
+int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b, size_t n,
+                      bool exists_ok, const bool *insert_ignore);
+
+/* One file (DDL): loader_exec_files() of one. */
+int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok);
 
 /* progress.c */
 int loader_progress_open(struct loader *l);

@@ -60,6 +60,34 @@ assert_eq "" "$(cat "$T/pipe.out")" "load's stdout"
 assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
 t_pass
 
+t_begin "--transaction-size groups queued data files: fewer commits, same data"
+setup_sql src "DROP DATABASE IF EXISTS ld_tx; CREATE DATABASE ld_tx;
+  CREATE TABLE ld_tx.t (id INT PRIMARY KEY, v VARCHAR(100));
+  INSERT INTO ld_tx.t SELECT seq, REPEAT('x', 80) FROM ld_tx.seq_1_to_20000;"
+sluice dump "${SRC[@]}" -B ld_tx --batch-size 8K >"$T/tx.sql" 2>/dev/null </dev/null
+ndata=$(grep -c '^-- sluice frame [0-9]* ld_tx\.t\.[0-9]*\.sql$' "$T/tx.sql")
+drop_dbs dst ld_tx
+before=$(sql dst "SHOW GLOBAL STATUS LIKE 'Com_commit'" | cut -f2)
+capture tsize sluice load "${DST[@]}" -t 1 --transaction-size 1G "$T/tx.sql"
+after=$(sql dst "SHOW GLOBAL STATUS LIKE 'Com_commit'" | cut -f2)
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$(checksum_db src ld_tx)" "$(checksum_db dst ld_tx)" "checksums (src vs dst)"
+assert_le 100 "$ndata" "data files in the stream"
+assert_le $((after - before)) $((ndata / 2)) "COMMITs for $ndata data files"
+t_pass
+
+t_begin "a routine created under ANSI_QUOTES,NO_BACKSLASH_ESCAPES loads and works"
+setup_sql src "DROP DATABASE IF EXISTS ld_modes; CREATE DATABASE ld_modes;
+  SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES';
+  CREATE FUNCTION ld_modes.f() RETURNS VARCHAR(40) RETURN CONCAT('a\\', 'b;c', 'd''e');"
+want=$(sql src "SELECT ld_modes.f()")
+sluice dump "${SRC[@]}" -B ld_modes --routines >"$T/modes.sql" 2>/dev/null </dev/null
+drop_dbs dst ld_modes
+capture modes sluice load "${DST[@]}" "$T/modes.sql"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "$want" "$(sql dst "SELECT ld_modes.f()")" "the function's result on dst"
+t_pass
+
 # --- names -------------------------------------------------------------------
 
 t_begin "-B loads the stream's one database under another name"

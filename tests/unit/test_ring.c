@@ -702,6 +702,29 @@ static void test_uncontended_speed(void)
 	sl_ring_free(r);
 }
 
+static void test_try_pop(void)
+{
+	struct sl_ring *r = sl_ring_new(1 << 20, 8);
+	struct sl_batch *b = NULL;
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), 0); /* empty: no wait */
+	CHECK_EQ_INT(sl_ring_push(r, mk(0, 1, 10)), 0);
+	CHECK_EQ_INT(sl_ring_push(r, mk(0, 2, 10)), 0);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), 1);
+	CHECK(b != NULL);
+	sl_batch_release(b);
+	sl_ring_close(r);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), 1); /* closed: still drains */
+	sl_batch_release(b);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), SL_ECLOSED);
+	sl_ring_free(r);
+
+	r = sl_ring_new(1 << 20, 8);
+	CHECK_EQ_INT(sl_ring_push(r, mk(0, 1, 10)), 0);
+	sl_ring_cancel(r);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), SL_ECANCEL);
+	sl_ring_free(r); /* releases the queued batch */
+}
+
 int main(void)
 {
 	/* A lost wake-up shows as a hang: turn it into a failure (SIGALRM)
@@ -719,6 +742,7 @@ int main(void)
 	UNIT_RUN(test_cancel);
 	UNIT_RUN(test_cancel_wakes_blocked);
 	UNIT_RUN(test_pop_burst);
+	UNIT_RUN(test_try_pop);
 	UNIT_RUN(test_wake_producers_after_pops);
 	UNIT_RUN(test_wake_producers_after_burst);
 	UNIT_RUN(test_stress_one_consumer);
