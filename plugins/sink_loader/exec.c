@@ -18,6 +18,7 @@
 
 /* Server and client error numbers the loader treats specially. */
 enum {
+	ER_DUP_KEYNAME = 1061,
 	ER_LOCK_WAIT_TIMEOUT = 1205,
 	ER_LOCK_DEADLOCK = 1213,
 	ER_SP_ALREADY_EXISTS = 1304,
@@ -194,7 +195,7 @@ static bool transient(unsigned err)
 static bool already_exists(unsigned err)
 {
 	return err == ER_SP_ALREADY_EXISTS || err == ER_TRG_ALREADY_EXISTS ||
-	       err == ER_EVENT_ALREADY_EXISTS;
+	       err == ER_EVENT_ALREADY_EXISTS || err == ER_DUP_KEYNAME;
 }
 
 /* One attempt at files b[0..n): data files in one transaction.  0;

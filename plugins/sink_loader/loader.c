@@ -14,6 +14,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "fname.h"
 #include "pipeline.h"
 #include "table.h"
 
@@ -62,6 +63,10 @@ static const struct sl_option loader_options[] = {
      .help = "commit after about this many bytes of data files (whole files; 0: each file "
              "on its own)",
      .max = 1LL << 36},
+    {.name = "keep-indexes",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(keep_indexes),
+     .help = "create secondary indexes with the table instead of after its data"},
     {.name = "retries",
      .type = SL_OPT_INT,
      .offset = CFG(retries),
@@ -133,6 +138,73 @@ static struct loader_table *table_get(struct loader *l, const char *db, const ch
 	return t;
 }
 
+/* --- deferred indexes ------------------------------------------------------- */
+
+/* A file-like job that adds t's deferred indexes: db.t-schema-indexes.sql
+ * (the name its progress is recorded under). */
+static struct sl_batch *index_job(struct loader *l, struct loader_table *t,
+                                  const struct sl_table *table)
+{
+	struct sl_buf name = SL_BUF_INIT;
+	struct sl_batch *b = NULL;
+	int rc = sl_fname_encode(&name, t->db);
+	rc = rc ? rc : sl_buf_putc(&name, '.');
+	rc = rc ? rc : sl_fname_encode(&name, t->name);
+	rc = rc ? rc : sl_buf_puts(&name, "-schema-indexes.sql");
+	if (!rc)
+		b = sl_batch_new(SL_BATCH_FILE, SL_FILE_POST, table, t->db, name.data);
+	if (b && (sl_buf_puts(&b->body, t->alter) || sl_buf_puts(&b->body, ";\n"))) {
+		sl_batch_release(b);
+		b = NULL;
+	}
+	sl_buf_free(&name);
+	if (!b)
+		sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	return b;
+}
+
+/* Claim t's deferred indexes when its data is complete and loaded.  Caller
+ * holds l->lock. */
+static bool claim_indexes(struct loader_table *t)
+{
+	if (!t->alter || t->alter_queued || !t->complete || t->inflight > 0 || t->failed)
+		return false;
+	t->alter_queued = true;
+	return true;
+}
+
+/* CREATE TABLE without the plain secondary keys; the ALTER that adds them
+ * is kept for when the data is in.  1 when done that way, 0 to run the
+ * file as it is, or an error. */
+static int create_deferred(struct loader *l, struct loader_table *t, struct sl_batch *b, bool run)
+{
+	struct sl_buf body = SL_BUF_INIT;
+	char *alter = NULL;
+	int rc = loader_defer_indexes(b, loader_target_db(l, t->db), &body, &alter);
+	if (rc <= 0) {
+		sl_buf_free(&body);
+		return rc == SL_ENOMEM ? sl_pipeline_fail(l->inst->pipe, rc, "out of memory") : 0;
+	}
+	pthread_mutex_lock(&l->lock);
+	sl_free(t->alter);
+	t->alter = alter;
+	pthread_mutex_unlock(&l->lock);
+	if (!run) {
+		sl_buf_free(&body);
+		return 1;
+	}
+	struct sl_batch *copy =
+	    sl_batch_new(SL_BATCH_FILE, b->file_kind, b->table, b->schema, b->name);
+	if (!copy) {
+		sl_buf_free(&body);
+		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	}
+	copy->body = body; /* the batch is shared with other sinks: run a copy */
+	rc = loader_exec_file(l, &l->ddl, copy, false);
+	sl_batch_release(copy);
+	return rc ? rc : 1;
+}
+
 /* --- executors ----------------------------------------------------------- */
 
 struct exec_arg {
@@ -143,24 +215,41 @@ struct exec_arg {
 /* Data files one transaction may hold at most (--transaction-size). */
 #define GROUP_MAX 64
 
-/* Take the next transaction's files: one, waiting for it, then more that
- * are already queued while they stay under --transaction-size.  Returns
- * the count, 0 when the ring is closed and drained or cancelled. */
-static size_t take_group(struct loader *l, struct sl_batch **group)
+/* Take the next transaction's files: one, waiting for it, then more data
+ * files that are already queued while they stay under --transaction-size.
+ * A job that is not data (deferred indexes) always runs alone: one met
+ * while grouping is held back in *held for the next call.  Returns the
+ * count, 0 when the ring is closed and drained or cancelled. */
+static size_t take_group(struct loader *l, struct sl_batch **group, struct sl_batch **held)
 {
-	if (sl_ring_pop(l->work, &group[0]))
+	if (*held) {
+		group[0] = *held;
+		*held = NULL;
+	} else if (sl_ring_pop(l->work, &group[0])) {
 		return 0;
+	}
 	size_t n = 1;
+	if (group[0]->file_kind != SL_FILE_DATA)
+		return n;
 	uint64_t bytes = group[0]->body.len;
 	while (n < GROUP_MAX && bytes < l->cfg->transaction_size &&
-	       sl_ring_try_pop(l->work, &group[n]) == 1)
+	       sl_ring_try_pop(l->work, &group[n]) == 1) {
+		if (group[n]->file_kind != SL_FILE_DATA) {
+			*held = group[n];
+			break;
+		}
 		bytes += group[n++]->body.len;
+	}
 	return n;
 }
 
-/* Files of a group are done (rc == 0) or failed: update their tables. */
-static void group_finished(struct loader *l, struct sl_batch **group, size_t n, int rc)
+/* Files of a group are done (rc == 0) or failed: update their tables.
+ * Returns in *ready (count) tables whose deferred indexes this executor
+ * must now add. */
+static void group_finished(struct loader *l, struct sl_batch **group, size_t n, int rc,
+                           struct sl_batch **ready, size_t *nready)
 {
+	*nready = 0;
 	pthread_mutex_lock(&l->lock);
 	for (size_t i = 0; i < n; i++) {
 		struct loader_table *t = table_get(l, group[i]->schema, group[i]->table->name);
@@ -168,6 +257,9 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 			t->inflight--;
 			if (rc)
 				t->failed = true;
+			else if (claim_indexes(t) &&
+			         (ready[*nready] = index_job(l, t, group[i]->table)))
+				(*nready)++;
 		}
 		if (!rc) {
 			l->files_done++;
@@ -180,31 +272,51 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 		sl_batch_release(group[i]);
 }
 
+/* Run one job that is not data (deferred indexes) and record it. */
+static int run_job(struct loader *l, MYSQL **conn, struct sl_batch *job)
+{
+	if (loader_fileset_get(&l->files, job->name) == LOADER_FILE_DONE)
+		return 0;
+	int rc = loader_exec_file(l, conn, job, l->cfg->resume);
+	return rc ? rc : loader_progress_file(l, "done", job->name);
+}
+
 static void *exec_main(void *arg)
 {
 	struct exec_arg *a = arg;
 	struct loader *l = a->l;
 	struct sl_pipeline *p = l->inst->pipe;
-	struct sl_batch *group[GROUP_MAX];
+	struct sl_batch *group[GROUP_MAX], *ready[GROUP_MAX], *held = NULL;
 	bool ignore[GROUP_MAX];
 	MYSQL *conn = NULL;
 	int rc = loader_connect(l, &conn);
 	while (!rc) {
-		size_t n = take_group(l, group);
+		size_t n = take_group(l, group, &held), nready = 0;
 		if (n == 0)
 			break; /* closed and drained, or cancelled */
-		for (size_t i = 0; !rc && i < n; i++) {
-			/* Started before, never confirmed: it may have committed. */
-			ignore[i] =
-			    loader_fileset_get(&l->files, group[i]->name) == LOADER_FILE_STARTED;
-			rc = loader_progress_file(l, "started", group[i]->name);
+		if (group[0]->file_kind != SL_FILE_DATA) {
+			rc = run_job(l, &conn, group[0]);
+		} else {
+			for (size_t i = 0; !rc && i < n; i++) {
+				/* Started before, never confirmed: it may have committed. */
+				ignore[i] = loader_fileset_get(&l->files, group[i]->name) ==
+				            LOADER_FILE_STARTED;
+				rc = loader_progress_file(l, "started", group[i]->name);
+			}
+			if (!rc)
+				rc = loader_exec_files(l, &conn, group, n, false, ignore);
+			for (size_t i = 0; !rc && i < n; i++)
+				rc = loader_progress_file(l, "done", group[i]->name);
 		}
-		if (!rc)
-			rc = loader_exec_files(l, &conn, group, n, false, ignore);
-		for (size_t i = 0; !rc && i < n; i++)
-			rc = loader_progress_file(l, "done", group[i]->name);
-		group_finished(l, group, n, rc);
+		group_finished(l, group, n, rc, ready, &nready);
+		/* Tables whose last data this executor loaded get their indexes now. */
+		for (size_t i = 0; i < nready; i++) {
+			if (!rc)
+				rc = run_job(l, &conn, ready[i]);
+			sl_batch_release(ready[i]);
+		}
 	}
+	sl_batch_release(held);
 	if (rc && rc != SL_ECANCEL && !sl_pipeline_cancelled(p))
 		sl_pipeline_fail(p, rc, "loader: executor %u failed", a->id);
 	sl_mdb_disconnect(&l->conns, conn);
@@ -327,15 +439,30 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 			return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
 	}
 	bool keep_existing = l->cfg->overwrite != LOADER_FAIL;
-	/* A resumed load skips what the last one finished. */
-	if (b->kind == SL_BATCH_FILE && loader_fileset_get(&l->files, b->name) == LOADER_FILE_DONE)
+	/* A resumed load skips what the last one finished (a table's CREATE is
+	 * still read, for the indexes that may be missing). */
+	bool done =
+	    b->kind == SL_BATCH_FILE && loader_fileset_get(&l->files, b->name) == LOADER_FILE_DONE;
+	if (done && b->file_kind != SL_FILE_TABLE_SCHEMA)
 		return 0;
 
 	if (b->kind == SL_BATCH_TABLE_END) {
-		if (t) {
-			pthread_mutex_lock(&l->lock);
-			t->complete = true;
-			pthread_mutex_unlock(&l->lock);
+		if (!t)
+			return 0;
+		pthread_mutex_lock(&l->lock);
+		t->complete = true;
+		bool ready = claim_indexes(t);
+		if (ready)
+			t->inflight++; /* the index job, until an executor ran it */
+		pthread_mutex_unlock(&l->lock);
+		if (!ready)
+			return 0;
+		struct sl_batch *job = index_job(l, t, b->table);
+		if (!job)
+			return SL_ENOMEM;
+		if (sl_ring_push(l->work, job)) {
+			sl_batch_release(job);
+			return SL_ECANCEL;
 		}
 		return 0;
 	}
@@ -358,10 +485,24 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 		return 0;
 	case SL_FILE_TABLE_SCHEMA:
 	case SL_FILE_VIEW:
+		if (done) {
+			/* Resumed: the table is there; its indexes may not be. */
+			if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes &&
+			    (rc = create_deferred(l, t, b, false)) < 0)
+				return rc;
+			return 0;
+		}
 		if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW)))
 			return rc;
 		if (t && t->skip_ddl)
 			return 0;
+		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes) {
+			rc = create_deferred(l, t, b, true);
+			if (rc < 0)
+				return rc;
+			if (rc == 1)
+				return loader_progress_file(l, "done", b->name);
+		}
 		break;
 	case SL_FILE_TRIGGERS:
 		if (t)
@@ -553,6 +694,7 @@ static void loader_destroy(struct sl_instance *inst)
 			struct loader_table *next = t->next_in_bucket;
 			sl_free(t->db);
 			sl_free(t->name);
+			sl_free(t->alter);
 			sl_free(t);
 			t = next;
 		}

@@ -4,6 +4,7 @@
  *   exec.c    running one file on a connection: statements, renames,
  *             one transaction per data file, retries of transient errors
  *   progress.c  the --progress-file of done files, and --resume
+ *   indexes.c secondary indexes added after the data
  *
  * The sink's own thread is a dispatcher: database, table, view, trigger and
  * routine files run on it, in stream order, on one DDL connection; data
@@ -34,6 +35,7 @@ struct loader_config {
 	char *progress_file;
 	bool resume;
 	uint64_t transaction_size; /* group data files up to this many bytes */
+	bool keep_indexes;         /* do not defer secondary indexes */
 };
 
 /* Files a resumed load knows about. */
@@ -56,6 +58,8 @@ struct loader_table {
 	bool skip_ddl;   /* existed and is kept (truncate, append) */
 	bool complete;   /* the stream said its data is complete */
 	bool failed;
+	char *alter;       /* deferred secondary indexes: ALTER TABLE ... ADD KEY ..., or NULL */
+	bool alter_queued; /* handed to an executor */
 	struct loader_table *next_in_bucket;
 };
 
@@ -100,6 +104,13 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 
 /* One file (DDL): loader_exec_files() of one. */
 int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok);
+
+/* indexes.c: for a CREATE TABLE file 'b', the body to run instead
+ * (*body, appended) without the table's plain secondary keys and, in
+ * *alter (caller frees), the statement that adds them.  1 when deferred,
+ * 0 to run the file as it is, SL_ENOMEM. */
+int loader_defer_indexes(const struct sl_batch *b, const char *target_db, struct sl_buf *body,
+                         char **alter);
 
 /* progress.c */
 int loader_progress_open(struct loader *l);

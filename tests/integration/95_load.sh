@@ -36,6 +36,16 @@ assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
 t_pass
 
+t_begin "every table's SHOW CREATE TABLE is the same after load (deferred indexes included)"
+bad=""
+while IFS= read -r tbl; do
+	a=$(sql src "SHOW CREATE TABLE fidelity.$(qi "$tbl")" | cut -f2-)
+	b=$(sql dst "SHOW CREATE TABLE fidelity.$(qi "$tbl")" | cut -f2-)
+	[ "$a" = "$b" ] || bad+="$tbl "
+done < <(db_tables src fidelity)
+assert_eq "" "$bad" "tables whose definition differs"
+t_pass
+
 t_begin "views, triggers, routines, the event and the sequence work after load"
 assert_eq "$(sql src "SELECT COUNT(*) FROM fidelity.v_on_v")" \
 	"$(sql dst "SELECT COUNT(*) FROM fidelity.v_on_v")" "rows of the view on a view"
