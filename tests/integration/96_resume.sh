@@ -29,6 +29,11 @@ server_start victim "$VPORT" "${DURABLE[@]}" >"$T/victim.log" 2>&1 || {
 	t_fail "server victim did not start: $(tail -n 3 "$T/victim.log")"
 	t_done
 }
+# A secondary key, so the resumed load also has deferred indexes to add.
+if [ "$(sql src "SELECT COUNT(*) FROM information_schema.STATISTICS
+                 WHERE TABLE_SCHEMA='big' AND TABLE_NAME='t1m' AND INDEX_NAME='k_k'")" = 0 ]; then
+	sql src "ALTER TABLE big.t1m ADD KEY k_k (k)"
+fi
 SRC_BIG=$(checksum_db src big)
 sluice dump "${SRC[@]}" -B big -t 2 >"$T/big.sql" 2>"$T/dump.err" </dev/null
 assert_exit_zero $? "dump exit code ($(_t_show "$(cat "$T/dump.err")"))"
@@ -69,6 +74,8 @@ assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 assert_contains "$ERR" "resuming:" "log of the resume"
 assert_same "$SRC_BIG" "$(checksum_db victim big)" "checksum of big.t1m (src vs victim)"
 assert_eq '{"event":"end","status":"ok"}' "$(tail -n 1 "$T/progress.json")" "last progress line"
+assert_eq "$(sql src "SHOW CREATE TABLE big.t1m" | cut -f2-)" \
+	"$(sql victim "SHOW CREATE TABLE big.t1m" | cut -f2-)" "definition of big.t1m (with its key k_k)"
 t_pass
 rm -f "$T/big.sql"
 
