@@ -409,23 +409,19 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-#define SINK_BURST 16
-
 static void *sink_main(void *arg)
 {
 	struct sl_instance *sink = arg;
 	struct sl_pipeline *p = sink->pipe;
-	struct sl_batch *batches[SINK_BURST];
+	/* One batch at a time: a batch taken out of the ring no longer counts
+	 * against --buffer, so a burst would let memory exceed the bound while
+	 * the ring refills.  Batches are ~1 MiB: the lock traffic is nothing. */
 	for (;;) {
-		int n = sl_ring_pop_burst(sink->ring, batches, SINK_BURST);
-		if (n < 0)
+		struct sl_batch *b;
+		if (sl_ring_pop(sink->ring, &b))
 			break; /* closed and drained, or cancelled */
-		int rc = 0;
-		for (int i = 0; i < n; i++) {
-			if (!rc && !sl_pipeline_cancelled(p))
-				rc = sink->plugin->consume(sink, batches[i]);
-			sl_batch_release(batches[i]);
-		}
+		int rc = sl_pipeline_cancelled(p) ? SL_ECANCEL : sink->plugin->consume(sink, b);
+		sl_batch_release(b);
 		if (rc) {
 			if (rc != SL_ECANCEL)
 				sl_pipeline_fail(p, rc, "%s: %s", sink->name, sl_strerror(rc));

@@ -576,12 +576,12 @@ static int loader_open(struct sl_instance *inst)
 		return rc;
 	if (l->progress_fd >= 0)
 		warn_if_not_durable(l);
-	/* Two data files per executor may wait: enough to keep them busy,
-	 * little enough that memory stays bounded by the pipeline's --buffer.
-	 * Grouped transactions need a transaction's worth queued per
-	 * executor, still within --buffer. */
+	/* One data file per executor may wait (and one runs): enough to keep
+	 * them busy, so a load holds --buffer plus about two files per
+	 * executor.  Grouped transactions need a transaction's worth queued
+	 * per executor, still within --buffer. */
 	const struct sl_pipeline_config *pc = sl_pipeline_config(inst->pipe);
-	size_t cap = (size_t)pc->batch_size * 2 * l->nexec, slots = 2 * (size_t)l->nexec + 2;
+	size_t cap = (size_t)pc->batch_size * l->nexec, slots = (size_t)l->nexec + 1;
 	if (l->cfg->transaction_size) {
 		uint64_t want = l->cfg->transaction_size * l->nexec;
 		if (want > pc->buffer)
