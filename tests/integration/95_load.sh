@@ -177,6 +177,41 @@ assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 assert_eq "6" "$(sql dst "SELECT COUNT(*) FROM ld_c.nokey")" "rows after loading twice"
 t_pass
 
+t_begin "a lock wait timeout is retried, and the load completes"
+setup_sql src "DROP DATABASE IF EXISTS ld_r; CREATE DATABASE ld_r;
+  CREATE TABLE ld_r.t (id INT PRIMARY KEY); INSERT INTO ld_r.t VALUES (1),(2),(3);"
+sluice dump "${SRC[@]}" -B ld_r --no-schema >"$T/r.sql" 2>/dev/null </dev/null
+drop_dbs dst ld_r
+sql dst "CREATE DATABASE ld_r; CREATE TABLE ld_r.t (id INT PRIMARY KEY)"
+old_lwt=$(sql dst "SELECT @@GLOBAL.lock_wait_timeout")
+sql dst "SET GLOBAL lock_wait_timeout = 1"
+# Hold the table for 3 s: the loader's first attempts time out (1205).
+server_client dst -e "LOCK TABLES ld_r.t WRITE; DO SLEEP(3); UNLOCK TABLES" >/dev/null 2>&1 &
+lockpid=$!
+bg_track "$lockpid"
+sleep 0.5
+capture retry sluice load "${DST[@]}" --overwrite append --retries 10 "$T/r.sql"
+wait "$lockpid" 2>/dev/null
+sql dst "SET GLOBAL lock_wait_timeout = $old_lwt"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_contains "$ERR" "server error 1205" "a retried lock wait timeout in the log"
+assert_contains "$ERR" "retrying" "the retry in the log"
+assert_same "$(checksum_db src ld_r)" "$(checksum_db dst ld_r)" "checksums (src vs dst)"
+t_pass
+
+t_begin "--retries 0: the same lock wait stops the load, naming table, file and error"
+sql dst "TRUNCATE ld_r.t; SET GLOBAL lock_wait_timeout = 1"
+server_client dst -e "LOCK TABLES ld_r.t WRITE; DO SLEEP(3); UNLOCK TABLES" >/dev/null 2>&1 &
+lockpid=$!
+bg_track "$lockpid"
+sleep 0.5
+capture noretry sluice load "${DST[@]}" --overwrite append --retries 0 "$T/r.sql"
+wait "$lockpid" 2>/dev/null
+sql dst "SET GLOBAL lock_wait_timeout = $old_lwt"
+assert_exit "$RC" 1 "exit code"
+assert_contains "$ERR" "loading ld_r.t (ld_r.t.00000.sql): server error 1205" "message"
+t_pass
+
 # --- damaged input -------------------------------------------------------------
 
 size=$(stat -c %s "$TWO")
