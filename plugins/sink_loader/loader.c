@@ -578,14 +578,14 @@ static int loader_open(struct sl_instance *inst)
 		warn_if_not_durable(l);
 	/* One data file per executor may wait (and one runs): enough to keep
 	 * them busy, so a load holds --buffer plus about two files per
-	 * executor.  Grouped transactions need a transaction's worth queued
-	 * per executor, still within --buffer. */
+	 * executor.  Grouped transactions want a transaction's worth queued
+	 * per executor: at most a quarter of --buffer more. */
 	const struct sl_pipeline_config *pc = sl_pipeline_config(inst->pipe);
 	size_t cap = (size_t)pc->batch_size * l->nexec, slots = (size_t)l->nexec + 1;
 	if (l->cfg->transaction_size) {
 		uint64_t want = l->cfg->transaction_size * l->nexec;
-		if (want > pc->buffer)
-			want = pc->buffer;
+		if (want > pc->buffer / 4)
+			want = pc->buffer / 4; /* on top of the pipeline's ring */
 		if (want > cap)
 			cap = (size_t)want;
 		slots = (size_t)GROUP_MAX * l->nexec + 2;
