@@ -88,6 +88,13 @@ int sl_buf_put_ident(struct sl_buf *b, const char *name)
 	return 0;
 }
 
+int sl_buf_put_qualified(struct sl_buf *b, const char *db, const char *name)
+{
+	int rc = sl_buf_put_ident(b, db);
+	rc = rc ? rc : sl_buf_putc(b, '.');
+	return rc ? rc : sl_buf_put_ident(b, name);
+}
+
 int sl_buf_put_quoted(struct sl_buf *b, const char *s, size_t n)
 {
 	if (sl_buf_reserve(b, 2 * n + 2))

@@ -30,6 +30,8 @@ int sl_buf_vprintf(struct sl_buf *b, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Append a MySQL identifier quoted with backticks (`a``b`). */
 int sl_buf_put_ident(struct sl_buf *b, const char *name);
+/* Append `db`.`name`. */
+int sl_buf_put_qualified(struct sl_buf *b, const char *db, const char *name);
 /* Append a single-quoted SQL string literal with backslash escapes. */
 int sl_buf_put_quoted(struct sl_buf *b, const char *s, size_t n);
 void sl_buf_reset(struct sl_buf *b); /* len = 0, keeps memory */

@@ -224,6 +224,11 @@ int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table)
 	return sl_fname_join(out, db, table, "-schema-triggers.sql");
 }
 
+int sl_fname_indexes(struct sl_buf *out, const char *db, const char *table)
+{
+	return sl_fname_join(out, db, table, "-schema-indexes.sql");
+}
+
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view)
 {
 	return sl_fname_join(out, db, view, "-schema-view.sql");

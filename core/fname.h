@@ -9,6 +9,7 @@
  *   db.t-schema.sql            CREATE TABLE / CREATE SEQUENCE
  *   db.t.00000.sql             data (5 digits at least; .csv/.jsonl later)
  *   db.t-schema-triggers.sql   triggers of t
+ *   db.t-schema-indexes.sql    secondary indexes a loader adds after the data
  *   db.v-schema-view.sql       CREATE VIEW
  *   db-schema-post.sql         routines and events */
 #ifndef SL_FNAME_H
@@ -32,6 +33,7 @@ int sl_fname_table_schema(struct sl_buf *out, const char *db, const char *table)
 int sl_fname_data(struct sl_buf *out, const char *db, const char *table, unsigned seq,
                   const char *ext);
 int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
+int sl_fname_indexes(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
 int sl_fname_post(struct sl_buf *out, const char *db);
 

@@ -65,6 +65,14 @@ int sl_strlist_add(struct sl_strlist *l, const char *s)
 	return 0;
 }
 
+bool sl_strlist_has(const struct sl_strlist *l, const char *s)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
 void sl_strlist_free(struct sl_strlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -99,5 +99,7 @@ int sl_parse_size(const char *s, uint64_t *out);
 
 int sl_strlist_add(struct sl_strlist *l, const char *s);
 void sl_strlist_free(struct sl_strlist *l);
+/* Does the list hold 's' exactly? */
+bool sl_strlist_has(const struct sl_strlist *l, const char *s);
 
 #endif

@@ -87,14 +87,6 @@ bool sl_select_split_name(const char *qualified, char *db, size_t dbsize, const 
 	return true;
 }
 
-static bool list_has(const struct sl_strlist *l, const char *s)
-{
-	for (size_t i = 0; l && i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 static bool list_has_table(const struct sl_strlist *l, const char *db, const char *table)
 {
 	for (size_t i = 0; l && i < l->n; i++) {
@@ -123,7 +115,7 @@ bool sl_select_schema(const struct sl_select *s, const char *db)
 	if (s->tables && s->tables->n)
 		return list_names_schema(s->tables, db);
 	if (s->databases && s->databases->n)
-		return list_has(s->databases, db);
+		return sl_strlist_has(s->databases, db);
 	return !sl_select_is_system_schema(db);
 }
 

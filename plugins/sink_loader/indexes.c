@@ -65,9 +65,7 @@ static int split_create(const char *stmt, size_t len, const char *db, const char
 
 	int rc = sl_buf_append(create, stmt, (size_t)(first_nl + 1 - stmt));
 	rc = rc ? rc : sl_buf_puts(alter, "ALTER TABLE ");
-	rc = rc ? rc : sl_buf_put_ident(alter, db);
-	rc = rc ? rc : sl_buf_putc(alter, '.');
-	rc = rc ? rc : sl_buf_put_ident(alter, table);
+	rc = rc ? rc : sl_buf_put_qualified(alter, db, table);
 	size_t kept = 0, keys = 0;
 	for (const char *p = first_nl + 1; !rc && p < last;) {
 		const char *nl = memchr(p, '\n', (size_t)(last - p));

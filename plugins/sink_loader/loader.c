@@ -15,6 +15,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "fname.h"
+#include "hash.h"
 #include "pipeline.h"
 #include "table.h"
 
@@ -80,17 +81,6 @@ static const struct sl_option loader_options[] = {
 
 /* --- table states -------------------------------------------------------- */
 
-static size_t hash_name(const char *db, const char *name)
-{
-	size_t h = 14695981039346656037ULL;
-	for (const char *p = db; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL; /* separator no name byte can equal */
-	for (const char *p = name; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
 static int grow_buckets(struct loader *l)
 {
 	size_t n = l->nbuckets ? l->nbuckets * 2 : 256;
@@ -101,7 +91,7 @@ static int grow_buckets(struct loader *l)
 		struct loader_table *t = l->buckets[i];
 		while (t) {
 			struct loader_table *next = t->next_in_bucket;
-			size_t k = hash_name(t->db, t->name) & (n - 1);
+			size_t k = (size_t)sl_hash_pair(t->db, t->name) & (n - 1);
 			t->next_in_bucket = b[k];
 			b[k] = t;
 			t = next;
@@ -117,7 +107,7 @@ static int grow_buckets(struct loader *l)
 static struct loader_table *table_get(struct loader *l, const char *db, const char *name)
 {
 	if (l->nbuckets) {
-		size_t k = hash_name(db, name) & (l->nbuckets - 1);
+		size_t k = (size_t)sl_hash_pair(db, name) & (l->nbuckets - 1);
 		for (struct loader_table *t = l->buckets[k]; t; t = t->next_in_bucket)
 			if (!strcmp(t->db, db) && !strcmp(t->name, name))
 				return t;
@@ -131,7 +121,7 @@ static struct loader_table *table_get(struct loader *l, const char *db, const ch
 		sl_free(t);
 		return NULL;
 	}
-	size_t k = hash_name(db, name) & (l->nbuckets - 1);
+	size_t k = (size_t)sl_hash_pair(db, name) & (l->nbuckets - 1);
 	t->next_in_bucket = l->buckets[k];
 	l->buckets[k] = t;
 	l->ntables++;
@@ -147,10 +137,7 @@ static struct sl_batch *index_job(struct loader *l, struct loader_table *t,
 {
 	struct sl_buf name = SL_BUF_INIT;
 	struct sl_batch *b = NULL;
-	int rc = sl_fname_encode(&name, t->db);
-	rc = rc ? rc : sl_buf_putc(&name, '.');
-	rc = rc ? rc : sl_fname_encode(&name, t->name);
-	rc = rc ? rc : sl_buf_puts(&name, "-schema-indexes.sql");
+	int rc = sl_fname_indexes(&name, t->db, t->name);
 	if (!rc)
 		b = sl_batch_new(SL_BATCH_FILE, SL_FILE_POST, table, t->db, name.data);
 	if (b && (sl_buf_puts(&b->body, t->alter) || sl_buf_puts(&b->body, ";\n"))) {
@@ -352,9 +339,7 @@ static int run_ddl_statement(struct loader *l, const char *fmt, const char *db, 
 {
 	struct sl_buf q = SL_BUF_INIT;
 	int rc = sl_buf_puts(&q, fmt);
-	rc = rc ? rc : sl_buf_put_ident(&q, db);
-	rc = rc ? rc : sl_buf_putc(&q, '.');
-	rc = rc ? rc : sl_buf_put_ident(&q, name);
+	rc = rc ? rc : sl_buf_put_qualified(&q, db, name);
 	if (rc) {
 		sl_buf_free(&q);
 		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");

@@ -21,16 +21,9 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "loader.h"
 #include "pipeline.h"
-
-static size_t hash_str(const char *s)
-{
-	size_t h = 14695981039346656037ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 /* Set 'name' to 'state' in the set (open addressing, grows at half full). */
 static int set_put(struct loader_fileset *fs, const char *name, int state)
@@ -43,7 +36,7 @@ static int set_put(struct loader_fileset *fs, const char *name, int state)
 		for (size_t i = 0; i < fs->cap; i++) {
 			if (!fs->v[i].name)
 				continue;
-			size_t k = hash_str(fs->v[i].name) & (cap - 1);
+			size_t k = (size_t)sl_hash_str(SL_HASH_SEED, fs->v[i].name) & (cap - 1);
 			while (v[k].name)
 				k = (k + 1) & (cap - 1);
 			v[k] = fs->v[i];
@@ -52,7 +45,7 @@ static int set_put(struct loader_fileset *fs, const char *name, int state)
 		fs->v = v;
 		fs->cap = cap;
 	}
-	size_t k = hash_str(name) & (fs->cap - 1);
+	size_t k = (size_t)sl_hash_str(SL_HASH_SEED, name) & (fs->cap - 1);
 	while (fs->v[k].name && strcmp(fs->v[k].name, name) != 0)
 		k = (k + 1) & (fs->cap - 1);
 	if (!fs->v[k].name) {
@@ -69,7 +62,7 @@ int loader_fileset_get(const struct loader_fileset *fs, const char *name)
 {
 	if (!fs->cap)
 		return 0;
-	size_t k = hash_str(name) & (fs->cap - 1);
+	size_t k = (size_t)sl_hash_str(SL_HASH_SEED, name) & (fs->cap - 1);
 	while (fs->v[k].name) {
 		if (!strcmp(fs->v[k].name, name))
 			return fs->v[k].state;

@@ -75,14 +75,6 @@ static int schema_in_list(struct mdb_source *m, struct sl_buf *out)
 	return rc;
 }
 
-static bool list_has(const struct sl_strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return true;
-	return false;
-}
-
 static int oom(struct mdb_source *m)
 {
 	return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
@@ -136,7 +128,7 @@ static int load_schemas(struct mdb_source *m)
 		}
 	}
 	for (size_t i = 0; i < m->cfg->databases.n; i++) {
-		if (!list_has(&all, m->cfg->databases.v[i])) {
+		if (!sl_strlist_has(&all, m->cfg->databases.v[i])) {
 			rc = sl_pipeline_fail(m->inst->pipe, SL_EUSAGE, "unknown database '%s'",
 			                      m->cfg->databases.v[i]);
 			goto out;
@@ -146,7 +138,7 @@ static int load_schemas(struct mdb_source *m)
 		char db[256];
 		const char *t;
 		if (sl_select_split_name(m->cfg->tables.v[i], db, sizeof(db), &t) &&
-		    !list_has(&all, db)) {
+		    !sl_strlist_has(&all, db)) {
 			rc = sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
 			                      "--tables %s: unknown database '%s'",
 			                      m->cfg->tables.v[i], db);
@@ -181,7 +173,6 @@ static int add_table(struct mdb_source *m, MYSQL_ROW row, struct mdb_table *mt)
 	if (!t->schema || !t->name || (row[3] && !t->engine) ||
 	    (m->cfg->where && t->kind == SL_TABLE_BASE && !t->where))
 		return SL_ENOMEM;
-	(void)m;
 	return 0;
 }
 

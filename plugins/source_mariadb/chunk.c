@@ -104,9 +104,7 @@ static int integer_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb
 	rc = rc ? rc : sl_buf_puts(&q, "), MAX(");
 	rc = rc ? rc : sl_buf_put_ident(&q, c->name);
 	rc = rc ? rc : sl_buf_puts(&q, ") FROM ");
-	rc = rc ? rc : sl_buf_put_ident(&q, mt->t->schema);
-	rc = rc ? rc : sl_buf_putc(&q, '.');
-	rc = rc ? rc : sl_buf_put_ident(&q, mt->t->name);
+	rc = rc ? rc : sl_buf_put_qualified(&q, mt->t->schema, mt->t->name);
 	if (rc)
 		goto out;
 	if ((rc = mdb_query_result(m, w->conn, q.data, &res)))
@@ -161,9 +159,7 @@ static int walk_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb_ta
 		rc = sl_buf_puts(&q, "SELECT ");
 		rc = rc ? rc : sl_buf_put_ident(&q, c->name);
 		rc = rc ? rc : sl_buf_puts(&q, " FROM ");
-		rc = rc ? rc : sl_buf_put_ident(&q, mt->t->schema);
-		rc = rc ? rc : sl_buf_putc(&q, '.');
-		rc = rc ? rc : sl_buf_put_ident(&q, mt->t->name);
+		rc = rc ? rc : sl_buf_put_qualified(&q, mt->t->schema, mt->t->name);
 		if (!rc && bd->n) {
 			rc = sl_buf_puts(&q, " WHERE ");
 			rc = rc ? rc : sl_buf_put_ident(&q, c->name);

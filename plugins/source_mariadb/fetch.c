@@ -18,9 +18,7 @@ static int build_query(struct sl_buf *q, const struct mdb_table *mt, const char 
 	int rc = sl_buf_puts(q, "SELECT /*!40001 SQL_NO_CACHE */ ");
 	rc = rc ? rc : sl_buf_puts(q, mt->select_list);
 	rc = rc ? rc : sl_buf_puts(q, " FROM ");
-	rc = rc ? rc : sl_buf_put_ident(q, t->schema);
-	rc = rc ? rc : sl_buf_putc(q, '.');
-	rc = rc ? rc : sl_buf_put_ident(q, t->name);
+	rc = rc ? rc : sl_buf_put_qualified(q, t->schema, t->name);
 	if (!rc && (range || t->where))
 		rc = sl_buf_puts(q, " WHERE ");
 	if (!rc && range)

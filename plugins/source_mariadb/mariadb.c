@@ -130,11 +130,11 @@ static void mdb_destroy(struct sl_instance *inst)
 	struct mdb_source *m = inst->data;
 	if (!m)
 		return;
-	unsigned long ids[260];
+	unsigned long ids[SL_MDB_MAX_CONNS];
 	size_t nids = 0;
 	for (unsigned i = 0; m->workers && i < m->nworkers; i++) {
 		if (m->workers[i].conn) {
-			if (nids < 260)
+			if (nids < SL_MDB_MAX_CONNS)
 				ids[nids++] = mysql_thread_id(m->workers[i].conn);
 			mdb_disconnect(m, m->workers[i].conn);
 		}

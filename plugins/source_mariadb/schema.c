@@ -33,21 +33,14 @@ static int oom(struct mdb_source *m)
 	return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
 }
 
-/* "`db`.`name`" */
-static int put_qualified(struct sl_buf *b, const char *schema, const char *name)
-{
-	int rc = sl_buf_put_ident(b, schema);
-	rc = rc ? rc : sl_buf_putc(b, '.');
-	return rc ? rc : sl_buf_put_ident(b, name);
-}
-
 /* Run "SHOW CREATE <what> `db`.`name`" and return the row (res to free). */
 static int show_create(struct mdb_source *m, const char *what, const char *schema, const char *name,
                        MYSQL_RES **res, MYSQL_ROW *row)
 {
 	struct sl_buf q = SL_BUF_INIT;
 	int rc = sl_buf_printf(&q, "SHOW CREATE %s ", what);
-	rc = rc ? rc : (name ? put_qualified(&q, schema, name) : sl_buf_put_ident(&q, schema));
+	rc = rc ? rc
+	        : (name ? sl_buf_put_qualified(&q, schema, name) : sl_buf_put_ident(&q, schema));
 	if (rc) {
 		sl_buf_free(&q);
 		return oom(m);
@@ -124,7 +117,7 @@ static int sequence_state(struct mdb_source *m, struct mdb_table *mt, struct sl_
 	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
 	int rc = sl_buf_puts(&q, "SELECT next_not_cached_value FROM ");
-	rc = rc ? rc : put_qualified(&q, mt->t->schema, mt->t->name);
+	rc = rc ? rc : sl_buf_put_qualified(&q, mt->t->schema, mt->t->name);
 	if (rc)
 		goto out;
 	if ((rc = mdb_query_result(m, m->control, q.data, &res)))
@@ -241,7 +234,7 @@ static bool view_uses(const struct mdb_table *a, const struct mdb_table *b)
 	if (!a->view_definition)
 		return false;
 	struct sl_buf q = SL_BUF_INIT;
-	if (put_qualified(&q, b->t->schema, b->t->name)) {
+	if (sl_buf_put_qualified(&q, b->t->schema, b->t->name)) {
 		sl_buf_free(&q);
 		return false;
 	}

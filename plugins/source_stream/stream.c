@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "hash.h"
 #include "batch.h"
 #include "buf.h"
 #include "fname.h"
@@ -99,18 +100,6 @@ struct stream_source {
 
 /* --- tables ---------------------------------------------------------------- */
 
-/* FNV-1a over "db\0table". */
-static uint64_t stream_hash(const char *db, const char *name)
-{
-	uint64_t h = UINT64_C(14695981039346656037);
-	for (const unsigned char *p = (const unsigned char *)db; *p; p++)
-		h = (h ^ *p) * UINT64_C(1099511628211);
-	h = (h ^ 0) * UINT64_C(1099511628211);
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * UINT64_C(1099511628211);
-	return h;
-}
-
 /* Double the index (or create it).  0 or SL_ENOMEM (the index unchanged). */
 static int stream_tables_grow(struct stream_source *s)
 {
@@ -136,7 +125,7 @@ static int stream_tables_grow(struct stream_source *s)
  * destroy().  NULL on allocation failure. */
 static struct sl_table *stream_table(struct stream_source *s, const char *db, const char *name)
 {
-	uint64_t h = stream_hash(db, name);
+	uint64_t h = sl_hash_pair(db, name);
 	size_t i;
 
 	if (s->nslots) {
