@@ -68,6 +68,7 @@ void sl_batch_release(struct sl_batch *b)
 		return;
 	sl_free(b->schema);
 	sl_free(b->name);
+	sl_free(b->table_name);
 	sl_buf_free(&b->body);
 	sl_free(b);
 }

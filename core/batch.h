@@ -14,8 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
-
-struct sl_table;
+#include "table.h"
 
 enum sl_batch_kind {
 	SL_BATCH_FILE,     /* a named file: 'name' and 'body' are set */
@@ -40,6 +39,7 @@ struct sl_batch {
 	    *table;         /* borrowed from the pipeline; NULL for database-level files */
 	char *schema;       /* owned: database name (target name after renames) */
 	char *name;         /* owned: file name for FILE batches, NULL otherwise */
+	char *table_name;   /* owned: the table's target name when renamed, else NULL */
 	struct sl_buf body; /* owned: file contents */
 	uint64_t rows;      /* rows in this file, or the table's total for TABLE_END */
 };
@@ -48,6 +48,13 @@ struct sl_batch {
  * Returns NULL on allocation failure. */
 struct sl_batch *sl_batch_new(enum sl_batch_kind kind, enum sl_file_kind file_kind,
                               const struct sl_table *table, const char *schema, const char *name);
+
+/* The table's name in this batch's target (after renames); NULL for
+ * database-level files. */
+static inline const char *sl_batch_table_name(const struct sl_batch *b)
+{
+	return b->table_name ? b->table_name : b->table ? b->table->name : NULL;
+}
 
 /* Take one more reference (for one more ring). */
 struct sl_batch *sl_batch_ref(struct sl_batch *b);

@@ -17,7 +17,10 @@
 #include "fname.h"
 #include "progress.h"
 #include "ring.h"
+#include "route.h"
 #include "rowset.h"
+#include "script.h"
+#include "script_hooks.h"
 #include "table.h"
 
 #define SL_MAX_SINKS      16
@@ -60,6 +63,27 @@ const struct sl_option sl_pipeline_options[] = {
      .help = "largest INSERT statement written (one row may exceed it)",
      .min = 1024,
      .max = 1LL << 30},
+    {.name = "script",
+     .type = SL_OPT_STRING,
+     .offset = offsetof(struct sl_pipeline_config, script),
+     .arg = "FILE.lua",
+     .help = "Lua hooks: select, where, columns, route, rename, transform (scripts/README.md)"},
+    {.name = "script-memory",
+     .type = SL_OPT_SIZE,
+     .def = "64M",
+     .offset = offsetof(struct sl_pipeline_config, script_memory),
+     .arg = "SIZE",
+     .help = "memory one Lua state may use (one per thread)",
+     .min = 1 << 20,
+     .max = 1LL << 40},
+    {.name = "script-budget",
+     .type = SL_OPT_INT,
+     .def = "100000000",
+     .offset = offsetof(struct sl_pipeline_config, script_budget),
+     .arg = "N",
+     .help = "Lua instructions one hook call may run before the run stops",
+     .min = 1000,
+     .max = 1000000000000000LL},
     {.name = "quiet",
      .short_name = 'q',
      .type = SL_OPT_BOOL,
@@ -111,7 +135,21 @@ struct sl_pipeline {
 
 	struct sl_run_info info;
 	struct sl_encode_sql_opts sql;
+
+	/* Scripting and routing. */
+	char *names[SL_MAX_SINKS];         /* sink names (routes refer to them) */
+	struct sl_script *script;          /* main thread's state: per-table hooks */
+	struct sl_script **worker_scripts; /* one per worker: transform() */
+	unsigned nworker_scripts;
+	bool has_transform;
+	struct sl_router router;
+	bool router_ready;
+	struct sl_table *const *catalog; /* the source's tables, for worker states */
+	size_t ncatalog;
 };
+
+/* The worker a thread runs as (transform() uses its Lua state). */
+static _Thread_local int current_worker = -1;
 
 struct sl_pipeline *sl_pipeline_new(const struct sl_pipeline_config *cfg, struct sl_log *log)
 {
@@ -143,8 +181,16 @@ void sl_pipeline_free(struct sl_pipeline *p)
 	if (!p)
 		return;
 	instance_free(p->source);
-	for (size_t i = 0; i < p->nsinks; i++)
+	for (size_t i = 0; i < p->nsinks; i++) {
 		instance_free(p->sinks[i]);
+		sl_free(p->names[i]);
+	}
+	if (p->router_ready)
+		sl_router_free(&p->router);
+	for (unsigned i = 0; i < p->nworker_scripts; i++)
+		sl_script_close(p->worker_scripts[i]);
+	sl_free(p->worker_scripts);
+	sl_script_close(p->script);
 	sl_free(p->info.server_version);
 	sl_free(p->info.binlog_file);
 	sl_free(p->info.gtid);
@@ -246,6 +292,12 @@ int sl_pipeline_fail(struct sl_pipeline *p, int code, const char *fmt, ...)
 int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
                     struct sl_instance **out)
 {
+	return sl_pipeline_add_named(p, plugin, config, NULL, out);
+}
+
+int sl_pipeline_add_named(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
+                          const char *name, struct sl_instance **out)
+{
 	struct sl_error err = {0};
 	struct sl_instance *inst = NULL;
 	int rc = sl_plugin_check(plugin, &err);
@@ -259,8 +311,26 @@ int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void 
 		rc = sl_error_set(&err, SL_EUSAGE, "at most %d sinks", SL_MAX_SINKS);
 		goto fail;
 	}
+	if (plugin->kind == SL_PLUGIN_SINK) {
+		const char *sink_name = name ? name : plugin->name;
+		for (size_t i = 0; i < p->nsinks; i++) {
+			if (!strcmp(p->names[i], sink_name)) {
+				rc = sl_error_set(&err, SL_EUSAGE, "two sinks named '%s'",
+				                  sink_name);
+				goto fail;
+			}
+		}
+		if (!(p->names[p->nsinks] = sl_strdup(sink_name))) {
+			rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+			goto fail;
+		}
+	}
 	inst = sl_calloc(1, sizeof(*inst));
 	if (!inst) {
+		if (plugin->kind == SL_PLUGIN_SINK) {
+			sl_free(p->names[p->nsinks]);
+			p->names[p->nsinks] = NULL;
+		}
 		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -272,6 +342,7 @@ int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void 
 	if (plugin->kind == SL_PLUGIN_SOURCE) {
 		p->source = inst;
 	} else if (plugin->kind == SL_PLUGIN_SINK) {
+		inst->name = p->names[p->nsinks];
 		inst->index = (unsigned)p->nsinks;
 		p->sinks[p->nsinks++] = inst;
 	}
@@ -306,10 +377,96 @@ static int push_to_sink(struct sl_pipeline *p, size_t i, struct sl_batch *b)
 	return 0;
 }
 
+/* Push 'b' to every sink whose entry in 'to' is set; takes the caller's
+ * reference. */
+static int push_to_sinks(struct sl_pipeline *p, struct sl_batch *b, const bool *to)
+{
+	int rc = 0;
+	for (size_t i = 0; i < p->nsinks && !rc; i++)
+		if (to[i])
+			rc = push_to_sink(p, i, sl_batch_ref(b));
+	sl_batch_release(b);
+	return rc;
+}
+
+/* A database-level file goes to the databases its tables went to, in the
+ * sinks that took them; a database none of whose tables was planned goes
+ * everywhere as it is. */
+static int emit_database_file(struct sl_pipeline *p, struct sl_batch *b)
+{
+	bool all[SL_MAX_SINKS];
+	int rc = 0;
+	for (size_t i = 0; i < p->nsinks; i++)
+		all[i] = true;
+	if (!p->router_ready || !b->schema)
+		return push_to_sinks(p, b, all);
+	for (size_t i = 0; i < p->nsinks && !rc; i++) {
+		const char *dsts[8];
+		bool known;
+		size_t n = sl_router_schema_targets(&p->router, i, b->schema, &known, dsts, 8);
+		if (!known) {
+			rc = push_to_sink(p, i, sl_batch_ref(b));
+			continue;
+		}
+		for (size_t k = 0; k < n && !rc; k++) {
+			struct sl_batch *c = NULL;
+			if (!strcmp(dsts[k], b->schema))
+				c = sl_batch_ref(b);
+			else if (sl_route_retarget(b, dsts[k], NULL, &c))
+				rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+			if (c)
+				rc = push_to_sink(p, i, c);
+		}
+	}
+	sl_batch_release(b);
+	return rc;
+}
+
+/* A table's batch goes to the sinks that take the table, rewritten once per
+ * distinct target name. */
+static int emit_routed(struct sl_pipeline *p, struct sl_batch *b)
+{
+	const struct sl_table *t = b->table;
+	struct sl_batch *variant[SL_MAX_SINKS] = {0};
+	int rc = 0;
+	for (size_t i = 0; i < p->nsinks && !rc; i++) {
+		const char *schema, *name;
+		if (!sl_table_target_of(t, i, &schema, &name))
+			continue;
+		const char *own = b->schema ? b->schema : t->schema;
+		if (!strcmp(schema, own) && !strcmp(name, sl_batch_table_name(b))) {
+			variant[i] = b;
+		} else {
+			for (size_t k = 0; k < i && !variant[i]; k++) {
+				const char *ks, *kn;
+				if (variant[k] && variant[k] != b &&
+				    sl_table_target_of(t, k, &ks, &kn) && !strcmp(ks, schema) &&
+				    !strcmp(kn, name))
+					variant[i] = variant[k];
+			}
+			if (!variant[i] && sl_route_retarget(b, schema, name, &variant[i]))
+				rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		}
+	}
+	for (size_t i = 0; i < p->nsinks && !rc; i++)
+		if (variant[i])
+			rc = push_to_sink(p, i, sl_batch_ref(variant[i]));
+	/* Drop this function's reference to each distinct variant. */
+	for (size_t i = 0; i < p->nsinks; i++) {
+		if (!variant[i] || variant[i] == b)
+			continue;
+		bool seen = false;
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = variant[k] == variant[i];
+		if (!seen)
+			sl_batch_release(variant[i]);
+	}
+	sl_batch_release(b);
+	return rc;
+}
+
 int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 {
-	/* Routing is one decision per table; until the router lands every sink
-	 * takes every table under its own name. */
 	if (sl_pipeline_cancelled(p)) {
 		sl_batch_release(b);
 		return SL_ECANCEL;
@@ -318,64 +475,176 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 		atomic_fetch_add(&p->files, 1);
 		atomic_fetch_add(&p->bytes, b->body.len);
 	}
-	for (size_t i = 1; i < p->nsinks; i++) {
-		int rc = push_to_sink(p, i, sl_batch_ref(b));
-		if (rc) {
-			sl_batch_release(b);
-			return rc;
-		}
-	}
-	return p->nsinks ? push_to_sink(p, 0, b) : (sl_batch_release(b), 0);
+	if (!b->table)
+		return emit_database_file(p, b);
+	if (b->table->targets)
+		return emit_routed(p, b);
+	bool all[SL_MAX_SINKS];
+	for (size_t i = 0; i < p->nsinks; i++)
+		all[i] = true;
+	return push_to_sinks(p, b, all);
 }
 
-/* Render rows of 't' as one SQL data file. */
-static int encode_sql_file(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs,
+/* Render rows of 't' as one SQL data file for the target schema.name. */
+static int encode_sql_file(struct sl_pipeline *p, struct sl_table *t, const char *schema,
+                           const char *name, unsigned seq, const struct sl_rowset *rs,
                            struct sl_batch **out)
 {
-	struct sl_buf name = SL_BUF_INIT;
+	struct sl_buf fname = SL_BUF_INIT;
 	struct sl_batch *b = NULL;
-	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
-	int rc = sl_fname_data(&name, t->schema, t->name, seq, "sql");
+	int rc = sl_fname_data(&fname, schema, name, seq, "sql");
 	if (rc)
 		goto fail;
-	b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, t->schema, name.data);
-	if (!b) {
+	b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, schema, fname.data);
+	if (!b || (strcmp(name, t->name) != 0 && !(b->table_name = sl_strdup(name)))) {
 		rc = SL_ENOMEM;
 		goto fail;
 	}
 	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
 	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
 	if (!rc)
-		rc = sl_encode_sql_prologue(&b->body, t->schema);
+		rc = sl_encode_sql_prologue(&b->body, schema);
 	if (!rc)
-		rc = sl_encode_sql_rows(&p->sql, t->name, rs, &b->body);
+		rc = sl_encode_sql_rows(&p->sql, name, rs, &b->body);
 	if (rc)
 		goto fail;
 	b->rows = rs->nrows;
-	sl_buf_free(&name);
+	sl_buf_free(&fname);
 	*out = b;
 	return 0;
 fail:
 	sl_batch_release(b);
-	sl_buf_free(&name);
+	sl_buf_free(&fname);
 	return rc;
+}
+
+/* This thread's Lua state for transform(), opened on first use. */
+static int worker_script(struct sl_pipeline *p, struct sl_script **out)
+{
+	*out = NULL;
+	if (!p->has_transform || current_worker < 0 ||
+	    (unsigned)current_worker >= p->nworker_scripts)
+		return 0;
+	struct sl_script **slot = &p->worker_scripts[current_worker];
+	if (!*slot) {
+		struct sl_error err = {0};
+		struct sl_script_limits lim = {p->cfg.script_memory,
+		                               (uint64_t)p->cfg.script_budget};
+		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
+		if (!rc && p->catalog)
+			rc = sl_script_set_catalog(*slot, p->catalog, p->ncatalog, &err);
+		if (rc)
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+	}
+	*out = *slot;
+	return 0;
 }
 
 int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs)
 {
 	if (rs->nrows == 0)
 		return 0;
-	/* Lua transforms will run here, on the producing thread, before encoding.
-	 * Every sink consumes SQL today, so the rows are encoded once. */
-	struct sl_batch *b = NULL;
-	int rc = encode_sql_file(p, t, rs, &b);
+	/* transform() runs here, on the producing thread, before encoding. */
+	struct sl_script *script;
+	int rc = worker_script(p, &script);
 	if (rc)
+		return rc;
+	if (script) {
+		struct sl_error err = {0};
+		if ((rc = sl_script_transform(script, t, rs, &rs, &err)))
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		if (rs->nrows == 0)
+			return 0;
+	}
+	/* Every sink consumes SQL today: encode once per distinct target name. */
+	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
+	struct sl_batch *variant[SL_MAX_SINKS] = {0};
+	bool any = false;
+	for (size_t i = 0; i < p->nsinks && !rc; i++) {
+		const char *schema, *name;
+		if (!sl_table_target_of(t, i, &schema, &name))
+			continue;
+		for (size_t k = 0; k < i && !variant[i]; k++) {
+			const char *ks, *kn;
+			if (variant[k] && sl_table_target_of(t, k, &ks, &kn) &&
+			    !strcmp(ks, schema) && !strcmp(kn, name))
+				variant[i] = sl_batch_ref(variant[k]);
+		}
+		if (!variant[i])
+			rc = encode_sql_file(p, t, schema, name, seq, rs, &variant[i]);
+		any = true;
+	}
+	if (rc) {
+		for (size_t i = 0; i < p->nsinks; i++)
+			sl_batch_release(variant[i]);
 		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
 		                        sl_strerror(rc));
+	}
 	atomic_fetch_add(&t->rows_done, rs->nrows);
-	atomic_fetch_add(&t->bytes_done, b->body.len);
 	atomic_fetch_add(&p->rows, rs->nrows);
-	return sl_pipeline_emit(p, b);
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < p->nsinks; i++) {
+		if (!variant[i])
+			continue;
+		bool first = true;
+		for (size_t k = 0; k < i && first; k++)
+			first = variant[k] != variant[i];
+		if (first) {
+			atomic_fetch_add(&t->bytes_done, variant[i]->body.len);
+			atomic_fetch_add(&p->files, 1);
+			atomic_fetch_add(&p->bytes, variant[i]->body.len);
+		}
+	}
+	for (size_t i = 0; i < p->nsinks; i++) {
+		if (!variant[i])
+			continue;
+		if (!rc)
+			rc = push_to_sink(p, i, variant[i]);
+		else
+			sl_batch_release(variant[i]);
+	}
+	return rc;
+}
+
+int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take)
+{
+	struct sl_error err = {0};
+	int rc = 0;
+	if (p->script && n && (rc = sl_script_set_catalog(p->script, tables, n, &err)))
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	for (size_t i = 0; i < n && !rc; i++) {
+		take[i] = true;
+		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+	}
+	return 0;
+}
+
+/* Open the main Lua state and the router before the source plans. */
+static int open_script(struct sl_pipeline *p)
+{
+	struct sl_error err = {0};
+	int rc;
+	if (p->cfg.script) {
+		struct sl_script_limits lim = {p->cfg.script_memory,
+		                               (uint64_t)p->cfg.script_budget};
+		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		p->has_transform = sl_script_has(p->script, "transform");
+		if (p->has_transform) {
+			p->nworker_scripts = (unsigned)p->cfg.threads;
+			p->worker_scripts =
+			    sl_calloc(p->nworker_scripts, sizeof(*p->worker_scripts));
+			if (!p->worker_scripts)
+				return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		}
+	}
+	if ((rc = sl_router_init(&p->router, p->script, (const char *const *)p->names, p->nsinks,
+	                         &err)))
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	p->router_ready = true;
+	return 0;
 }
 
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)
@@ -402,6 +671,7 @@ static void *worker_main(void *arg)
 {
 	struct worker_arg *w = arg;
 	struct sl_pipeline *p = w->p;
+	current_worker = (int)w->id;
 	int rc = p->source->plugin->work(p->source, w->id);
 	if (rc && rc != SL_ECANCEL)
 		sl_pipeline_fail(p, rc, "%s: worker %u failed: %s", p->source->name, w->id,
@@ -534,7 +804,7 @@ int sl_pipeline_run(struct sl_pipeline *p)
 		return p->err.code;
 	install_wake_handler();
 
-	if (open_sinks(p) == 0) {
+	if (open_script(p) == 0 && open_sinks(p) == 0) {
 		if (want_progress(p))
 			progress = sl_progress_start(p);
 		int rc = p->source->plugin->prepare(p->source);

@@ -32,6 +32,9 @@ struct sl_pipeline_config {
 	uint64_t buffer;         /* total ring capacity in bytes */
 	uint64_t batch_size;     /* target size of one batch of rows */
 	uint64_t statement_size; /* cap of one INSERT statement */
+	char *script;            /* --script FILE.lua, or NULL */
+	uint64_t script_memory;  /* per Lua state */
+	long long script_budget; /* instructions per hook call */
 	bool quiet;
 	long long verbose; /* counted -v */
 	int log_format;    /* 0 text, 1 json */
@@ -67,6 +70,12 @@ void sl_pipeline_free(struct sl_pipeline *p);
 int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
                     struct sl_instance **out);
 
+/* The same, naming the instance (a sink named in a job script; routes
+ * refer to sinks by name).  NULL: the plugin's name.  Two sinks may not
+ * share a name. */
+int sl_pipeline_add_named(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
+                          const char *name, struct sl_instance **out);
+
 /* Run to the end.  Returns 0 or the first error's code; the message is in
  * sl_pipeline_error().  Signals: the caller routes SIGINT/SIGTERM to
  * sl_pipeline_fail(). */
@@ -99,6 +108,12 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b);
  * emit the files.  The rowset is read, not kept; the caller resets it.
  * Counts rows and bytes into t and the pipeline's stats. */
 int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs);
+
+/* Decide what the run does with each of the source's tables, once, on the
+ * main thread (the router: script select/where/columns/route/rename).
+ * take[i] false: leave tables[i] out.  Sources call it from prepare()
+ * before emitting anything of those tables.  0 or the run's error. */
+int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take);
 
 /* All data of 't' has been emitted: send its end-of-table record. */
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);

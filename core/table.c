@@ -67,6 +67,11 @@ static void table_free_strv(char **v, size_t n)
 	sl_free(v);
 }
 
+void sl_table_free_exprs(char **exprs, size_t n)
+{
+	table_free_strv(exprs, n);
+}
+
 void sl_table_free(struct sl_table *t)
 {
 	if (!t)
@@ -104,5 +109,11 @@ void sl_table_free(struct sl_table *t)
 	sl_free(t->name);
 	sl_free(t->engine);
 	sl_free(t->where);
+	sl_table_free_exprs(t->col_exprs, t->ncols);
+	for (size_t i = 0; t->targets && i < t->ntargets; i++) {
+		sl_free(t->targets[i].schema);
+		sl_free(t->targets[i].name);
+	}
+	sl_free(t->targets);
 	sl_free(t);
 }

@@ -49,6 +49,13 @@ struct sl_foreign_key {
 	char **cols, **ref_cols;
 };
 
+/* The table as one sink receives it. */
+struct sl_table_target {
+	bool take;    /* the sink gets the table */
+	char *schema; /* target database; NULL: the source's */
+	char *name;   /* target table; NULL: the source's */
+};
+
 enum sl_table_kind { SL_TABLE_BASE, SL_TABLE_VIEW, SL_TABLE_SEQUENCE };
 
 struct sl_table {
@@ -66,7 +73,16 @@ struct sl_table {
 	size_t nfks;
 	struct sl_foreign_key *fks;
 
-	char *where; /* extra row filter (from --where or a hook), or NULL */
+	char *where;      /* extra row filter (from --where or a hook), or NULL */
+	char **col_exprs; /* ncols SQL expressions replacing columns in the SELECT
+	                     (masking pushed down), NULL entries for the others;
+	                     NULL when no column is rewritten */
+
+	/* Where the table goes, decided once by the router (core/route.c):
+	 * one entry per sink of the pipeline, or NULL for "every sink, under
+	 * the source's names". */
+	struct sl_table_target *targets;
+	size_t ntargets;
 
 	/* Run state, updated by workers. */
 	atomic_uint_fast64_t rows_done;
@@ -80,6 +96,22 @@ size_t sl_table_ndata_cols(const struct sl_table *t);
 
 /* Class of values for an information_schema DATA_TYPE. */
 enum sl_value_class sl_value_class_of(const char *data_type);
+
+/* Free an array of 'n' column expressions.  NULL is fine. */
+void sl_table_free_exprs(char **exprs, size_t n);
+
+/* The target of table 't' in sink 'i': NULL when the sink does not take
+ * it; *schema and *name are the names there. */
+static inline bool sl_table_target_of(const struct sl_table *t, size_t i, const char **schema,
+                                      const char **name)
+{
+	const struct sl_table_target *tg = t->targets && i < t->ntargets ? &t->targets[i] : NULL;
+	if (tg && !tg->take)
+		return false;
+	*schema = tg && tg->schema ? tg->schema : t->schema;
+	*name = tg && tg->name ? tg->name : t->name;
+	return true;
+}
 
 /* Free everything the table owns, then the table itself.  NULL is fine. */
 void sl_table_free(struct sl_table *t);

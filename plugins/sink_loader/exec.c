@@ -276,7 +276,7 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 			break;
 		}
 		const struct sl_batch *f = b[at];
-		const char *table = f->table ? f->table->name : NULL;
+		const char *table = sl_batch_table_name(f);
 		bool lost = err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
 		if (!txn || !transient(err) || tries >= l->cfg->retries ||
 		    sl_pipeline_cancelled(p)) {

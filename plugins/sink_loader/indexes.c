@@ -96,9 +96,9 @@ int loader_defer_indexes(const struct sl_batch *b, const char *target_db, struct
 	sl_sqlsplit_init(&split, b->name, b->body.data, b->body.len);
 	while ((more = sl_sqlsplit_next(&split, &stmt, &len, &err)) == 1) {
 		struct sl_buf create = SL_BUF_INIT, alt = SL_BUF_INIT;
-		int rc = deferred
-		             ? 0
-		             : split_create(stmt, len, target_db, b->table->name, &create, &alt);
+		int rc = deferred ? 0
+		                  : split_create(stmt, len, target_db, sl_batch_table_name(b),
+		                                 &create, &alt);
 		if (rc == 1) {
 			deferred = 1;
 			rc = sl_buf_append(body, create.data, create.len);

@@ -140,7 +140,8 @@ static struct sl_batch *index_job(struct loader *l, struct loader_table *t,
 	int rc = sl_fname_indexes(&name, t->db, t->name);
 	if (!rc)
 		b = sl_batch_new(SL_BATCH_FILE, SL_FILE_POST, table, t->db, name.data);
-	if (b && (sl_buf_puts(&b->body, t->alter) || sl_buf_puts(&b->body, ";\n"))) {
+	if (b && (!(b->table_name = sl_strdup(t->name)) || sl_buf_puts(&b->body, t->alter) ||
+	          sl_buf_puts(&b->body, ";\n"))) {
 		sl_batch_release(b);
 		b = NULL;
 	}
@@ -182,6 +183,10 @@ static int create_deferred(struct loader *l, struct loader_table *t, struct sl_b
 	}
 	struct sl_batch *copy =
 	    sl_batch_new(SL_BATCH_FILE, b->file_kind, b->table, b->schema, b->name);
+	if (copy && b->table_name && !(copy->table_name = sl_strdup(b->table_name))) {
+		sl_batch_release(copy);
+		copy = NULL;
+	}
 	if (!copy) {
 		sl_buf_free(&body);
 		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
@@ -239,7 +244,8 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 	*nready = 0;
 	pthread_mutex_lock(&l->lock);
 	for (size_t i = 0; i < n; i++) {
-		struct loader_table *t = table_get(l, group[i]->schema, group[i]->table->name);
+		struct loader_table *t =
+		    table_get(l, group[i]->schema, sl_batch_table_name(group[i]));
 		if (t) {
 			t->inflight--;
 			if (rc)
@@ -418,7 +424,7 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 		return rc == SL_ENOMEM ? sl_pipeline_fail(inst->pipe, rc, "out of memory") : rc;
 	if (b->table) {
 		pthread_mutex_lock(&l->lock);
-		t = table_get(l, b->schema, b->table->name);
+		t = table_get(l, b->schema, sl_batch_table_name(b));
 		pthread_mutex_unlock(&l->lock);
 		if (!t)
 			return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");

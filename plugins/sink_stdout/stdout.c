@@ -144,7 +144,7 @@ static int remember_table(struct stdout_sink *s, const struct sl_batch *b)
 	}
 	struct sl_stream_table_count *tc = &s->tables[s->ntables];
 	tc->schema = sl_strdup(b->schema ? b->schema : b->table->schema);
-	tc->name = sl_strdup(b->table->name);
+	tc->name = sl_strdup(sl_batch_table_name(b));
 	tc->rows = b->rows;
 	if (!tc->schema || !tc->name) {
 		sl_free(tc->schema);

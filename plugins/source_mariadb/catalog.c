@@ -327,6 +327,68 @@ out:
 	return rc;
 }
 
+/* Grow t's foreign key list when 'row' starts another constraint. */
+static struct sl_foreign_key *fk_for_row(struct sl_table *t, MYSQL_ROW row)
+{
+	struct sl_foreign_key *fk = t->nfks ? &t->fks[t->nfks - 1] : NULL;
+	if (fk && !strcmp(fk->name, row[2]))
+		return fk;
+	struct sl_foreign_key *fks = sl_realloc(t->fks, (t->nfks + 1) * sizeof(*fks));
+	if (!fks)
+		return NULL;
+	t->fks = fks;
+	fk = &fks[t->nfks++];
+	memset(fk, 0, sizeof(*fk));
+	fk->name = sl_strdup(row[2]);
+	fk->ref_schema = sl_strdup(row[4]);
+	fk->ref_table = sl_strdup(row[5]);
+	return fk->name && fk->ref_schema && fk->ref_table ? fk : NULL;
+}
+
+/* Foreign keys, for scripts (t.foreign_keys, t.referenced_by). */
+static int load_foreign_keys(struct mdb_source *m)
+{
+	MYSQL_RES *res = NULL;
+	int rc = query_schemas(m,
+	                       "SELECT TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, "
+	                       "REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME, "
+	                       "REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+	                       "WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA IN ",
+	                       " ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, "
+	                       "ORDINAL_POSITION",
+	                       &res);
+	if (rc)
+		goto out;
+	MYSQL_ROW row;
+	while ((row = mysql_fetch_row(res))) {
+		struct mdb_table *mt = find_table(m->tables, m->ntables, row[0], row[1]);
+		if (!mt || !row[2] || !row[3] || !row[4] || !row[5] || !row[6])
+			continue;
+		struct sl_foreign_key *fk = fk_for_row(mt->t, row);
+		char **cols = fk ? sl_realloc(fk->cols, (fk->ncols + 1) * sizeof(*cols)) : NULL;
+		if (cols)
+			fk->cols = cols;
+		char **refs =
+		    cols ? sl_realloc(fk->ref_cols, (fk->ncols + 1) * sizeof(*refs)) : NULL;
+		if (refs)
+			fk->ref_cols = refs;
+		if (!refs || !(cols[fk->ncols] = sl_strdup(row[3])) ||
+		    !(refs[fk->ncols] = sl_strdup(row[6]))) {
+			if (refs && cols[fk->ncols]) {
+				sl_free(cols[fk->ncols]);
+				cols[fk->ncols] = NULL;
+			}
+			rc = oom(m);
+			goto out;
+		}
+		fk->ncols++;
+	}
+out:
+	if (res)
+		mysql_free_result(res);
+	return rc;
+}
+
 static int load_triggers(struct mdb_source *m)
 {
 	MYSQL_RES *res = NULL;
@@ -395,6 +457,21 @@ static int build_select_list(struct mdb_table *mt)
 		if (c->generated)
 			continue;
 		int rc = mt->ndata ? sl_buf_putc(&b, ',') : 0;
+		const char *expr = t->col_exprs ? t->col_exprs[i] : NULL;
+		if (expr) {
+			/* A script's expression (masking on the server).  A number
+			 * column's new values are quoted: the server converts them back
+			 * exactly, and no expression can put SQL into the dump. */
+			if (c->value_class == SL_VAL_NUMBER)
+				t->cols[i].value_class = SL_VAL_STRING;
+			rc = rc ? rc : sl_buf_printf(&b, "(%s)", expr);
+			if (rc) {
+				sl_buf_free(&b);
+				return rc;
+			}
+			mt->data_cols[mt->ndata++] = c;
+			continue;
+		}
 		if (!rc && c->is_float)
 			rc = sl_buf_puts(&b, "CAST(");
 		if (!rc)
@@ -420,6 +497,68 @@ static int cmp_size_desc(const void *a, const void *b)
 	return cmp_mt(x, y);
 }
 
+/* Keep the entries of v[0..*n) whose take[] is set, in order; free the rest. */
+static void keep_taken(struct mdb_table *v, size_t *n, const bool *take)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (take[i])
+			v[k++] = v[i];
+		else
+			mdb_table_free(&v[i]);
+	}
+	*n = k;
+}
+
+static bool schema_has_tables(const struct mdb_source *m, const char *schema)
+{
+	for (size_t i = 0; i < m->ntables; i++)
+		if (!strcmp(m->tables[i].t->schema, schema))
+			return true;
+	for (size_t i = 0; i < m->nviews; i++)
+		if (!strcmp(m->views[i].t->schema, schema))
+			return true;
+	return false;
+}
+
+/* The router decides per table (script hooks); a database whose tables
+ * were all left out is left out too. */
+static int plan_tables(struct mdb_source *m)
+{
+	size_t n = m->ntables + m->nviews;
+	struct sl_table **all = sl_calloc(n + 1, sizeof(*all));
+	bool *take = sl_calloc(n + 1, sizeof(*take));
+	bool *had = sl_calloc(m->nschemas + 1, sizeof(*had));
+	int rc = 0;
+	if (!all || !take || !had) {
+		rc = oom(m);
+		goto out;
+	}
+	for (size_t i = 0; i < m->ntables; i++)
+		all[i] = m->tables[i].t;
+	for (size_t i = 0; i < m->nviews; i++)
+		all[m->ntables + i] = m->views[i].t;
+	for (size_t i = 0; i < m->nschemas; i++)
+		had[i] = schema_has_tables(m, m->schemas[i]);
+	if ((rc = sl_pipeline_plan(m->inst->pipe, all, n, take)))
+		goto out;
+	keep_taken(m->tables, &m->ntables, take);
+	keep_taken(m->views, &m->nviews, take + (n - m->nviews));
+	size_t k = 0;
+	for (size_t i = 0; i < m->nschemas; i++) {
+		if (had[i] && !schema_has_tables(m, m->schemas[i]))
+			sl_free(m->schemas[i]);
+		else
+			m->schemas[k++] = m->schemas[i];
+	}
+	m->nschemas = k;
+out:
+	sl_free(all);
+	sl_free(take);
+	sl_free(had);
+	return rc;
+}
+
 int mdb_catalog_load(struct mdb_source *m)
 {
 	int rc;
@@ -431,6 +570,10 @@ int mdb_catalog_load(struct mdb_source *m)
 	if (m->ntables && !m->cfg->skip_triggers && (rc = load_triggers(m)))
 		goto out;
 	if (m->nviews && (rc = load_view_definitions(m)))
+		goto out;
+	if (m->ntables && sl_pipeline_config(m->inst->pipe)->script && (rc = load_foreign_keys(m)))
+		goto out;
+	if ((rc = plan_tables(m)))
 		goto out;
 	m->order = sl_calloc(m->ntables + 1, sizeof(*m->order));
 	if (!m->order) {
