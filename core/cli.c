@@ -13,9 +13,11 @@
 #endif
 
 #include "alloc.h"
+#include "job.h"
 #include "log.h"
 #include "pipeline.h"
 #include "plugin.h"
+#include "script.h"
 
 /* One group of options: a table and the struct it fills. */
 struct opt_group {
@@ -42,6 +44,8 @@ static const struct command commands[] = {
      "loader", "input", false},
     {"copy", "copy databases from one server to another in one process, with no stream between",
      "mariadb", "loader", NULL, true},
+    {"run", "run a job defined in Lua: source, sinks, hooks (scripts/README.md)", NULL, NULL,
+     "script", false},
     {NULL, NULL, NULL, NULL, NULL, false}};
 
 static void usage(FILE *out)
@@ -236,117 +240,176 @@ static void *signal_main(void *arg)
 
 /* --- commands ------------------------------------------------------------ */
 
+/* The log as -q / -v / --log-format ask.  Quiet on success by default, as
+ * mysqldump: -v says what happened, -vv how (snapshot, ranges, workers). */
+static void open_log(struct sl_log *log, const struct sl_pipeline_config *pcfg)
+{
+	enum sl_log_level level = SL_LOG_WARN;
+	if (pcfg->quiet)
+		level = SL_LOG_ERROR;
+	else if (pcfg->verbose == 1)
+		level = SL_LOG_INFO;
+	else if (pcfg->verbose > 1)
+		level = SL_LOG_DEBUG;
+	sl_log_init(log, level, pcfg->log_format == 1, stderr);
+}
+
+/* Build the pipeline from 'job' (its configs move into the pipeline) and
+ * run it with SIGINT/SIGTERM cancelling.  0 or an error in 'err'. */
+static int execute(const struct sl_pipeline_config *pcfg, struct sl_log *log, struct sl_job *job,
+                   struct sl_error *err)
+{
+	struct sl_pipeline *pipe = sl_pipeline_new(pcfg, log);
+	if (!pipe)
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	int rc = sl_pipeline_add(pipe, job->source.plugin, job->source.config, NULL);
+	job->source.config = NULL; /* owned by the pipeline now */
+	for (size_t i = 0; !rc && i < job->nsinks; i++) {
+		rc = sl_pipeline_add_named(pipe, job->sinks[i].plugin, job->sinks[i].config,
+		                           job->sinks[i].name, NULL);
+		job->sinks[i].config = NULL;
+	}
+	if (!rc) {
+		/* SIGINT/SIGTERM go to one thread that cancels the run; every other
+		 * thread inherits the blocked mask. */
+		struct signal_watch watch = {.pipe = pipe};
+		sigemptyset(&watch.set);
+		sigaddset(&watch.set, SIGINT);
+		sigaddset(&watch.set, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
+		bool watching = pthread_create(&watch.thread, NULL, signal_main, &watch) == 0;
+
+		rc = sl_pipeline_run(pipe);
+
+		if (watching) {
+			atomic_store(&watch.done, true);
+			pthread_kill(watch.thread, SIGTERM);
+			pthread_join(watch.thread, NULL);
+		}
+	}
+	if (rc)
+		sl_error_copy(err, sl_pipeline_error(pipe));
+	sl_pipeline_free(pipe);
+	return rc;
+}
+
+static void report(int rc, const struct sl_error *err, const struct command *c, struct sl_log *log)
+{
+	if (!rc || rc == 1)
+		return;
+	const char *msg = err->code ? err->msg : sl_strerror(rc);
+	if (log)
+		sl_logf(log, SL_LOG_ERROR, NULL, "%s", msg);
+	else if (rc == SL_EUSAGE)
+		fprintf(stderr, "sluice: %s (see 'sluice %s --help')\n", msg, c->name);
+	else
+		fprintf(stderr, "sluice: error: %s\n", msg);
+}
+
 static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct sl_error err = {0};
 	struct sl_pipeline_config pcfg;
-	const struct sl_plugin *src = sl_plugin_find(SL_PLUGIN_SOURCE, c->source);
-	const struct sl_plugin *sink = sl_plugin_find(SL_PLUGIN_SINK, c->sink);
-	void *src_cfg = NULL, *sink_cfg = NULL;
-	struct sl_pipeline *pipe = NULL;
+	struct sl_job job;
 	struct sl_log log;
 	bool log_ready = false;
 	int rc;
 
 	memset(&pcfg, 0, sizeof(pcfg));
+	memset(&job, 0, sizeof(job));
+	job.source.plugin = sl_plugin_find(SL_PLUGIN_SOURCE, c->source);
+	job.sinks[0].plugin = sl_plugin_find(SL_PLUGIN_SINK, c->sink);
+	job.nsinks = 1;
+	const struct sl_plugin *src = job.source.plugin, *sink = job.sinks[0].plugin;
 	if (!src || !sink) {
 		rc = sl_error_set(&err, SL_EINTERNAL, "command %s: plugin missing", c->name);
-		goto fail;
+		goto out;
 	}
-	src_cfg = sl_calloc(1, src->config_size);
-	sink_cfg = sl_calloc(1, sink->config_size);
-	if (!src_cfg || !sink_cfg) {
+	job.source.config = sl_calloc(1, src->config_size);
+	job.sinks[0].config = sl_calloc(1, sink->config_size);
+	if (!job.source.config || !job.sinks[0].config) {
 		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
-		goto fail;
+		goto out;
 	}
 	char src_heading[128], sink_heading[128];
 	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
 	snprintf(sink_heading, sizeof(sink_heading), "Sink '%s' (%s)", sink->name, sink->summary);
 	struct opt_group groups[] = {
-	    {src_heading, src->options, src_cfg},
-	    {sink_heading, sink->options, sink_cfg},
+	    {src_heading, src->options, job.source.config},
+	    {sink_heading, sink->options, job.sinks[0].config},
 	    {"Run", sl_pipeline_options, &pcfg},
 	};
 	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	for (size_t g = 0; g < ngroups; g++)
 		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
-			goto fail;
+			goto out;
 	rc = parse_args(argc, argv, c, groups, ngroups, &err);
 	if (rc == 1) {
 		rc = 0;
-		goto fail; /* help printed: clean up, exit 0 */
+		goto out; /* help printed: clean up, exit 0 */
 	}
 	if (rc)
-		goto fail;
-
-	/* Quiet on success by default, as mysqldump: -v says what happened,
-	 * -vv how (snapshot, ranges, workers). */
-	enum sl_log_level level = SL_LOG_WARN;
-	if (pcfg.quiet)
-		level = SL_LOG_ERROR;
-	else if (pcfg.verbose == 1)
-		level = SL_LOG_INFO;
-	else if (pcfg.verbose > 1)
-		level = SL_LOG_DEBUG;
-	sl_log_init(&log, level, pcfg.log_format == 1, stderr);
+		goto out;
+	open_log(&log, &pcfg);
 	log_ready = true;
-
-	pipe = sl_pipeline_new(&pcfg, &log);
-	if (!pipe) {
-		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
-		goto fail;
-	}
-	rc = sl_pipeline_add(pipe, src, src_cfg, NULL);
-	src_cfg = NULL; /* owned by the pipeline now */
-	if (!rc) {
-		rc = sl_pipeline_add(pipe, sink, sink_cfg, NULL);
-		sink_cfg = NULL;
-	}
-	if (rc) {
-		sl_error_copy(&err, sl_pipeline_error(pipe));
-		goto fail;
-	}
-
-	/* SIGINT/SIGTERM go to one thread that cancels the run; every other
-	 * thread inherits the blocked mask. */
-	struct signal_watch watch = {.pipe = pipe};
-	sigemptyset(&watch.set);
-	sigaddset(&watch.set, SIGINT);
-	sigaddset(&watch.set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &watch.set, NULL);
-	bool watching = pthread_create(&watch.thread, NULL, signal_main, &watch) == 0;
-
-	rc = sl_pipeline_run(pipe);
-
-	if (watching) {
-		atomic_store(&watch.done, true);
-		pthread_kill(watch.thread, SIGTERM);
-		pthread_join(watch.thread, NULL);
-	}
-	if (rc)
-		sl_error_copy(&err, sl_pipeline_error(pipe));
-fail:
-	if (rc && rc != 1) {
-		if (log_ready)
-			sl_logf(&log, SL_LOG_ERROR, NULL, "%s",
-			        err.code ? err.msg : sl_strerror(rc));
-		else if (rc == SL_EUSAGE)
-			fprintf(stderr, "sluice: %s (see 'sluice %s --help')\n",
-			        err.code ? err.msg : sl_strerror(rc), c->name);
-		else
-			fprintf(stderr, "sluice: error: %s\n",
-			        err.code ? err.msg : sl_strerror(rc));
-	}
-	if (src_cfg) {
-		sl_options_free(src->options, src_cfg);
-		sl_free(src_cfg);
-	}
-	if (sink_cfg) {
-		sl_options_free(sink->options, sink_cfg);
-		sl_free(sink_cfg);
-	}
+	rc = execute(&pcfg, &log, &job, &err);
+out:
+	report(rc, &err, c, log_ready ? &log : NULL);
+	sl_job_free(&job);
 	sl_options_free(sl_pipeline_options, &pcfg);
-	sl_pipeline_free(pipe);
+	if (log_ready)
+		sl_log_destroy(&log);
+	return sl_exit_code(rc);
+}
+
+/* sluice run JOB.lua [run options]: the job's own options first, the
+ * command line's over them. */
+static int run_job(const struct command *c, int argc, char **argv)
+{
+	struct sl_error err = {0};
+	struct sl_pipeline_config pcfg;
+	struct sl_job job;
+	struct sl_log log;
+	bool log_ready = false;
+	struct opt_group groups[] = {{"Run", sl_pipeline_options, &pcfg}};
+	int rc;
+
+	memset(&pcfg, 0, sizeof(pcfg));
+	memset(&job, 0, sizeof(job));
+	if ((rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err)) ||
+	    (rc = parse_args(argc, argv, c, groups, 1, &err)))
+		goto out;
+	if (!pcfg.script) {
+		rc = sl_error_set(&err, SL_EUSAGE, "no job script given");
+		goto out;
+	}
+	char *path = sl_strdup(pcfg.script);
+	if (!path) {
+		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	struct sl_script_limits lim = {pcfg.script_memory, (uint64_t)pcfg.script_budget};
+	sl_options_free(sl_pipeline_options, &pcfg);
+	memset(&pcfg, 0, sizeof(pcfg));
+	rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err);
+	if (!rc)
+		rc = sl_job_load(path, &lim, sl_pipeline_options, &pcfg, &job, &err);
+	if (!rc) {
+		optind = 1;
+		rc = parse_args(argc, argv, c, groups, 1, &err);
+	}
+	sl_free(path);
+	if (rc)
+		goto out;
+	open_log(&log, &pcfg);
+	log_ready = true;
+	rc = execute(&pcfg, &log, &job, &err);
+out:
+	if (rc == 1)
+		rc = 0; /* --help */
+	report(rc, &err, c, log_ready ? &log : NULL);
+	sl_job_free(&job);
+	sl_options_free(sl_pipeline_options, &pcfg);
 	if (log_ready)
 		sl_log_destroy(&log);
 	return sl_exit_code(rc);
@@ -373,6 +436,8 @@ int sl_cli_main(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++) {
 		if (!strcmp(c->name, cmd)) {
 			optind = 1;
+			if (!c->source)
+				return run_job(c, argc - 1, argv + 1);
 			return run_command(c, argc - 1, argv + 1);
 		}
 	}

@@ -1,11 +1,12 @@
-/* route.c - per-table decisions (select, where, columns, route, rename)
+/* route.c - per-table decisions (tables, where, columns, route, rename)
  * and the rewriting of batches for renamed targets.
  *
  * Rewrites touch only statement head lines (those starting with USE,
  * CREATE, DROP, INSERT or a versioned comment): there the database after
  * USE / CREATE DATABASE and the table after TABLE, SEQUENCE, VIEW, ON or
- * INTO are replaced.  Data lines are safe to match because the encoder
- * escapes newlines inside values; view and routine bodies keep their text. */
+ * INTO are replaced, and in views every `db`. qualifier of a renamed
+ * database.  Data lines are safe to match because the encoder escapes
+ * newlines inside values; trigger and routine bodies keep their text. */
 #include "route.h"
 
 #include <stdlib.h>
@@ -221,7 +222,8 @@ static bool head_line(const char *p, size_t left)
 /* Copy 'in' to 'out' replacing quoted old names after the rules' keywords
  * on head lines. */
 static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struct sl_buf *qdb,
-                        const struct sl_buf *ndb, const struct sl_buf *qt, const struct sl_buf *nt)
+                        const struct sl_buf *ndb, const struct sl_buf *qt, const struct sl_buf *nt,
+                        bool qualifiers)
 {
 	const char *p = in->data, *end = in->data + in->len;
 	int rc = sl_buf_reserve(out, in->len + 64);
@@ -235,7 +237,7 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 		}
 		/* Names sit at the head of a statement: an INSERT's values can be
 		 * megabytes long and are copied as they are. */
-		const char *scan_end = line_end - p > 1024 ? p + 1024 : line_end;
+		const char *scan_end = line_end - p > 1024 && !qualifiers ? p + 1024 : line_end;
 		while (!rc && p < scan_end) {
 			bool done = false;
 			for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]) && !done; k++) {
@@ -249,6 +251,13 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 				rc = sl_buf_append(out, p, kl);
 				rc = rc ? rc : sl_buf_append(out, to->data, to->len);
 				p += kl + from->len;
+				done = true;
+			}
+			/* A view's body names its tables `db`.`t`: follow the rename. */
+			if (!done && qualifiers && qdb && (size_t)(line_end - p) > qdb->len &&
+			    !memcmp(p, qdb->data, qdb->len) && p[qdb->len] == '.') {
+				rc = sl_buf_append(out, ndb->data, ndb->len);
+				p += qdb->len;
 				done = true;
 			}
 			if (!done)
@@ -319,7 +328,7 @@ int sl_route_retarget(const struct sl_batch *b, const char *schema, const char *
 		    ((rc = sl_buf_put_ident(&qt, old_name)) || (rc = sl_buf_put_ident(&nt, name))))
 			goto fail;
 		rc = rewrite_body(&c->body, &b->body, db_changed ? &qdb : NULL, &ndb,
-		                  t_changed ? &qt : NULL, &nt);
+		                  t_changed ? &qt : NULL, &nt, b->file_kind == SL_FILE_VIEW);
 		if (rc)
 			goto fail;
 	}

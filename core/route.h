@@ -1,7 +1,7 @@
 /* route.h - the router: what a run does with each table, decided once.
  *
  * For every table a source offers, the router applies the script's hooks
- * (select patterns or function, where, columns) and decides for each sink
+ * (tables: patterns or a function; where; columns) and decides for each sink
  * whether it takes the table and under which database and table names
  * (route, rename).  The decisions live in the table (t->where,
  * t->col_exprs, t->targets); the pipeline reads them when it emits.
@@ -36,7 +36,7 @@ struct sl_router {
 	const char *const *sinks; /* sink names, borrowed */
 	size_t nsinks;
 	bool has_patterns;
-	struct sl_select select; /* the script's select = {include, exclude} */
+	struct sl_select select; /* the script's tables = {include, exclude} */
 	struct sl_route_schema *schemas;
 	size_t nschemas, cap_schemas;
 };

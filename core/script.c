@@ -335,5 +335,5 @@ bool sl_script_has(struct sl_script *s, const char *name)
 	lua_pop(s->L, 1);
 	if (type == LUA_TFUNCTION)
 		return true;
-	return type == LUA_TTABLE && (!strcmp(name, "select") || !strcmp(name, "columns"));
+	return type == LUA_TTABLE && (!strcmp(name, "tables") || !strcmp(name, "columns"));
 }

@@ -54,7 +54,7 @@ int sl_script_open(struct sl_script **out, const char *path, const struct sl_scr
                    struct sl_log *log, struct sl_error *err);
 void sl_script_close(struct sl_script *s);
 
-/* Is the global 'name' set to a function (or, for 'select' and 'columns',
+/* Is the global 'name' set to a function (or, for 'tables' and 'columns',
  * a table)? */
 bool sl_script_has(struct sl_script *s, const char *name);
 

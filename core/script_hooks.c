@@ -1,4 +1,4 @@
-/* script_hooks.c - the per-table hooks: select, where, columns, route,
+/* script_hooks.c - the per-table hooks: tables, where, columns, route,
  * rename.  Each is called once per table on the pipeline's main state;
  * results are checked here, so a hook returning the wrong type is a
  * one-line error naming the hook and the table, not a crash later. */
@@ -55,17 +55,17 @@ int sl_script_select_patterns(struct sl_script *s, char **include, char **exclud
                               struct sl_error *err)
 {
 	*include = *exclude = NULL;
-	if (lua_getglobal(s->L, "select") != LUA_TTABLE) {
+	if (lua_getglobal(s->L, "tables") != LUA_TTABLE) {
 		lua_pop(s->L, 1);
 		return 0;
 	}
-	s->hook = "select";
+	s->hook = "tables";
 	s->table = NULL;
 	lua_getfield(s->L, -1, "include");
 	lua_getfield(s->L, -2, "exclude");
-	int rc = take_string(s, -2, "select.include", include, err);
+	int rc = take_string(s, -2, "tables.include", include, err);
 	if (!rc)
-		rc = take_string(s, -1, "select.exclude", exclude, err);
+		rc = take_string(s, -1, "tables.exclude", exclude, err);
 	lua_pop(s->L, 3);
 	if (rc) {
 		sl_free(*include);
@@ -77,9 +77,9 @@ int sl_script_select_patterns(struct sl_script *s, char **include, char **exclud
 int sl_script_select(struct sl_script *s, const struct sl_table *t, bool *take,
                      struct sl_error *err)
 {
-	if (!push_function(s, "select"))
+	if (!push_function(s, "tables"))
 		return 0;
-	int rc = call_with_table(s, "select", t, NULL, 1, err);
+	int rc = call_with_table(s, "tables", t, NULL, 1, err);
 	if (rc)
 		return rc;
 	*take = lua_toboolean(s->L, -1);

@@ -20,12 +20,12 @@ int sl_script_push_table(struct sl_script *s, const struct sl_table *t, struct s
 int sl_script_set_catalog(struct sl_script *s, struct sl_table *const *tables, size_t n,
                           struct sl_error *err);
 
-/* 'select = {include = RE, exclude = RE}': the patterns (caller frees;
+/* 'tables = {include = RE, exclude = RE}': the patterns (caller frees;
  * NULL when absent). */
 int sl_script_select_patterns(struct sl_script *s, char **include, char **exclude,
                               struct sl_error *err);
 
-/* 'function select(t)': *take = its truth.  Untouched when select is a
+/* 'function tables(t)': *take = its truth.  Untouched when 'tables' is a
  * table or absent. */
 int sl_script_select(struct sl_script *s, const struct sl_table *t, bool *take,
                      struct sl_error *err);

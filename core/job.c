@@ -1,0 +1,212 @@
+/* job.c - `sluice run JOB.lua`: a job's source, sinks and options, read
+ * from the script's globals.
+ *
+ *   source  = { type = "mariadb", host = "db1", user = "backup", databases = {"shop"} }
+ *   sinks   = { out = { type = "stdout" }, test = { type = "loader", socket = "..." } }
+ *   options = { threads = 4, buffer = "64M" }
+ *
+ * Keys are the long option names of the plugin (or of the run), with '_'
+ * allowed for '-'; values are strings, numbers, booleans or arrays (lists).
+ * An unknown key is an error, as on the command line.  Sinks are added in
+ * name order, so routes and logs are stable. */
+#include "job.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "buf.h"
+#include "script.h"
+
+/* Value at the top of the stack as an option string (lists joined with
+ * commas).  0, or SL_EUSAGE for a value of another type. */
+static int option_value(lua_State *L, struct sl_buf *out)
+{
+	switch (lua_type(L, -1)) {
+	case LUA_TSTRING:
+	case LUA_TNUMBER:
+		return sl_buf_puts(out, lua_tostring(L, -1)) ? SL_ENOMEM : 0;
+	case LUA_TBOOLEAN:
+		return sl_buf_puts(out, lua_toboolean(L, -1) ? "true" : "false") ? SL_ENOMEM : 0;
+	case LUA_TTABLE: {
+		lua_Integer n = luaL_len(L, -1);
+		for (lua_Integer i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			int rc = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER
+			             ? 0
+			             : SL_EUSAGE;
+			if (!rc && ((i > 1 && sl_buf_putc(out, ',')) ||
+			            sl_buf_puts(out, lua_tostring(L, -1))))
+				rc = SL_ENOMEM;
+			lua_pop(L, 1);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	default:
+		return SL_EUSAGE;
+	}
+}
+
+/* Apply the table at the top of the stack (but its 'type') to 'config'. */
+static int apply_table(lua_State *L, const char *what, const struct sl_option *opts, void *config,
+                       struct sl_error *err)
+{
+	int rc = 0;
+	lua_pushnil(L);
+	while (!rc && lua_next(L, -2)) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			rc = sl_error_set(err, SL_EUSAGE, "%s: option names must be strings", what);
+		} else if (strcmp(lua_tostring(L, -2), "type") != 0) {
+			struct sl_buf key = SL_BUF_INIT, val = SL_BUF_INIT;
+			if (sl_buf_puts(&key, lua_tostring(L, -2))) {
+				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			} else {
+				for (char *c = key.data; *c; c++)
+					if (*c == '_')
+						*c = '-';
+				rc = option_value(L, &val);
+				if (rc == SL_EUSAGE)
+					sl_error_set(err, rc,
+					             "%s: option '%s' takes a string, number, "
+					             "boolean or array",
+					             what, key.data);
+				else if (rc)
+					sl_error_set(err, rc, "out of memory");
+				else
+					rc = sl_options_set(opts, config, key.data,
+					                    val.data ? val.data : "", err);
+			}
+			sl_buf_free(&key);
+			sl_buf_free(&val);
+		}
+		lua_pop(L, 1);
+	}
+	if (rc)
+		lua_pop(L, 1); /* the key lua_next left */
+	return rc;
+}
+
+/* A part (source or sink) from the table at the top of the stack. */
+static int load_part(lua_State *L, enum sl_plugin_kind kind, const char *name,
+                     struct sl_job_part *part, struct sl_error *err)
+{
+	const char *what = kind == SL_PLUGIN_SOURCE ? "source" : "sink";
+	if (!lua_istable(L, -1))
+		return sl_error_set(err, SL_EUSAGE, "job: %s%s%s must be a table", what,
+		                    name ? " " : "", name ? name : "");
+	lua_getfield(L, -1, "type");
+	const char *type = lua_tostring(L, -1);
+	const struct sl_plugin *plugin = type ? sl_plugin_find(kind, type) : NULL;
+	lua_pop(L, 1);
+	if (!plugin)
+		return sl_error_set(err, SL_EUSAGE, "job: %s%s%s: %s type '%s'", what,
+		                    name ? " " : "", name ? name : "", type ? "unknown" : "missing",
+		                    type ? type : "(type = ...)");
+	part->plugin = plugin;
+	part->config = sl_calloc(1, plugin->config_size);
+	part->name = name ? sl_strdup(name) : NULL;
+	if (!part->config || (name && !part->name))
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
+	int rc = sl_options_defaults(plugin->options, part->config, err);
+	if (rc)
+		return rc;
+	char label[160];
+	snprintf(label, sizeof(label), "job: %s%s%s", what, name ? " " : "", name ? name : "");
+	return apply_table(L, label, plugin->options, part->config, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_sinks(lua_State *L, struct sl_job *job, struct sl_error *err)
+{
+	char *names[SL_JOB_MAX_SINKS];
+	size_t n = 0;
+	int rc = 0;
+	if (lua_getglobal(L, "sinks") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return sl_error_set(err, SL_EUSAGE,
+		                    "job: no sinks (sinks = { name = { type = \"stdout\" } })");
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING || n == SL_JOB_MAX_SINKS) {
+			lua_pop(L, 1);
+			rc = sl_error_set(err, SL_EUSAGE, "job: sinks must be named (at most %d)",
+			                  SL_JOB_MAX_SINKS);
+			break;
+		}
+		if (!(names[n] = sl_strdup(lua_tostring(L, -1)))) {
+			lua_pop(L, 1);
+			rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			break;
+		}
+		n++;
+	}
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && !rc; i++) {
+		lua_getfield(L, -1, names[i]);
+		rc = load_part(L, SL_PLUGIN_SINK, names[i], &job->sinks[job->nsinks++], err);
+		lua_pop(L, 1);
+	}
+	if (!rc && n == 0)
+		rc = sl_error_set(err, SL_EUSAGE, "job: sinks is empty");
+	for (size_t i = 0; i < n; i++)
+		sl_free(names[i]);
+	lua_pop(L, 1);
+	return rc;
+}
+
+int sl_job_load(const char *path, const struct sl_script_limits *lim,
+                const struct sl_option *run_options, void *run_config, struct sl_job *job,
+                struct sl_error *err)
+{
+	struct sl_script *s = NULL;
+	memset(job, 0, sizeof(*job));
+	int rc = sl_script_open(&s, path, lim, NULL, err);
+	if (rc)
+		return rc;
+	lua_State *L = s->L;
+	if (lua_getglobal(L, "source") == LUA_TNIL)
+		rc = sl_error_set(err, SL_EUSAGE,
+		                  "job: no source (source = { type = \"mariadb\", ... })");
+	else
+		rc = load_part(L, SL_PLUGIN_SOURCE, NULL, &job->source, err);
+	lua_pop(L, 1);
+	if (!rc)
+		rc = load_sinks(L, job, err);
+	if (!rc && lua_getglobal(L, "options") != LUA_TNIL) {
+		if (!lua_istable(L, -1))
+			rc = sl_error_set(err, SL_EUSAGE, "job: options must be a table");
+		else
+			rc = apply_table(L, "job: options", run_options, run_config, err);
+		lua_pop(L, 1);
+	}
+	sl_script_close(s);
+	return rc;
+}
+
+static void part_free(struct sl_job_part *part)
+{
+	if (part->config) {
+		sl_options_free(part->plugin->options, part->config);
+		sl_free(part->config);
+	}
+	sl_free(part->name);
+	memset(part, 0, sizeof(*part));
+}
+
+void sl_job_free(struct sl_job *job)
+{
+	part_free(&job->source);
+	for (size_t i = 0; i < job->nsinks; i++)
+		part_free(&job->sinks[i]);
+	job->nsinks = 0;
+}
