@@ -477,6 +477,10 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 	}
 	if (!b->table)
 		return emit_database_file(p, b);
+	if (b->table->dropped) {
+		sl_batch_release(b);
+		return 0;
+	}
 	if (b->table->targets)
 		return emit_routed(p, b);
 	bool all[SL_MAX_SINKS];

@@ -160,7 +160,8 @@ int sl_router_plan(struct sl_router *r, struct sl_table *t, bool *take, struct s
 	int rc = sl_script_select(r->script, t, take, err);
 	if (rc || !*take)
 		return rc;
-	if (t->kind == SL_TABLE_BASE) {
+	/* Rows hooks need columns: a stream's tables have none (load). */
+	if (t->kind == SL_TABLE_BASE && t->ncols) {
 		if ((rc = plan_where(r, t, err)))
 			return rc;
 		sl_table_free_exprs(t->col_exprs, t->ncols);

@@ -83,6 +83,7 @@ struct sl_table {
 	 * the source's names". */
 	struct sl_table_target *targets;
 	size_t ntargets;
+	bool dropped; /* the router left it out: its batches go nowhere */
 
 	/* Run state, updated by workers. */
 	atomic_uint_fast64_t rows_done;

@@ -123,7 +123,8 @@ static int stream_tables_grow(struct stream_source *s)
 
 /* The table (db, name), created on first sight.  Borrowed: lives until
  * destroy().  NULL on allocation failure. */
-static struct sl_table *stream_table(struct stream_source *s, const char *db, const char *name)
+static struct sl_table *stream_table(struct stream_source *s, const char *db, const char *name,
+                                     bool *created)
 {
 	uint64_t h = sl_hash_pair(db, name);
 	size_t i;
@@ -139,6 +140,8 @@ static struct sl_table *stream_table(struct stream_source *s, const char *db, co
 	}
 	if ((s->ntables + 1) * 2 > s->nslots && stream_tables_grow(s))
 		return NULL;
+	if (created)
+		*created = true;
 	struct sl_table *t = sl_calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -287,10 +290,17 @@ static int stream_on_frame_begin(void *ud, const char *name, uint64_t len)
 		                        " bytes (a corrupted length?)",
 		                        s->source, at, name, len, STREAM_MAX_FRAME);
 	if (s->tbl.len) {
-		if (!(t = stream_table(s, s->db.data, s->tbl.data)))
+		bool created = false;
+		if (!(t = stream_table(s, s->db.data, s->tbl.data, &created)))
 			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 		if (kind == SL_FILE_VIEW)
 			t->kind = SL_TABLE_VIEW;
+		/* The router decides on first sight (script tables/route/rename). */
+		bool take = true;
+		if (created && (rc = sl_pipeline_plan(p, &t, 1, &take)))
+			return rc;
+		if (!take)
+			t->dropped = true;
 	}
 	struct sl_batch *b = sl_batch_new(SL_BATCH_FILE, kind, t, s->db.data, name);
 	/* The exact body length (sl_buf_reserve would round up to a power of 2). */
@@ -373,7 +383,8 @@ static int stream_on_trailer(void *ud, const struct sl_stream_trailer *tr)
 	info->binlog_pos = tr->binlog_pos;
 
 	for (size_t i = 0; i < tr->ntables; i++) {
-		struct sl_table *t = stream_table(s, tr->tables[i].schema, tr->tables[i].name);
+		struct sl_table *t =
+		    stream_table(s, tr->tables[i].schema, tr->tables[i].name, NULL);
 		if (!t)
 			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 		atomic_store(&t->rows_done, tr->tables[i].rows);
