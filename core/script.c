@@ -62,6 +62,11 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	struct sl_script *s = script_of(L);
+	/* Where the script is now: a memory error unwinds without a message
+	 * handler, so this is the line it names. */
+	lua_Debug here;
+	if (lua_getstack(L, 0, &here) && lua_getinfo(L, "Sl", &here) && here.currentline > 0)
+		snprintf(s->where, sizeof(s->where), "%s:%d: ", here.short_src, here.currentline);
 	s->budget_left -= SL_SCRIPT_HOOK_EVERY;
 	if (s->budget_left >= 0)
 		return;
@@ -239,11 +244,19 @@ int sl_script_call(struct sl_script *s, int nargs, int nres, const char *hook,
 	s->hook = hook;
 	s->table = t;
 	s->over_memory = false;
+	s->where[0] = '\0';
 	int rc = lua_pcall(L, nargs, nres, base);
 	lua_remove(L, base);
 	if (rc == LUA_OK)
 		return 0;
+	char mem[256];
 	const char *msg = lua_tostring(L, -1);
+	if (rc == LUA_ERRMEM && s->over_memory) {
+		snprintf(mem, sizeof(mem),
+		         "%smemory limit of %zu bytes exceeded (see --script-memory)", s->where,
+		         s->limit);
+		msg = mem;
+	}
 	if (t)
 		sl_error_set(err, SL_ELUA, "script error in %s() for %s.%s: %s", hook, t->schema,
 		             t->name, msg ? msg : "?");

@@ -37,6 +37,7 @@ struct sl_script {
 	size_t used;  /* bytes allocated by this state */
 	size_t limit; /* memory cap */
 	bool over_memory;
+	char where[160];     /* "file:line: " last seen by the count hook */
 	uint64_t budget;     /* instructions per call */
 	int64_t budget_left; /* of the current call */
 	struct sl_log *log;  /* print() and sluice.log() go here; borrowed */
