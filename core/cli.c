@@ -388,12 +388,16 @@ static int run_job(const struct command *c, int argc, char **argv)
 		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	struct sl_script_limits lim = {pcfg.script_memory, (uint64_t)pcfg.script_budget};
-	sl_options_free(sl_pipeline_options, &pcfg);
+	/* The job is read with the command line's limits and parameters; then
+	 * the run options start over: the job's, then the command line's. */
+	struct sl_pipeline_config first = pcfg;
+	struct sl_script_opts lim = {first.script_memory, (uint64_t)first.script_budget,
+	                             &first.params};
 	memset(&pcfg, 0, sizeof(pcfg));
 	rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err);
 	if (!rc)
 		rc = sl_job_load(path, &lim, sl_pipeline_options, &pcfg, &job, &err);
+	sl_options_free(sl_pipeline_options, &first);
 	if (!rc) {
 		optind = 1;
 		rc = parse_args(argc, argv, c, groups, 1, &err);

@@ -164,7 +164,7 @@ static int load_sinks(lua_State *L, struct sl_job *job, struct sl_error *err)
 	return rc;
 }
 
-int sl_job_load(const char *path, const struct sl_script_limits *lim,
+int sl_job_load(const char *path, const struct sl_script_opts *lim,
                 const struct sl_option *run_options, void *run_config, struct sl_job *job,
                 struct sl_error *err)
 {

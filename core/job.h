@@ -10,7 +10,7 @@
 
 #define SL_JOB_MAX_SINKS 16
 
-struct sl_script_limits;
+struct sl_script_opts;
 
 /* A configured plugin of the job; the config is owned until handed to a
  * pipeline (then set it to NULL). */
@@ -30,7 +30,7 @@ struct sl_job {
  * 'source', 'sinks' and 'options' (the last into run_config through
  * run_options).  0 or an error in 'err' (SL_EUSAGE, SL_ELUA, SL_ENOMEM);
  * free the job with sl_job_free() in every case. */
-int sl_job_load(const char *path, const struct sl_script_limits *lim,
+int sl_job_load(const char *path, const struct sl_script_opts *lim,
                 const struct sl_option *run_options, void *run_config, struct sl_job *job,
                 struct sl_error *err);
 void sl_job_free(struct sl_job *job);

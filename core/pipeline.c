@@ -84,6 +84,11 @@ const struct sl_option sl_pipeline_options[] = {
      .help = "Lua instructions one hook call may run before the run stops",
      .min = 1000,
      .max = 1000000000000000LL},
+    {.name = "set",
+     .type = SL_OPT_LIST,
+     .offset = offsetof(struct sl_pipeline_config, params),
+     .arg = "KEY=VALUE",
+     .help = "a parameter for the script: sluice.params.KEY (repeatable)"},
     {.name = "quiet",
      .short_name = 'q',
      .type = SL_OPT_BOOL,
@@ -144,8 +149,6 @@ struct sl_pipeline {
 	bool has_transform;
 	struct sl_router router;
 	bool router_ready;
-	struct sl_table *const *catalog; /* the source's tables, for worker states */
-	size_t ncatalog;
 };
 
 /* The worker a thread runs as (transform() uses its Lua state). */
@@ -532,11 +535,9 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 	struct sl_script **slot = &p->worker_scripts[current_worker];
 	if (!*slot) {
 		struct sl_error err = {0};
-		struct sl_script_limits lim = {p->cfg.script_memory,
-		                               (uint64_t)p->cfg.script_budget};
+		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
+		                             &p->cfg.params};
 		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
-		if (!rc && p->catalog)
-			rc = sl_script_set_catalog(*slot, p->catalog, p->ncatalog, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 	}
@@ -631,8 +632,8 @@ static int open_script(struct sl_pipeline *p)
 	struct sl_error err = {0};
 	int rc;
 	if (p->cfg.script) {
-		struct sl_script_limits lim = {p->cfg.script_memory,
-		                               (uint64_t)p->cfg.script_budget};
+		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
+		                             &p->cfg.params};
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");

@@ -28,13 +28,14 @@ struct sl_table;
 
 /* Options of the pipeline itself (the "pipeline" option group). */
 struct sl_pipeline_config {
-	long long threads;       /* worker threads */
-	uint64_t buffer;         /* total ring capacity in bytes */
-	uint64_t batch_size;     /* target size of one batch of rows */
-	uint64_t statement_size; /* cap of one INSERT statement */
-	char *script;            /* --script FILE.lua, or NULL */
-	uint64_t script_memory;  /* per Lua state */
-	long long script_budget; /* instructions per hook call */
+	long long threads;        /* worker threads */
+	uint64_t buffer;          /* total ring capacity in bytes */
+	uint64_t batch_size;      /* target size of one batch of rows */
+	uint64_t statement_size;  /* cap of one INSERT statement */
+	char *script;             /* --script FILE.lua, or NULL */
+	uint64_t script_memory;   /* per Lua state */
+	long long script_budget;  /* instructions per hook call */
+	struct sl_strlist params; /* --set KEY=VALUE: sluice.params in scripts */
 	bool quiet;
 	long long verbose; /* counted -v */
 	int log_format;    /* 0 text, 1 json */

@@ -22,6 +22,7 @@
 #include "alloc.h"
 #include "buf.h"
 #include "log.h"
+#include "option.h"
 #include "rowset.h"
 #include "table.h"
 
@@ -229,7 +230,21 @@ static void open_sandbox(struct sl_script *s)
 
 static int open_protected(lua_State *L)
 {
-	open_sandbox(script_of(L));
+	struct sl_script *s = script_of(L);
+	open_sandbox(s);
+	/* sluice.params: the job's KEY=VALUE parameters (--set). */
+	lua_getglobal(L, "sluice");
+	lua_newtable(L);
+	for (size_t i = 0; s->params && i < s->params->n; i++) {
+		const char *kv = s->params->v[i], *eq = strchr(kv, '=');
+		if (!eq)
+			return luaL_error(L, "--set %s: expected KEY=VALUE", kv);
+		lua_pushlstring(L, kv, (size_t)(eq - kv));
+		lua_pushstring(L, eq + 1);
+		lua_rawset(L, -3);
+	}
+	lua_setfield(L, -2, "params");
+	lua_pop(L, 1);
 	return 0;
 }
 
@@ -281,7 +296,7 @@ int sl_script_bad_result(struct sl_script *s, struct sl_error *err, const char *
 	return sl_error_set(err, SL_ELUA, "script error in %s(): %s: %s", s->hook, s->path, what);
 }
 
-int sl_script_open(struct sl_script **out, const char *path, const struct sl_script_limits *lim,
+int sl_script_open(struct sl_script **out, const char *path, const struct sl_script_opts *lim,
                    struct sl_log *log, struct sl_error *err)
 {
 	int rc;
@@ -299,6 +314,7 @@ int sl_script_open(struct sl_script **out, const char *path, const struct sl_scr
 	s->limit = (size_t)lim->memory;
 	s->budget = lim->budget;
 	s->log = log;
+	s->params = lim->params;
 	if (!s->path)
 		goto oom;
 	s->L = lua_newstate(script_alloc, s);

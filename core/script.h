@@ -26,9 +26,12 @@ struct sl_log;
 struct sl_rowset;
 struct sl_table;
 
-struct sl_script_limits {
-	uint64_t memory; /* bytes one state may hold */
-	uint64_t budget; /* Lua instructions one call may run */
+struct sl_strlist;
+
+struct sl_script_opts {
+	uint64_t memory;                 /* bytes one state may hold */
+	uint64_t budget;                 /* Lua instructions one call may run */
+	const struct sl_strlist *params; /* KEY=VALUE strings: sluice.params; may be NULL */
 };
 
 struct sl_script {
@@ -37,10 +40,11 @@ struct sl_script {
 	size_t used;  /* bytes allocated by this state */
 	size_t limit; /* memory cap */
 	bool over_memory;
-	char where[160];     /* "file:line: " last seen by the count hook */
-	uint64_t budget;     /* instructions per call */
-	int64_t budget_left; /* of the current call */
-	struct sl_log *log;  /* print() and sluice.log() go here; borrowed */
+	char where[160];                 /* "file:line: " last seen by the count hook */
+	uint64_t budget;                 /* instructions per call */
+	int64_t budget_left;             /* of the current call */
+	struct sl_log *log;              /* print() and sluice.log() go here; borrowed */
+	const struct sl_strlist *params; /* borrowed, during sl_script_open() */
 	/* Context of the current call, for messages. */
 	const char *hook;
 	const struct sl_table *table;
@@ -51,7 +55,7 @@ struct sl_script {
 /* Load and run 'path' (its top level) in a new sandboxed state.  On error
  * returns SL_ELUA (or SL_EUSAGE when the file cannot be read, SL_ENOMEM)
  * with a one-line message in 'err' and *out NULL.  'log' is borrowed. */
-int sl_script_open(struct sl_script **out, const char *path, const struct sl_script_limits *lim,
+int sl_script_open(struct sl_script **out, const char *path, const struct sl_script_opts *lim,
                    struct sl_log *log, struct sl_error *err);
 void sl_script_close(struct sl_script *s);
 

@@ -202,6 +202,53 @@ assert_same "$(sql src "CHECKSUM TABLE shop.products" | cut -f2)" \
 assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME IN ('audit_log','products')")" "left out and renamed away"
 t_pass
 
+# --- examples/jobs: the four uses, run as the README shows them -----------------
+EX=$SL_ROOT/examples/jobs
+PARAMS=(--set "src_host=127.0.0.1" --set "src_port=$(server_port src)" --set "src_user=$SL_USER"
+	--set "src_password=$SL_PASSWORD" --set "dst_host=127.0.0.1" --set "dst_port=$(server_port dst)"
+	--set "dst_user=$SL_USER" --set "dst_password=$SL_PASSWORD")
+
+t_begin "examples/jobs/partial.lua: paid and shipped orders with their items, no audit tables"
+drop_dbs dst shop
+capture ex1 sluice dump "${SRC[@]}" -B shop --script "$EX/partial.lua"
+assert_exit_zero "$RC" "dump exit"
+capture ex1l sluice load "${DST[@]}" --input "$OUT"
+assert_exit_zero "$RC" "load exit"
+assert_eq "$(sql src "SELECT COUNT(*) FROM shop.orders WHERE status IN ('paid','shipped')")" \
+	"$(sql dst "SELECT COUNT(*) FROM shop.orders")" "orders"
+assert_eq "$(sql src "SELECT COUNT(*) FROM shop.order_items i JOIN shop.orders o ON o.id = i.order_id WHERE o.status IN ('paid','shipped')")" \
+	"$(sql dst "SELECT COUNT(*) FROM shop.order_items")" "order items"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME LIKE 'audit%'")" "audit tables"
+t_pass
+
+t_begin "examples/jobs/refresh_test.lua: subset, masked, renamed, loaded in one pass"
+drop_dbs dst shop_test
+capture ex2 sluice run "$EX/refresh_test.lua" "${PARAMS[@]}" --set key=k1
+assert_exit_zero "$RC" "run exit"
+assert_eq "100" "$(sql dst "SELECT COUNT(*) FROM shop_test.orders")" "the last 100 orders"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.orders o LEFT JOIN shop_test.customers c ON c.id = o.customer_id WHERE c.id IS NULL")" "orders without customer"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.order_items i LEFT JOIN shop_test.products p ON p.id = i.product_id WHERE p.id IS NULL")" "items without product"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.customers WHERE email NOT LIKE 'user\\_%@example.invalid'")" "emails masked"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.customers d JOIN (SELECT id, name FROM shop.customers) s USING (id) WHERE d.name = s.name" 2>/dev/null || echo 0)" "names masked"
+t_pass
+
+t_begin "examples/jobs/archive.lua: a complete stream that sluice verify accepts"
+capture ex3 sluice run "$EX/archive.lua" "${PARAMS[@]}" -v
+assert_exit_zero "$RC" "run exit"
+assert_contains "$ERR" "archiving big table shop." "routing decision logged"
+capture ex3v sluice verify "$T/ex3.out"
+assert_exit_zero "$RC" "verify exit"
+t_pass
+
+t_begin "examples/jobs/chain.lua: dump | load with personal data masked on the server"
+drop_dbs dst shop_dev
+"$SLUICE" dump "${SRC[@]}" -B shop --script "$EX/chain.lua" 2>"$T/ex4.err" |
+	"$SLUICE" load "${DST[@]}" -B shop_dev 2>>"$T/ex4.err"
+rc=("${PIPESTATUS[@]}")
+assert_eq "0 0" "${rc[*]}" "exit codes ($(cat "$T/ex4.err"))"
+assert_eq "$(sql src "SELECT COUNT(*) FROM shop.customers")" "$(sql dst "SELECT COUNT(*) FROM shop_dev.customers WHERE name = CONCAT('Customer ', id) AND email LIKE 'user\\_%'")" "customers masked"
+t_pass
+
 # sandbox CASE BODY EXPECTED-MESSAGE-ERE
 sandbox() {
 	t_begin "sandbox: $1"
