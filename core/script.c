@@ -322,7 +322,7 @@ int sl_script_open(struct sl_script **out, const char *path, const struct sl_scr
 		goto oom;
 	*(struct sl_script **)lua_getextraspace(s->L) = s;
 	lua_sethook(s->L, budget_hook, LUA_MASKCOUNT, SL_SCRIPT_HOOK_EVERY);
-	lua_gc(s->L, LUA_GCGEN, 0, 0);
+	lua_gc(s->L, LUA_GCINC, 400, 0, 0);
 
 	/* Opening the libraries may itself fail under the cap: protect it. */
 	lua_pushcfunction(s->L, open_protected);
