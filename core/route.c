@@ -239,10 +239,15 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 		/* Names sit at the head of a statement: an INSERT's values can be
 		 * megabytes long and are copied as they are. */
 		const char *scan_end = line_end - p > 1024 && !qualifiers ? p + 1024 : line_end;
-		while (!rc && p < scan_end) {
+		/* One name of each kind per statement head: the first match is the
+		 * statement's own; later ones would be inside its text. */
+		bool schema_done = false, table_done = false;
+		while (!rc && p < scan_end && !(table_done && !qualifiers)) {
 			bool done = false;
 			for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]) && !done; k++) {
 				size_t kl = strlen(rules[k].keyword);
+				if (rules[k].is_schema ? schema_done : table_done)
+					continue;
 				const struct sl_buf *from = rules[k].is_schema ? qdb : qt;
 				const struct sl_buf *to = rules[k].is_schema ? ndb : nt;
 				if (!from || (size_t)(line_end - p) < kl + from->len ||
@@ -253,6 +258,10 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 				rc = rc ? rc : sl_buf_append(out, to->data, to->len);
 				p += kl + from->len;
 				done = true;
+				if (rules[k].is_schema)
+					schema_done = true;
+				else
+					table_done = true;
 			}
 			/* A view's body names its tables `db`.`t`: follow the rename. */
 			if (!done && qualifiers && qdb && (size_t)(line_end - p) > qdb->len &&

@@ -81,6 +81,7 @@ void sl_script_open_lib(struct sl_script *s);
 
 /* SipHash-2-4 of 'data' under a 16-byte key derived from 'key' (any
  * length): the keyed PRF behind sluice.hash(). */
+uint64_t sl_siphash24(uint64_t k0, uint64_t k1, const unsigned char *in, size_t len);
 uint64_t sl_script_keyed_hash(const char *key, size_t keylen, const char *data, size_t len);
 
 #endif

@@ -61,7 +61,7 @@ static uint64_t load_le64(const unsigned char *p)
 		v2 = rotl(v2, 32); \
 	} while (0)
 
-static uint64_t siphash24(uint64_t k0, uint64_t k1, const unsigned char *in, size_t len)
+uint64_t sl_siphash24(uint64_t k0, uint64_t k1, const unsigned char *in, size_t len)
 {
 	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
 	uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
@@ -92,9 +92,9 @@ uint64_t sl_script_keyed_hash(const char *key, size_t keylen, const char *data, 
 {
 	/* Any key length: two fixed-key hashes of the key make the 128-bit key. */
 	const unsigned char *k = (const unsigned char *)key;
-	uint64_t k0 = siphash24(0x736c756963652d30ULL, 0, k, keylen);
-	uint64_t k1 = siphash24(0x736c756963652d31ULL, 0, k, keylen);
-	return siphash24(k0, k1, (const unsigned char *)data, len);
+	uint64_t k0 = sl_siphash24(0x736c756963652d30ULL, 0, k, keylen);
+	uint64_t k1 = sl_siphash24(0x736c756963652d31ULL, 0, k, keylen);
+	return sl_siphash24(k0, k1, (const unsigned char *)data, len);
 }
 
 static uint64_t hash_args(lua_State *L)

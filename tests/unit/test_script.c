@@ -1,0 +1,210 @@
+/* test_script.c - unit tests for the Lua host (core/script*.c).
+ *
+ * SipHash-2-4 against the paper's vector; the sandbox (no io, os, debug,
+ * package, file loaders, string.dump, binary chunks); the instruction
+ * budget and the memory cap ending a runaway script with a message that
+ * names script:line; each hook's results and their type checks; transform
+ * rewriting, NULLing and dropping rows; sluice.params. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "option.h"
+#include "rowset.h"
+#include "script.h"
+#include "script_hooks.h"
+#include "table.h"
+#include "unit.h"
+
+static char script_path[64];
+
+/* Write 'text' to a temporary script file; its path is script_path. */
+static void write_script(const char *text)
+{
+	snprintf(script_path, sizeof(script_path), "/tmp/sl-test-script-XXXXXX");
+	int fd = mkstemp(script_path);
+	if (fd < 0)
+		abort();
+	size_t n = strlen(text);
+	if (write(fd, text, n) != (ssize_t)n)
+		abort();
+	close(fd);
+}
+
+static int open_text(const char *text, struct sl_script **s, struct sl_error *err)
+{
+	struct sl_script_opts opts = {.memory = 8u << 20, .budget = 100000, .params = NULL};
+	write_script(text);
+	int rc = sl_script_open(s, script_path, &opts, NULL, err);
+	unlink(script_path);
+	return rc;
+}
+
+static void test_siphash_vector(void)
+{
+	/* SipHash paper, appendix A: key 00..0f, message 00..0e. */
+	unsigned char msg[15];
+	for (int i = 0; i < 15; i++)
+		msg[i] = (unsigned char)i;
+	CHECK(sl_siphash24(0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL, msg, 15) ==
+	      0xa129ca6149be45e5ULL);
+	CHECK(sl_script_keyed_hash("k", 1, "v", 1) == sl_script_keyed_hash("k", 1, "v", 1));
+	CHECK(sl_script_keyed_hash("k", 1, "v", 1) != sl_script_keyed_hash("k2", 2, "v", 1));
+}
+
+static void test_sandbox(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	int rc = open_text(
+	    "assert(os == nil and io == nil and debug == nil and package == nil)\n"
+	    "assert(dofile == nil and loadfile == nil and string.dump == nil)\n"
+	    "assert(collectgarbage == nil)\n"
+	    "local f, msg = load('\\27Lua', 'x', 'bt')\n"
+	    "assert(f == nil and msg:find('binary'))\n"
+	    "assert(load('return 1 + 1')() == 2)\n"
+	    "assert(#sluice.hash('k', 'v') == 16)\n"
+	    "assert(sluice.hash('k', 'v') == sluice.hash('k', 'v'))\n"
+	    "assert(require('mask').email('k', 'a@b') == require('mask').email('k', 'a@b'))\n"
+	    "assert(not pcall(require, '../x'))\n",
+	    &s, &err);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		fprintf(stderr, "# %s\n", err.msg);
+	sl_script_close(s);
+}
+
+static void test_budget_and_memory(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	CHECK_EQ_INT(open_text("local x = 0\nwhile true do x = x + 1 end\n", &s, &err), SL_ELUA);
+	CHECK(s == NULL);
+	CHECK(strstr(err.msg, ":2: instruction budget of 100000 exceeded") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(
+	    open_text("local t = {}\nfor i = 1, 1e9 do t[i] = string.rep('x', 4096) .. i end\n", &s,
+	              &err),
+	    SL_ELUA);
+	CHECK(strstr(err.msg, ":2: memory limit of 8388608 bytes exceeded") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(open_text("local s = string.rep('x', 1 << 30)\n", &s, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "memory limit") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(open_text("this is not lua\n", &s, &err), SL_ELUA);
+	CHECK(strstr(err.msg, ":1:") != NULL);
+}
+
+static struct sl_column cols[2] = {{.name = "id"}, {.name = "name"}};
+static struct sl_table table = {.schema = "db", .name = "t", .ncols = 2, .cols = cols};
+
+static void test_hooks(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	int rc = open_text(
+	    "function where(t) return t.schema .. '.' .. t.name == 'db.t' and 'id > 1' end\n"
+	    "function route(t) return { 'b' } end\n"
+	    "function rename(t, sink) return 'x' .. sink end\n"
+	    "function tables(t) return #t.columns == 2 and t.columns.name ~= nil end\n"
+	    "columns = { ['db.t'] = { name = 'UPPER(name)' } }\n",
+	    &s, &err);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		return;
+	char *cond = NULL, *db = NULL, *name = NULL, **exprs = NULL;
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &err), 0);
+	CHECK_EQ_STR(cond, "id > 1");
+	const char *sinks[] = {"a", "b"};
+	bool take[2] = {true, true};
+	CHECK_EQ_INT(sl_script_route(s, &table, sinks, 2, take, &err), 0);
+	CHECK(!take[0] && take[1]);
+	CHECK_EQ_INT(sl_script_rename(s, &table, "b", &db, &name, &err), 0);
+	CHECK_EQ_STR(db, "xb");
+	CHECK(name == NULL);
+	bool keep = false;
+	CHECK_EQ_INT(sl_script_select(s, &table, &keep, &err), 0);
+	CHECK(keep);
+	CHECK_EQ_INT(sl_script_columns(s, &table, &exprs, &err), 0);
+	CHECK(exprs && exprs[0] == NULL && exprs[1] && !strcmp(exprs[1], "UPPER(name)"));
+	sl_free(cond);
+	sl_free(db);
+	sl_table_free_exprs(exprs, 2);
+	sl_script_close(s);
+
+	/* Wrong result types are errors naming the hook and the table. */
+	CHECK_EQ_INT(open_text("function where(t) return {} end\n"
+	                       "function route(t) return 'c' end\n",
+	                       &s, &err),
+	             0);
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "where() for db.t") && strstr(err.msg, "got table"));
+	sl_error_clear(&err);
+	CHECK_EQ_INT(sl_script_route(s, &table, sinks, 2, take, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "unknown sink 'c' (sinks: a, b)") != NULL);
+	sl_script_close(s);
+}
+
+static void test_transform(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	int rc = open_text("function transform(t, rows)\n"
+	                   "  local name = rows:column('name')\n"
+	                   "  for i = 1, rows.n do name[i] = name[i] and name[i]:upper() end\n"
+	                   "  rows:column('id')[3] = 42\n"
+	                   "  rows:drop(2)\n"
+	                   "end\n",
+	                   &s, &err);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		return;
+	const struct sl_column *cp[2] = {&cols[0], &cols[1]};
+	struct sl_rowset rs;
+	sl_rowset_init(&rs, 2, cp);
+	const char *r1[2] = {"1", "ann"}, *r2[2] = {"2", "bob"}, *r3[2] = {"3", NULL};
+	unsigned long l1[2] = {1, 3}, l3[2] = {1, 0};
+	sl_rowset_add_row(&rs, r1, l1);
+	sl_rowset_add_row(&rs, r2, l1);
+	sl_rowset_add_row(&rs, r3, l3);
+	const struct sl_rowset *out = NULL;
+	CHECK_EQ_INT(sl_script_transform(s, &table, &rs, &out, &err), 0);
+	CHECK(out != &rs);
+	CHECK_EQ_INT(out->nrows, 2);
+	size_t len;
+	const char *v = sl_rowset_value(out, 0, 1, &len);
+	CHECK_EQ_MEM(v, len, "ANN");
+	v = sl_rowset_value(out, 1, 0, &len);
+	CHECK_EQ_MEM(v, len, "42");
+	CHECK(sl_rowset_value(out, 1, 1, &len) == NULL);
+	sl_rowset_free(&rs);
+	sl_script_close(s);
+}
+
+static void test_params(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	char *kv[] = {"a=1", "b=x=y"};
+	struct sl_strlist params = {.n = 2, .v = kv};
+	struct sl_script_opts opts = {.memory = 8u << 20, .budget = 100000, .params = &params};
+	write_script("assert(sluice.params.a == '1' and sluice.params.b == 'x=y')\n");
+	CHECK_EQ_INT(sl_script_open(&s, script_path, &opts, NULL, &err), 0);
+	sl_script_close(s);
+	unlink(script_path);
+}
+
+int main(void)
+{
+	UNIT_RUN(test_siphash_vector);
+	UNIT_RUN(test_sandbox);
+	UNIT_RUN(test_budget_and_memory);
+	UNIT_RUN(test_hooks);
+	UNIT_RUN(test_transform);
+	UNIT_RUN(test_params);
+	return UNIT_DONE();
+}
