@@ -155,6 +155,18 @@ assert_eq "1" "$(sql dst "SELECT COUNT(*) FROM information_schema.TABLES WHERE T
 	"audit_log in the stdout sink"
 t_pass
 
+t_begin "copy --script: where and rename between two servers in one process"
+lua cp 'function where(t) if t.name == "orders" then return "id <= 50" end end
+function rename(t) return "shop_cp" end'
+drop_dbs dst shop_cp
+capture cp sluice copy --from "h=127.0.0.1,P=$(server_port src),u=$SL_USER,p=$SL_PASSWORD" \
+	--to "h=127.0.0.1,P=$(server_port dst),u=$SL_USER,p=$SL_PASSWORD" -B shop --script "$T/cp.lua"
+assert_exit_zero "$RC" "copy exit"
+assert_eq "$(sql src "SELECT COUNT(*) FROM shop.orders WHERE id <= 50")" "$(sql dst "SELECT COUNT(*) FROM shop_cp.orders")" "orders"
+assert_same "$(sql src "CHECKSUM TABLE shop.customers" | cut -f2)" \
+	"$(sql dst "CHECKSUM TABLE shop_cp.customers" | cut -f2)" "customers"
+t_pass
+
 t_begin "subset helper: seed rows plus every parent they need; foreign keys hold on dst"
 lua sub 'local subset = require "subset"
 local plan = subset.plan{ seeds = { ["shop.order_items"] = "order_id <= 20" }, lookups = { "shop.audit_log" } }
