@@ -18,6 +18,7 @@
 #include "pipeline.h"
 #include "plugin.h"
 #include "script.h"
+#include "serve.h"
 
 /* One group of options: a table and the struct it fills. */
 struct opt_group {
@@ -46,6 +47,8 @@ static const struct command commands[] = {
      "mariadb", "loader", NULL, true},
     {"run", "run a job defined in Lua: source, sinks, hooks (scripts/README.md)", NULL, NULL,
      "script", false},
+    {"serve", "serve dumps to HTTP clients: GET /dump/PROFILE streams one", "mariadb", NULL, NULL,
+     false},
     {NULL, NULL, NULL, NULL, NULL, false}};
 
 static void usage(FILE *out)
@@ -419,6 +422,59 @@ out:
 	return sl_exit_code(rc);
 }
 
+/* sluice serve: the source's connection and selection options are the
+ * template every dump copies; profiles add to the selection. */
+static int run_serve(const struct command *c, int argc, char **argv)
+{
+	struct sl_error err = {0};
+	struct sl_pipeline_config pcfg;
+	struct sl_serve_config scfg;
+	struct sl_log log;
+	bool log_ready = false;
+	const struct sl_plugin *src = sl_plugin_find(SL_PLUGIN_SOURCE, c->source);
+	void *src_cfg = src ? sl_calloc(1, src->config_size) : NULL;
+	int rc;
+
+	memset(&pcfg, 0, sizeof(pcfg));
+	memset(&scfg, 0, sizeof(scfg));
+	if (!src_cfg) {
+		rc = sl_error_set(&err, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	char src_heading[128];
+	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
+	struct opt_group groups[] = {
+	    {src_heading, src->options, src_cfg},
+	    {"Serve", sl_serve_options, &scfg},
+	    {"Run (each dump)", sl_pipeline_options, &pcfg},
+	};
+	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
+	for (size_t g = 0; g < ngroups; g++)
+		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
+			goto out;
+	rc = parse_args(argc, argv, c, groups, ngroups, &err);
+	if (rc == 1) {
+		rc = 0;
+		goto out;
+	}
+	if (rc)
+		goto out;
+	open_log(&log, &pcfg);
+	log_ready = true;
+	rc = sl_serve_run(&scfg, src, src_cfg, &pcfg, &log, &err);
+out:
+	report(rc, &err, c, log_ready ? &log : NULL);
+	if (src_cfg) {
+		sl_options_free(src->options, src_cfg);
+		sl_free(src_cfg);
+	}
+	sl_options_free(sl_serve_options, &scfg);
+	sl_options_free(sl_pipeline_options, &pcfg);
+	if (log_ready)
+		sl_log_destroy(&log);
+	return sl_exit_code(rc);
+}
+
 int sl_cli_main(int argc, char **argv)
 {
 	/* A closed stdout must surface as EPIPE from write(), not kill us. */
@@ -442,6 +498,8 @@ int sl_cli_main(int argc, char **argv)
 			optind = 1;
 			if (!c->source)
 				return run_job(c, argc - 1, argv + 1);
+			if (!c->sink)
+				return run_serve(c, argc - 1, argv + 1);
 			return run_command(c, argc - 1, argv + 1);
 		}
 	}

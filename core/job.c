@@ -51,9 +51,10 @@ static int option_value(lua_State *L, struct sl_buf *out)
 	}
 }
 
-/* Apply the table at the top of the stack (but its 'type') to 'config'. */
+/* Apply the table at the top of the stack (but its 'type') to 'config';
+ * 'no_conn' refuses connection options. */
 static int apply_table(lua_State *L, const char *what, const struct sl_option *opts, void *config,
-                       struct sl_error *err)
+                       bool no_conn, struct sl_error *err)
 {
 	int rc = 0;
 	lua_pushnil(L);
@@ -68,15 +69,22 @@ static int apply_table(lua_State *L, const char *what, const struct sl_option *o
 				for (char *c = key.data; *c; c++)
 					if (*c == '_')
 						*c = '-';
+				const struct sl_option *o = sl_options_find(opts, key.data, 0);
 				rc = option_value(L, &val);
-				if (rc == SL_EUSAGE)
+				if (!rc && no_conn && o && (o->flags & SL_OPTF_CONN))
+					rc = sl_error_set(
+					    err, SL_EUSAGE,
+					    "%s: '%s' is a connection option; the server's "
+					    "connection is set on the command line",
+					    what, key.data);
+				else if (rc == SL_EUSAGE)
 					sl_error_set(err, rc,
 					             "%s: option '%s' takes a string, number, "
 					             "boolean or array",
 					             what, key.data);
-				else if (rc)
+				else if (rc && rc != SL_EUSAGE)
 					sl_error_set(err, rc, "out of memory");
-				else
+				else if (!rc)
 					rc = sl_options_set(opts, config, key.data,
 					                    val.data ? val.data : "", err);
 			}
@@ -116,7 +124,7 @@ static int load_part(lua_State *L, enum sl_plugin_kind kind, const char *name,
 		return rc;
 	char label[160];
 	snprintf(label, sizeof(label), "job: %s%s%s", what, name ? " " : "", name ? name : "");
-	return apply_table(L, label, plugin->options, part->config, err);
+	return apply_table(L, label, plugin->options, part->config, false, err);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -186,7 +194,7 @@ int sl_job_load(const char *path, const struct sl_script_opts *lim,
 		if (!lua_istable(L, -1))
 			rc = sl_error_set(err, SL_EUSAGE, "job: options must be a table");
 		else
-			rc = apply_table(L, "job: options", run_options, run_config, err);
+			rc = apply_table(L, "job: options", run_options, run_config, false, err);
 		lua_pop(L, 1);
 	}
 	sl_script_close(s);
@@ -209,4 +217,106 @@ void sl_job_free(struct sl_job *job)
 	for (size_t i = 0; i < job->nsinks; i++)
 		part_free(&job->sinks[i]);
 	job->nsinks = 0;
+}
+
+/* Check one request parameter against its declaration on top of the stack
+ * (a Lua pattern, or {pattern = ..., default = ..., required = ...}). */
+static int check_param(lua_State *L, const char *profile, const char *key, const char *value,
+                       struct sl_error *err)
+{
+	if (lua_istable(L, -1))
+		lua_getfield(L, -1, "pattern");
+	else
+		lua_pushvalue(L, -1);
+	const char *pattern = lua_tostring(L, -1);
+	int rc = 0;
+	if (pattern) {
+		lua_getglobal(L, "string");
+		lua_getfield(L, -1, "find");
+		lua_pushstring(L, value);
+		lua_pushstring(L, pattern);
+		if (lua_pcall(L, 2, 1, 0) != LUA_OK)
+			rc = sl_error_set(err, SL_ELUA,
+			                  "profile %s: parameter '%s': bad pattern: %s", profile,
+			                  key, lua_tostring(L, -1));
+		else if (lua_isnil(L, -1))
+			rc = sl_error_set(err, SL_EUSAGE, "parameter '%s': value not allowed", key);
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 1);
+	return rc;
+}
+
+int sl_profile_prepare(const char *path, const char *profile, const struct sl_script_opts *opts,
+                       const struct sl_plugin *source, void *source_config, const char *const *keys,
+                       const char *const *values, size_t n, struct sl_strlist *params,
+                       struct sl_error *err)
+{
+	struct sl_script *s = NULL;
+	int rc = sl_script_open(&s, path, opts, NULL, err);
+	if (rc)
+		return rc == SL_EUSAGE ? SL_ELUA : rc; /* a broken profile is the server's fault */
+	lua_State *L = s->L;
+	lua_getglobal(L, "params");
+	bool declared = lua_istable(L, -1);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (!declared || lua_getfield(L, -1, keys[i]) == LUA_TNIL) {
+			if (declared)
+				lua_pop(L, 1);
+			rc = sl_error_set(err, SL_EUSAGE, "unknown parameter '%s'", keys[i]);
+			break;
+		}
+		rc = check_param(L, profile, keys[i], values[i], err);
+		lua_pop(L, 1);
+		if (!rc) {
+			struct sl_buf kv = SL_BUF_INIT;
+			if (sl_buf_printf(&kv, "%s=%s", keys[i], values[i]) ||
+			    sl_strlist_add(params, kv.data))
+				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			sl_buf_free(&kv);
+		}
+	}
+	/* Defaults and required parameters. */
+	if (!rc && declared) {
+		lua_pushnil(L);
+		while (!rc && lua_next(L, -2)) {
+			const char *key =
+			    lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+			bool given = false;
+			for (size_t i = 0; key && i < n; i++)
+				given = given || !strcmp(keys[i], key);
+			if (key && !given && lua_istable(L, -1)) {
+				lua_getfield(L, -1, "default");
+				lua_getfield(L, -2, "required");
+				if (lua_isstring(L, -2)) {
+					struct sl_buf kv = SL_BUF_INIT;
+					if (sl_buf_printf(&kv, "%s=%s", key, lua_tostring(L, -2)) ||
+					    sl_strlist_add(params, kv.data))
+						rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+					sl_buf_free(&kv);
+				} else if (lua_toboolean(L, -1)) {
+					rc = sl_error_set(err, SL_EUSAGE, "missing parameter '%s'",
+					                  key);
+				}
+				lua_pop(L, 2);
+			}
+			lua_pop(L, 1);
+		}
+		if (rc)
+			lua_pop(L, 1); /* the key */
+	}
+	lua_pop(L, 1);
+	/* The profile's source table selects what to dump. */
+	if (!rc) {
+		if (lua_getglobal(L, "source") == LUA_TTABLE) {
+			char label[160];
+			snprintf(label, sizeof(label), "profile %s: source", profile);
+			rc = apply_table(L, label, source->options, source_config, true, err);
+			if (rc == SL_EUSAGE)
+				rc = SL_ELUA; /* the profile is wrong, not the request */
+		}
+		lua_pop(L, 1);
+	}
+	sl_script_close(s);
+	return rc;
 }

@@ -35,4 +35,16 @@ int sl_job_load(const char *path, const struct sl_script_opts *lim,
                 struct sl_error *err);
 void sl_job_free(struct sl_job *job);
 
+/* A `sluice serve` profile (a job script without connections): check the
+ * request's parameters keys[i]=values[i] against the profile's `params`
+ * declaration (name = "Lua pattern" or {pattern, default, required}) and
+ * append "key=value" for each, defaults included, to 'params'; apply the
+ * profile's `source` table (selection options; connection options are
+ * refused) to 'source_config'.  0; SL_EUSAGE for a bad request (unknown,
+ * missing or refused parameter); SL_ELUA for a broken profile; SL_ENOMEM. */
+int sl_profile_prepare(const char *path, const char *profile, const struct sl_script_opts *opts,
+                       const struct sl_plugin *source, void *source_config, const char *const *keys,
+                       const char *const *values, size_t n, struct sl_strlist *params,
+                       struct sl_error *err);
+
 #endif

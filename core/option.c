@@ -334,3 +334,30 @@ void sl_options_free(const struct sl_option *opts, void *config)
 		}
 	}
 }
+
+int sl_options_copy(const struct sl_option *opts, void *dst, const void *src, size_t size)
+{
+	memcpy(dst, src, size);
+	/* Detach every owned field first, so a failure frees only copies. */
+	for (const struct sl_option *o = opts; o->name; o++) {
+		if (o->type == SL_OPT_STRING)
+			*FIELD(dst, o, char *) = NULL;
+		else if (o->type == SL_OPT_LIST)
+			memset(FIELD(dst, o, struct sl_strlist), 0, sizeof(struct sl_strlist));
+	}
+	int rc = 0;
+	for (const struct sl_option *o = opts; o->name && !rc; o++) {
+		if (o->type == SL_OPT_STRING) {
+			const char *from = *FIELD(src, o, char *);
+			if (from && !(*FIELD(dst, o, char *) = sl_strdup(from)))
+				rc = SL_ENOMEM;
+		} else if (o->type == SL_OPT_LIST) {
+			const struct sl_strlist *from = FIELD(src, o, struct sl_strlist);
+			for (size_t i = 0; i < from->n && !rc; i++)
+				rc = sl_strlist_add(FIELD(dst, o, struct sl_strlist), from->v[i]);
+		}
+	}
+	if (rc)
+		sl_options_free(opts, dst);
+	return rc;
+}

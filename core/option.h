@@ -97,6 +97,11 @@ void sl_options_free(const struct sl_option *opts, void *config);
 /* Parse "32M" style sizes.  0 or SL_EUSAGE. */
 int sl_parse_size(const char *s, uint64_t *out);
 
+/* Deep copy of a config struct of 'size' bytes that 'opts' fills: strings
+ * and lists are duplicated.  0 or SL_ENOMEM (dst then holds nothing to
+ * free). */
+int sl_options_copy(const struct sl_option *opts, void *dst, const void *src, size_t size);
+
 int sl_strlist_add(struct sl_strlist *l, const char *s);
 void sl_strlist_free(struct sl_strlist *l);
 /* Does the list hold 's' exactly? */

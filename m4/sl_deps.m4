@@ -13,4 +13,5 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([MARIADB], [libmariadb], [MariaDB Connector/C], [libmariadb-dev])
   SL_REQUIRE_PKG([ARCHIVE], [libarchive], [libarchive], [libarchive-dev])
   SL_REQUIRE_PKG([PCRE2], [libpcre2-8], [PCRE2], [libpcre2-dev])
+  SL_REQUIRE_PKG([MHD], [libmicrohttpd >= 0.9.71], [GNU libmicrohttpd], [libmicrohttpd-dev])
 ])

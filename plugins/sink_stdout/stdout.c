@@ -22,10 +22,20 @@
 #include "table.h"
 
 struct stdout_config {
-	char unused; /* no options yet */
+	long long fd; /* where the stream goes: 1, or a pipe to an HTTP response */
 };
 
-static const struct sl_option stdout_options[] = {SL_OPTION_END};
+static const struct sl_option stdout_options[] = {
+    {.name = "fd",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "1",
+     .offset = offsetof(struct stdout_config, fd),
+     .arg = "N",
+     .help = "write the stream to this file descriptor, closed at the end (sluice serve)",
+     .min = 1,
+     .max = INT_MAX},
+    SL_OPTION_END};
 
 struct stdout_sink {
 	int fd;
@@ -104,7 +114,7 @@ static int stdout_init(struct sl_instance *inst)
 	struct stdout_sink *s = sl_calloc(1, sizeof(*s));
 	if (!s)
 		return SL_ENOMEM;
-	s->fd = STDOUT_FILENO;
+	s->fd = (int)((struct stdout_config *)inst->config)->fd;
 	inst->data = s;
 	return 0;
 }
@@ -121,6 +131,10 @@ static void stdout_destroy(struct sl_instance *inst)
 	sl_free(s->tables);
 	sl_batch_release(s->partial);
 	sl_buf_free(&s->header);
+	/* A descriptor handed to us is ours: closing it ends the reader's
+	 * stream (EOF after the trailer). */
+	if (s->fd != STDOUT_FILENO)
+		close(s->fd);
 	sl_free(s);
 }
 
