@@ -416,6 +416,19 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, socklen
 	return 0;
 }
 
+/* libmicrohttpd's own messages (a client that reset its connection, ...)
+ * go to the log at debug level: the dump's own line says what happened. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct sl_serve *srv = cls;
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	sl_logf(srv->log, SL_LOG_DEBUG, "http", "%s", msg);
+}
+
 /* Wait up to 'seconds' for running dumps to end. */
 static bool wait_idle(struct sl_serve *srv, double seconds)
 {
@@ -472,8 +485,8 @@ int sl_serve_run(const struct sl_serve_config *cfg, const struct sl_plugin *sour
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg->max_dumps * 4 + 16), MHD_OPTION_END);
+	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    &srv, MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_dumps * 4 + 16), MHD_OPTION_END);
 	if (!d) {
 		rc = sl_error_set(err, SL_EIO, "cannot listen on %s: %s", cfg->listen,
 		                  strerror(errno));

@@ -44,7 +44,9 @@ struct sl_serve_dump {
 	atomic_bool client_gone;
 	bool eof; /* the reader saw the end of the stream */
 	uint64_t sent;
-	int status;
+	char tail[32]; /* the last bytes sent: did the stream end with its trailer? */
+	size_t ntail;
+	atomic_int status;
 	uint64_t rows;
 	struct timespec t0;
 	char error[SL_ERROR_MAX];
@@ -75,13 +77,33 @@ static void *dump_main(void *arg)
 	sl_pipeline_get_stats(d->pipe, &st);
 	if (rc)
 		snprintf(d->error, sizeof(d->error), "%s", sl_pipeline_error(d->pipe)->msg);
+	d->rows = st.rows;
+	atomic_store(&d->status, rc); /* before the EOF the reader acts on */
 	pthread_mutex_lock(&d->lock);
 	sl_pipeline_free(d->pipe); /* closes the pipe's write end: EOF for the reader */
 	d->pipe = NULL;
 	pthread_mutex_unlock(&d->lock);
-	d->status = rc;
-	d->rows = st.rows;
 	return NULL;
+}
+
+static void keep_tail(struct sl_serve_dump *d, const char *buf, size_t n)
+{
+	if (n >= sizeof(d->tail)) {
+		memcpy(d->tail, buf + n - sizeof(d->tail), sizeof(d->tail));
+		d->ntail = sizeof(d->tail);
+		return;
+	}
+	size_t keep = d->ntail + n > sizeof(d->tail) ? sizeof(d->tail) - n : d->ntail;
+	memmove(d->tail, d->tail + d->ntail - keep, keep);
+	memcpy(d->tail + keep, buf, n);
+	d->ntail = keep + n;
+}
+
+static bool ends_with_trailer(const struct sl_serve_dump *d)
+{
+	static const char end[] = "-- sluice end error\n";
+	size_t n = sizeof(end) - 1;
+	return d->ntail >= n && !memcmp(d->tail + d->ntail - n, end, n);
 }
 
 /* MHD_ContentReaderCallback: the next bytes of the stream. */
@@ -102,10 +124,16 @@ static ssize_t dump_read(void *cls, uint64_t pos, char *buf, size_t max)
 			if (r > 0) {
 				d->sent += (uint64_t)r;
 				atomic_fetch_add(&d->stats->bytes, (uint64_t)r);
+				keep_tail(d, buf, (size_t)r);
 				return r;
 			}
 			if (r == 0) {
 				d->eof = true;
+				/* A failed run whose trailer could not be finished (a
+				 * cancel with a slow client) must not look like a whole
+				 * body: abort the chunked encoding instead. */
+				if (atomic_load(&d->status) != 0 && !ends_with_trailer(d))
+					return MHD_CONTENT_READER_END_WITH_ERROR;
 				return MHD_CONTENT_READER_END_OF_STREAM;
 			}
 			if (errno == EINTR || errno == EAGAIN)
@@ -164,7 +192,8 @@ static void dump_free(void *cls)
 	double secs = seconds_since(&d->t0);
 	struct sl_serve_stats *st = d->stats;
 	atomic_fetch_add(&st->rows, d->rows);
-	if (d->status == 0 && d->eof) {
+	int status = atomic_load(&d->status);
+	if (status == 0 && d->eof) {
 		atomic_fetch_add(&st->ok, 1);
 		sl_logf(d->log, SL_LOG_INFO, "serve",
 		        "dump %u (%s): done, %llu rows, %llu bytes sent in %.2f s", d->id,
@@ -176,7 +205,7 @@ static void dump_free(void *cls)
 		    "dump %u (%s): cancelled after %.2f s, %llu bytes sent: the client went away",
 		    d->id, d->profile, secs, (unsigned long long)d->sent);
 	} else {
-		if (d->status == SL_ECANCEL)
+		if (status == SL_ECANCEL)
 			atomic_fetch_add(&st->cancelled, 1);
 		else
 			atomic_fetch_add(&st->failed, 1);
@@ -184,7 +213,7 @@ static void dump_free(void *cls)
 		        "dump %u (%s): failed after %.2f s, %llu bytes sent (the body ends with an "
 		        "error trailer): %s",
 		        d->id, d->profile, secs, (unsigned long long)d->sent,
-		        d->error[0] ? d->error : sl_strerror(d->status));
+		        d->error[0] ? d->error : sl_strerror(status));
 	}
 	atomic_fetch_sub(&st->running, 1);
 	dump_destroy(d);
@@ -289,7 +318,7 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	if (pthread_create(&d->thread, NULL, dump_main, d) != 0) {
 		/* Destroying the response calls dump_free: undo its accounting. */
 		d->eof = true;
-		d->status = SL_EIO;
+		atomic_store(&d->status, SL_EIO);
 		MHD_destroy_response(resp);
 		return sl_error_set(err, SL_EIO, "cannot start a thread");
 	}
