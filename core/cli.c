@@ -395,7 +395,7 @@ static int run_job(const struct command *c, int argc, char **argv)
 	 * the run options start over: the job's, then the command line's. */
 	struct sl_pipeline_config first = pcfg;
 	struct sl_script_opts lim = {first.script_memory, (uint64_t)first.script_budget,
-	                             &first.params};
+	                             &first.params, false};
 	memset(&pcfg, 0, sizeof(pcfg));
 	rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err);
 	if (!rc)

@@ -253,7 +253,10 @@ int sl_profile_prepare(const char *path, const char *profile, const struct sl_sc
                        struct sl_error *err)
 {
 	struct sl_script *s = NULL;
-	int rc = sl_script_open(&s, path, opts, NULL, err);
+	struct sl_script_opts check = *opts;
+	check.params = NULL;
+	check.any_param = true; /* the profile's top level may read sluice.params */
+	int rc = sl_script_open(&s, path, &check, NULL, err);
 	if (rc)
 		return rc == SL_EUSAGE ? SL_ELUA : rc; /* a broken profile is the server's fault */
 	lua_State *L = s->L;

@@ -536,7 +536,7 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 	if (!*slot) {
 		struct sl_error err = {0};
 		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
-		                             &p->cfg.params};
+		                             &p->cfg.params, false};
 		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
@@ -633,7 +633,7 @@ static int open_script(struct sl_pipeline *p)
 	int rc;
 	if (p->cfg.script) {
 		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
-		                             &p->cfg.params};
+		                             &p->cfg.params, false};
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");

@@ -228,6 +228,14 @@ static void open_sandbox(struct sl_script *s)
 	sl_script_open_lib(s);
 }
 
+/* __index of sluice.params while a profile is checked: the request's
+ * values are not known yet, and top-level code may read them. */
+static int empty_param(lua_State *L)
+{
+	lua_pushliteral(L, "");
+	return 1;
+}
+
 static int open_protected(lua_State *L)
 {
 	struct sl_script *s = script_of(L);
@@ -242,6 +250,12 @@ static int open_protected(lua_State *L)
 		lua_pushlstring(L, kv, (size_t)(eq - kv));
 		lua_pushstring(L, eq + 1);
 		lua_rawset(L, -3);
+	}
+	if (s->any_param) {
+		lua_createtable(L, 0, 1);
+		lua_pushcfunction(L, empty_param);
+		lua_setfield(L, -2, "__index");
+		lua_setmetatable(L, -2);
 	}
 	lua_setfield(L, -2, "params");
 	lua_pop(L, 1);
@@ -315,6 +329,7 @@ int sl_script_open(struct sl_script **out, const char *path, const struct sl_scr
 	s->budget = lim->budget;
 	s->log = log;
 	s->params = lim->params;
+	s->any_param = lim->any_param;
 	if (!s->path)
 		goto oom;
 	s->L = lua_newstate(script_alloc, s);

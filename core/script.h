@@ -32,6 +32,7 @@ struct sl_script_opts {
 	uint64_t memory;                 /* bytes one state may hold */
 	uint64_t budget;                 /* Lua instructions one call may run */
 	const struct sl_strlist *params; /* KEY=VALUE strings: sluice.params; may be NULL */
+	bool any_param;                  /* absent params read as "" (checking a profile) */
 };
 
 struct sl_script {
@@ -45,6 +46,7 @@ struct sl_script {
 	int64_t budget_left;             /* of the current call */
 	struct sl_log *log;              /* print() and sluice.log() go here; borrowed */
 	const struct sl_strlist *params; /* borrowed, during sl_script_open() */
+	bool any_param;
 	/* Context of the current call, for messages. */
 	const char *hook;
 	const struct sl_table *table;

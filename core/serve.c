@@ -303,7 +303,7 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 	sl_free(spec.pcfg.script);
 	spec.pcfg.script = sl_strdup(path.data);
 	struct sl_script_opts opts = {spec.pcfg.script_memory, (uint64_t)spec.pcfg.script_budget,
-	                              NULL};
+	                              NULL, false};
 	rc = spec.pcfg.script
 	         ? sl_profile_prepare(path.data, name, &opts, srv->source, spec.source_config,
 	                              q.keys, q.values, q.n, &spec.pcfg.params, &err)

@@ -312,8 +312,8 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 		sl_error_copy(err, sl_pipeline_error(d->pipe));
 		goto fail;
 	}
-	struct MHD_Response *resp =
-	    MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024, dump_read, d, dump_free);
+	struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 256 * 1024,
+	                                                              dump_read, d, dump_free);
 	if (!resp) {
 		rc = sl_error_set(err, SL_ENOMEM, "cannot create the response");
 		goto fail;

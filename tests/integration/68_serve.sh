@@ -26,7 +26,8 @@ mkdir -p "$T/profiles"
 cat >"$T/profiles/shop.lua" <<'LUA'
 source = { databases = { "shop" } }
 params = { since = { pattern = "^%d+$", default = "0" } }
-function where(t) if t.name == "orders" then return "id > " .. sluice.params.since end end
+local cond = "id > " .. sluice.params.since -- top-level code may read parameters
+function where(t) if t.name == "orders" then return cond end end
 LUA
 cat >"$T/profiles/big.lua" <<'LUA'
 source = { databases = { "big" } }
