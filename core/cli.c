@@ -309,6 +309,20 @@ static void report(int rc, const struct sl_error *err, const struct command *c, 
 		fprintf(stderr, "sluice: error: %s\n", msg);
 }
 
+/* The end of every command: report the error, free the run options and the
+ * log, and turn the status into an exit code (1 from parse_args: --help). */
+static int finish_command(int rc, const struct sl_error *err, const struct command *c,
+                          struct sl_pipeline_config *pcfg, struct sl_log *log, bool log_ready)
+{
+	if (rc == 1)
+		rc = 0;
+	report(rc, err, c, log_ready ? log : NULL);
+	sl_options_free(sl_pipeline_options, pcfg);
+	if (log_ready)
+		sl_log_destroy(log);
+	return sl_exit_code(rc);
+}
+
 static int run_command(const struct command *c, int argc, char **argv)
 {
 	struct sl_error err = {0};
@@ -346,23 +360,14 @@ static int run_command(const struct command *c, int argc, char **argv)
 	for (size_t g = 0; g < ngroups; g++)
 		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
 			goto out;
-	rc = parse_args(argc, argv, c, groups, ngroups, &err);
-	if (rc == 1) {
-		rc = 0;
-		goto out; /* help printed: clean up, exit 0 */
-	}
-	if (rc)
-		goto out;
+	if ((rc = parse_args(argc, argv, c, groups, ngroups, &err)))
+		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;
 	rc = execute(&pcfg, &log, &job, &err);
 out:
-	report(rc, &err, c, log_ready ? &log : NULL);
 	sl_job_free(&job);
-	sl_options_free(sl_pipeline_options, &pcfg);
-	if (log_ready)
-		sl_log_destroy(&log);
-	return sl_exit_code(rc);
+	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
 }
 
 /* sluice run JOB.lua [run options]: the job's own options first, the
@@ -412,14 +417,8 @@ static int run_job(const struct command *c, int argc, char **argv)
 	log_ready = true;
 	rc = execute(&pcfg, &log, &job, &err);
 out:
-	if (rc == 1)
-		rc = 0; /* --help */
-	report(rc, &err, c, log_ready ? &log : NULL);
 	sl_job_free(&job);
-	sl_options_free(sl_pipeline_options, &pcfg);
-	if (log_ready)
-		sl_log_destroy(&log);
-	return sl_exit_code(rc);
+	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
 }
 
 /* sluice serve: the source's connection and selection options are the
@@ -452,27 +451,18 @@ static int run_serve(const struct command *c, int argc, char **argv)
 	for (size_t g = 0; g < ngroups; g++)
 		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
 			goto out;
-	rc = parse_args(argc, argv, c, groups, ngroups, &err);
-	if (rc == 1) {
-		rc = 0;
-		goto out;
-	}
-	if (rc)
-		goto out;
+	if ((rc = parse_args(argc, argv, c, groups, ngroups, &err)))
+		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;
 	rc = sl_serve_run(&scfg, src, src_cfg, &pcfg, &log, &err);
 out:
-	report(rc, &err, c, log_ready ? &log : NULL);
 	if (src_cfg) {
 		sl_options_free(src->options, src_cfg);
 		sl_free(src_cfg);
 	}
 	sl_options_free(sl_serve_options, &scfg);
-	sl_options_free(sl_pipeline_options, &pcfg);
-	if (log_ready)
-		sl_log_destroy(&log);
-	return sl_exit_code(rc);
+	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
 }
 
 int sl_cli_main(int argc, char **argv)

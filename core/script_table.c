@@ -87,19 +87,26 @@ static void push_keys(lua_State *L, const struct sl_table *t)
 	lua_setfield(L, -2, "unique_keys");
 }
 
+/* [-0, +1, m] {name, columns, ref_columns} of a foreign key, plus the
+ * other side's table: the parent's (ref_schema, ref_table) when 'child' is
+ * NULL, else the child's (schema, table). */
+static void push_fk(lua_State *L, const struct sl_foreign_key *fk, const struct sl_table *child)
+{
+	lua_createtable(L, 0, 5);
+	set_string(L, "name", fk->name);
+	set_string(L, child ? "schema" : "ref_schema", child ? child->schema : fk->ref_schema);
+	set_string(L, child ? "table" : "ref_table", child ? child->name : fk->ref_table);
+	push_names(L, fk->cols, fk->ncols);
+	lua_setfield(L, -2, "columns");
+	push_names(L, fk->ref_cols, fk->ncols);
+	lua_setfield(L, -2, "ref_columns");
+}
+
 static void push_foreign_keys(lua_State *L, const struct sl_table *t)
 {
 	lua_createtable(L, (int)t->nfks, 0);
 	for (size_t i = 0; i < t->nfks; i++) {
-		const struct sl_foreign_key *fk = &t->fks[i];
-		lua_createtable(L, 0, 5);
-		set_string(L, "name", fk->name);
-		set_string(L, "ref_schema", fk->ref_schema);
-		set_string(L, "ref_table", fk->ref_table);
-		push_names(L, fk->cols, fk->ncols);
-		lua_setfield(L, -2, "columns");
-		push_names(L, fk->ref_cols, fk->ncols);
-		lua_setfield(L, -2, "ref_columns");
+		push_fk(L, &t->fks[i], NULL);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	lua_setfield(L, -2, "foreign_keys");
@@ -196,14 +203,7 @@ static int catalog_protected(lua_State *L)
 				continue; /* the parent is not part of the run */
 			}
 			lua_getfield(L, -1, "referenced_by");
-			lua_createtable(L, 0, 5);
-			set_string(L, "name", fk->name);
-			set_string(L, "schema", t->schema);
-			set_string(L, "table", t->name);
-			push_names(L, fk->cols, fk->ncols);
-			lua_setfield(L, -2, "columns");
-			push_names(L, fk->ref_cols, fk->ncols);
-			lua_setfield(L, -2, "ref_columns");
+			push_fk(L, fk, t);
 			lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
 			lua_pop(L, 2);
 		}

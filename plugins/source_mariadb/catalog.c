@@ -510,7 +510,7 @@ static void keep_taken(struct mdb_table *v, size_t *n, const bool *take)
 	*n = k;
 }
 
-static bool schema_has_tables(const struct mdb_source *m, const char *schema)
+bool mdb_schema_has_tables(const struct mdb_source *m, const char *schema)
 {
 	for (size_t i = 0; i < m->ntables; i++)
 		if (!strcmp(m->tables[i].t->schema, schema))
@@ -539,14 +539,14 @@ static int plan_tables(struct mdb_source *m)
 	for (size_t i = 0; i < m->nviews; i++)
 		all[m->ntables + i] = m->views[i].t;
 	for (size_t i = 0; i < m->nschemas; i++)
-		had[i] = schema_has_tables(m, m->schemas[i]);
+		had[i] = mdb_schema_has_tables(m, m->schemas[i]);
 	if ((rc = sl_pipeline_plan(m->inst->pipe, all, n, take)))
 		goto out;
 	keep_taken(m->tables, &m->ntables, take);
 	keep_taken(m->views, &m->nviews, take + (n - m->nviews));
 	size_t k = 0;
 	for (size_t i = 0; i < m->nschemas; i++) {
-		if (had[i] && !schema_has_tables(m, m->schemas[i]))
+		if (had[i] && !mdb_schema_has_tables(m, m->schemas[i]))
 			sl_free(m->schemas[i]);
 		else
 			m->schemas[k++] = m->schemas[i];

@@ -184,13 +184,7 @@ static bool schema_wanted(struct mdb_source *m, const char *schema)
 			return true;
 	if (!m->cfg->tables.n && !m->cfg->regex && !m->cfg->exclude)
 		return true;
-	for (size_t i = 0; i < m->ntables; i++)
-		if (!strcmp(m->tables[i].t->schema, schema))
-			return true;
-	for (size_t i = 0; i < m->nviews; i++)
-		if (!strcmp(m->views[i].t->schema, schema))
-			return true;
-	return false;
+	return mdb_schema_has_tables(m, schema);
 }
 
 static int mdb_prepare(struct sl_instance *inst)

@@ -118,6 +118,8 @@ static inline int mdb_fail(struct mdb_source *m, MYSQL *conn, const char *what)
 int mdb_catalog_load(struct mdb_source *m);
 void mdb_catalog_free(struct mdb_source *m);
 void mdb_table_free(struct mdb_table *mt);
+/* Does the run take a table or view of 'schema'? */
+bool mdb_schema_has_tables(const struct mdb_source *m, const char *schema);
 
 /* snapshot.c */
 int mdb_snapshot_start(struct mdb_source *m);
