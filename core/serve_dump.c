@@ -229,6 +229,10 @@ static int add_sink(struct sl_pipeline *pipe, int fd, struct sl_error *err)
 	int rc = cfg ? sl_options_defaults(sink->options, cfg, err) : SL_ENOMEM;
 	if (!rc)
 		rc = sl_options_set(sink->options, cfg, "fd", fdtext, err);
+	/* An HTTP client may be slow: give the error trailer time to get there
+	 * (past it, the chunked body is aborted instead). */
+	if (!rc)
+		rc = sl_options_set(sink->options, cfg, "trailer-wait", "10000", err);
 	if (rc) {
 		if (cfg) {
 			sl_options_free(sink->options, cfg);

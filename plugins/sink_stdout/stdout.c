@@ -22,7 +22,8 @@
 #include "table.h"
 
 struct stdout_config {
-	long long fd; /* where the stream goes: 1, or a pipe to an HTTP response */
+	long long fd;           /* where the stream goes: 1, or a pipe to an HTTP response */
+	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
 };
 
 static const struct sl_option stdout_options[] = {
@@ -35,6 +36,16 @@ static const struct sl_option stdout_options[] = {
      .help = "write the stream to this file descriptor, closed at the end (sluice serve)",
      .min = 1,
      .max = INT_MAX},
+    {.name = "trailer-wait",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "2000",
+     .offset = offsetof(struct stdout_config, trailer_wait),
+     .arg = "MS",
+     .help = "after an error, how long the rest of a frame and the trailer may wait for the "
+             "reader",
+     .min = 0,
+     .max = 3600000},
     SL_OPTION_END};
 
 struct stdout_sink {
@@ -47,10 +58,6 @@ struct stdout_sink {
 	size_t ntables, cap_tables;
 	struct sl_stream_table_count *tables;
 };
-
-/* After an error the trailer must still go out, but a stalled reader may
- * not hold the process for long: writes then wait at most this long. */
-#define CLOSE_DEADLINE_MS 2000
 
 static long now_ms(void)
 {
@@ -199,7 +206,10 @@ static int stdout_close(struct sl_instance *inst, const struct sl_run_summary *s
 	struct stdout_sink *s = inst->data;
 	if (s->broken)
 		return 0; /* nobody is reading; the error is already recorded */
-	long deadline = sum->status ? now_ms() + CLOSE_DEADLINE_MS : -1;
+	/* After an error the trailer must still go out, but a stalled reader may
+	 * not hold the process for long: writes then wait at most this long. */
+	long wait = (long)((struct stdout_config *)inst->config)->trailer_wait;
+	long deadline = sum->status ? now_ms() + wait : -1;
 	if (s->partial) {
 		/* Keep the stream framed: the rest of the interrupted frame first. */
 		int rc = write_frame(inst, s, s->partial, deadline);

@@ -188,7 +188,10 @@ if ! server_start victim "$VPORT" >"$T/victim.log" 2>&1 || ! ensure_big victim >
 	t_done
 fi
 serve_start serve3 -h 127.0.0.1 -P "$VPORT" -u "$SL_USER" "-p$SL_PASSWORD" --buffer 8M
-curl -s "${AUTH[@]}" --limit-rate 500k -o "$T/killed.out" "$URL/dump/big" &
+# Fast enough that the rest of the interrupted frame and the trailer reach
+# the client within the sink's 2 s deadline (a slower one gets an aborted
+# chunked body instead, see the drain case).
+curl -s "${AUTH[@]}" --limit-rate 4M -o "$T/killed.out" "$URL/dump/big" &
 cpid=$!
 bg_track "$cpid"
 for ((i = 0; i < 100; i++)); do
