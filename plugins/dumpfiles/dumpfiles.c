@@ -252,17 +252,30 @@ int sl_dumpfiles_begin(struct sl_dumpfiles *d, const char *name, uint64_t size,
 		if (kind == SL_FILE_VIEW)
 			t->kind = SL_TABLE_VIEW;
 	}
+	/* mydumper's files rely on myloader's USE before them; ours carry it. */
+	struct sl_buf use = SL_BUF_INIT;
+	if (d->raw_names && kind != SL_FILE_SCHEMA_CREATE &&
+	    (sl_buf_puts(&use, "USE ") || sl_buf_put_ident(&use, d->db.data) ||
+	     sl_buf_puts(&use, ";\n"))) {
+		sl_buf_free(&use);
+		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", d->source);
+	}
 	struct sl_batch *b = sl_batch_new(SL_BATCH_FILE, kind, t, d->db.data, name);
-	char *body = b ? sl_malloc((size_t)size + 1) : NULL;
+	char *body = b ? sl_malloc(use.len + (size_t)size + 1) : NULL;
 	if (!body) {
+		sl_buf_free(&use);
 		sl_batch_release(b);
 		return sl_pipeline_fail(p, SL_ENOMEM,
 		                        "%s: out of memory for '%s' (%" PRIu64 " bytes)", d->source,
 		                        name, size);
 	}
-	body[0] = '\0';
+	if (use.len)
+		memcpy(body, use.data, use.len);
+	body[use.len] = '\0';
 	b->body.data = body;
-	b->body.cap = (size_t)size + 1;
+	b->body.len = use.len;
+	b->body.cap = use.len + (size_t)size + 1;
+	sl_buf_free(&use);
 	*out = b;
 	return 0;
 }

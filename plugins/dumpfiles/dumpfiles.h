@@ -71,7 +71,8 @@ int sl_dumpfiles_classify(const char *name, bool raw, enum sl_file_kind *kind, s
                           struct sl_buf *tbl);
 
 /* A new batch for file 'name' of 'size' bytes, body allocated to exactly
- * that size (the caller appends the bytes).  Fails the pipeline with a
+ * that size (the caller appends the bytes; with raw_names the body starts
+ * with a USE statement for the file's database, as myloader would run).  Fails the pipeline with a
  * message naming the entry: SL_EFORMAT (name outside the layout, too big),
  * SL_ENOMEM.  Caller owns the batch. */
 int sl_dumpfiles_begin(struct sl_dumpfiles *d, const char *name, uint64_t size,

@@ -89,8 +89,8 @@ static void dir_src_interrupt(struct sl_instance *inst)
 	(void)inst; /* reads of local files do not block for long */
 }
 
-/* Read a whole regular file of the directory into 'out' (which must have
- * room for 'size' bytes).  Refuses links and special files.  0, or the
+/* Read a whole regular file of the directory, appended to 'out' (which
+ * must have room for 'size' more bytes when 'sized').  Refuses links and special files.  0, or the
  * pipeline's error naming the file. */
 static int dir_src_read(struct dir_src *s, const char *name, struct sl_buf *out, uint64_t *size,
                         bool sized)
@@ -120,8 +120,9 @@ static int dir_src_read(struct dir_src *s, const char *name, struct sl_buf *out,
 		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
 		                        s->cfg->path, name);
 	}
-	while (out->len < *size) {
-		ssize_t n = read(fd, out->data + out->len, (size_t)*size - out->len);
+	size_t end = out->len + (size_t)*size; /* after what 'out' already holds */
+	while (out->len < end) {
+		ssize_t n = read(fd, out->data + out->len, end - out->len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -136,6 +137,8 @@ static int dir_src_read(struct dir_src *s, const char *name, struct sl_buf *out,
 	close(fd);
 	return 0;
 }
+
+#define PHASE_SKIP 9 /* not loaded (sorted last, then dropped) */
 
 static int phase_of(enum sl_file_kind kind)
 {
@@ -225,6 +228,26 @@ static int dir_src_list(struct dir_src *s, bool *manifest, bool *metadata)
 	return rc;
 }
 
+/* mydumper 0.10 writes, for a view v, db.v-schema.sql: a placeholder table
+ * with the view's columns (for myloader, which runs views in name order),
+ * then db.v-schema-view.sql, which drops it.  The loader refuses a view
+ * whose name exists as a table, so placeholders are not loaded. */
+static void dir_src_skip_placeholders(struct dir_src *s)
+{
+	static const char view_sfx[] = "-schema-view.sql", table_sfx[] = "-schema.sql";
+	for (size_t i = 0; i < s->n; i++) {
+		size_t n = strlen(s->v[i].name), vs = sizeof(view_sfx) - 1;
+		if (s->v[i].phase != 4 || n <= vs)
+			continue;
+		for (size_t j = 0; j < s->n; j++) {
+			const char *t = s->v[j].name;
+			if (s->v[j].phase == 1 && strlen(t) == n - vs + sizeof(table_sfx) - 1 &&
+			    !strncmp(t, s->v[i].name, n - vs) && !strcmp(t + n - vs, table_sfx))
+				s->v[j].phase = PHASE_SKIP;
+		}
+	}
+}
+
 static int dir_src_prepare(struct sl_instance *inst)
 {
 	struct dir_src *s = inst->data;
@@ -281,8 +304,12 @@ static int dir_src_prepare(struct sl_instance *inst)
 		if (kind == SL_FILE_VIEW && have_manifest)
 			s->v[i].order = sl_manifest_index(&s->files.expect, db.data, tbl.data);
 	}
+	if (!rc && s->foreign)
+		dir_src_skip_placeholders(s);
 	if (!rc)
 		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
+	while (s->n > 0 && s->v[s->n - 1].phase == PHASE_SKIP)
+		sl_free(s->v[--s->n].name);
 out:
 	sl_buf_free(&text);
 	sl_buf_free(&db);
