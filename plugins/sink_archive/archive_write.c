@@ -16,11 +16,15 @@
  * zstd-compressed.  Output goes through our own write callback: a write
  * interrupted by the pipeline's cancel signal stops the archive, and a
  * failed write (a full disk, a closed pipe) fails the run naming the file.
- * An existing file is replaced only with --overwrite. */
+ * After a failed run close() still writes the manifest (status error), but
+ * gives a stalled reader at most two seconds.  An existing file is replaced
+ * only with --overwrite. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -97,7 +101,18 @@ struct archive_sink {
 	struct sl_manifest man;
 	bool failed; /* the output is broken: write nothing more */
 	time_t now;
+	long deadline; /* closing after an error: writes give up then (ms), or 0 */
 };
+
+/* After an error, how long close() may spend writing the manifest. */
+#define CLOSE_DEADLINE_MS 2000
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 /* Does s end with suffix? */
 static bool ends_with(const char *s, const char *suffix)
@@ -159,7 +174,11 @@ static void archive_sink_destroy(struct sl_instance *inst)
 	if (!s)
 		return;
 	if (s->a) {
-		archive_write_fail(s->a); /* nothing more is written */
+		/* Close before freeing, also after a failure (libarchive 3.6
+		 * frees its output buffer only in close); with 'failed' set the
+		 * write callback refuses, so nothing more reaches the output. */
+		s->failed = true;
+		archive_write_close(s->a);
 		archive_write_free(s->a);
 	}
 	if (s->entry)
@@ -178,10 +197,30 @@ static la_ssize_t archive_sink_write(struct archive *a, void *ud, const void *bu
 	struct archive_sink *s = ud;
 	const char *p = buf;
 	size_t left = n;
+	if (s->failed) {
+		archive_set_error(a, EIO, "the output failed before");
+		return -1;
+	}
 	while (left > 0) {
-		ssize_t w = write(s->fd, p, left);
+		size_t chunk = left;
+		if (s->deadline) {
+			/* After an error the manifest should still go out, but a
+			 * stalled reader may not hold the process: wait in poll(),
+			 * and write at most PIPE_BUF bytes, which then cannot block. */
+			long wait = s->deadline - now_ms();
+			struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+			if (wait <= 0 || poll(&pfd, 1, (int)wait) <= 0) {
+				archive_set_error(a, ETIMEDOUT, "the reader stalled");
+				s->failed = true;
+				return -1;
+			}
+			if (chunk > PIPE_BUF)
+				chunk = PIPE_BUF;
+		}
+		ssize_t w = write(s->fd, p, chunk);
 		if (w < 0) {
-			if (errno == EINTR && !sl_pipeline_cancelled(s->inst->pipe))
+			if (errno == EINTR &&
+			    (s->deadline || !sl_pipeline_cancelled(s->inst->pipe)))
 				continue;
 			if (errno == EINTR) {
 				archive_set_error(a, ECANCELED, "cancelled");
@@ -330,6 +369,8 @@ static int archive_sink_close(struct sl_instance *inst, const struct sl_run_summ
 	int rc = 0;
 	if (s->failed)
 		return sum->status ? 0 : SL_EIO; /* no manifest: incomplete */
+	if (sum->status)
+		s->deadline = now_ms() + CLOSE_DEADLINE_MS;
 	if (sl_dumpfiles_close(&s->man, sum, &json, &meta)) {
 		rc = SL_ENOMEM;
 		goto out;

@@ -267,10 +267,9 @@ static int dir_src_prepare(struct sl_instance *inst)
 		if ((rc = dir_src_read(s, SL_MANIFEST_NAME, &text, &size, false)) == 0)
 			rc = sl_dumpfiles_manifest(&s->files, text.data, text.len);
 	} else if (!have_metadata) {
-		rc = sl_pipeline_fail(
-		    p, SL_EFORMAT,
-		    "%s: neither %s nor mydumper's %s: not a complete dump directory", s->cfg->path,
-		    SL_MANIFEST_NAME, SL_METADATA_NAME);
+		rc = sl_pipeline_fail(p, SL_EUSAGE,
+		                      "%s: neither %s nor mydumper's %s: not a dump directory",
+		                      s->cfg->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
 	} else {
 		/* mydumper writes "Finished dump at" into metadata when it is done. */
 		if ((rc = dir_src_read(s, SL_METADATA_NAME, &text, &size, false)) == 0 &&

@@ -335,4 +335,63 @@ capture helpa sluice dump -a x.tar --help
 assert_contains "$(cat "$OUT")" "--compress-level" "dump -a --help"
 t_pass
 
+# --- cancellation ------------------------------------------------------------------
+
+if ensure_big src >"$T/gen.log" 2>&1; then
+	t_begin "SIGINT during dump -a FILE: exit within ~1 s, no query left, the archive is refused"
+	"$SLUICE" dump "${SRC[@]}" -B big -t 4 -a "$T/int.tar.zst" >/dev/null 2>"$T/int.err" </dev/null &
+	spid=$!
+	bg_track "$spid"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(sluice_queries src '%t1m%')" -ge 1 ] 2>/dev/null && break
+		sleep 0.1
+	done
+	sleep 0.3
+	start=$(now)
+	kill -INT "$spid"
+	wait_bounded "$spid" 20
+	rc=$?
+	took=$(since "$start")
+	assert_exit_nonzero "$rc" "exit code after SIGINT"
+	assert_le "$took" "$(limit 2)" "seconds from SIGINT to exit"
+	left=$(wait_no_sluice_conns src 5) || t_fail "connections of user sluice left after 5 s: $left"
+	capture vint sluice verify "$T/int.tar.zst"
+	assert_exit_nonzero "$RC" "verify of the interrupted archive"
+	assert_contains "$ERR" "status error" "verify's message (the manifest says why)"
+	t_pass
+
+	t_begin "SIGTERM while -a - is blocked on stdout: exit within ~1 s, no query left"
+	mkfifo "$T/term.pipe"
+	"$SLUICE" dump "${SRC[@]}" -B big -t 4 -a - >"$T/term.pipe" 2>"$T/term.err" </dev/null &
+	spid=$!
+	bg_track "$spid"
+	exec 4<"$T/term.pipe" # opened, never read
+	sleep 1.5
+	start=$(now)
+	kill -TERM "$spid"
+	wait_bounded "$spid" 20
+	rc=$?
+	took=$(since "$start")
+	exec 4<&-
+	assert_exit_nonzero "$rc" "exit code after SIGTERM"
+	assert_le "$took" "$(limit 4)" "seconds from SIGTERM to exit (stdout blocked)"
+	left=$(wait_no_sluice_conns src 5) || t_fail "connections of user sluice left after 5 s: $left"
+	t_pass
+
+	t_begin "sluice dump -a - | head -c 1000 ends promptly with exit 1"
+	start=$(now)
+	# shellcheck disable=SC2016
+	timeout 60 bash -c '"$1" dump "${@:2}" </dev/null | head -c 1000 >/dev/null; exit "${PIPESTATUS[0]}"' \
+		x "$SLUICE" "${SRC[@]}" -B big -a - 2>"$T/head.err"
+	rc=$?
+	assert_exit "$rc" 1 "exit code"
+	assert_le "$(since "$start")" "$(limit 5)" "seconds until the pipeline ended"
+	assert_contains "$(cat "$T/head.err")" "closed the pipe" "message"
+	t_pass
+	bg_kill_all
+else
+	t_begin "big.t1m on src"
+	t_fail "tests/data/gen_big.sh failed: $(tail -n 2 "$T/gen.log")"
+fi
+
 t_done
