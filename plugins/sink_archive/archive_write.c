@@ -48,6 +48,7 @@ struct archive_config {
 	int format;
 	int compress;
 	long long level;
+	long long compress_threads;
 	bool overwrite;
 };
 
@@ -83,6 +84,15 @@ static const struct sl_option archive_options[] = {
      .help = "compression level (0: the method's default; zstd 1-19, gzip/xz 1-9)",
      .min = 0,
      .max = 22},
+    {.name = "compress-threads",
+     .type = SL_OPT_INT,
+     .def = "0",
+     .offset = CFG(compress_threads),
+     .arg = "N",
+     .help = "zstd: compress on N threads of its own (0: on the sink's thread; each thread "
+             "adds about 20 MiB)",
+     .min = 0,
+     .max = 64},
     {.name = "overwrite",
      .type = SL_OPT_BOOL,
      .offset = CFG(overwrite),
@@ -311,11 +321,11 @@ static int archive_sink_open(struct sl_instance *inst)
 			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-level %s: %s", level,
 			                        archive_error_string(s->a));
 	}
-	if (s->format == FMT_TAR && s->compress == Z_ZSTD) {
-		/* Compression runs on the sink's one thread: let zstd use as many
-		 * as the run has workers, where this libarchive can. */
-		snprintf(level, sizeof(level), "%lld", sl_pipeline_config(p)->threads);
-		(void)archive_write_set_filter_option(s->a, "zstd", "threads", level);
+	if (s->format == FMT_TAR && s->compress == Z_ZSTD && s->cfg->compress_threads > 0) {
+		snprintf(level, sizeof(level), "%lld", s->cfg->compress_threads);
+		if (archive_write_set_filter_option(s->a, "zstd", "threads", level) != ARCHIVE_OK)
+			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-threads %s: %s", level,
+			                        archive_error_string(s->a));
 	}
 	/* Full blocks of 64 KiB; the last one is not padded beyond the data. */
 	archive_write_set_bytes_per_block(s->a, 65536);

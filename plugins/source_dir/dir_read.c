@@ -248,6 +248,82 @@ static void dir_src_skip_placeholders(struct dir_src *s)
 	}
 }
 
+/* mydumper 0.10 leaves the order of views to myloader's placeholder
+ * tables, which are not loaded here: order the views so that each comes
+ * after the views its definition names (`name`), by name otherwise; views
+ * in a cycle keep name order.  Reads the view files (small) once more.
+ * 0 or the pipeline's error. */
+static int dir_src_order_views(struct dir_src *s)
+{
+	struct sl_pipeline *p = s->inst->pipe;
+	size_t nv = 0, *idx = NULL;
+	struct sl_buf *body = NULL, *quoted = NULL, db = SL_BUF_INIT, tbl = SL_BUF_INIT;
+	bool *placed = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		nv += s->v[i].phase == 4;
+	if (nv < 2)
+		return 0;
+	idx = sl_calloc(nv, sizeof(*idx));
+	body = sl_calloc(nv, sizeof(*body));
+	quoted = sl_calloc(nv, sizeof(*quoted));
+	placed = sl_calloc(nv, sizeof(*placed));
+	if (!idx || !body || !quoted || !placed) {
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	nv = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].phase == 4)
+			idx[nv++] = i;
+	for (size_t a = 0; a < nv && !rc; a++) {
+		enum sl_file_kind kind;
+		uint64_t size = 0;
+		const char *name = s->v[idx[a]].name;
+		if (sl_dumpfiles_classify(name, true, &kind, &db, &tbl) ||
+		    sl_buf_put_ident(&quoted[a], tbl.data)) {
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+			break;
+		}
+		rc = dir_src_read(s, name, &body[a], &size, false);
+	}
+	/* Take, in name order, the first view whose dependencies are placed. */
+	for (long pos = 0; !rc && pos < (long)nv; pos++) {
+		size_t pick = nv;
+		for (size_t a = 0; a < nv; a++) {
+			if (placed[a])
+				continue;
+			bool ready = true;
+			for (size_t b = 0; b < nv && ready; b++)
+				if (b != a && !placed[b] && strstr(body[a].data, quoted[b].data))
+					ready = false;
+			if (ready &&
+			    (pick == nv || strcmp(s->v[idx[a]].name, s->v[idx[pick]].name) < 0))
+				pick = a;
+		}
+		if (pick == nv) /* a cycle: the first by name */
+			for (size_t a = 0; a < nv; a++)
+				if (!placed[a] && (pick == nv || strcmp(s->v[idx[a]].name,
+				                                        s->v[idx[pick]].name) < 0))
+					pick = a;
+		placed[pick] = true;
+		s->v[idx[pick]].order = pos;
+	}
+out:
+	for (size_t a = 0; body && quoted && a < nv; a++) {
+		sl_buf_free(&body[a]);
+		sl_buf_free(&quoted[a]);
+	}
+	sl_free(idx);
+	sl_free(body);
+	sl_free(quoted);
+	sl_free(placed);
+	sl_buf_free(&db);
+	sl_buf_free(&tbl);
+	return rc;
+}
+
 static int dir_src_prepare(struct sl_instance *inst)
 {
 	struct dir_src *s = inst->data;
@@ -303,8 +379,10 @@ static int dir_src_prepare(struct sl_instance *inst)
 		if (kind == SL_FILE_VIEW && have_manifest)
 			s->v[i].order = sl_manifest_index(&s->files.expect, db.data, tbl.data);
 	}
-	if (!rc && s->foreign)
+	if (!rc && s->foreign) {
 		dir_src_skip_placeholders(s);
+		rc = dir_src_order_views(s);
+	}
 	if (!rc)
 		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
 	while (s->n > 0 && s->v[s->n - 1].phase == PHASE_SKIP)

@@ -134,6 +134,7 @@ CREATE TABLE arch_myd.empty (id INT);
 CREATE TABLE arch_myd.log (id INT AUTO_INCREMENT PRIMARY KEY, v INT);
 CREATE TRIGGER arch_myd.t_ai AFTER INSERT ON arch_myd.t FOR EACH ROW INSERT INTO arch_myd.log (v) VALUES (NEW.id);
 CREATE VIEW arch_myd.v AS SELECT id, s FROM arch_myd.t WHERE id < 10;
+CREATE VIEW arch_myd.a_top AS SELECT COUNT(*) AS n FROM arch_myd.v;
 SQL
 t_begin "a Debian mydumper directory loads with sluice load -d: tables equal"
 if command -v mydumper >/dev/null; then
@@ -146,6 +147,7 @@ if command -v mydumper >/dev/null; then
 	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
 	assert_same "$(checksum_db src arch_myd)" "$(checksum_db dst arch_myd)" "checksums (src vs dst)"
 	assert_eq "5" "$(sql dst "SELECT COUNT(*) FROM arch_myd.v WHERE id < 6")" "the view works"
+	assert_eq "9" "$(sql dst "SELECT n FROM arch_myd.a_top")" "a view on a view that sorts before it"
 	assert_eq "1" "$(sql dst "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA='arch_myd'")" "triggers"
 	t_pass
 else
