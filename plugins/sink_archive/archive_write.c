@@ -86,12 +86,12 @@ static const struct sl_option archive_options[] = {
      .max = 22},
     {.name = "compress-threads",
      .type = SL_OPT_INT,
-     .def = "0",
+     .def = "-1",
      .offset = CFG(compress_threads),
      .arg = "N",
-     .help = "zstd: compress on N threads of its own (0: on the sink's thread; each thread "
-             "adds about 20 MiB)",
-     .min = 0,
+     .help = "zstd: compress on N threads of its own, about 20 MiB each (-1: as many as "
+             "--threads; 0: on the sink's thread, least memory)",
+     .min = -1,
      .max = 64},
     {.name = "overwrite",
      .type = SL_OPT_BOOL,
@@ -321,8 +321,12 @@ static int archive_sink_open(struct sl_instance *inst)
 			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-level %s: %s", level,
 			                        archive_error_string(s->a));
 	}
-	if (s->format == FMT_TAR && s->compress == Z_ZSTD && s->cfg->compress_threads > 0) {
-		snprintf(level, sizeof(level), "%lld", s->cfg->compress_threads);
+	long long zthreads = s->cfg->compress_threads;
+	if (zthreads < 0)
+		zthreads = sl_pipeline_config(p)->threads;
+	if (s->format == FMT_TAR && s->compress == Z_ZSTD && zthreads > 0) {
+		/* The sink is one thread: compression would be the bottleneck. */
+		snprintf(level, sizeof(level), "%lld", zthreads);
 		if (archive_write_set_filter_option(s->a, "zstd", "threads", level) != ARCHIVE_OK)
 			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-threads %s: %s", level,
 			                        archive_error_string(s->a));
