@@ -183,7 +183,8 @@ static void choose_plugins(const struct command *c, int argc, char **argv, struc
 		    (argc < 3 || argv[argc - 2][0] != '-' || argv[argc - 2][1] == '-' ||
 		     strchr("qv", argv[argc - 2][1])))
 			path = argv[argc - 1];
-		if (!prescan(argc, argv, 'i', "input")) {
+		/* Nothing to look at with -i, or for --help (stdin may be idle). */
+		if (!prescan(argc, argv, 'i', "input") && !prescan(argc, argv, '?', "help")) {
 			const char *plugin = sniff_input(path);
 			if (plugin) {
 				out->source = plugin;
