@@ -390,6 +390,27 @@ if ensure_big src >"$T/gen.log" 2>&1; then
 	assert_le "$(since "$start")" "$(limit 5)" "seconds until the pipeline ended"
 	assert_contains "$(cat "$T/head.err")" "closed the pipe" "message"
 	t_pass
+
+	# Peak RSS: the ring (--buffer, 32M) and the compressor, never the data.
+	if [ -z "$SL_LABEL" ]; then
+		t_begin "peak RSS of dump -a (zstd on the sink's thread) of big.t1m stays within 64 MiB; load -a within 96 MiB"
+		/usr/bin/time -f '%M' -o "$T/rss-dump" "$SLUICE" dump "${SRC[@]}" -B big -t 2 \
+			--compress-threads 0 -a "$T/big.tar.zst" >/dev/null 2>"$T/rss-dump.err" </dev/null
+		assert_exit_zero "$?" "dump exit code (stderr: $(_t_show "$(cat "$T/rss-dump.err")"))"
+		echo "dump -a peak RSS: $(tail -n 1 "$T/rss-dump") kB"
+		assert_le "$(tail -n 1 "$T/rss-dump")" 65536 "dump -a peak RSS in kB"
+		drop_dbs dst big
+		/usr/bin/time -f '%M' -o "$T/rss-load" "$SLUICE" load "${DST[@]}" -t 2 \
+			-a "$T/big.tar.zst" >/dev/null 2>"$T/rss-load.err" </dev/null
+		assert_exit_zero "$?" "load exit code (stderr: $(_t_show "$(cat "$T/rss-load.err")"))"
+		echo "load -a peak RSS: $(tail -n 1 "$T/rss-load") kB"
+		assert_le "$(tail -n 1 "$T/rss-load")" 98304 "load -a peak RSS in kB"
+		assert_eq "$(sql src "CHECKSUM TABLE big.t1m EXTENDED" | cut -f2)" \
+			"$(sql dst "CHECKSUM TABLE big.t1m EXTENDED" | cut -f2)" "big.t1m checksum (src vs dst)"
+		drop_dbs dst big
+		rm -f "$T/big.tar.zst"
+		t_pass
+	fi
 	bg_kill_all
 else
 	t_begin "big.t1m on src"
