@@ -1,16 +1,11 @@
 /* cli.c - subcommands, getopt tables built from option tables, signals. */
-#define _GNU_SOURCE 1 /* tee(2) */
 #include "cli.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #ifdef HAVE_CONFIG_H
@@ -18,6 +13,7 @@
 #endif
 
 #include "alloc.h"
+#include "cli_select.h"
 #include "log.h"
 #include "pipeline.h"
 #include "plugin.h"
@@ -49,171 +45,6 @@ static const struct command commands[] = {
      "mariadb", "loader", NULL, true},
     {NULL, NULL, NULL, NULL, NULL, false}};
 
-/* Options that put another plugin in place of a command's default source or
- * sink (the option itself belongs to that plugin and names its file). */
-struct alternative {
-	const char *command;
-	int short_name;
-	const char *long_name;
-	bool source; /* replaces the source, else the sink */
-	const char *plugin;
-};
-
-static const struct alternative alternatives[] = {
-    {"dump", 'a', "archive", false, "tar"}, /* "zip" for FILE.zip, --archive-format zip */
-    {"dump", 'o', "outputdir", false, "dir"},  {"load", 'a', "archive", true, "archive"},
-    {"load", 'd', "directory", true, "dir"},   {"verify", 'a', "archive", true, "archive"},
-    {"verify", 'd', "directory", true, "dir"}, {NULL, 0, NULL, false, NULL}};
-
-/* The value of option 'alt' in argv (before a "--"), or NULL when absent:
- * -a FILE, -aFILE, --archive FILE, --archive=FILE.  A pre-scan: it runs
- * before the option groups exist, since they depend on its answer. */
-static const char *prescan(int argc, char **argv, int short_name, const char *long_name)
-{
-	size_t n = strlen(long_name);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--"))
-			break;
-		if (a[0] == '-' && a[1] == short_name)
-			return a[2] ? a + 2 : (i + 1 < argc ? argv[i + 1] : "");
-		if (!strncmp(a, "--", 2) && !strncmp(a + 2, long_name, n)) {
-			if (a[2 + n] == '=')
-				return a + 3 + n;
-			if (!a[2 + n])
-				return i + 1 < argc ? argv[i + 1] : "";
-		}
-	}
-	return NULL;
-}
-
-/* What `sluice verify PATH` reads: a directory, an archive, or (when the
- * input starts with the stream's version line, or cannot be looked at
- * without consuming it) a stream.  Returns the alternative's plugin or
- * NULL for the stream. */
-static const char *sniff_input(const char *path)
-{
-	static const char magic[] = "-- sluice stream";
-	char head[sizeof(magic) - 1];
-	struct stat st;
-	ssize_t n = 0;
-	int fd = -1;
-	if (!strcmp(path, "-")) {
-		/* Regular files can be rewound; pipes are peeked at with tee(2). */
-		if (fstat(STDIN_FILENO, &st) != 0)
-			return NULL;
-		if (S_ISREG(st.st_mode)) {
-			n = pread(STDIN_FILENO, head, sizeof(head),
-			          lseek(STDIN_FILENO, 0, SEEK_CUR));
-		} else if (S_ISFIFO(st.st_mode)) {
-			int pp[2];
-			if (pipe(pp) != 0)
-				return NULL;
-			for (int tries = 0; tries < 200 && n < (ssize_t)sizeof(head); tries++) {
-				struct pollfd pfd = {.fd = STDIN_FILENO, .events = POLLIN};
-				if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
-					break;
-				ssize_t t =
-				    tee(STDIN_FILENO, pp[1], sizeof(head), SPLICE_F_NONBLOCK);
-				if (t <= 0) {
-					if (t == 0 || errno != EAGAIN)
-						break; /* end of input */
-					continue;
-				}
-				/* tee copies from the start of the pipe, without consuming. */
-				n = read(pp[0], head, (size_t)t);
-				if (n < (ssize_t)sizeof(head) && tries)
-					poll(NULL, 0, 10); /* a writer sending tiny pieces */
-			}
-			close(pp[0]);
-			close(pp[1]);
-		} else {
-			return NULL;
-		}
-	} else {
-		if (stat(path, &st) != 0)
-			return NULL; /* the stream source reports it */
-		if (S_ISDIR(st.st_mode))
-			return "dir";
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0)
-			return NULL;
-		if (S_ISREG(st.st_mode))
-			n = read(fd, head, sizeof(head));
-		else
-			n = -1; /* a FIFO: its first bytes cannot be looked at */
-		close(fd);
-	}
-	if (n <= 0)
-		return NULL;
-	return memcmp(head, magic, (size_t)n < sizeof(head) ? (size_t)n : sizeof(head)) ? "archive"
-	                                                                                : NULL;
-}
-
-/* The command as run: its default source and sink, or the alternatives
- * argv asks for.  For verify, a bare PATH is looked at (directory, archive
- * or stream).  *out is a copy of *c with source, sink and positional set. */
-static void choose_plugins(const struct command *c, int argc, char **argv, struct command *out)
-{
-	*out = *c;
-	for (const struct alternative *a = alternatives; a->command; a++) {
-		if (strcmp(a->command, c->name))
-			continue;
-		const char *v = prescan(argc, argv, a->short_name, a->long_name);
-		if (!v)
-			continue;
-		const char *plugin = a->plugin;
-		if (!strcmp(plugin, "tar")) {
-			const char *f = prescan(argc, argv, 0x100, "archive-format");
-			size_t n = strlen(v);
-			if ((f && !strcmp(f, "zip")) || (n >= 4 && !strcmp(v + n - 4, ".zip")))
-				plugin = "zip";
-		}
-		if (a->source) {
-			out->source = plugin;
-			out->positional = a->long_name;
-		} else {
-			out->sink = plugin;
-		}
-		return;
-	}
-	if (!strcmp(c->name, "verify")) {
-		/* The last bare argument, when it is not an option's value. */
-		const char *path = "-";
-		if (argc > 1 && (argv[argc - 1][0] != '-' || !strcmp(argv[argc - 1], "-")) &&
-		    (argc < 3 || argv[argc - 2][0] != '-' || argv[argc - 2][1] == '-' ||
-		     strchr("qv", argv[argc - 2][1])))
-			path = argv[argc - 1];
-		/* Nothing to look at with -i, or for --help (stdin may be idle). */
-		if (!prescan(argc, argv, 'i', "input") && !prescan(argc, argv, '?', "help")) {
-			const char *plugin = sniff_input(path);
-			if (plugin) {
-				out->source = plugin;
-				out->positional = !strcmp(plugin, "dir") ? "directory" : "archive";
-			}
-		}
-	}
-}
-
-/* For --help: the options that pick other plugins for this command. */
-static void alternatives_help(const struct command *c)
-{
-	bool any = false;
-	for (const struct command *d = commands; d->name; d++)
-		if (!strcmp(d->name, c->name))
-			c = d; /* the defaults, not what argv chose */
-	for (const struct alternative *a = alternatives; a->command; a++) {
-		if (strcmp(a->command, c->name))
-			continue;
-		if (!any)
-			printf("\nAlternatives (give the option to see its plugin's options):\n");
-		any = true;
-		printf("  -%c, --%s  %s '%s'%s instead of '%s'\n", a->short_name, a->long_name,
-		       a->source ? "source" : "sink", a->plugin,
-		       !strcmp(a->plugin, "tar") ? " (or 'zip')" : "",
-		       a->source ? c->source : c->sink);
-	}
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: sluice COMMAND [OPTIONS]\n\n"
@@ -244,7 +75,9 @@ static void command_help(const struct command *c, const struct opt_group *groups
 	for (size_t i = 0; i < ngroups; i++)
 		sl_options_help_filtered(groups[i].opts, groups[i].heading,
 		                         c->two_servers ? SL_OPTF_CONN : 0, stdout);
-	alternatives_help(c);
+	for (const struct command *d = commands; d->name; d++)
+		if (!strcmp(d->name, c->name)) /* the defaults, not what argv chose */
+			sl_cli_alternatives_help(d->name, d->source, d->sink, stdout);
 	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -409,8 +242,9 @@ static void *signal_main(void *arg)
 
 static int run_command(const struct command *cmd, int argc, char **argv)
 {
-	struct command chosen;
-	choose_plugins(cmd, argc, argv, &chosen);
+	/* -a, -o, -d (and what verify's PATH is) pick other plugins. */
+	struct command chosen = *cmd;
+	sl_cli_choose(cmd->name, argc, argv, &chosen.source, &chosen.sink, &chosen.positional);
 	const struct command *c = &chosen;
 	struct sl_error err = {0};
 	struct sl_pipeline_config pcfg;
