@@ -241,6 +241,25 @@ int sl_dumpfiles_begin(struct sl_dumpfiles *d, const char *name, uint64_t size,
 		                        d->source, name);
 	if (rc)
 		return sl_pipeline_fail(p, rc, "%s: out of memory", d->source);
+	/* A table's schema comes before its other files, a database's before
+	 * its tables' (dump order); an archive of a directory made with tar
+	 * has readdir's order, which a loader cannot follow. */
+	bool late = false;
+	if (kind == SL_FILE_TABLE_SCHEMA) {
+		long i = sl_manifest_index(&d->seen, d->db.data, d->tbl.data);
+		late = i >= 0 && d->seen.tables[i]->files > 0;
+	} else if (kind == SL_FILE_SCHEMA_CREATE) {
+		for (size_t i = 0; i < d->seen.ntables && !late; i++)
+			late = d->seen.tables[i]->name[0] &&
+			       !strcmp(d->seen.tables[i]->schema, d->db.data);
+	}
+	if (late)
+		return sl_pipeline_fail(
+		    p, SL_EFORMAT,
+		    "%s: entry '%s' comes after files that need it: the entries "
+		    "are not in dump order (an archive of a directory? extract "
+		    "it and load it with -d DIR)",
+		    d->source, name);
 	if (size > SL_DUMPFILES_MAX_FILE)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s: entry '%s' is %" PRIu64

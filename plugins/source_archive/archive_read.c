@@ -3,10 +3,12 @@
  * input, without unpacking it (`sluice load -a FILE`, `sluice verify`).
  *
  * One reader thread walks the entries in archive order, which for a
- * sluice archive is the dump's order (DDL before data, the manifest last).
- * Each entry must be a regular file at the top level whose name is in the
- * dump's layout; absolute paths, '..', directories, links and device files
- * are refused naming the entry.  A file's bytes go into one batch of
+ * sluice archive is the dump's order (DDL before data, the manifest last);
+ * an archive in another order (a tar of a directory) is refused at the
+ * first schema that comes after files needing it.  Each entry must be a
+ * regular file at the top level ("./name" is taken as "name") whose name is
+ * in the dump's layout; absolute paths, '..', directories, links and device
+ * files are refused naming the entry.  A file's bytes go into one batch of
  * exactly its size (dumpfiles.h) and to the sinks; mydumper's metadata is
  * skipped; the manifest is parsed, and at the end everything read is
  * checked against it before any table is reported complete.  A truncated
@@ -266,6 +268,15 @@ static int archive_src_work(struct sl_instance *inst, unsigned worker)
 		const char *name = archive_entry_pathname(e);
 		if (!name)
 			name = "";
+		/* `tar -cf x.tar -C dir .` names files ./x and adds ./ itself. */
+		if (!strcmp(name, ".") || !strcmp(name, "./")) {
+			if (archive_entry_filetype(e) == AE_IFDIR) {
+				archive_read_data_skip(s->a);
+				continue;
+			}
+		} else if (!strncmp(name, "./", 2) && name[2] && name[2] != '/') {
+			name += 2;
+		}
 		const char *why = entry_refusal(e, name);
 		if (why)
 			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: %s",

@@ -214,7 +214,8 @@ refused vflip "$T/flip.tar" "checksum mismatch"
 t_pass
 
 t_begin "verify refuses a dump without a manifest (tar and directory)"
-mkdir -p "$T/nm" && (cd "$T/nm" && tar -xf "$T/p.tar" && rm sluice-manifest.json && tar -cf "$T/nm.tar" -- *)
+mkdir -p "$T/nm" && (cd "$T/nm" && tar -xf "$T/p.tar" && rm sluice-manifest.json &&
+	tar -cf "$T/nm.tar" $(tar -tf "$T/p.tar" | grep -v '^sluice-manifest.json$'))
 refused vnm "$T/nm.tar" "no sluice-manifest.json"
 cp -r "$T/dir" "$T/dir-nm" && rm "$T/dir-nm/sluice-manifest.json" "$T/dir-nm/metadata"
 refused vnmd "$T/dir-nm" "sluice-manifest.json"
@@ -246,6 +247,15 @@ drop_dbs dst fidelity
 capture lbad sluice load "${DST[@]}" -a "$T/bad.tar.zst"
 assert_exit_nonzero "$RC" "load exit code"
 assert_contains "$ERR" "status error" "message"
+t_pass
+
+t_begin "a tar of a dump directory: ./ names in dump order pass; out of dump order is refused"
+(cd "$T/dir" && tar -cf "$T/dot.tar" $(tar -tf "$T/p.tar" | sed 's#^#./#'))
+capture vdot sluice verify "$T/dot.tar"
+assert_exit_zero "$RC" "./-named entries in dump order (stderr: $(_t_show "$ERR"))"
+(cd "$T/dir" && tar -cf "$T/order.tar" fidelity.t_ints.00000.sql $(tar -tf "$T/p.tar" | grep -v '^fidelity\.t_ints\.00000\.sql$'))
+refused vorder "$T/order.tar" "not in dump order"
+assert_contains "$ERR" "entry 'fidelity-schema-create.sql' comes after" "message names the entry"
 t_pass
 
 # --- hostile input -------------------------------------------------------------
