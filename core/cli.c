@@ -13,6 +13,7 @@
 #endif
 
 #include "alloc.h"
+#include "cli_select.h"
 #include "job.h"
 #include "log.h"
 #include "pipeline.h"
@@ -81,6 +82,9 @@ static void command_help(const struct command *c, const struct opt_group *groups
 	for (size_t i = 0; i < ngroups; i++)
 		sl_options_help_filtered(groups[i].opts, groups[i].heading,
 		                         c->two_servers ? SL_OPTF_CONN : 0, stdout);
+	for (const struct command *d = commands; d->name; d++)
+		if (!strcmp(d->name, c->name)) /* the defaults, not what argv chose */
+			sl_cli_alternatives_help(d->name, d->source, d->sink, stdout);
 	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -323,8 +327,12 @@ static int finish_command(int rc, const struct sl_error *err, const struct comma
 	return sl_exit_code(rc);
 }
 
-static int run_command(const struct command *c, int argc, char **argv)
+static int run_command(const struct command *cmd, int argc, char **argv)
 {
+	/* -a, -o, -d (and what verify's PATH is) pick other plugins. */
+	struct command chosen = *cmd;
+	sl_cli_choose(cmd->name, argc, argv, &chosen.source, &chosen.sink, &chosen.positional);
+	const struct command *c = &chosen;
 	struct sl_error err = {0};
 	struct sl_pipeline_config pcfg;
 	struct sl_job job;

@@ -238,3 +238,70 @@ int sl_fname_post(struct sl_buf *out, const char *db)
 {
 	return sl_fname_join(out, db, NULL, "-schema-post.sql");
 }
+
+/* ".NNNNN.ext" (5 digits or more) or mydumper's unnumbered ".ext", with a
+ * data format's extension. */
+static int sl_fname_data_suffix(const char *s)
+{
+	static const char *const exts[] = {".sql", ".csv", ".tsv", ".jsonl", NULL};
+	size_t n = 0;
+
+	for (size_t i = 0; exts[i]; i++)
+		if (!strcmp(s, exts[i]))
+			return 1;
+	if (*s++ != '.')
+		return 0;
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n < 5)
+		return 0;
+	for (size_t i = 0; exts[i]; i++)
+		if (!strcmp(s + n, exts[i]))
+			return 1;
+	return 0;
+}
+
+int sl_fname_classify(const char *name, enum sl_file_kind *kind, struct sl_buf *db,
+                      struct sl_buf *tbl)
+{
+	size_t dblen = strcspn(name, ".-");
+	const char *t = NULL, *rest = name + dblen;
+	size_t tlen = 0;
+	int rc;
+
+	if (*rest == '-') {
+		if (!strcmp(rest, "-schema-create.sql"))
+			*kind = SL_FILE_SCHEMA_CREATE;
+		else if (!strcmp(rest, "-schema-post.sql"))
+			*kind = SL_FILE_POST;
+		else
+			return SL_EFORMAT;
+	} else if (*rest == '.') {
+		t = rest + 1;
+		tlen = strcspn(t, ".-");
+		rest = t + tlen;
+		if (!strcmp(rest, "-schema.sql"))
+			*kind = SL_FILE_TABLE_SCHEMA;
+		else if (!strcmp(rest, "-schema-triggers.sql"))
+			*kind = SL_FILE_TRIGGERS;
+		else if (!strcmp(rest, "-schema-view.sql"))
+			*kind = SL_FILE_VIEW;
+		else if (sl_fname_data_suffix(rest))
+			*kind = SL_FILE_DATA;
+		else
+			return SL_EFORMAT;
+	} else {
+		return SL_EFORMAT;
+	}
+	if (dblen == 0 || (t && tlen == 0))
+		return SL_EFORMAT;
+	sl_buf_reset(db);
+	sl_buf_reset(tbl);
+	if ((rc = sl_fname_decode(db, name, dblen)) != 0)
+		return rc;
+	if (t && (rc = sl_fname_decode(tbl, t, tlen)) != 0)
+		return rc;
+	if (!t && sl_buf_putc(tbl, '\0') == 0)
+		tbl->len = 0; /* an empty, NUL-terminated table name */
+	return tbl->data ? 0 : SL_ENOMEM;
+}

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "batch.h"
 #include "buf.h"
 
 /* Append the encoding of a UTF-8 identifier.  SL_EFORMAT if 'ident' is not
@@ -36,5 +37,13 @@ int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_indexes(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
 int sl_fname_post(struct sl_buf *out, const char *db);
+
+/* Classify a file name of the layout above (also mydumper's unnumbered
+ * data files, db.t.sql) and decode its parts: 0 with *kind (OUT), the
+ * database in 'db' and the table in 'tbl' (both reset, then NUL-terminated;
+ * tbl empty for database files); SL_EFORMAT for a name outside the layout
+ * or a bad encoding; SL_ENOMEM. */
+int sl_fname_classify(const char *name, enum sl_file_kind *kind, struct sl_buf *db,
+                      struct sl_buf *tbl);
 
 #endif
