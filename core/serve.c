@@ -251,6 +251,28 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+/* What ?format= may ask for: the sink that writes it and how the
+ * download is named. */
+struct response_format {
+	const char *name; /* ?format= and the sink ("sql": the stream) */
+	const char *suffix;
+	const char *content_type;
+};
+
+static const struct response_format formats[] = {
+    {"sql", ".sql", "application/sql; charset=binary"},
+    {"tar", ".tar.zst", "application/zstd"},
+    {"zip", ".zip", "application/zip"},
+};
+
+static const struct response_format *find_format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(formats[i].name, name))
+			return &formats[i];
+	return NULL;
+}
+
 static bool profile_name_ok(const char *name)
 {
 	size_t n = strlen(name);
@@ -277,10 +299,11 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 		sl_buf_free(&path);
 		return respond_error(srv, c, 400, "too many parameters");
 	}
-	if (q.format && strcmp(q.format, "sql") != 0) {
+	const struct response_format *fmt = find_format(q.format ? q.format : "sql");
+	if (!fmt) {
 		sl_buf_free(&path);
-		return respond_error(srv, c, 400, "format '%s' is not available (formats: sql)",
-		                     q.format);
+		return respond_error(
+		    srv, c, 400, "format '%s' is not available (formats: sql, tar, zip)", q.format);
 	}
 	if (atomic_load(&srv->draining)) {
 		sl_buf_free(&path);
@@ -288,7 +311,12 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 	}
 
 	struct sl_error err = {0};
-	struct sl_serve_dump_spec spec = {.profile = name, .source = srv->source};
+	char archive_name[96];
+	snprintf(archive_name, sizeof(archive_name), "%s%s", name, fmt->suffix);
+	struct sl_serve_dump_spec spec = {.profile = name,
+	                                  .format = fmt->name,
+	                                  .archive_name = archive_name,
+	                                  .source = srv->source};
 	int rc = sl_options_copy(sl_pipeline_options, &spec.pcfg, srv->pcfg, sizeof(spec.pcfg));
 	spec.source_config = rc ? NULL : sl_calloc(1, srv->source->config_size);
 	if (!spec.source_config || sl_options_copy(srv->source->options, spec.source_config,
@@ -340,9 +368,9 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 		struct tm tm;
 		gmtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-		snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s-%s.sql\"",
-		         name, stamp);
-		MHD_add_response_header(resp, "Content-Type", "application/sql; charset=binary");
+		snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s-%s%s\"", name,
+		         stamp, fmt->suffix);
+		MHD_add_response_header(resp, "Content-Type", fmt->content_type);
 		MHD_add_response_header(resp, "Content-Disposition", disposition);
 		r = queue(srv, c, 200, resp);
 	}

@@ -39,8 +39,10 @@ struct sl_serve_dump {
 	pthread_t thread;
 	bool started;
 
-	int rd;     /* the pipe's read end */
-	int client; /* the client's socket, watched for hang-ups */
+	int rd;      /* the pipe's read end */
+	int wr;      /* its write end, lent to the sink; closed after the run: EOF */
+	bool stream; /* the body is a sluice stream (format sql), with a trailer */
+	int client;  /* the client's socket, watched for hang-ups */
 	atomic_bool client_gone;
 	bool eof; /* the reader saw the end of the stream */
 	uint64_t sent;
@@ -80,9 +82,11 @@ static void *dump_main(void *arg)
 	d->rows = st.rows;
 	atomic_store(&d->status, rc); /* before the EOF the reader acts on */
 	pthread_mutex_lock(&d->lock);
-	sl_pipeline_free(d->pipe); /* closes the pipe's write end: EOF for the reader */
+	sl_pipeline_free(d->pipe);
 	d->pipe = NULL;
 	pthread_mutex_unlock(&d->lock);
+	close(d->wr); /* the sink is gone: EOF for the reader */
+	d->wr = -1;
 	return NULL;
 }
 
@@ -129,10 +133,12 @@ static ssize_t dump_read(void *cls, uint64_t pos, char *buf, size_t max)
 			}
 			if (r == 0) {
 				d->eof = true;
-				/* A failed run whose trailer could not be finished (a
-				 * cancel with a slow client) must not look like a whole
-				 * body: abort the chunked encoding instead. */
-				if (atomic_load(&d->status) != 0 && !ends_with_trailer(d))
+				/* A failed run must not look like a whole body: a stream
+				 * says so in its error trailer, if it could be finished
+				 * (a slow client may not take it in time); anything else
+				 * gets its chunked encoding aborted. */
+				if (atomic_load(&d->status) != 0 &&
+				    (!d->stream || !ends_with_trailer(d)))
 					return MHD_CONTENT_READER_END_WITH_ERROR;
 				return MHD_CONTENT_READER_END_OF_STREAM;
 			}
@@ -164,6 +170,8 @@ static void dump_destroy(struct sl_serve_dump *d)
 {
 	if (d->rd >= 0)
 		close(d->rd);
+	if (d->wr >= 0)
+		close(d->wr);
 	if (d->started)
 		pthread_join(d->thread, NULL);
 	if (d->pipe)
@@ -219,33 +227,34 @@ static void dump_free(void *cls)
 	dump_destroy(d);
 }
 
-/* The stream sink, writing into 'fd' (which it owns from then on). */
-static int add_sink(struct sl_pipeline *pipe, int fd, struct sl_error *err)
+/* The sink that writes 'format' ("sql", "tar" or "zip") into 'fd', which
+ * stays the caller's.  'name' names the archive (its format). */
+static int add_sink(struct sl_pipeline *pipe, const char *format, const char *name, int fd,
+                    struct sl_error *err)
 {
-	const struct sl_plugin *sink = sl_plugin_find(SL_PLUGIN_SINK, "stdout");
+	bool sql = !strcmp(format, "sql");
+	const struct sl_plugin *sink = sl_plugin_find(SL_PLUGIN_SINK, sql ? "stdout" : format);
 	void *cfg = sink ? sl_calloc(1, sink->config_size) : NULL;
 	char fdtext[16];
 	snprintf(fdtext, sizeof(fdtext), "%d", fd);
-	int rc = cfg ? sl_options_defaults(sink->options, cfg, err) : SL_ENOMEM;
+	int rc = cfg ? sl_options_defaults(sink->options, cfg, err)
+	             : sl_error_set(err, SL_ENOMEM, "out of memory");
 	if (!rc)
 		rc = sl_options_set(sink->options, cfg, "fd", fdtext, err);
 	/* An HTTP client may be slow: give the error trailer time to get there
 	 * (past it, the chunked body is aborted instead). */
-	if (!rc)
+	if (!rc && sql)
 		rc = sl_options_set(sink->options, cfg, "trailer-wait", "10000", err);
+	if (!rc && !sql)
+		rc = sl_options_set(sink->options, cfg, "archive", name, err);
 	if (rc) {
 		if (cfg) {
 			sl_options_free(sink->options, cfg);
 			sl_free(cfg);
 		}
-		close(fd);
 		return rc;
 	}
-	rc = sl_pipeline_add(pipe, sink, cfg, NULL);
-	/* The sink owns the descriptor only once its init() succeeded. */
-	if (rc)
-		close(fd);
-	return rc;
+	return sl_pipeline_add(pipe, sink, cfg, NULL);
 }
 
 /* Free what a spec still owns. */
@@ -292,6 +301,8 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	d->list = list;
 	d->list_lock = list_lock;
 	d->rd = fds[0];
+	d->wr = fds[1];
+	d->stream = !strcmp(spec->format, "sql");
 	d->client = client_fd;
 	d->profile = sl_strdup(spec->profile);
 	d->pcfg = spec->pcfg; /* taken over */
@@ -301,17 +312,13 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	int rc = 0;
 	d->pipe = d->profile ? sl_pipeline_new(&d->pcfg, log) : NULL;
 	if (!d->pipe) {
-		close(fds[1]);
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto fail;
 	}
 	rc = sl_pipeline_add(d->pipe, spec->source, spec->source_config, NULL);
 	spec->source_config = NULL;
-	if (rc) {
-		close(fds[1]);
-	} else {
-		rc = add_sink(d->pipe, fds[1], err);
-	}
+	if (!rc)
+		rc = add_sink(d->pipe, spec->format, spec->archive_name, d->wr, err);
 	if (rc) {
 		sl_error_copy(err, sl_pipeline_error(d->pipe));
 		goto fail;

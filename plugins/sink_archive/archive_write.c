@@ -50,6 +50,7 @@ struct archive_config {
 	long long level;
 	long long compress_threads;
 	bool overwrite;
+	long long fd; /* > 0: write there (sluice serve); 'archive' then only names it */
 };
 
 #define CFG(field) offsetof(struct archive_config, field)
@@ -97,6 +98,16 @@ static const struct sl_option archive_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(overwrite),
      .help = "replace an existing archive file"},
+    {.name = "fd",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "0",
+     .offset = CFG(fd),
+     .arg = "N",
+     .help = "write to this file descriptor (the caller's to close); --archive only names "
+             "the format (sluice serve)",
+     .min = 0,
+     .max = INT_MAX},
     SL_OPTION_END};
 
 struct archive_sink {
@@ -167,6 +178,10 @@ static int archive_sink_init(struct sl_instance *inst)
 	s->fd = -1;
 	sl_manifest_init(&s->man);
 	inst->data = s;
+	if (cfg->fd > 0) { /* lent by the caller, who closes it */
+		s->fd = (int)cfg->fd;
+		s->out_name = "the response";
+	}
 	if (!cfg->path || !cfg->path[0])
 		return sl_pipeline_fail(inst->pipe, SL_EUSAGE, "-a: an archive file is needed");
 	resolve(s, !strcmp(inst->plugin->name, "zip"));
@@ -272,7 +287,9 @@ static int archive_sink_open(struct sl_instance *inst)
 	signal(SIGXFSZ, SIG_IGN); /* `ulimit -f`: EFBIG from write() */
 	s->now = time(NULL);
 	sl_manifest_stamp(s->man.started);
-	if (!strcmp(path, "-")) {
+	if (s->cfg->fd > 0) {
+		/* set up by init() */
+	} else if (!strcmp(path, "-")) {
 		if (isatty(STDOUT_FILENO))
 			return sl_pipeline_fail(
 			    p, SL_EUSAGE,

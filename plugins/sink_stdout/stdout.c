@@ -33,7 +33,7 @@ static const struct sl_option stdout_options[] = {
      .def = "1",
      .offset = offsetof(struct stdout_config, fd),
      .arg = "N",
-     .help = "write the stream to this file descriptor, closed at the end (sluice serve)",
+     .help = "write the stream to this file descriptor (the caller's to close; sluice serve)",
      .min = 1,
      .max = INT_MAX},
     {.name = "trailer-wait",
@@ -138,10 +138,6 @@ static void stdout_destroy(struct sl_instance *inst)
 	sl_free(s->tables);
 	sl_batch_release(s->partial);
 	sl_buf_free(&s->header);
-	/* A descriptor handed to us is ours: closing it ends the reader's
-	 * stream (EOF after the trailer). */
-	if (s->fd != STDOUT_FILENO)
-		close(s->fd);
 	sl_free(s);
 }
 
