@@ -244,12 +244,27 @@ assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.customers WHERE email N
 assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM shop_test.customers d JOIN (SELECT id, name FROM shop.customers) s USING (id) WHERE d.name = s.name" 2>/dev/null || echo 0)" "names masked"
 t_pass
 
-t_begin "examples/jobs/archive.lua: a complete stream that sluice verify accepts"
-capture ex3 sluice run "$EX/archive.lua" "${PARAMS[@]}" -v
+t_begin "examples/jobs/archive.lua: big tables to the archive only, small ones to both"
+capture ex3 sluice run "$EX/archive.lua" "${PARAMS[@]}" --set "archive=$T/shop.tar.zst" -v
 assert_exit_zero "$RC" "run exit"
-assert_contains "$ERR" "archiving big table shop." "routing decision logged"
-capture ex3v sluice verify "$T/ex3.out"
-assert_exit_zero "$RC" "verify exit"
+assert_contains "$ERR" "archive only: shop." "routing decision logged"
+capture ex3v sluice verify -a "$T/shop.tar.zst"
+assert_exit_zero "$RC" "verify the archive"
+capture ex3s sluice verify "$T/ex3.out"
+assert_exit_zero "$RC" "verify the stdout stream"
+drop_dbs dst shop shop_lookups
+capture ex3l sluice load "${DST[@]}" -a "$T/shop.tar.zst"
+assert_exit_zero "$RC" "load the archive"
+assert_same "$(checksum_db src shop)" "$(checksum_db dst shop)" "archive: every table"
+capture ex3m sluice load "${DST[@]}" -B shop_lookups --input "$T/ex3.out"
+assert_exit_zero "$RC" "load the stdout stream"
+small=$(sql src "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_TYPE='BASE TABLE' AND TABLE_ROWS < 100 ORDER BY 1")
+assert_ne "" "$small" "some small tables"
+assert_eq "$small" "$(db_tables dst shop_lookups | grep -v customer_revenue)" "tables on stdout: the small ones"
+for tb in $small; do
+	assert_same "$(sql dst "CHECKSUM TABLE shop.$tb" | cut -f2)" \
+		"$(sql dst "CHECKSUM TABLE shop_lookups.$tb" | cut -f2)" "$tb: same data in both sinks"
+done
 t_pass
 
 t_begin "examples/jobs/chain.lua: dump | load with personal data masked on the server"
