@@ -38,11 +38,13 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"dump", "dump databases from a MariaDB/MySQL server as an SQL stream on stdout", "mariadb",
-     "stdout", NULL, false},
-    {"verify", "check that a sluice stream is complete and intact, without a server", "stream",
-     "null", "input", false},
-    {"load", "load a sluice stream (stdin or a file) into a MariaDB/MySQL server", "stream",
+    {"dump",
+     "dump databases from a MariaDB/MySQL server: SQL stream on stdout, archive (-a) or "
+     "directory (-o)",
+     "mariadb", "stdout", NULL, false},
+    {"verify", "check that a stream, archive or directory is complete and intact, without a server",
+     "stream", "null", "input", false},
+    {"load", "load a stream, archive (-a) or directory (-d) into a MariaDB/MySQL server", "stream",
      "loader", "input", false},
     {"copy", "copy databases from one server to another in one process, with no stream between",
      "mariadb", "loader", NULL, true},

@@ -276,6 +276,17 @@ assert_eq "0 0" "${rc[*]}" "exit codes ($(cat "$T/ex4.err"))"
 assert_eq "$(sql src "SELECT COUNT(*) FROM shop.customers")" "$(sql dst "SELECT COUNT(*) FROM shop_dev.customers WHERE name = CONCAT('Customer ', id) AND email LIKE 'user\\_%'")" "customers masked"
 t_pass
 
+t_begin "load -a --script: tables and rename on an archive"
+capture arch sluice dump "${SRC[@]}" -B shop -a "$T/shop-ld.tar.zst"
+assert_exit_zero "$RC" "dump -a exit"
+drop_dbs dst shop
+capture lda sluice load "${DST[@]}" -a "$T/shop-ld.tar.zst" --script "$T/ld.lua"
+assert_exit_zero "$RC" "load -a exit"
+assert_same "$(sql src "CHECKSUM TABLE shop.products" | cut -f2)" \
+	"$(sql dst "CHECKSUM TABLE shop.goods" | cut -f2)" "renamed table"
+assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME IN ('audit_log','products')")" "left out and renamed away"
+t_pass
+
 # sandbox CASE BODY EXPECTED-MESSAGE-ERE
 sandbox() {
 	t_begin "sandbox: $1"
