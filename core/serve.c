@@ -513,8 +513,8 @@ int sl_serve_run(const struct sl_serve_config *cfg, const struct sl_plugin *sour
 		flags |= MHD_USE_IPv6;
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-	    MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-	    &srv, MHD_OPTION_CONNECTION_LIMIT, (unsigned)(cfg->max_dumps * 4 + 16), MHD_OPTION_END);
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &srv, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(cfg->max_dumps * 4 + 16), MHD_OPTION_END);
 	if (!d) {
 		rc = sl_error_set(err, SL_EIO, "cannot listen on %s: %s", cfg->listen,
 		                  strerror(errno));

@@ -58,6 +58,18 @@ metric() { curl -s "${AUTH[@]}" "$URL/metrics" | awk -v k="$1" '$1 == k { print 
 
 serve_start serve1 "${SRC[@]}" --max-dumps 2 --buffer 8M -t 2
 
+t_begin "bad setups: one error line, exit != 0"
+capture busy sluice serve "${SRC[@]}" --profiles "$T/profiles" --token-file "$T/tokens" --listen "127.0.0.1:$PORT"
+assert_exit 1 "$RC" "port in use"
+assert_contains "$ERR" "Address already in use" "message"
+capture open sluice serve "${SRC[@]}" --profiles "$T/profiles" --listen "0.0.0.0:$PORT"
+assert_exit 2 "$RC" "beyond loopback without tokens"
+assert_contains "$ERR" "--token-file is required" "message"
+capture noprof sluice serve "${SRC[@]}" --profiles "$T/none" --listen "127.0.0.1:$PORT"
+assert_exit 2 "$RC" "no profiles directory"
+assert_one_line "$ERR" "sluice: " "message"
+t_pass
+
 t_begin "full download: headers, and the body imports with mariadb, checksums equal"
 code=$(curl -s "${AUTH[@]}" -D "$T/h1" -o "$T/shop.sql" -w '%{http_code}' "$URL/dump/shop")
 assert_eq 200 "$code" "status"
