@@ -31,7 +31,10 @@ SRC_BIG=$(checksum_db src big)
 
 t_begin "-t 4 runs 4 concurrent SELECTs on one big table"
 mkfifo "$T/pipe4"
-"$SLUICE" dump "${SRC[@]}" -B big -t 4 >"$T/pipe4" 2>"$T/t4.err" </dev/null &
+# Four chunks of 250k rows: each worker's query has far more left to send
+# than the socket buffers hold, so it stays a running query while blocked
+# (with small chunks the server may finish one into the buffers: "Sleep").
+"$SLUICE" dump "${SRC[@]}" -B big -t 4 -r 250000 >"$T/pipe4" 2>"$T/t4.err" </dev/null &
 spid=$!
 bg_track "$spid"
 exec 3<"$T/pipe4"
