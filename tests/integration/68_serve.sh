@@ -32,6 +32,9 @@ LUA
 cat >"$T/profiles/big.lua" <<'LUA'
 source = { databases = { "big" } }
 LUA
+cat >"$T/profiles/part.lua" <<'LUA'
+source = { databases = { "big" }, where = "id <= 200000" }
+LUA
 echo "secret-token-1" >"$T/tokens"
 AUTH=(-H "Authorization: Bearer secret-token-1")
 
@@ -164,10 +167,10 @@ assert_contains "$(cat "$T/serve1.err")" "the client went away" "logged"
 assert_le 1 "$(metric 'sluice_dumps_total{result="cancelled"}')" "counted as cancelled"
 t_pass
 
-t_begin "--max-dumps 2: two downloads run, a third gets 503"
-curl -s "${AUTH[@]}" --limit-rate 100k -o /dev/null "$URL/dump/big" &
+t_begin "--max-dumps 2: two downloads run and complete, a third gets 503"
+curl -s "${AUTH[@]}" --limit-rate 4M -o "$T/part1.out" "$URL/dump/part" &
 c1=$!
-curl -s "${AUTH[@]}" --limit-rate 100k -o /dev/null "$URL/dump/big" &
+curl -s "${AUTH[@]}" --limit-rate 4M -o "$T/part2.out" "$URL/dump/part" &
 c2=$!
 bg_track "$c1" "$c2"
 for ((i = 0; i < 50; i++)); do
@@ -176,12 +179,17 @@ for ((i = 0; i < 50; i++)); do
 done
 assert_eq 2 "$(metric sluice_dumps_running)" "dumps running"
 expect_error 503 "${AUTH[@]}" "$URL/dump/shop"
-kill "$c1" "$c2"
-for ((i = 0; i < 50; i++)); do
-	[ "$(metric sluice_dumps_running)" = 0 ] && break
-	sleep 0.1
+wait_bounded "$c1" 60
+r1=$?
+wait_bounded "$c2" 60
+r2=$?
+assert_eq "0 0" "$r1 $r2" "curl exit codes of the two downloads"
+for f in part1 part2; do
+	assert_eq "-- sluice end ok" "$(last_line "$T/$f.out")" "$f: complete stream"
+	assert_eq "big.t1m	200000" "$(streamcheck "$T/$f.out" 2>&1)" "$f: rows in the trailer"
 done
-assert_eq 0 "$(metric sluice_dumps_running)" "dumps running after the clients left"
+rm -f "$T/part1.out" "$T/part2.out"
+assert_eq 0 "$(metric sluice_dumps_running)" "dumps running after both ended"
 code=$(curl -s "${AUTH[@]}" -o "$T/again.sql" -w '%{http_code}' "$URL/dump/shop")
 assert_eq 200 "$code" "a dump after the others ended"
 t_pass
