@@ -147,6 +147,7 @@ struct sl_pipeline {
 	struct sl_script **worker_scripts; /* one per worker: transform() */
 	unsigned nworker_scripts;
 	bool has_transform;
+	bool warned_rows_hooks; /* told once that row hooks do not apply here */
 	struct sl_router router;
 	bool router_ready;
 };
@@ -622,6 +623,17 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 		take[i] = true;
 		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		/* A stream's, archive's or directory's rows are already rendered. */
+		if (p->script && !p->warned_rows_hooks && tables[i]->kind == SL_TABLE_BASE &&
+		    tables[i]->ncols == 0 &&
+		    (sl_script_has(p->script, "where") || sl_script_has(p->script, "columns") ||
+		     p->has_transform)) {
+			p->warned_rows_hooks = true;
+			sl_logf(p->log, SL_LOG_WARN, NULL,
+			        "%s: where, columns and transform apply when dumping from a server; "
+			        "loading rendered files, only tables, route and rename do",
+			        p->cfg.script);
+		}
 	}
 	return 0;
 }
