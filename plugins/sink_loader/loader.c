@@ -535,7 +535,9 @@ static int loader_init(struct sl_instance *inst)
 		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
 		                        "-B and --rename exclude each other");
 	l->nexec = (unsigned)sl_pipeline_config(inst->pipe)->threads;
-	return sl_mdb_init(&l->conns, inst, &cfg->conn);
+	int rc = sl_mdb_init(&l->conns, inst, &cfg->conn);
+	l->conns.local_infile = true; /* csv/tsv/jsonl files: loader_load_data() */
+	return rc;
 }
 
 /* --resume trusts that what the server acknowledged survives its crash;
