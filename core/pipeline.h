@@ -50,7 +50,7 @@ extern const char *const sl_data_formats[];
 	{                                                                                        \
 		.name = "format", .type = SL_OPT_ENUM, .def = "sql", .choices = sl_data_formats, \
 		.offset = (off), .arg = "FORMAT",                                                \
-		.help = "data files as sql (INSERTs), csv, tsv or jsonl (README: Formats)"       \
+		.help = "data files as sql (INSERTs), csv, tsv or jsonl (README: Data formats)"  \
 	}
 
 extern const struct sl_option sl_pipeline_options[];
