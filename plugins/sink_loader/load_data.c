@@ -15,6 +15,7 @@
  * loader_load_data(): a server cannot make the loader read a local file. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alloc.h"
 #include "buf.h"
@@ -581,7 +582,8 @@ static int ld_classes(MYSQL *conn, const char *db, const char *table, struct ld_
 	while ((row = mysql_fetch_row(res))) {
 		unsigned long *lens = mysql_fetch_lengths(res);
 		for (size_t i = 0; row[0] && i < s->ncols; i++)
-			if (strlen(s->names[i]) == lens[0] && !memcmp(s->names[i], row[0], lens[0]))
+			if (strlen(s->names[i]) == lens[0] &&
+			    !strncasecmp(s->names[i], row[0], lens[0])) /* names ignore case */
 				s->cls[i] = sl_value_class_of(row[1]);
 	}
 	rc = 0;

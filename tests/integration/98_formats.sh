@@ -9,6 +9,8 @@
 #     header row of the (non-generated) column names; NULL, '' and 'NULL'
 #     render differently in every format; every JSON line is an object with
 #     the column names as keys, DECIMAL as strings, binary as {"$hex":..};
+#   * one run with sinks of three formats encodes once per format (sluice
+#     run); a jsonl stream passes `sluice verify -`;
 #   * a malformed jsonl or csv file fails the load with one error line
 #     naming the file and exit != 0; an unknown --format is refused.
 # shellcheck source=tests/lib/common.sh
@@ -54,6 +56,38 @@ drop_dbs dst fidelity
 capture tsvload sluice load "${DST[@]}" -a "$T/d.tar.zst"
 assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
 assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+t_pass
+
+t_begin "dump --format jsonl | verify -: a jsonl stream is complete and intact"
+sluice "${DUMP[@]}" --format jsonl 2>"$T/vj-dump.err" </dev/null | sluice verify - >"$T/vj.out" 2>"$T/vj.err"
+rcs=("${PIPESTATUS[@]}")
+assert_exit_zero "${rcs[0]}" "dump exit code ($(_t_show "$(cat "$T/vj-dump.err")"))"
+assert_exit_zero "${rcs[1]}" "verify exit code ($(_t_show "$(cat "$T/vj.err")"))"
+t_pass
+
+t_begin "sluice run: one table to three sinks in three formats, each encoded for its sink"
+src_conn=$(printf '%s, ' host=\"127.0.0.1\" port="$(server_port src)" user=\"$SL_USER\" password=\"$SL_PASSWORD\")
+rm -rf "$T/fan-csv" "$T/fan-jsonl"
+cat >"$T/job.lua" <<JOB
+source = { type = "mariadb", ${src_conn} databases = { "fidelity" }, tables = { "fidelity.t_strings" } }
+sinks = {
+  out = { type = "stdout" },
+  c = { type = "dir", outputdir = "$T/fan-csv", format = "csv" },
+  j = { type = "dir", outputdir = "$T/fan-jsonl", format = "jsonl" },
+}
+options = { threads = 2 }
+JOB
+capture fan sluice run "$T/job.lua"
+assert_exit_zero "$RC" "run exit code (stderr: $(_t_show "$ERR"))"
+assert_contains "$(cat "$OUT")" "fidelity.t_strings.00000.sql" "stdout: SQL data file"
+assert_eq '"id","s","t","c","note"' "$(head -n 1 "$T/fan-csv/fidelity.t_strings.00000.csv")" "csv sink"
+assert_eq '{"id":1,"s":null,"t":null,"c":null,"note":"SQL NULL"}' \
+	"$(head -n 1 "$T/fan-jsonl/fidelity.t_strings.00000.jsonl")" "jsonl sink"
+drop_dbs dst fidelity
+capture fanload sluice load "${DST[@]}" -d "$T/fan-jsonl"
+assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$(sql src 'CHECKSUM TABLE fidelity.t_strings EXTENDED' | cut -f2)" \
+	"$(sql dst 'CHECKSUM TABLE fidelity.t_strings EXTENDED' | cut -f2)" "t_strings from the jsonl sink"
 t_pass
 
 for f in jsonl csv; do
