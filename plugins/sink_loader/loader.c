@@ -68,6 +68,14 @@ static const struct sl_option loader_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(keep_indexes),
      .help = "create secondary indexes with the table instead of after its data"},
+    {.name = "format",
+     .type = SL_OPT_ENUM,
+     .def = "sql",
+     .choices = sl_data_formats,
+     .offset = CFG(format),
+     .arg = "FORMAT",
+     .help = "sluice copy: rows go as sql (INSERTs) or as csv, tsv or jsonl through LOAD DATA "
+             "(load reads each file in its own format)"},
     {.name = "retries",
      .type = SL_OPT_INT,
      .offset = CFG(retries),
@@ -521,6 +529,7 @@ static int loader_init(struct sl_instance *inst)
 		return SL_ENOMEM;
 	l->inst = inst;
 	l->cfg = cfg;
+	inst->format = sl_data_formats[cfg->format];
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
 	inst->data = l;

@@ -37,6 +37,7 @@ struct loader_config {
 	bool resume;
 	uint64_t transaction_size; /* group data files up to this many bytes */
 	bool keep_indexes;         /* do not defer secondary indexes */
+	int format;                /* index in sl_data_formats: how copy encodes rows */
 };
 
 /* Files a resumed load knows about. */

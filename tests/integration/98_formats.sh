@@ -9,6 +9,8 @@
 #     header row of the (non-generated) column names; NULL, '' and 'NULL'
 #     render differently in every format; every JSON line is an object with
 #     the column names as keys, DECIMAL as strings, binary as {"$hex":..};
+#   * sluice copy --format tsv|jsonl (the loader sink encodes for LOAD
+#     DATA) gives every table equal;
 #   * one run with sinks of three formats encodes once per format (sluice
 #     run); a jsonl stream passes `sluice verify -`;
 #   * a malformed jsonl or csv file fails the load with one error line
@@ -101,6 +103,22 @@ for f in jsonl csv; do
 	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
 	t_pass
 done
+
+t_begin "sluice copy --format tsv / jsonl: rows go through LOAD DATA, every table equal"
+FROM="h=127.0.0.1,P=$(server_port src),u=$SL_USER,p=$SL_PASSWORD"
+TO="h=127.0.0.1,P=$(server_port dst),u=$SL_USER,p=$SL_PASSWORD"
+com_load() { sql dst "SHOW GLOBAL STATUS LIKE 'Com_load'" | cut -f2; }
+for f in tsv jsonl; do
+	drop_dbs dst fidelity
+	before=$(com_load)
+	capture "copy-$f" sluice copy --from "$FROM" --to "$TO" -B fidelity --format "$f" -t 2
+	assert_exit_zero "$RC" "copy exit code (stderr: $(_t_show "$ERR"))"
+	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums after copy --format $f"
+	# One LOAD DATA per data file, as many as the tsv archive holds.
+	assert_eq "$(zstd -dc "$T/d.tar.zst" | tar -tf - | grep -c '\.tsv$')" \
+		"$(($(com_load) - before))" "LOAD DATA statements run by copy --format $f"
+done
+t_pass
 
 # --- what the files hold -----------------------------------------------------
 
