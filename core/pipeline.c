@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "encode_csv.h"
+#include "encode_json.h"
 #include "encode_sql.h"
 #include "fname.h"
 #include "progress.h"
@@ -25,6 +27,8 @@
 
 #define SL_MAX_SINKS      16
 #define SL_RING_MIN_BYTES (1u << 20)
+
+const char *const sl_data_formats[] = {"sql", "csv", "tsv", "jsonl", NULL};
 
 static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const progress_modes[] = {"auto", "always", "never", NULL};
@@ -493,14 +497,22 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 	return push_to_sinks(p, b, all);
 }
 
-/* Render rows of 't' as one SQL data file for the target schema.name. */
-static int encode_sql_file(struct sl_pipeline *p, struct sl_table *t, const char *schema,
-                           const char *name, unsigned seq, const struct sl_rowset *rs,
-                           struct sl_batch **out)
+/* The data format sink 'i' consumes. */
+static const char *sink_format(const struct sl_pipeline *p, size_t i)
+{
+	const struct sl_instance *s = p->sinks[i];
+	return s->format ? s->format : s->plugin->format;
+}
+
+/* Render rows of 't' as one data file in 'format' for the target
+ * schema.name.  Caller owns *out. */
+static int encode_file(struct sl_pipeline *p, struct sl_table *t, const char *format,
+                       const char *schema, const char *name, unsigned seq,
+                       const struct sl_rowset *rs, struct sl_batch **out)
 {
 	struct sl_buf fname = SL_BUF_INIT;
 	struct sl_batch *b = NULL;
-	int rc = sl_fname_data(&fname, schema, name, seq, "sql");
+	int rc = sl_fname_data(&fname, schema, name, seq, format);
 	if (rc)
 		goto fail;
 	b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, schema, fname.data);
@@ -510,9 +522,15 @@ static int encode_sql_file(struct sl_pipeline *p, struct sl_table *t, const char
 	}
 	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
 	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
-	if (!rc)
-		rc = sl_encode_sql_prologue(&b->body, schema);
-	if (!rc)
+	if (rc)
+		goto fail;
+	if (!strcmp(format, "csv"))
+		rc = sl_encode_csv_rows(SL_CSV, rs, &b->body);
+	else if (!strcmp(format, "tsv"))
+		rc = sl_encode_csv_rows(SL_TSV, rs, &b->body);
+	else if (!strcmp(format, "jsonl"))
+		rc = sl_encode_jsonl_rows(rs, &b->body);
+	else if (!(rc = sl_encode_sql_prologue(&b->body, schema)))
 		rc = sl_encode_sql_rows(&p->sql, name, rs, &b->body);
 	if (rc)
 		goto fail;
@@ -562,7 +580,7 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 		if (rs->nrows == 0)
 			return 0;
 	}
-	/* Every sink consumes SQL today: encode once per distinct target name. */
+	/* Encode once per distinct (format, target name). */
 	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
 	struct sl_batch *variant[SL_MAX_SINKS] = {0};
 	bool any = false;
@@ -573,11 +591,13 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 		for (size_t k = 0; k < i && !variant[i]; k++) {
 			const char *ks, *kn;
 			if (variant[k] && sl_table_target_of(t, k, &ks, &kn) &&
-			    !strcmp(ks, schema) && !strcmp(kn, name))
+			    !strcmp(ks, schema) && !strcmp(kn, name) &&
+			    !strcmp(sink_format(p, k), sink_format(p, i)))
 				variant[i] = sl_batch_ref(variant[k]);
 		}
 		if (!variant[i])
-			rc = encode_sql_file(p, t, schema, name, seq, rs, &variant[i]);
+			rc = encode_file(p, t, sink_format(p, i), schema, name, seq, rs,
+			                 &variant[i]);
 		any = true;
 	}
 	if (rc) {

@@ -42,6 +42,17 @@ struct sl_pipeline_config {
 	int progress;      /* 0 auto, 1 always, 2 never */
 };
 
+/* Data formats a sink can take (its --format), NULL-terminated; index 0
+ * ("sql") is the default.  SL_DATA_FORMAT_OPTION(off) is the option entry,
+ * storing the index as an int at 'off' of the sink's config. */
+extern const char *const sl_data_formats[];
+#define SL_DATA_FORMAT_OPTION(off)                                                               \
+	{                                                                                        \
+		.name = "format", .type = SL_OPT_ENUM, .def = "sql", .choices = sl_data_formats, \
+		.offset = (off), .arg = "FORMAT",                                                \
+		.help = "data files as sql (INSERTs), csv, tsv or jsonl (README: Data formats)"  \
+	}
+
 extern const struct sl_option sl_pipeline_options[];
 
 /* What the source learned about the run, written into trailers/manifests. */

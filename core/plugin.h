@@ -35,6 +35,9 @@ struct sl_instance {
 	void *data;               /* the plugin's private state */
 	struct sl_ring *ring;     /* sinks: the input ring */
 	unsigned index;           /* sinks: position in the pipeline */
+	const char *format;       /* sinks: data format consumed ("sql", "csv", "tsv",
+	                             "jsonl"), set by init() from its --format; NULL:
+	                             the plugin's 'format' */
 };
 
 struct sl_plugin {
@@ -64,7 +67,8 @@ struct sl_plugin {
 	void (*interrupt)(struct sl_instance *inst);
 	unsigned max_workers;
 
-	/* Sinks.  'format' names the encoding consumed ("sql").  consume()
+	/* Sinks.  'format' names the default encoding consumed ("sql"); an
+	 * instance may choose another in init() (inst->format).  consume()
 	 * borrows the batch (the pipeline releases it).  close() gets the run's
 	 * outcome and writes the trailer/manifest; it is called once after
 	 * open() succeeded, also after errors. */

@@ -281,9 +281,12 @@ int sl_dumpfiles_begin(struct sl_dumpfiles *d, const char *name, uint64_t size,
 		if (!take)
 			t->dropped = true;
 	}
-	/* mydumper's files rely on myloader's USE before them; ours carry it. */
+	/* mydumper's files rely on myloader's USE before them; ours carry it
+	 * (SQL files only: a csv/tsv/jsonl data file is rows, not statements). */
 	struct sl_buf use = SL_BUF_INIT;
-	if (d->raw_names && kind != SL_FILE_SCHEMA_CREATE &&
+	size_t nlen = strlen(name);
+	bool sql = kind != SL_FILE_DATA || (nlen >= 4 && !strcmp(name + nlen - 4, ".sql"));
+	if (d->raw_names && sql && kind != SL_FILE_SCHEMA_CREATE &&
 	    (sl_buf_puts(&use, "USE ") || sl_buf_put_ident(&use, d->db.data) ||
 	     sl_buf_puts(&use, ";\n"))) {
 		sl_buf_free(&use);

@@ -214,6 +214,10 @@ int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, MYSQL **out)
 	MYSQL *mysql = prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout);
 	if (!mysql)
 		return sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
+	if (c->local_infile) {
+		unsigned int on = 1;
+		mysql_optionsv(mysql, MYSQL_OPT_LOCAL_INFILE, &on);
+	}
 	if (!mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
 	                        (unsigned int)cfg->port, cfg->socket, CLIENT_MULTI_RESULTS)) {
 		char where[300];

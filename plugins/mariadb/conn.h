@@ -134,6 +134,8 @@ struct sl_mdb_conns {
 	struct sl_instance *inst;
 	struct sl_mdb_config *cfg; /* borrowed from the plugin's config */
 	char *password;            /* resolved: option, prompt, MYSQL_PWD, or NULL */
+	bool local_infile;         /* allow LOAD DATA LOCAL (the loader, whose own hooks
+	                              answer it; set before connecting) */
 	bool is_mariadb;           /* of the last connection made */
 	unsigned long server_version;
 

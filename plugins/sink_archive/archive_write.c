@@ -50,7 +50,8 @@ struct archive_config {
 	long long level;
 	long long compress_threads;
 	bool overwrite;
-	long long fd; /* > 0: write there (sluice serve); 'archive' then only names it */
+	int data_format; /* index in sl_data_formats */
+	long long fd;    /* > 0: write there (sluice serve); 'archive' then only names it */
 };
 
 #define CFG(field) offsetof(struct archive_config, field)
@@ -108,6 +109,7 @@ static const struct sl_option archive_options[] = {
              "the format (sluice serve)",
      .min = 0,
      .max = INT_MAX},
+    SL_DATA_FORMAT_OPTION(CFG(data_format)),
     SL_OPTION_END};
 
 struct archive_sink {
@@ -174,6 +176,7 @@ static int archive_sink_init(struct sl_instance *inst)
 	if (!s)
 		return SL_ENOMEM;
 	s->inst = inst;
+	inst->format = sl_data_formats[cfg->data_format];
 	s->cfg = cfg;
 	s->fd = -1;
 	sl_manifest_init(&s->man);

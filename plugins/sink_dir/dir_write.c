@@ -29,6 +29,7 @@
 struct dir_config {
 	char *path;
 	bool overwrite;
+	int format; /* index in sl_data_formats */
 };
 
 #define CFG(field) offsetof(struct dir_config, field)
@@ -44,6 +45,7 @@ static const struct sl_option dir_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(overwrite),
      .help = "use a non-empty directory, removing the files of an earlier dump first"},
+    SL_DATA_FORMAT_OPTION(CFG(format)),
     SL_OPTION_END};
 
 struct dir_sink {
@@ -61,6 +63,7 @@ static int dir_init(struct sl_instance *inst)
 	if (!d)
 		return SL_ENOMEM;
 	d->inst = inst;
+	inst->format = sl_data_formats[cfg->format];
 	d->cfg = cfg;
 	d->dirfd = -1;
 	sl_manifest_init(&d->man);

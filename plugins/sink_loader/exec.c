@@ -38,6 +38,8 @@ int loader_connect(struct loader *l, MYSQL **out)
 	                                    "/*M!100108 SET SESSION max_statement_time = 0 */",
 	                                    NULL};
 	int rc = sl_mdb_connect(&l->conns, "utf8mb4", out);
+	if (!rc)
+		loader_infile_refuse(*out);
 	for (size_t i = 0; !rc && setup[i]; i++)
 		rc = sl_mdb_query(&l->conns, *out, setup[i]);
 	if (!rc && l->cfg->skip_binlog)
@@ -216,6 +218,15 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 		size_t len;
 		int more;
 		*at = i;
+		if (b[i]->file_kind == SL_FILE_DATA && loader_data_format(b[i]->name)) {
+			if (sl_pipeline_cancelled(l->inst->pipe))
+				return SL_ECANCEL;
+			int rc = loader_load_data(l, conn, b[i], insert_ignore && insert_ignore[i],
+			                          err, perr);
+			if (rc)
+				return rc;
+			continue;
+		}
 		sl_sqlsplit_init(&split, b[i]->name, b[i]->body.data, b[i]->body.len);
 		while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
 			if (sl_pipeline_cancelled(l->inst->pipe))

@@ -68,6 +68,14 @@ static const struct sl_option loader_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(keep_indexes),
      .help = "create secondary indexes with the table instead of after its data"},
+    {.name = "format",
+     .type = SL_OPT_ENUM,
+     .def = "sql",
+     .choices = sl_data_formats,
+     .offset = CFG(format),
+     .arg = "FORMAT",
+     .help = "sluice copy: rows go as sql (INSERTs) or as csv, tsv or jsonl through LOAD DATA "
+             "(load reads each file in its own format)"},
     {.name = "retries",
      .type = SL_OPT_INT,
      .offset = CFG(retries),
@@ -521,6 +529,7 @@ static int loader_init(struct sl_instance *inst)
 		return SL_ENOMEM;
 	l->inst = inst;
 	l->cfg = cfg;
+	inst->format = sl_data_formats[cfg->format];
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
 	inst->data = l;
@@ -535,7 +544,9 @@ static int loader_init(struct sl_instance *inst)
 		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
 		                        "-B and --rename exclude each other");
 	l->nexec = (unsigned)sl_pipeline_config(inst->pipe)->threads;
-	return sl_mdb_init(&l->conns, inst, &cfg->conn);
+	int rc = sl_mdb_init(&l->conns, inst, &cfg->conn);
+	l->conns.local_infile = true; /* csv/tsv/jsonl files: loader_load_data() */
+	return rc;
 }
 
 /* --resume trusts that what the server acknowledged survives its crash;

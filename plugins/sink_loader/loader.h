@@ -5,6 +5,7 @@
  *             one transaction per data file, retries of transient errors
  *   progress.c  the --progress-file of done files, and --resume
  *   indexes.c secondary indexes added after the data
+ *   load_data.c csv, tsv and jsonl data files through LOAD DATA LOCAL
  *
  * The sink's own thread is a dispatcher: database, table, view, trigger and
  * routine files run on it, in stream order, on one DDL connection; data
@@ -36,6 +37,7 @@ struct loader_config {
 	bool resume;
 	uint64_t transaction_size; /* group data files up to this many bytes */
 	bool keep_indexes;         /* do not defer secondary indexes */
+	int format;                /* index in sl_data_formats: how copy encodes rows */
 };
 
 /* Files a resumed load knows about. */
@@ -104,6 +106,23 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 
 /* One file (DDL): loader_exec_files() of one. */
 int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok);
+
+/* load_data.c */
+
+/* Non-zero when data file 'name' is csv, tsv or jsonl (by its extension):
+ * it loads with loader_load_data(), not as SQL. */
+int loader_data_format(const char *name);
+
+/* Load data file 'b' (csv, tsv or jsonl) into its target table on 'conn'
+ * with LOAD DATA LOCAL, streaming the body from memory; 'ignore' adds
+ * IGNORE (a resumed file).  0; SL_EDB with the server's error number in
+ * *err; SL_EFORMAT with a message naming the file in perr; SL_ENOMEM. */
+int loader_load_data(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool ignore,
+                     unsigned *err, struct sl_error *perr);
+
+/* Install local-infile hooks on 'conn' that refuse every LOAD DATA LOCAL
+ * request (the state outside of loader_load_data()). */
+void loader_infile_refuse(MYSQL *conn);
 
 /* indexes.c: for a CREATE TABLE file 'b', the body to run instead
  * (*body, appended) without the table's plain secondary keys and, in

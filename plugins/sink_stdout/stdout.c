@@ -24,6 +24,7 @@
 struct stdout_config {
 	long long fd;           /* where the stream goes: 1, or a pipe to an HTTP response */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
+	int format;             /* index in sl_data_formats */
 };
 
 static const struct sl_option stdout_options[] = {
@@ -46,6 +47,7 @@ static const struct sl_option stdout_options[] = {
              "reader",
      .min = 0,
      .max = 3600000},
+    SL_DATA_FORMAT_OPTION(offsetof(struct stdout_config, format)),
     SL_OPTION_END};
 
 struct stdout_sink {
@@ -122,6 +124,7 @@ static int stdout_init(struct sl_instance *inst)
 	if (!s)
 		return SL_ENOMEM;
 	s->fd = (int)((struct stdout_config *)inst->config)->fd;
+	inst->format = sl_data_formats[((struct stdout_config *)inst->config)->format];
 	inst->data = s;
 	return 0;
 }
