@@ -254,15 +254,23 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 /* What ?format= may ask for: the sink that writes it and how the
  * download is named. */
 struct response_format {
-	const char *name; /* ?format= and the sink ("sql": the stream) */
+	const char *name; /* ?format= */
+	const char *sink; /* "stream": the stdout sink's stream; else tar or zip */
+	const char *data; /* the data files' format (--format) */
 	const char *suffix;
 	const char *content_type;
 };
 
+/* csv, tsv and jsonl are the sluice stream with data files in that format
+ * (what `sluice dump --format csv` writes): frames are comment lines, so
+ * line tools read the rows and `sluice load` reads the whole. */
 static const struct response_format formats[] = {
-    {"sql", ".sql", "application/sql; charset=binary"},
-    {"tar", ".tar.zst", "application/zstd"},
-    {"zip", ".zip", "application/zip"},
+    {"sql", "stream", "sql", ".sql", "application/sql; charset=binary"},
+    {"csv", "stream", "csv", ".csv.sluice", "text/plain; charset=binary"},
+    {"tsv", "stream", "tsv", ".tsv.sluice", "text/plain; charset=binary"},
+    {"jsonl", "stream", "jsonl", ".jsonl.sluice", "text/plain; charset=binary"},
+    {"tar", "tar", "sql", ".tar.zst", "application/zstd"},
+    {"zip", "zip", "sql", ".zip", "application/zip"},
 };
 
 static const struct response_format *find_format(const char *name)
@@ -303,7 +311,9 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 	if (!fmt) {
 		sl_buf_free(&path);
 		return respond_error(
-		    srv, c, 400, "format '%s' is not available (formats: sql, tar, zip)", q.format);
+		    srv, c, 400,
+		    "format '%s' is not available (formats: sql, csv, tsv, jsonl, tar, zip)",
+		    q.format);
 	}
 	if (atomic_load(&srv->draining)) {
 		sl_buf_free(&path);
@@ -314,7 +324,8 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 	char archive_name[96];
 	snprintf(archive_name, sizeof(archive_name), "%s%s", name, fmt->suffix);
 	struct sl_serve_dump_spec spec = {.profile = name,
-	                                  .format = fmt->name,
+	                                  .sink = fmt->sink,
+	                                  .data_format = fmt->data,
 	                                  .archive_name = archive_name,
 	                                  .source = srv->source};
 	int rc = sl_options_copy(sl_pipeline_options, &spec.pcfg, srv->pcfg, sizeof(spec.pcfg));

@@ -45,7 +45,8 @@ struct sl_serve_dump;
 /* What a dump needs from the server. */
 struct sl_serve_dump_spec {
 	const char *profile;      /* name, for logs and the file name */
-	const char *format;       /* "sql", "tar" or "zip" */
+	const char *sink;         /* "stream", "tar" or "zip" */
+	const char *data_format;  /* sql, csv, tsv or jsonl (--format of the sink) */
 	const char *archive_name; /* tar/zip: a file name that says the compression */
 	const struct sl_plugin *source;
 	void *source_config;            /* taken over (freed with the dump) */

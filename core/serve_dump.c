@@ -227,13 +227,15 @@ static void dump_free(void *cls)
 	dump_destroy(d);
 }
 
-/* The sink that writes 'format' ("sql", "tar" or "zip") into 'fd', which
- * stays the caller's.  'name' names the archive (its format). */
-static int add_sink(struct sl_pipeline *pipe, const char *format, const char *name, int fd,
-                    struct sl_error *err)
+/* The sink 'sink' ("stream", "tar" or "zip") with data files in
+ * 'data_format', writing into 'fd', which stays the caller's.  'name' names
+ * the archive (its compression). */
+static int add_sink(struct sl_pipeline *pipe, const char *sink_name, const char *data_format,
+                    const char *name, int fd, struct sl_error *err)
 {
-	bool sql = !strcmp(format, "sql");
-	const struct sl_plugin *sink = sl_plugin_find(SL_PLUGIN_SINK, sql ? "stdout" : format);
+	bool stream = !strcmp(sink_name, "stream");
+	const struct sl_plugin *sink =
+	    sl_plugin_find(SL_PLUGIN_SINK, stream ? "stdout" : sink_name);
 	void *cfg = sink ? sl_calloc(1, sink->config_size) : NULL;
 	char fdtext[16];
 	snprintf(fdtext, sizeof(fdtext), "%d", fd);
@@ -241,11 +243,13 @@ static int add_sink(struct sl_pipeline *pipe, const char *format, const char *na
 	             : sl_error_set(err, SL_ENOMEM, "out of memory");
 	if (!rc)
 		rc = sl_options_set(sink->options, cfg, "fd", fdtext, err);
+	if (!rc)
+		rc = sl_options_set(sink->options, cfg, "format", data_format, err);
 	/* An HTTP client may be slow: give the error trailer time to get there
 	 * (past it, the chunked body is aborted instead). */
-	if (!rc && sql)
+	if (!rc && stream)
 		rc = sl_options_set(sink->options, cfg, "trailer-wait", "10000", err);
-	if (!rc && !sql)
+	if (!rc && !stream)
 		rc = sl_options_set(sink->options, cfg, "archive", name, err);
 	if (rc) {
 		if (cfg) {
@@ -302,7 +306,7 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	d->list_lock = list_lock;
 	d->rd = fds[0];
 	d->wr = fds[1];
-	d->stream = !strcmp(spec->format, "sql");
+	d->stream = !strcmp(spec->sink, "stream");
 	d->client = client_fd;
 	d->profile = sl_strdup(spec->profile);
 	d->pcfg = spec->pcfg; /* taken over */
@@ -318,7 +322,8 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	rc = sl_pipeline_add(d->pipe, spec->source, spec->source_config, NULL);
 	spec->source_config = NULL;
 	if (!rc)
-		rc = add_sink(d->pipe, spec->format, spec->archive_name, d->wr, err);
+		rc = add_sink(d->pipe, spec->sink, spec->data_format, spec->archive_name, d->wr,
+		              err);
 	if (rc) {
 		sl_error_copy(err, sl_pipeline_error(d->pipe));
 		goto fail;
