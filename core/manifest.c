@@ -34,6 +34,7 @@ void sl_manifest_free(struct sl_manifest *m)
 	sl_free(m->slots);
 	sl_free(m->sluice);
 	sl_free(m->server);
+	sl_free(m->source);
 	sl_free(m->binlog_file);
 	sl_free(m->gtid);
 	sl_free(m->error);
@@ -195,6 +196,10 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out)
 		rc = sl_buf_puts(out, "  \"sluice\": ");
 	if (!rc)
 		rc = json_put_string(out, m->sluice);
+	if (!rc)
+		rc = sl_buf_puts(out, ",\n  \"source\": ");
+	if (!rc)
+		rc = json_put_string(out, m->source);
 	if (!rc)
 		rc = sl_buf_puts(out, ",\n  \"server\": ");
 	if (!rc)
@@ -603,6 +608,8 @@ int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const
 			rc = jset(&j, &m->sluice, type, &str);
 		} else if (!strcmp(k, "server")) {
 			rc = jset(&j, &m->server, type, &str);
+		} else if (!strcmp(k, "source")) {
+			rc = jset(&j, &m->source, type, &str);
 		} else if (!strcmp(k, "binlog_file")) {
 			rc = jset(&j, &m->binlog_file, type, &str);
 		} else if (!strcmp(k, "gtid")) {

@@ -7,7 +7,8 @@
  *     "manifest": "sluice-dump",          always this string
  *     "version": 1,
  *     "sluice": "0.1.0",                  the writer's version
- *     "server": "10.11.6-MariaDB",        source server (null when unknown)
+ *     "source": "db1:3306",               source server: @@hostname:@@port (null: unknown)
+ *     "server": "10.11.6-MariaDB",        its version (null when unknown)
  *     "binlog_file": "...", "binlog_pos": N, "gtid": "...",   (null: unknown)
  *     "started": "2026-11-21T04:50:00Z", "finished": "...",   UTC
  *     "status": "ok" | "error" | "running",
@@ -55,7 +56,7 @@ struct sl_manifest_table {
 };
 
 struct sl_manifest {
-	char *sluice, *server, *binlog_file, *gtid, *error; /* owned, NULL: unknown */
+	char *sluice, *source, *server, *binlog_file, *gtid, *error; /* owned, NULL: unknown */
 	uint64_t binlog_pos;
 	char started[32], finished[32];
 	enum sl_manifest_status status;

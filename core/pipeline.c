@@ -199,6 +199,7 @@ void sl_pipeline_free(struct sl_pipeline *p)
 		sl_script_close(p->worker_scripts[i]);
 	sl_free(p->worker_scripts);
 	sl_script_close(p->script);
+	sl_free(p->info.source);
 	sl_free(p->info.server_version);
 	sl_free(p->info.binlog_file);
 	sl_free(p->info.gtid);
@@ -649,10 +650,11 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 		    (sl_script_has(p->script, "where") || sl_script_has(p->script, "columns") ||
 		     p->has_transform)) {
 			p->warned_rows_hooks = true;
-			sl_logf(p->log, SL_LOG_WARN, NULL,
-			        "%s: where, columns and transform apply when dumping from a server; "
-			        "loading rendered files, only tables, route and rename do",
-			        p->cfg.script);
+			sl_logf(
+			    p->log, SL_LOG_WARN, NULL,
+			    "%s: where, columns and transform apply when dumping from a server; "
+			    "loading rendered files, only tables, route and rename do",
+			    p->cfg.script);
 		}
 	}
 	return 0;

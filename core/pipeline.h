@@ -57,6 +57,7 @@ extern const struct sl_option sl_pipeline_options[];
 
 /* What the source learned about the run, written into trailers/manifests. */
 struct sl_run_info {
+	char *source;         /* the server dumped: "@@hostname:@@port", or NULL */
 	char *server_version; /* e.g. "10.11.19-MariaDB" */
 	char *binlog_file;    /* NULL when binary logging is off */
 	uint64_t binlog_pos;

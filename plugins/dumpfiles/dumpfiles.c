@@ -56,7 +56,7 @@ int sl_dumpfiles_close(struct sl_manifest *m, const struct sl_run_summary *sum, 
 	if (set_str(&m->sluice, PACKAGE_VERSION) ||
 	    set_str(&m->error,
 	            sum->status ? (sum->error ? sum->error : sl_strerror(sum->status)) : NULL) ||
-	    set_str(&m->server, info->server_version) ||
+	    set_str(&m->server, info->server_version) || set_str(&m->source, info->source) ||
 	    set_str(&m->binlog_file, info->binlog_file) || set_str(&m->gtid, info->gtid))
 		return SL_ENOMEM;
 	m->binlog_pos = info->binlog_pos;
@@ -357,7 +357,8 @@ int sl_dumpfiles_finish(struct sl_dumpfiles *d, bool foreign)
 		struct sl_run_info *info = sl_pipeline_info(p);
 		if (set_str(&info->binlog_file, d->expect.binlog_file) ||
 		    set_str(&info->gtid, d->expect.gtid) ||
-		    set_str(&info->server_version, d->expect.server))
+		    set_str(&info->server_version, d->expect.server) ||
+		    set_str(&info->source, d->expect.source))
 			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 		info->binlog_pos = d->expect.binlog_pos;
 		for (size_t i = 0; i < d->expect.ntables; i++) {

@@ -187,6 +187,24 @@ static bool schema_wanted(struct mdb_source *m, const char *schema)
 	return mdb_schema_has_tables(m, schema);
 }
 
+/* "@@hostname:@@port": which server a dump came from, for manifests. */
+static int mdb_source_name(struct mdb_source *m, char **out)
+{
+	MYSQL_RES *res = NULL;
+	int rc = mdb_query_result(m, m->control, "SELECT @@hostname, @@port", &res);
+	MYSQL_ROW row = rc || !res ? NULL : mysql_fetch_row(res);
+	if (row && row[0]) {
+		struct sl_buf b = SL_BUF_INIT;
+		if (sl_buf_printf(&b, "%s:%s", row[0], row[1] ? row[1] : "?"))
+			rc = sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+		else
+			*out = sl_buf_steal(&b, NULL);
+	}
+	if (res)
+		mysql_free_result(res);
+	return rc;
+}
+
 static int mdb_prepare(struct sl_instance *inst)
 {
 	struct mdb_source *m = inst->data;
@@ -199,6 +217,8 @@ static int mdb_prepare(struct sl_instance *inst)
 	struct sl_run_info *ri = sl_pipeline_info(inst->pipe);
 	if (info && !(ri->server_version = sl_strdup(info)))
 		return SL_ENOMEM;
+	if ((rc = mdb_source_name(m, &ri->source)))
+		return rc;
 	sl_instance_log(inst, SL_LOG_DEBUG, "connected to %s", info ? info : "server");
 
 	if ((rc = mdb_catalog_load(m)))

@@ -51,6 +51,12 @@ assert_eq "ok" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])
 assert_eq "$(sql src "SELECT COUNT(*) FROM fidelity.t_ints")" \
 	"$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([t["rows"] for t in m["tables"] if t["table"]=="t_ints"][0])' "$T/manifest.json")" \
 	"rows of t_ints in the manifest"
+assert_eq "$(sql src "SELECT CONCAT(@@hostname, ':', @@port)")" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["source"])' "$T/manifest.json")" \
+	"source server in the manifest"
+assert_eq "$(sql src "SELECT VERSION()")" \
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"])' "$T/manifest.json")" \
+	"server version in the manifest"
 t_pass
 
 t_begin "dump -> tar.zst -> load -a: every table equal"
