@@ -108,7 +108,10 @@ bg_kill_all
 
 t_begin "one worker's connection killed: exit 1, one error line, error trailer, nothing left"
 mkfifo "$T/kill.pipe"
-"$SLUICE" dump "${SRC[@]}" -B big -t 4 >"$T/kill.pipe" 2>"$T/kill.err" </dev/null &
+# Chunks of 250k rows: the killed query has far more left to send than the
+# socket buffers hold (a small chunk may already sit whole in the client's
+# buffers, and then the kill loses nothing and exit 0 is right).
+"$SLUICE" dump "${SRC[@]}" -B big -t 4 -r 250000 >"$T/kill.pipe" 2>"$T/kill.err" </dev/null &
 spid=$!
 bg_track "$spid"
 exec 5<"$T/kill.pipe" # stalled until the kill, so the workers hold their queries
