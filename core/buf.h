@@ -34,9 +34,23 @@ int sl_buf_put_ident(struct sl_buf *b, const char *name);
 int sl_buf_put_qualified(struct sl_buf *b, const char *db, const char *name);
 /* Append a single-quoted SQL string literal with backslash escapes. */
 int sl_buf_put_quoted(struct sl_buf *b, const char *s, size_t n);
+/* Append code point 'cp' (at most 0x10ffff, not a surrogate) as UTF-8. */
+int sl_buf_put_utf8(struct sl_buf *b, unsigned long cp);
 void sl_buf_reset(struct sl_buf *b); /* len = 0, keeps memory */
 void sl_buf_free(struct sl_buf *b);  /* frees memory, back to SL_BUF_INIT */
 /* Hand the bytes to the caller (caller frees with sl_free); b becomes empty. */
 char *sl_buf_steal(struct sl_buf *b, size_t *len_out);
+
+/* Value of a hex digit (either case), or -1. */
+static inline int sl_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
 #endif

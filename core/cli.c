@@ -224,6 +224,26 @@ out:
 	return rc;
 }
 
+/* Fill every group with its defaults, then parse argv over them.  Returns
+ * as parse_args(). */
+static int parse_groups(int argc, char **argv, const struct command *c, struct opt_group *groups,
+                        size_t ngroups, struct sl_error *err)
+{
+	for (size_t g = 0; g < ngroups; g++) {
+		int rc = sl_options_defaults(groups[g].opts, groups[g].config, err);
+		if (rc)
+			return rc;
+	}
+	return parse_args(argc, argv, c, groups, ngroups, err);
+}
+
+/* "Source 'mariadb' (summary)": the --help heading of a plugin's options. */
+static void plugin_heading(char *out, size_t size, const struct sl_plugin *p)
+{
+	snprintf(out, size, "%s '%s' (%s)", p->kind == SL_PLUGIN_SOURCE ? "Source" : "Sink",
+	         p->name, p->summary);
+}
+
 /* --- signals ------------------------------------------------------------- */
 
 struct signal_watch {
@@ -359,18 +379,14 @@ static int run_command(const struct command *cmd, int argc, char **argv)
 		goto out;
 	}
 	char src_heading[128], sink_heading[128];
-	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
-	snprintf(sink_heading, sizeof(sink_heading), "Sink '%s' (%s)", sink->name, sink->summary);
+	plugin_heading(src_heading, sizeof(src_heading), src);
+	plugin_heading(sink_heading, sizeof(sink_heading), sink);
 	struct opt_group groups[] = {
 	    {src_heading, src->options, job.source.config},
 	    {sink_heading, sink->options, job.sinks[0].config},
 	    {"Run", sl_pipeline_options, &pcfg},
 	};
-	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
-	for (size_t g = 0; g < ngroups; g++)
-		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
-			goto out;
-	if ((rc = parse_args(argc, argv, c, groups, ngroups, &err)))
+	if ((rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), &err)))
 		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;
@@ -394,8 +410,7 @@ static int run_job(const struct command *c, int argc, char **argv)
 
 	memset(&pcfg, 0, sizeof(pcfg));
 	memset(&job, 0, sizeof(job));
-	if ((rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err)) ||
-	    (rc = parse_args(argc, argv, c, groups, 1, &err)))
+	if ((rc = parse_groups(argc, argv, c, groups, 1, &err)))
 		goto out;
 	if (!pcfg.script) {
 		rc = sl_error_set(&err, SL_EUSAGE, "no job script given");
@@ -451,17 +466,13 @@ static int run_serve(const struct command *c, int argc, char **argv)
 		goto out;
 	}
 	char src_heading[128];
-	snprintf(src_heading, sizeof(src_heading), "Source '%s' (%s)", src->name, src->summary);
+	plugin_heading(src_heading, sizeof(src_heading), src);
 	struct opt_group groups[] = {
 	    {src_heading, src->options, src_cfg},
 	    {"Serve", sl_serve_options, &scfg},
 	    {"Run (each dump)", sl_pipeline_options, &pcfg},
 	};
-	size_t ngroups = sizeof(groups) / sizeof(groups[0]);
-	for (size_t g = 0; g < ngroups; g++)
-		if ((rc = sl_options_defaults(groups[g].opts, groups[g].config, &err)))
-			goto out;
-	if ((rc = parse_args(argc, argv, c, groups, ngroups, &err)))
+	if ((rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), &err)))
 		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;

@@ -152,43 +152,6 @@ static void td_ws(struct td_json *j)
 		j->p++;
 }
 
-static int td_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int td_put_utf8(struct sl_buf *out, unsigned long cp)
-{
-	char u[4];
-	size_t n;
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return sl_buf_append(out, u, n);
-}
-
 /* A JSON string at j->p (the opening quote): its bytes into 'out'.  0,
  * SL_EFORMAT or SL_ENOMEM. */
 static int td_json_string(struct td_json *j, struct sl_buf *out)
@@ -243,7 +206,7 @@ static int td_json_string(struct td_json *j, struct sl_buf *out)
 				if (j->end - j->p < 4)
 					return SL_EFORMAT;
 				for (int k = 0; k < 4; k++) {
-					int h = td_hexval(j->p[k]);
+					int h = sl_hexval(j->p[k]);
 					if (h < 0)
 						return SL_EFORMAT;
 					u = u << 4 | (unsigned)h;
@@ -267,7 +230,7 @@ static int td_json_string(struct td_json *j, struct sl_buf *out)
 				}
 				break;
 			}
-			rc = td_put_utf8(out, cp);
+			rc = sl_buf_put_utf8(out, cp);
 			break;
 		}
 		default:
@@ -380,7 +343,7 @@ static int td_json_value(struct sl_text_reader *s, struct td_json *j, enum sl_va
 		if (sl_buf_reserve(&s->tmp2, s->tmp.len / 2))
 			return SL_ENOMEM;
 		for (size_t i = 0; i < s->tmp.len; i += 2) {
-			int hi = td_hexval(s->tmp.data[i]), lo = td_hexval(s->tmp.data[i + 1]);
+			int hi = sl_hexval(s->tmp.data[i]), lo = sl_hexval(s->tmp.data[i + 1]);
 			if (hi < 0 || lo < 0)
 				return SL_EFORMAT;
 			s->tmp2.data[s->tmp2.len++] = (char)(hi << 4 | lo);

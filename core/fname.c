@@ -25,18 +25,6 @@ static int sl_fname_plain(unsigned c)
 	       c == '_';
 }
 
-/* Value of a hex digit, or -1. */
-static int sl_fname_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one UTF-8 sequence at s[0..n).  Stores the code point in *cp (OUT)
  * and returns the sequence length, or 0 for invalid UTF-8 (overlong forms,
  * surrogates, truncated sequences, code points above U+10FFFF). */
@@ -137,7 +125,7 @@ int sl_fname_decode(struct sl_buf *out, const char *enc, size_t len)
 			goto fail;
 		uint32_t cp = 0;
 		for (size_t k = 1; k <= 4; k++) {
-			int v = sl_fname_hexval(s[i + k]);
+			int v = sl_hexval(s[i + k]);
 			if (v < 0)
 				goto fail;
 			cp = (cp << 4) | (uint32_t)v;

@@ -300,16 +300,10 @@ static int jhex4(struct json *j, unsigned *out)
 	if (j->end - j->p < 4)
 		return jfail(j, "truncated \\u escape");
 	for (int i = 0; i < 4; i++) {
-		char c = *j->p++;
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
+		int h = sl_hexval(*j->p++);
+		if (h < 0)
 			return jfail(j, "bad \\u escape");
+		v = (v << 4) | (unsigned)h;
 	}
 	*out = v;
 	return 0;
@@ -355,28 +349,7 @@ static int jstring(struct json *j, struct sl_buf *out)
 				}
 				if (cp == 0)
 					return jfail(j, "NUL in a string");
-				char u[4];
-				size_t n;
-				if (cp < 0x80) {
-					u[0] = (char)cp;
-					n = 1;
-				} else if (cp < 0x800) {
-					u[0] = (char)(0xc0 | (cp >> 6));
-					u[1] = (char)(0x80 | (cp & 0x3f));
-					n = 2;
-				} else if (cp < 0x10000) {
-					u[0] = (char)(0xe0 | (cp >> 12));
-					u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-					u[2] = (char)(0x80 | (cp & 0x3f));
-					n = 3;
-				} else {
-					u[0] = (char)(0xf0 | (cp >> 18));
-					u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-					u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-					u[3] = (char)(0x80 | (cp & 0x3f));
-					n = 4;
-				}
-				rc = sl_buf_append(out, u, n);
+				rc = sl_buf_put_utf8(out, cp);
 			} else {
 				return jfail(j, "bad escape in a string");
 			}

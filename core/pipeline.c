@@ -159,6 +159,7 @@ struct sl_pipeline {
 	struct sl_script **worker_scripts; /* one per worker: transform() */
 	unsigned nworker_scripts;
 	bool has_transform;
+	bool has_row_hooks;     /* where, columns or transform */
 	bool warned_rows_hooks; /* told once that row hooks do not apply here */
 	struct sl_router router;
 	bool router_ready;
@@ -439,6 +440,13 @@ static int emit_database_file(struct sl_pipeline *p, struct sl_batch *b)
 	return rc;
 }
 
+/* Does sink k take table t as schema.name? */
+static bool same_target(const struct sl_table *t, size_t k, const char *schema, const char *name)
+{
+	const char *ks, *kn;
+	return sl_table_target_of(t, k, &ks, &kn) && !strcmp(ks, schema) && !strcmp(kn, name);
+}
+
 /* A table's batch goes to the sinks that take the table, rewritten once per
  * distinct target name. */
 static int emit_routed(struct sl_pipeline *p, struct sl_batch *b)
@@ -454,13 +462,10 @@ static int emit_routed(struct sl_pipeline *p, struct sl_batch *b)
 		if (!strcmp(schema, own) && !strcmp(name, sl_batch_table_name(b))) {
 			variant[i] = b;
 		} else {
-			for (size_t k = 0; k < i && !variant[i]; k++) {
-				const char *ks, *kn;
+			for (size_t k = 0; k < i && !variant[i]; k++)
 				if (variant[k] && variant[k] != b &&
-				    sl_table_target_of(t, k, &ks, &kn) && !strcmp(ks, schema) &&
-				    !strcmp(kn, name))
+				    same_target(t, k, schema, name))
 					variant[i] = variant[k];
-			}
 			if (!variant[i] && sl_route_retarget(b, schema, name, &variant[i]))
 				rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 		}
@@ -597,13 +602,10 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 		const char *schema, *name;
 		if (!sl_table_target_of(t, i, &schema, &name))
 			continue;
-		for (size_t k = 0; k < i && !variant[i]; k++) {
-			const char *ks, *kn;
-			if (variant[k] && sl_table_target_of(t, k, &ks, &kn) &&
-			    !strcmp(ks, schema) && !strcmp(kn, name) &&
+		for (size_t k = 0; k < i && !variant[i]; k++)
+			if (variant[k] && same_target(t, k, schema, name) &&
 			    !strcmp(sink_format(p, k), sink_format(p, i)))
 				variant[i] = sl_batch_ref(variant[k]);
-		}
 		if (!variant[i])
 			rc = encode_file(p, t, sink_format(p, i), schema, name, seq, rs,
 			                 &variant[i]);
@@ -653,10 +655,8 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		/* A stream's, archive's or directory's rows are already rendered. */
-		if (p->script && !p->warned_rows_hooks && tables[i]->kind == SL_TABLE_BASE &&
-		    tables[i]->ncols == 0 &&
-		    (sl_script_has(p->script, "where") || sl_script_has(p->script, "columns") ||
-		     p->has_transform)) {
+		if (p->has_row_hooks && !p->warned_rows_hooks && tables[i]->kind == SL_TABLE_BASE &&
+		    tables[i]->ncols == 0) {
 			p->warned_rows_hooks = true;
 			sl_logf(
 			    p->log, SL_LOG_WARN, NULL,
@@ -679,6 +679,8 @@ static int open_script(struct sl_pipeline *p)
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");
+		p->has_row_hooks = p->has_transform || sl_script_has(p->script, "where") ||
+		                   sl_script_has(p->script, "columns");
 		if (p->has_transform) {
 			p->nworker_scripts = (unsigned)p->cfg.threads;
 			p->worker_scripts =

@@ -16,7 +16,6 @@
 
 #include "alloc.h"
 #include "fname.h"
-#include "hash.h"
 #include "table.h"
 
 /* --- sinks -------------------------------------------------------------------- */
@@ -77,78 +76,11 @@ void sl_dumpfiles_init(struct sl_dumpfiles *d, struct sl_instance *inst, const c
 
 void sl_dumpfiles_free(struct sl_dumpfiles *d)
 {
-	for (size_t i = 0; i < d->nslots; i++)
-		sl_table_free(d->slots[i].t);
-	sl_free(d->slots);
+	sl_tableset_free(&d->tables);
 	sl_manifest_free(&d->seen);
 	sl_manifest_free(&d->expect);
 	sl_buf_free(&d->db);
 	sl_buf_free(&d->tbl);
-	d->slots = NULL;
-	d->nslots = d->ntables = 0;
-}
-
-/* Double the index (or create it).  0 or SL_ENOMEM (unchanged). */
-static int tables_grow(struct sl_dumpfiles *d)
-{
-	size_t n = d->nslots ? d->nslots * 2 : 64;
-	struct sl_dumpfiles_slot *slots = sl_calloc(n, sizeof(*slots));
-	if (!slots)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < d->nslots; i++) {
-		if (!d->slots[i].t)
-			continue;
-		size_t j = (size_t)d->slots[i].hash & (n - 1);
-		while (slots[j].t)
-			j = (j + 1) & (n - 1);
-		slots[j] = d->slots[i];
-	}
-	sl_free(d->slots);
-	d->slots = slots;
-	d->nslots = n;
-	return 0;
-}
-
-/* The table (db, name), created on first sight.  Borrowed until free.
- * NULL on allocation failure. */
-static struct sl_table *table_get(struct sl_dumpfiles *d, const char *db, const char *name,
-                                  bool *created)
-{
-	uint64_t h = sl_hash_pair(db, name);
-	size_t i;
-	if (d->nslots) {
-		for (i = (size_t)h & (d->nslots - 1); d->slots[i].t;
-		     i = (i + 1) & (d->nslots - 1)) {
-			struct sl_table *t = d->slots[i].t;
-			if (d->slots[i].hash == h && !strcmp(t->schema, db) &&
-			    !strcmp(t->name, name))
-				return t;
-		}
-	}
-	if ((d->ntables + 1) * 2 > d->nslots && tables_grow(d))
-		return NULL;
-	if (created)
-		*created = true;
-	struct sl_table *t = sl_calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->schema = sl_strdup(db);
-	t->name = sl_strdup(name);
-	if (!t->schema || !t->name) {
-		sl_table_free(t);
-		return NULL;
-	}
-	t->kind = SL_TABLE_BASE;
-	atomic_init(&t->rows_done, 0);
-	atomic_init(&t->bytes_done, 0);
-	atomic_init(&t->next_file_seq, 0);
-	atomic_init(&t->pending_jobs, 0);
-	for (i = (size_t)h & (d->nslots - 1); d->slots[i].t; i = (i + 1) & (d->nslots - 1))
-		;
-	d->slots[i].hash = h;
-	d->slots[i].t = t;
-	d->ntables++;
-	return t;
 }
 
 /* Does s end with suffix?  Returns the length before it, or 0. */
@@ -268,19 +200,10 @@ int sl_dumpfiles_begin(struct sl_dumpfiles *d, const char *name, uint64_t size,
 		                        "%s: entry '%s' is %" PRIu64
 		                        " bytes long, more than the limit of %" PRIu64 " bytes",
 		                        d->source, name, size, SL_DUMPFILES_MAX_FILE);
-	if (d->tbl.len) {
-		bool created = false;
-		if (!(t = table_get(d, d->db.data, d->tbl.data, &created)))
-			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", d->source);
-		if (kind == SL_FILE_VIEW)
-			t->kind = SL_TABLE_VIEW;
-		/* The router decides on first sight (script tables/route/rename). */
-		bool take = true;
-		if (created && (rc = sl_pipeline_plan(p, &t, 1, &take)))
-			return rc;
-		if (!take)
-			t->dropped = true;
-	}
+	if (d->tbl.len && (rc = sl_tableset_meet(&d->tables, p, d->db.data, d->tbl.data,
+	                                         kind == SL_FILE_VIEW, &t)))
+		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", d->source)
+		                       : rc;
 	/* mydumper's files rely on myloader's USE before them; ours carry it
 	 * (SQL files only: a csv/tsv/jsonl data file is rows, not statements). */
 	struct sl_buf use = SL_BUF_INIT;
@@ -365,7 +288,7 @@ int sl_dumpfiles_finish(struct sl_dumpfiles *d, bool foreign)
 			const struct sl_manifest_table *e = d->expect.tables[i];
 			if (!e->complete || !e->name[0])
 				continue;
-			struct sl_table *t = table_get(d, e->schema, e->name, NULL);
+			struct sl_table *t = sl_tableset_get(&d->tables, e->schema, e->name, NULL);
 			if (!t)
 				return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 			atomic_store(&t->rows_done, e->rows);
@@ -375,8 +298,8 @@ int sl_dumpfiles_finish(struct sl_dumpfiles *d, bool foreign)
 		return 0;
 	}
 	/* A foreign dump (mydumper): every table seen is complete. */
-	for (size_t i = 0; i < d->nslots; i++) {
-		struct sl_table *t = d->slots[i].t;
+	for (size_t i = 0; i < d->tables.nslots; i++) {
+		struct sl_table *t = d->tables.slots[i].t;
 		if (t && t->kind == SL_TABLE_BASE && (rc = sl_pipeline_end_table(p, t)) != 0)
 			return rc;
 	}

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "manifest.h"
 #include "pipeline.h"
+#include "tableset.h"
 
 /* --- sinks ------------------------------------------------------------------ */
 
@@ -36,21 +37,15 @@ int sl_dumpfiles_close(struct sl_manifest *m, const struct sl_run_summary *sum, 
  * is not an allocation request. */
 #define SL_DUMPFILES_MAX_FILE (UINT64_C(1) << 30)
 
-struct sl_dumpfiles_slot {
-	uint64_t hash;
-	struct sl_table *t; /* owned */
-};
-
 struct sl_dumpfiles {
 	struct sl_instance *inst;
 	const char *source;        /* the input's name in messages (borrowed) */
 	struct sl_manifest seen;   /* what was read */
 	struct sl_manifest expect; /* the stored manifest, once read */
 	bool have_manifest;
-	bool raw_names;                  /* mydumper 0.10's names: not encoded (db.my table.sql) */
-	struct sl_dumpfiles_slot *slots; /* sl_table index, open addressing */
-	size_t nslots, ntables;
-	struct sl_buf db, tbl; /* scratch: decoded names */
+	bool raw_names;            /* mydumper 0.10's names: not encoded (db.my table.sql) */
+	struct sl_tableset tables; /* every table met, owned */
+	struct sl_buf db, tbl;     /* scratch: decoded names */
 };
 
 void sl_dumpfiles_init(struct sl_dumpfiles *d, struct sl_instance *inst, const char *source);

@@ -21,12 +21,12 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
+#include "wakeup.h"
 #include "dumpfiles/dumpfiles.h"
 #include "pipeline.h"
 
@@ -51,7 +51,7 @@ struct archive_src {
 	struct archive_src_config *cfg;
 	int fd;
 	bool owned_fd;
-	int wake[2];
+	struct sl_wakeup wake; /* interrupt() wakes the read callback */
 	const char *source;
 	char *buf;
 	struct archive *a;
@@ -67,17 +67,11 @@ static int archive_src_init(struct sl_instance *inst)
 	s->inst = inst;
 	s->cfg = inst->config;
 	s->fd = -1;
-	s->wake[0] = s->wake[1] = -1;
 	inst->data = s;
 	sl_dumpfiles_init(&s->files, inst, "archive");
-	if (pipe(s->wake) != 0)
+	if (sl_wakeup_open(&s->wake) != 0)
 		return sl_pipeline_fail(inst->pipe, SL_EIO, "archive: cannot create a pipe: %s",
 		                        strerror(errno));
-	for (int i = 0; i < 2; i++)
-		if (fcntl(s->wake[i], F_SETFD, FD_CLOEXEC) != 0 ||
-		    fcntl(s->wake[i], F_SETFL, O_NONBLOCK) != 0)
-			return sl_pipeline_fail(inst->pipe, SL_EIO, "archive: fcntl: %s",
-			                        strerror(errno));
 	return 0;
 }
 
@@ -93,9 +87,7 @@ static void archive_src_destroy(struct sl_instance *inst)
 	sl_free(s->buf);
 	if (s->owned_fd && s->fd >= 0)
 		close(s->fd);
-	for (int i = 0; i < 2; i++)
-		if (s->wake[i] >= 0)
-			close(s->wake[i]);
+	sl_wakeup_close(&s->wake);
 	sl_free(s);
 	inst->data = NULL;
 }
@@ -104,33 +96,19 @@ static void archive_src_destroy(struct sl_instance *inst)
 static void archive_src_interrupt(struct sl_instance *inst)
 {
 	struct archive_src *s = inst->data;
-	char c = 1;
-	if (!s || s->wake[1] < 0)
-		return;
-	if (write(s->wake[1], &c, 1) < 0) {
-		/* full: already readable */
-	}
+	if (s)
+		sl_wakeup_signal(&s->wake);
 }
 
 /* libarchive's input: the next chunk, after waiting for it with poll(). */
 static la_ssize_t archive_src_read(struct archive *a, void *ud, const void **out)
 {
 	struct archive_src *s = ud;
-	struct pollfd pfd[2] = {{.fd = s->fd, .events = POLLIN},
-	                        {.fd = s->wake[0], .events = POLLIN}};
 	for (;;) {
-		if (sl_pipeline_cancelled(s->inst->pipe)) {
-			archive_set_error(a, ECANCELED, "cancelled");
-			return -1;
-		}
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			archive_set_error(a, errno, "poll: %s", strerror(errno));
-			return -1;
-		}
-		if (pfd[1].revents) {
-			archive_set_error(a, ECANCELED, "cancelled");
+		int w = sl_pipeline_cancelled(s->inst->pipe) ? 1 : sl_wakeup_wait(&s->wake, s->fd);
+		if (w) {
+			archive_set_error(a, w > 0 ? ECANCELED : errno, "%s",
+			                  w > 0 ? "cancelled" : strerror(errno));
 			return -1;
 		}
 		ssize_t n = read(s->fd, s->buf, ARCHIVE_READ_CHUNK);

@@ -19,28 +19,28 @@
  * read past a broken dump).  Any malformed or incomplete input ends the run
  * with SL_EFORMAT and one message naming the input and the byte offset.
  *
- * Tables: one struct sl_table per distinct (database, table), owned here
- * and found through an open-addressing hash table, so 100k tables cost no
- * linear search per frame.  Cancellation: before each read() we poll() the
+ * Tables: one struct sl_table per distinct (database, table), in a
+ * tableset (core/tableset.h), so 100k tables cost no linear search per
+ * frame.  Cancellation: before each read() we poll() the
  * input and a self-pipe that interrupt() writes to, so a read on a stalled
  * pipe returns at once when the run is cancelled. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
-#include "hash.h"
 #include "batch.h"
 #include "buf.h"
 #include "fname.h"
 #include "pipeline.h"
 #include "stream.h"
 #include "table.h"
+#include "tableset.h"
+#include "wakeup.h"
 
 #define STREAM_READ_CHUNK (1u << 20)          /* bytes per read() */
 #define STREAM_MAX_FRAME  (UINT64_C(1) << 30) /* largest frame body accepted */
@@ -67,20 +67,14 @@ static const struct sl_option stream_options[] = {
              "handled as it arrives, until the end of the input"},
     SL_OPTION_END};
 
-/* One slot of the table index; 't' NULL marks an empty slot. */
-struct stream_slot {
-	uint64_t hash;
-	struct sl_table *t; /* owned */
-};
-
 struct stream_source {
 	struct sl_instance *inst;
 	const struct stream_config *cfg;
-	int fd;             /* the input, -1 before prepare() */
-	bool owned_fd;      /* opened by us (not stdin): closed in destroy() */
-	int wake[2];        /* self-pipe: interrupt() writes [1], work() polls [0] */
-	const char *source; /* the input's name in messages: a path or "stdin" */
-	char *buf;          /* read buffer, STREAM_READ_CHUNK bytes */
+	int fd;                /* the input, -1 before prepare() */
+	bool owned_fd;         /* opened by us (not stdin): closed in destroy() */
+	struct sl_wakeup wake; /* interrupt() wakes work() waiting for input */
+	const char *source;    /* the input's name in messages: a path or "stdin" */
+	char *buf;             /* read buffer, STREAM_READ_CHUNK bytes */
 	struct sl_stream_reader *reader;
 
 	struct sl_batch *cur;     /* frame being read, or NULL */
@@ -90,79 +84,10 @@ struct stream_source {
 	uint64_t files, bytes;
 	uint64_t nstreams; /* streams completed */
 
-	/* Table index: open addressing, linear probing, power-of-two size,
-	 * at most half full. */
-	struct stream_slot *slots;
-	size_t nslots, ntables;
+	struct sl_tableset tables; /* every table met, owned */
 
 	struct sl_buf db, tbl; /* decoded names of the current frame */
 };
-
-/* --- tables ---------------------------------------------------------------- */
-
-/* Double the index (or create it).  0 or SL_ENOMEM (the index unchanged). */
-static int stream_tables_grow(struct stream_source *s)
-{
-	size_t n = s->nslots ? s->nslots * 2 : 64;
-	struct stream_slot *slots = sl_calloc(n, sizeof(*slots));
-	if (!slots)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < s->nslots; i++) {
-		if (!s->slots[i].t)
-			continue;
-		size_t j = (size_t)s->slots[i].hash & (n - 1);
-		while (slots[j].t)
-			j = (j + 1) & (n - 1);
-		slots[j] = s->slots[i];
-	}
-	sl_free(s->slots);
-	s->slots = slots;
-	s->nslots = n;
-	return 0;
-}
-
-/* The table (db, name), created on first sight.  Borrowed: lives until
- * destroy().  NULL on allocation failure. */
-static struct sl_table *stream_table(struct stream_source *s, const char *db, const char *name,
-                                     bool *created)
-{
-	uint64_t h = sl_hash_pair(db, name);
-	size_t i;
-
-	if (s->nslots) {
-		for (i = (size_t)h & (s->nslots - 1); s->slots[i].t;
-		     i = (i + 1) & (s->nslots - 1)) {
-			struct sl_table *t = s->slots[i].t;
-			if (s->slots[i].hash == h && !strcmp(t->schema, db) &&
-			    !strcmp(t->name, name))
-				return t;
-		}
-	}
-	if ((s->ntables + 1) * 2 > s->nslots && stream_tables_grow(s))
-		return NULL;
-	if (created)
-		*created = true;
-	struct sl_table *t = sl_calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->schema = sl_strdup(db);
-	t->name = sl_strdup(name);
-	if (!t->schema || !t->name) {
-		sl_table_free(t);
-		return NULL;
-	}
-	t->kind = SL_TABLE_BASE;
-	atomic_init(&t->rows_done, 0);
-	atomic_init(&t->bytes_done, 0);
-	atomic_init(&t->next_file_seq, 0);
-	atomic_init(&t->pending_jobs, 0);
-	for (i = (size_t)h & (s->nslots - 1); s->slots[i].t; i = (i + 1) & (s->nslots - 1))
-		;
-	s->slots[i].hash = h;
-	s->slots[i].t = t;
-	s->ntables++;
-	return t;
-}
 
 /* --- file names ------------------------------------------------------------ */
 
@@ -289,19 +214,10 @@ static int stream_on_frame_begin(void *ud, const char *name, uint64_t len)
 		                        " bytes long, more than the limit of %" PRIu64
 		                        " bytes (a corrupted length?)",
 		                        s->source, at, name, len, STREAM_MAX_FRAME);
-	if (s->tbl.len) {
-		bool created = false;
-		if (!(t = stream_table(s, s->db.data, s->tbl.data, &created)))
-			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
-		if (kind == SL_FILE_VIEW)
-			t->kind = SL_TABLE_VIEW;
-		/* The router decides on first sight (script tables/route/rename). */
-		bool take = true;
-		if (created && (rc = sl_pipeline_plan(p, &t, 1, &take)))
-			return rc;
-		if (!take)
-			t->dropped = true;
-	}
+	if (s->tbl.len && (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
+	                                         kind == SL_FILE_VIEW, &t)))
+		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", s->source)
+		                       : rc;
 	struct sl_batch *b = sl_batch_new(SL_BATCH_FILE, kind, t, s->db.data, name);
 	/* The exact body length (sl_buf_reserve would round up to a power of 2). */
 	char *body = b ? sl_malloc((size_t)len + 1) : NULL;
@@ -384,7 +300,7 @@ static int stream_on_trailer(void *ud, const struct sl_stream_trailer *tr)
 
 	for (size_t i = 0; i < tr->ntables; i++) {
 		struct sl_table *t =
-		    stream_table(s, tr->tables[i].schema, tr->tables[i].name, NULL);
+		    sl_tableset_get(&s->tables, tr->tables[i].schema, tr->tables[i].name, NULL);
 		if (!t)
 			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 		atomic_store(&t->rows_done, tr->tables[i].rows);
@@ -411,18 +327,10 @@ static int stream_init(struct sl_instance *inst)
 	s->inst = inst;
 	s->cfg = inst->config;
 	s->fd = -1;
-	s->wake[0] = s->wake[1] = -1;
 	inst->data = s;
-	if (pipe(s->wake) != 0)
+	if (sl_wakeup_open(&s->wake) != 0)
 		return sl_pipeline_fail(inst->pipe, SL_EIO, "stream: cannot create a pipe: %s",
 		                        strerror(errno));
-	/* Non-blocking: interrupt() must never block on a full pipe. */
-	for (int i = 0; i < 2; i++) {
-		if (fcntl(s->wake[i], F_SETFD, FD_CLOEXEC) != 0 ||
-		    fcntl(s->wake[i], F_SETFL, O_NONBLOCK) != 0)
-			return sl_pipeline_fail(inst->pipe, SL_EIO, "stream: fcntl: %s",
-			                        strerror(errno));
-	}
 	return 0;
 }
 
@@ -434,17 +342,13 @@ static void stream_destroy(struct sl_instance *inst)
 	sl_stream_reader_free(s->reader);
 	sl_batch_release(s->cur);
 	sl_batch_release(s->pending);
-	for (size_t i = 0; i < s->nslots; i++)
-		sl_table_free(s->slots[i].t);
-	sl_free(s->slots);
+	sl_tableset_free(&s->tables);
 	sl_buf_free(&s->db);
 	sl_buf_free(&s->tbl);
 	sl_free(s->buf);
 	if (s->owned_fd && s->fd >= 0)
 		close(s->fd);
-	for (int i = 0; i < 2; i++)
-		if (s->wake[i] >= 0)
-			close(s->wake[i]);
+	sl_wakeup_close(&s->wake);
 	sl_free(s);
 	inst->data = NULL;
 }
@@ -455,12 +359,8 @@ static void stream_destroy(struct sl_instance *inst)
 static void stream_interrupt(struct sl_instance *inst)
 {
 	struct stream_source *s = inst->data;
-	if (!s || s->wake[1] < 0)
-		return;
-	char c = 1;
-	if (write(s->wake[1], &c, 1) < 0) {
-		/* full: already readable */
-	}
+	if (s)
+		sl_wakeup_signal(&s->wake);
 }
 
 static int stream_prepare(struct sl_instance *inst)
@@ -511,23 +411,13 @@ static int stream_prepare(struct sl_instance *inst)
  * the run is cancelled, or SL_EIO. */
 static int stream_wait(struct stream_source *s)
 {
-	struct pollfd pfd[2] = {{.fd = s->fd, .events = POLLIN},
-	                        {.fd = s->wake[0], .events = POLLIN}};
-
-	for (;;) {
-		if (sl_pipeline_cancelled(s->inst->pipe))
-			return SL_ECANCEL;
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "%s: poll failed: %s",
-			                        s->source, strerror(errno));
-		}
-		if (pfd[1].revents)
-			return SL_ECANCEL;
-		if (pfd[0].revents)
-			return 0; /* data, end of input or an error that read() reports */
-	}
+	if (sl_pipeline_cancelled(s->inst->pipe))
+		return SL_ECANCEL;
+	int w = sl_wakeup_wait(&s->wake, s->fd);
+	if (w < 0)
+		return sl_pipeline_fail(s->inst->pipe, SL_EIO, "%s: poll failed: %s", s->source,
+		                        strerror(errno));
+	return w ? SL_ECANCEL : 0; /* 0: data, end of input or an error read() reports */
 }
 
 /* The reader stopped with 'rc': its own format error is the run's error;
