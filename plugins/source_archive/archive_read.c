@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "input.h"
 #include "wakeup.h"
 #include "dumpfiles/dumpfiles.h"
 #include "pipeline.h"
@@ -130,26 +131,12 @@ static int archive_src_prepare(struct sl_instance *inst)
 	const char *path = s->cfg->path;
 	if (!path || !path[0])
 		return sl_pipeline_fail(p, SL_EUSAGE, "-a: empty file name");
-	if (!strcmp(path, "-")) {
-		if (isatty(STDIN_FILENO))
-			return sl_pipeline_fail(
-			    p, SL_EUSAGE,
-			    "standard input is a terminal; pipe an archive in or "
-			    "name a file");
-		s->fd = STDIN_FILENO;
-		s->source = "stdin";
-	} else {
-		s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (s->fd < 0)
-			return sl_pipeline_fail(p, errno == ENOENT ? SL_EUSAGE : SL_EIO,
-			                        "cannot open '%s': %s", path, strerror(errno));
-		s->owned_fd = true;
-		s->source = path;
-		struct stat st;
-		if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode))
-			return sl_pipeline_fail(p, SL_EUSAGE, "'%s' is a directory (use -d DIR)",
-			                        path);
-	}
+	struct sl_error err = {0};
+	int rc = sl_input_open(path, "pipe an archive in or name a file", " (use -d DIR)", &s->fd,
+	                       &s->owned_fd, &err);
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	s->source = strcmp(path, "-") ? path : "stdin";
 	s->files.source = s->source;
 	s->buf = sl_malloc(ARCHIVE_READ_CHUNK);
 	s->a = archive_read_new();

@@ -40,6 +40,7 @@
 #include "stream.h"
 #include "table.h"
 #include "tableset.h"
+#include "input.h"
 #include "wakeup.h"
 
 #define STREAM_READ_CHUNK (1u << 20)          /* bytes per read() */
@@ -377,29 +378,12 @@ static int stream_prepare(struct sl_instance *inst)
 
 	if (!path || !path[0])
 		return sl_pipeline_fail(p, SL_EUSAGE, "--input: empty file name");
-	if (!strcmp(path, "-")) {
-		if (isatty(STDIN_FILENO))
-			return sl_pipeline_fail(p, SL_EUSAGE,
-			                        "standard input is a terminal; pipe a stream in or "
-			                        "use --input FILE");
-		s->fd = STDIN_FILENO;
-		s->source = "stdin";
-	} else {
-		/* O_NONBLOCK: opening a FIFO must not wait for a writer (a
-		 * cancel could not interrupt it); reads wait in poll(). */
-		s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-		if (s->fd < 0) {
-			int e = errno;
-			return sl_pipeline_fail(p, e == ENOENT || e == ENOTDIR ? SL_EUSAGE : SL_EIO,
-			                        "cannot open '%s': %s", path, strerror(e));
-		}
-		s->owned_fd = true;
-		s->source = path;
-		struct stat st;
-		if (fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode))
-			return sl_pipeline_fail(p, SL_EUSAGE, "cannot read '%s': %s", path,
-			                        strerror(EISDIR));
-	}
+	struct sl_error err = {0};
+	int rc = sl_input_open(path, "pipe a stream in or use --input FILE", "", &s->fd,
+	                       &s->owned_fd, &err);
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	s->source = strcmp(path, "-") ? path : "stdin";
 	s->buf = sl_malloc(STREAM_READ_CHUNK);
 	s->reader = sl_stream_reader_new(s->source, s->cfg->continuous, &cb, s);
 	if (!s->buf || !s->reader)
