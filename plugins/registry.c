@@ -1,30 +1,53 @@
-/* registry.c - the one table of plugins compiled into sluice.
+/* registry.c - the one table of plugins compiled into sluice (registry.h).
  *
  * Adding a plugin: create plugins/<kind>_<name>/, define its const struct
  * sl_plugin, declare it here and list it below. */
-#include "plugin.h"
+#include "registry.h"
+
+#include <stddef.h>
+#include <string.h>
 
 extern const struct sl_plugin sl_source_mariadb;
-extern const struct sl_plugin sl_sink_stdout;
-extern const struct sl_plugin sl_source_stream;
-extern const struct sl_plugin sl_sink_null;
+extern const struct sl_plugin sl_source_files;
+extern const struct sl_plugin sl_sink_files;
 extern const struct sl_plugin sl_sink_loader;
-extern const struct sl_plugin sl_sink_tar;
-extern const struct sl_plugin sl_sink_zip;
-extern const struct sl_plugin sl_sink_dir;
-extern const struct sl_plugin sl_source_archive;
-extern const struct sl_plugin sl_source_dir;
+extern const struct sl_plugin sl_sink_null;
 
-const struct sl_plugin *const sl_plugin_registry[] = {
-    &sl_source_mariadb,
-    &sl_sink_stdout,
-    &sl_source_stream,
-    &sl_sink_null,
-    &sl_sink_loader,
-    &sl_sink_tar,
-    &sl_sink_zip,
-    &sl_sink_dir,
-    &sl_source_archive,
-    &sl_source_dir,
-    NULL,
+const struct sl_plugin *const sl_registry_plugins[] = {
+    &sl_source_mariadb, &sl_source_files, &sl_sink_files, &sl_sink_loader, &sl_sink_null, NULL,
 };
+
+/* Names that stand for a plugin with a setting. */
+static const struct {
+	const char *name;
+	const struct sl_plugin *plugin;
+	const char *preset;
+} aliases[] = {
+    {"stdout", &sl_sink_files, "container=stream"},
+    {"tar", &sl_sink_files, "container=tar"},
+    {"zip", &sl_sink_files, "container=zip"},
+    {"dir", &sl_sink_files, "container=dir"},
+    {"stream", &sl_source_files, "container=stream"},
+    {"archive", &sl_source_files, "container=archive"},
+    {"dir", &sl_source_files, "container=dir"},
+};
+
+const struct sl_plugin *sl_registry_find(enum sl_plugin_kind kind, const char *name,
+                                         const char **preset)
+{
+	if (preset)
+		*preset = NULL;
+	for (size_t i = 0; sl_registry_plugins[i]; i++) {
+		const struct sl_plugin *p = sl_registry_plugins[i];
+		if (p->kind == kind && !strcmp(p->name, name))
+			return p;
+	}
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {
+		if (aliases[i].plugin->kind == kind && !strcmp(aliases[i].name, name)) {
+			if (preset)
+				*preset = aliases[i].preset;
+			return aliases[i].plugin;
+		}
+	}
+	return NULL;
+}

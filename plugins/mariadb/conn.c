@@ -11,8 +11,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "pipeline.h"
+#include "base/alloc.h"
+#include "engine/pipeline.h"
 
 const char *const sl_mdb_ssl_modes[] = {"disabled",  "preferred",       "required",
                                         "verify-ca", "verify-identity", NULL};

@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "option.h"
-#include "plugin.h"
+#include "base/option.h"
+#include "engine/plugin.h"
 
 enum sl_mdb_ssl_mode {
 	SL_MDB_SSL_DISABLED,

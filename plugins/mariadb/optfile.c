@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
 #include "conn.h"
-#include "pipeline.h"
+#include "engine/pipeline.h"
 
 static bool wanted_group(const char *g)
 {

@@ -1,20 +1,22 @@
 /* exec.c - run one file of the stream on a loader connection.
  *
- * A file body is split into statements (core/sqlsplit.c understands
- * quotes, comments and DELIMITER lines, as the mysql client does), a few
- * statements the dumper writes are retargeted for -B / --rename (USE,
- * CREATE DATABASE, the db qualifiers of CREATE VIEW), and each is sent as
- * it is.  A data file is one transaction, so retrying it after a deadlock,
- * a lock wait timeout or a lost connection cannot apply rows twice. */
+ * A file body is split into statements (format/sqlsplit.c understands
+ * quotes, comments and DELIMITER lines, as the mysql client does) and each
+ * is sent as it is: names were rewritten for -B / --rename by the router
+ * before the file got here.  A data file is one transaction, so retrying
+ * it after a deadlock, a lock wait timeout or a lost connection cannot
+ * apply rows twice; csv, tsv and jsonl data files go through LOAD DATA
+ * (load_data.c). */
 #include <string.h>
 #include <time.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "engine/pipeline.h"
+#include "format/dataformat.h"
+#include "format/sqlsplit.h"
+#include "format/table.h"
 #include "loader.h"
-#include "pipeline.h"
-#include "sqlsplit.h"
-#include "table.h"
 
 /* Server and client error numbers the loader treats specially. */
 enum {
@@ -51,114 +53,10 @@ int loader_connect(struct loader *l, MYSQL **out)
 	return rc;
 }
 
-const char *loader_target_db(struct loader *l, const char *db)
-{
-	const struct sl_strlist *r = &l->cfg->renames;
-	size_t n = strlen(db);
-	for (size_t i = 0; i < r->n; i++)
-		if (!strncmp(r->v[i], db, n) && r->v[i][n] == '=')
-			return r->v[i] + n + 1;
-	return l->cfg->database ? l->cfg->database : db;
-}
-
-/* Read a backtick-quoted identifier at p (len bytes available) into out
- * (unquoted); returns the bytes it spans, 0 if p holds none. */
-static size_t read_ident(const char *p, size_t len, struct sl_buf *out)
-{
-	if (len < 2 || p[0] != '`')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if (p[i] != '`') {
-			if (sl_buf_putc(out, p[i]))
-				return 0;
-		} else if (i + 1 < len && p[i + 1] == '`') {
-			if (sl_buf_putc(out, '`'))
-				return 0;
-			i++;
-		} else {
-			return i + 1;
-		}
-	}
-	return 0;
-}
-
 static bool starts_with(const char *p, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
 	return len >= n && strncasecmp(p, prefix, n) == 0;
-}
-
-/* First occurrence of pat[0..n) in s[0..len), or NULL. */
-static const char *find(const char *s, size_t len, const char *pat, size_t n)
-{
-	for (const char *p = s; n && (size_t)(s + len - p) >= n;) {
-		p = memchr(p, pat[0], (size_t)(s + len - p) - n + 1);
-		if (!p)
-			return NULL;
-		if (!memcmp(p, pat, n))
-			return p;
-		p++;
-	}
-	return NULL;
-}
-
-/* Replace every "`from`." in s with "`to`." (view definitions are fully
- * qualified by SHOW CREATE VIEW). */
-static int requalify(struct sl_buf *out, const char *s, size_t len, const char *from,
-                     const char *to)
-{
-	struct sl_buf pat = SL_BUF_INIT, rep = SL_BUF_INIT;
-	int rc = sl_buf_put_ident(&pat, from);
-	rc = rc ? rc : sl_buf_putc(&pat, '.');
-	rc = rc ? rc : sl_buf_put_ident(&rep, to);
-	rc = rc ? rc : sl_buf_putc(&rep, '.');
-	size_t i = 0;
-	while (!rc && i < len) {
-		const char *hit = find(s + i, len - i, pat.data, pat.len);
-		size_t upto = hit ? (size_t)(hit - s) : len;
-		rc = sl_buf_append(out, s + i, upto - i);
-		if (!rc && hit)
-			rc = sl_buf_append(out, rep.data, rep.len);
-		i = hit ? upto + pat.len : len;
-	}
-	sl_buf_free(&pat);
-	sl_buf_free(&rep);
-	return rc;
-}
-
-/* The statement to send for 'stmt' of a file of database 'db': unchanged,
- * or rewritten into 'tmp' for a renamed database. */
-static int retarget(struct loader *l, const struct sl_batch *b, const char *db, const char **stmt,
-                    size_t *len, struct sl_buf *tmp)
-{
-	const char *target = loader_target_db(l, db);
-	if (!strcmp(target, db))
-		return 0;
-	sl_buf_reset(tmp);
-	int rc = 0;
-	if (starts_with(*stmt, *len, "USE ")) {
-		rc = sl_buf_puts(tmp, "USE ");
-		rc = rc ? rc : sl_buf_put_ident(tmp, target);
-	} else if (starts_with(*stmt, *len, "CREATE DATABASE IF NOT EXISTS ")) {
-		size_t skip = strlen("CREATE DATABASE IF NOT EXISTS ");
-		struct sl_buf name = SL_BUF_INIT;
-		size_t span = read_ident(*stmt + skip, *len - skip, &name);
-		sl_buf_free(&name);
-		if (!span)
-			return 0; /* not ours: leave it */
-		rc = sl_buf_puts(tmp, "CREATE DATABASE IF NOT EXISTS ");
-		rc = rc ? rc : sl_buf_put_ident(tmp, target);
-		rc = rc ? rc : sl_buf_append(tmp, *stmt + skip + span, *len - skip - span);
-	} else if (b->file_kind == SL_FILE_VIEW) {
-		rc = requalify(tmp, *stmt, *len, db, target);
-	} else {
-		return 0;
-	}
-	if (rc)
-		return rc;
-	*stmt = tmp->data;
-	*len = tmp->len;
-	return 0;
 }
 
 /* Send one statement and drain any results. 0 or the error number. */
@@ -218,11 +116,13 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 		size_t len;
 		int more;
 		*at = i;
-		if (b[i]->file_kind == SL_FILE_DATA && loader_data_format(b[i]->name)) {
+		const struct sl_data_format *f =
+		    b[i]->file_kind == SL_FILE_DATA ? sl_data_format_of_file(b[i]->name) : NULL;
+		if (f && f->text) {
 			if (sl_pipeline_cancelled(l->inst->pipe))
 				return SL_ECANCEL;
-			int rc = loader_load_data(l, conn, b[i], insert_ignore && insert_ignore[i],
-			                          err, perr);
+			int rc = loader_load_data(l, conn, b[i], f->text,
+			                          insert_ignore && insert_ignore[i], err, perr);
 			if (rc)
 				return rc;
 			continue;
@@ -231,8 +131,6 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 		while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
 			if (sl_pipeline_cancelled(l->inst->pipe))
 				return SL_ECANCEL;
-			if (retarget(l, b[i], b[i]->schema, &stmt, &len, tmp))
-				return SL_ENOMEM;
 			if (insert_ignore && insert_ignore[i] &&
 			    starts_with(stmt, len, "INSERT INTO ")) {
 				/* A file that may have committed before the load died. */

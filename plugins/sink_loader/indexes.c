@@ -12,11 +12,11 @@
  * everything as it is; UNIQUE keys are never deferred. */
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "format/sqlsplit.h"
+#include "format/table.h"
 #include "loader.h"
-#include "sqlsplit.h"
-#include "table.h"
 
 static bool has_prefix(const char *p, const char *end, const char *prefix)
 {

@@ -17,17 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "decode_text.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "engine/pipeline.h"
+#include "format/decode_text.h"
+#include "format/table.h"
 #include "loader.h"
-#include "pipeline.h"
-#include "table.h"
-
-int loader_data_format(const char *name)
-{
-	return sl_text_format_of(name);
-}
 
 /* --- local-infile hooks ----------------------------------------------------- */
 
@@ -174,20 +169,19 @@ static void ld_warn(struct loader *l, MYSQL *conn, const char *file)
 		mysql_free_result(res);
 }
 
-int loader_load_data(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool ignore,
-                     unsigned *err, struct sl_error *perr)
+int loader_load_data(struct loader *l, MYSQL *conn, const struct sl_batch *b,
+                     enum sl_text_format fmt, bool ignore, unsigned *err, struct sl_error *perr)
 {
 	static const char *const setup[] = {
 	    "SET SESSION TIME_ZONE = '+00:00'",
 	    "SET SESSION SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES'", NULL};
 	struct sl_text_reader s;
 	struct sl_buf q = SL_BUF_INIT;
-	const char *db = loader_target_db(l, b->schema), *table = sl_batch_table_name(b);
+	const char *db = b->schema, *table = sl_batch_table_name(b);
 	int rc;
 
 	*err = 0;
-	rc = sl_text_reader_init(&s, (enum sl_text_format)sl_text_format_of(b->name), b->body.data,
-	                         b->body.len);
+	rc = sl_text_reader_init(&s, fmt, b->body.data, b->body.len);
 	if (!rc && !table) {
 		rc = SL_EFORMAT;
 		snprintf(s.err, sizeof(s.err), "no table");

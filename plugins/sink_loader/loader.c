@@ -12,12 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "fname.h"
-#include "hash.h"
-#include "pipeline.h"
-#include "table.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/map.h"
+#include "engine/pipeline.h"
+#include "format/dataformat.h"
+#include "format/fname.h"
+#include "format/table.h"
 
 static const char *const overwrite_modes[] = {"fail", "drop", "truncate", "append", NULL};
 
@@ -71,7 +72,7 @@ static const struct sl_option loader_options[] = {
     {.name = "format",
      .type = SL_OPT_ENUM,
      .def = "sql",
-     .choices = sl_data_formats,
+     SL_DATA_FORMAT_CHOICES,
      .offset = CFG(format),
      .arg = "FORMAT",
      .help = "sluice copy: rows go as sql (INSERTs) or as csv, tsv or jsonl through LOAD DATA "
@@ -89,51 +90,32 @@ static const struct sl_option loader_options[] = {
 
 /* --- table states -------------------------------------------------------- */
 
-static int grow_buckets(struct loader *l)
-{
-	size_t n = l->nbuckets ? l->nbuckets * 2 : 256;
-	struct loader_table **b = sl_calloc(n, sizeof(*b));
-	if (!b)
-		return SL_ENOMEM;
-	for (size_t i = 0; i < l->nbuckets; i++) {
-		struct loader_table *t = l->buckets[i];
-		while (t) {
-			struct loader_table *next = t->next_in_bucket;
-			size_t k = (size_t)sl_hash_pair(t->db, t->name) & (n - 1);
-			t->next_in_bucket = b[k];
-			b[k] = t;
-			t = next;
-		}
-	}
-	sl_free(l->buckets);
-	l->buckets = b;
-	l->nbuckets = n;
-	return 0;
-}
-
 /* The state of db.name, created on first use.  Caller holds l->lock. */
 static struct loader_table *table_get(struct loader *l, const char *db, const char *name)
 {
-	if (l->nbuckets) {
-		size_t k = (size_t)sl_hash_pair(db, name) & (l->nbuckets - 1);
-		for (struct loader_table *t = l->buckets[k]; t; t = t->next_in_bucket)
-			if (!strcmp(t->db, db) && !strcmp(t->name, name))
-				return t;
-	}
-	if ((l->ntables + 1) * 2 > l->nbuckets && grow_buckets(l))
-		return NULL;
-	struct loader_table *t = sl_calloc(1, sizeof(*t));
-	if (!t || !(t->db = sl_strdup(db)) || !(t->name = sl_strdup(name))) {
-		if (t)
+	struct loader_table *t = sl_map_get2(&l->tables, db, name);
+	if (t)
+		return t;
+	t = sl_calloc(1, sizeof(*t));
+	if (!t || !(t->db = sl_strdup(db)) || !(t->name = sl_strdup(name)) ||
+	    sl_map_put2(&l->tables, db, name, t)) {
+		if (t) {
 			sl_free(t->db);
+			sl_free(t->name);
+		}
 		sl_free(t);
 		return NULL;
 	}
-	size_t k = (size_t)sl_hash_pair(db, name) & (l->nbuckets - 1);
-	t->next_in_bucket = l->buckets[k];
-	l->buckets[k] = t;
-	l->ntables++;
 	return t;
+}
+
+static void table_free(void *p)
+{
+	struct loader_table *t = p;
+	sl_free(t->db);
+	sl_free(t->name);
+	sl_free(t->alter);
+	sl_free(t);
 }
 
 /* --- deferred indexes ------------------------------------------------------- */
@@ -176,7 +158,7 @@ static int create_deferred(struct loader *l, struct loader_table *t, struct sl_b
 {
 	struct sl_buf body = SL_BUF_INIT;
 	char *alter = NULL;
-	int rc = loader_defer_indexes(b, loader_target_db(l, t->db), &body, &alter);
+	int rc = loader_defer_indexes(b, t->db, &body, &alter);
 	if (rc <= 0) {
 		sl_buf_free(&body);
 		return rc == SL_ENOMEM ? sl_pipeline_fail(l->inst->pipe, rc, "out of memory") : 0;
@@ -276,7 +258,7 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 /* Run one job that is not data (deferred indexes) and record it. */
 static int run_job(struct loader *l, MYSQL **conn, struct sl_batch *job)
 {
-	if (loader_fileset_get(&l->files, job->name) == LOADER_FILE_DONE)
+	if (loader_file_state(l, job->name) == LOADER_FILE_DONE)
 		return 0;
 	int rc = loader_exec_file(l, conn, job, l->cfg->resume);
 	return rc ? rc : loader_progress_file(l, "done", job->name);
@@ -300,8 +282,8 @@ static void *exec_main(void *arg)
 		} else {
 			for (size_t i = 0; !rc && i < n; i++) {
 				/* Started before, never confirmed: it may have committed. */
-				ignore[i] = loader_fileset_get(&l->files, group[i]->name) ==
-				            LOADER_FILE_STARTED;
+				ignore[i] =
+				    loader_file_state(l, group[i]->name) == LOADER_FILE_STARTED;
 				rc = loader_progress_file(l, "started", group[i]->name);
 			}
 			if (!rc)
@@ -367,7 +349,7 @@ static int run_ddl_statement(struct loader *l, const char *fmt, const char *db, 
  * --overwrite decides.  Sets t->skip_ddl when the existing one is kept. */
 static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 {
-	const char *db = loader_target_db(l, t->db);
+	const char *db = t->db;
 	int exists = target_exists(l, db, t->name);
 	if (exists <= 0)
 		return exists;
@@ -399,21 +381,6 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	}
 }
 
-/* -B needs a stream with one database. */
-static int check_single_db(struct loader *l, const char *db)
-{
-	if (!l->cfg->database || !db)
-		return 0;
-	if (!l->single_db)
-		return (l->single_db = sl_strdup(db)) ? 0 : SL_ENOMEM;
-	if (strcmp(l->single_db, db) != 0)
-		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE,
-		                        "-B %s: the stream holds several databases (%s, %s); use "
-		                        "--rename OLD=NEW for each",
-		                        l->cfg->database, l->single_db, db);
-	return 0;
-}
-
 /* Wait until no data file of t is queued or running. */
 static void wait_table_idle(struct loader *l, struct loader_table *t)
 {
@@ -427,9 +394,7 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 {
 	struct loader *l = inst->data;
 	struct loader_table *t = NULL;
-	int rc = check_single_db(l, b->schema);
-	if (rc)
-		return rc == SL_ENOMEM ? sl_pipeline_fail(inst->pipe, rc, "out of memory") : rc;
+	int rc;
 	if (b->table) {
 		pthread_mutex_lock(&l->lock);
 		t = table_get(l, b->schema, sl_batch_table_name(b));
@@ -440,8 +405,7 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 	bool keep_existing = l->cfg->overwrite != LOADER_FAIL;
 	/* A resumed load skips what the last one finished (a table's CREATE is
 	 * still read, for the indexes that may be missing). */
-	bool done =
-	    b->kind == SL_BATCH_FILE && loader_fileset_get(&l->files, b->name) == LOADER_FILE_DONE;
+	bool done = b->kind == SL_BATCH_FILE && loader_file_state(l, b->name) == LOADER_FILE_DONE;
 	if (done && b->file_kind != SL_FILE_TABLE_SCHEMA)
 		return 0;
 
@@ -529,7 +493,10 @@ static int loader_init(struct sl_instance *inst)
 		return SL_ENOMEM;
 	l->inst = inst;
 	l->cfg = cfg;
-	inst->format = sl_data_formats[cfg->format];
+	inst->format = &sl_data_formats[cfg->format];
+	/* The router renames for us (engine/route.h). */
+	inst->target_db = cfg->database;
+	inst->renames = &cfg->renames;
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
 	inst->data = l;
@@ -634,16 +601,16 @@ static void report_tables(struct loader *l)
 {
 	size_t complete = 0, partial = 0;
 	struct sl_buf list = SL_BUF_INIT;
-	for (size_t i = 0; i < l->nbuckets; i++) {
-		for (struct loader_table *t = l->buckets[i]; t; t = t->next_in_bucket) {
-			if (t->complete && !t->failed && t->inflight == 0) {
-				complete++;
-				continue;
-			}
-			if (partial++ < 10)
-				sl_buf_printf(&list, "%s%s.%s", list.len ? ", " : "", t->db,
-				              t->name);
+	size_t pos = 0;
+	struct sl_map_entry *e;
+	while ((e = sl_map_next(&l->tables, &pos)) != NULL) {
+		const struct loader_table *t = e->value;
+		if (t->complete && !t->failed && t->inflight == 0) {
+			complete++;
+			continue;
 		}
+		if (partial++ < 10)
+			sl_buf_printf(&list, "%s%s.%s", list.len ? ", " : "", t->db, t->name);
 	}
 	if (complete + partial > 0)
 		sl_instance_log(l->inst, SL_LOG_WARN,
@@ -664,7 +631,7 @@ static int loader_close(struct sl_instance *inst, const struct sl_run_summary *s
 		return 0;
 	}
 	sl_instance_log(inst, SL_LOG_INFO, "loaded %llu data files, %zu tables",
-	                (unsigned long long)l->files_done, l->ntables);
+	                (unsigned long long)l->files_done, l->tables.count);
 	return 0;
 }
 
@@ -690,31 +657,17 @@ static void loader_destroy(struct sl_instance *inst)
 		sl_mdb_disconnect(&l->conns, l->ddl);
 	sl_mdb_destroy(&l->conns);
 	sl_ring_free(l->work);
-	for (size_t i = 0; i < l->nbuckets; i++) {
-		struct loader_table *t = l->buckets[i];
-		while (t) {
-			struct loader_table *next = t->next_in_bucket;
-			sl_free(t->db);
-			sl_free(t->name);
-			sl_free(t->alter);
-			sl_free(t);
-			t = next;
-		}
-	}
-	sl_free(l->buckets);
+	sl_map_free(&l->tables, table_free);
 	sl_free(l->threads);
 	sl_free(l->started);
-	sl_free(l->single_db);
 	loader_progress_close(l, false);
-	loader_fileset_free(&l->files);
+	sl_map_free(&l->files, NULL);
 	pthread_cond_destroy(&l->idle);
 	pthread_mutex_destroy(&l->lock);
 	sl_free(l);
 }
 
 const struct sl_plugin sl_sink_loader = {
-    .abi = SL_PLUGIN_ABI,
-    .struct_size = sizeof(struct sl_plugin),
     .name = "loader",
     .kind = SL_PLUGIN_SINK,
     .summary = "load into a MariaDB or MySQL server",
@@ -722,7 +675,6 @@ const struct sl_plugin sl_sink_loader = {
     .config_size = sizeof(struct loader_config),
     .init = loader_init,
     .destroy = loader_destroy,
-    .format = "sql",
     .open = loader_open,
     .consume = loader_consume,
     .close = loader_close,

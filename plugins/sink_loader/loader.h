@@ -19,10 +19,12 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "batch.h"
+#include "base/map.h"
+#include "base/option.h"
+#include "engine/batch.h"
+#include "engine/ring.h"
+#include "format/decode_text.h"
 #include "mariadb/conn.h"
-#include "option.h"
-#include "ring.h"
 
 enum loader_overwrite { LOADER_FAIL, LOADER_DROP, LOADER_TRUNCATE, LOADER_APPEND };
 
@@ -43,16 +45,6 @@ struct loader_config {
 /* Files a resumed load knows about. */
 enum { LOADER_FILE_UNKNOWN = 0, LOADER_FILE_STARTED = 1, LOADER_FILE_DONE = 2 };
 
-struct loader_fileentry {
-	char *name;
-	int state;
-};
-
-struct loader_fileset {
-	size_t n, cap;
-	struct loader_fileentry *v;
-};
-
 /* What the loader knows about one table of the stream. */
 struct loader_table {
 	char *db, *name; /* source names */
@@ -62,7 +54,6 @@ struct loader_table {
 	bool failed;
 	char *alter;       /* deferred secondary indexes: ALTER TABLE ... ADD KEY ..., or NULL */
 	bool alter_queued; /* handed to an executor */
-	struct loader_table *next_in_bucket;
 };
 
 struct loader {
@@ -80,20 +71,15 @@ struct loader {
 	/* Table states; 'lock' guards inflight/failed, 'idle' signals changes. */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
-	size_t nbuckets, ntables;
-	struct loader_table **buckets;
-	char *single_db; /* the database seen when -B is used */
+	struct sl_map tables; /* (target db, table) -> struct loader_table */
 
 	uint64_t files_done, bytes_done;
 
-	int progress_fd;             /* --progress-file, or -1 */
-	struct loader_fileset files; /* from the file, with --resume */
+	int progress_fd;     /* --progress-file, or -1 */
+	struct sl_map files; /* --resume: file name -> LOADER_FILE_* of the last load */
 };
 
 /* exec.c */
-
-/* The target name of database 'db' (after -B / --rename).  Borrowed. */
-const char *loader_target_db(struct loader *l, const char *db);
 
 /* Run files b[0..n) on *conn.  Data files run together in one
  * transaction, retried up to --retries times on deadlocks, lock wait
@@ -109,16 +95,12 @@ int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool ex
 
 /* load_data.c */
 
-/* Non-zero when data file 'name' is csv, tsv or jsonl (by its extension):
- * it loads with loader_load_data(), not as SQL. */
-int loader_data_format(const char *name);
-
-/* Load data file 'b' (csv, tsv or jsonl) into its target table on 'conn'
+/* Load data file 'b' (csv, tsv or jsonl: 'fmt') into its table on 'conn'
  * with LOAD DATA LOCAL, streaming the body from memory; 'ignore' adds
  * IGNORE (a resumed file).  0; SL_EDB with the server's error number in
  * *err; SL_EFORMAT with a message naming the file in perr; SL_ENOMEM. */
-int loader_load_data(struct loader *l, MYSQL *conn, const struct sl_batch *b, bool ignore,
-                     unsigned *err, struct sl_error *perr);
+int loader_load_data(struct loader *l, MYSQL *conn, const struct sl_batch *b,
+                     enum sl_text_format fmt, bool ignore, unsigned *err, struct sl_error *perr);
 
 /* Install local-infile hooks on 'conn' that refuse every LOAD DATA LOCAL
  * request (the state outside of loader_load_data()). */
@@ -138,8 +120,7 @@ int loader_progress_line(struct loader *l, const char *line);
 int loader_progress_file(struct loader *l, const char *event, const char *name);
 void loader_progress_close(struct loader *l, bool ok);
 /* LOADER_FILE_* of a file in the previous run. */
-int loader_fileset_get(const struct loader_fileset *fs, const char *name);
-void loader_fileset_free(struct loader_fileset *fs);
+int loader_file_state(const struct loader *l, const char *name);
 
 /* Open a connection set up for loading (checks off, binlog as asked). */
 int loader_connect(struct loader *l, MYSQL **out);

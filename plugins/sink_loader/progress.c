@@ -15,68 +15,29 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "hash.h"
+#include "base/alloc.h"
+#include "base/map.h"
+#include "engine/pipeline.h"
 #include "loader.h"
-#include "pipeline.h"
 
-/* Set 'name' to 'state' in the set (open addressing, grows at half full). */
-static int set_put(struct loader_fileset *fs, const char *name, int state)
+/* Raise the state of file 'name' to 'state'.  0 or SL_ENOMEM. */
+static int set_put(struct sl_map *files, const char *name, int state)
 {
-	if ((fs->n + 1) * 2 > fs->cap) {
-		size_t cap = fs->cap ? fs->cap * 2 : 1024;
-		struct loader_fileentry *v = sl_calloc(cap, sizeof(*v));
-		if (!v)
-			return SL_ENOMEM;
-		for (size_t i = 0; i < fs->cap; i++) {
-			if (!fs->v[i].name)
-				continue;
-			size_t k = (size_t)sl_hash_str(SL_HASH_SEED, fs->v[i].name) & (cap - 1);
-			while (v[k].name)
-				k = (k + 1) & (cap - 1);
-			v[k] = fs->v[i];
-		}
-		sl_free(fs->v);
-		fs->v = v;
-		fs->cap = cap;
-	}
-	size_t k = (size_t)sl_hash_str(SL_HASH_SEED, name) & (fs->cap - 1);
-	while (fs->v[k].name && strcmp(fs->v[k].name, name) != 0)
-		k = (k + 1) & (fs->cap - 1);
-	if (!fs->v[k].name) {
-		if (!(fs->v[k].name = sl_strdup(name)))
-			return SL_ENOMEM;
-		fs->n++;
-	}
-	if (state > fs->v[k].state)
-		fs->v[k].state = state;
-	return 0;
-}
-
-int loader_fileset_get(const struct loader_fileset *fs, const char *name)
-{
-	if (!fs->cap)
+	uintptr_t old = (uintptr_t)sl_map_get(files, name, strlen(name));
+	if (old >= (uintptr_t)state)
 		return 0;
-	size_t k = (size_t)sl_hash_str(SL_HASH_SEED, name) & (fs->cap - 1);
-	while (fs->v[k].name) {
-		if (!strcmp(fs->v[k].name, name))
-			return fs->v[k].state;
-		k = (k + 1) & (fs->cap - 1);
-	}
-	return 0;
+	return sl_map_put(files, name, strlen(name), (void *)(uintptr_t)state);
 }
 
-void loader_fileset_free(struct loader_fileset *fs)
+int loader_file_state(const struct loader *l, const char *name)
 {
-	for (size_t i = 0; i < fs->cap; i++)
-		sl_free(fs->v[i].name);
-	sl_free(fs->v);
-	memset(fs, 0, sizeof(*fs));
+	return (int)(uintptr_t)sl_map_get(&l->files, name, strlen(name));
 }
 
 /* The value of "key":"..." in a line we wrote, into out (size outsize). */
@@ -122,10 +83,10 @@ static int read_previous(struct loader *l, const char *path)
 	fclose(f);
 	if (rc)
 		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
-	size_t redo = 0;
-	for (size_t i = 0; i < l->files.cap; i++)
-		if (l->files.v[i].name && l->files.v[i].state == LOADER_FILE_STARTED)
-			redo++;
+	size_t redo = 0, pos = 0;
+	struct sl_map_entry *e;
+	while ((e = sl_map_next(&l->files, &pos)) != NULL)
+		redo += (uintptr_t)e->value == LOADER_FILE_STARTED;
 	sl_instance_log(l->inst, SL_LOG_INFO,
 	                "resuming: %zu files done, %zu started but unconfirmed (run again with "
 	                "INSERT IGNORE)",

@@ -6,9 +6,9 @@
  * baseline when measuring a source alone. */
 #include <inttypes.h>
 
-#include "alloc.h"
-#include "batch.h"
-#include "pipeline.h"
+#include "base/alloc.h"
+#include "engine/batch.h"
+#include "engine/pipeline.h"
 
 struct null_config {
 	char unused; /* no options */
@@ -65,8 +65,6 @@ static int null_close(struct sl_instance *inst, const struct sl_run_summary *sum
 }
 
 const struct sl_plugin sl_sink_null = {
-    .abi = SL_PLUGIN_ABI,
-    .struct_size = sizeof(struct sl_plugin),
     .name = "null",
     .kind = SL_PLUGIN_SINK,
     .summary = "discard everything (counts files and bytes)",
@@ -74,7 +72,6 @@ const struct sl_plugin sl_sink_null = {
     .config_size = sizeof(struct null_config),
     .init = null_init,
     .destroy = null_destroy,
-    .format = "sql",
     .open = null_open,
     .consume = null_consume,
     .close = null_close,

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
 #include "mariadb.h"
 
 #define MAX_CHUNKS 4096

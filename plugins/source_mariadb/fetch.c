@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
 #include "mariadb.h"
 
 static int build_query(struct sl_buf *q, const struct mdb_table *mt, const char *range)

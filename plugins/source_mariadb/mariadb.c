@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
+#include "base/alloc.h"
+#include "base/buf.h"
 #include "mariadb.h"
 
 static const char *const lock_modes[] = {"auto", "ftwrl", "backup-stage", "none", NULL};
@@ -380,8 +380,6 @@ static int mdb_finish(struct sl_instance *inst)
 }
 
 const struct sl_plugin sl_source_mariadb = {
-    .abi = SL_PLUGIN_ABI,
-    .struct_size = sizeof(struct sl_plugin),
     .name = "mariadb",
     .kind = SL_PLUGIN_SOURCE,
     .summary = "a MariaDB or MySQL server",

@@ -18,13 +18,13 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "error.h"
+#include "base/error.h"
+#include "base/option.h"
+#include "engine/pipeline.h"
+#include "engine/select.h"
+#include "format/rowset.h"
+#include "format/table.h"
 #include "mariadb/conn.h"
-#include "option.h"
-#include "pipeline.h"
-#include "rowset.h"
-#include "select.h"
-#include "table.h"
 
 enum mdb_lock_mode { MDB_LOCK_AUTO, MDB_LOCK_FTWRL, MDB_LOCK_BACKUP_STAGE, MDB_LOCK_NONE };
 struct mdb_config {

@@ -8,9 +8,9 @@
  * does, so a plain `mariadb` client replays them. */
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "fname.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "format/fname.h"
 #include "mariadb.h"
 
 int mdb_ddl_prologue(struct sl_buf *out, const char *schema)

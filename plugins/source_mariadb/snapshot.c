@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
 #include "mariadb.h"
 
 static const char *const lock_names[] = {"auto", "ftwrl", "backup-stage", "none"};

@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "error.h"
-#include "manifest.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/manifest.h"
 #include "replay.h"
 
 const char sl_fuzz_name[] = "fuzz_manifest";

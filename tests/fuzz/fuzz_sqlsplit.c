@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "format/sqlsplit.h"
 #include "replay.h"
-#include "error.h"
-#include "sqlsplit.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,10 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "format/stream.h"
 #include "replay.h"
-#include "error.h"
-#include "stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

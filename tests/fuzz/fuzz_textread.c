@@ -24,15 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "decode_text.h"
-#include "encode_csv.h"
-#include "encode_json.h"
-#include "error.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/decode_text.h"
+#include "format/encode_csv.h"
+#include "format/encode_json.h"
+#include "format/rowset.h"
+#include "format/table.h"
 #include "replay.h"
-#include "rowset.h"
-#include "table.h"
 
 const char sl_fuzz_name[] = "fuzz_textread";
 const char sl_fuzz_corpus[] = "corpus_textread";

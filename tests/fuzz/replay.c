@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "alloc.h"
+#include "base/alloc.h"
 #include "replay.h"
 
 #ifndef SL_LIBFUZZER

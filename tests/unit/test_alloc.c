@@ -9,9 +9,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "unit.h"
 
 static void test_fail_after_nth(void)

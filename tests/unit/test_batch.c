@@ -11,9 +11,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "alloc.h"
-#include "batch.h"
-#include "error.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "engine/batch.h"
 #include "unit.h"
 
 /* ASan builds (gcc says __SANITIZE_ADDRESS__, clang __has_feature) carry

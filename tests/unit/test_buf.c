@@ -7,9 +7,9 @@
  * successful operation. */
 #include <stdint.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
 #include "unit.h"
 
 /* The buffer holds exactly 'lit' and is NUL-terminated. */

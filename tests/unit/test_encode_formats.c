@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "encode_csv.h"
-#include "encode_json.h"
-#include "error.h"
-#include "rowset.h"
-#include "table.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/encode_csv.h"
+#include "format/encode_json.h"
+#include "format/rowset.h"
+#include "format/table.h"
 #include "unit.h"
 
 /* Columns: id int, s varchar, b blob, d decimal. */

@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "encode_sql.h"
-#include "error.h"
-#include "rowset.h"
-#include "table.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/encode_sql.h"
+#include "format/rowset.h"
+#include "format/table.h"
 #include "unit.h"
 
 /* Encode one value into a fresh buffer. */
@@ -171,7 +171,7 @@ static void test_rows_basic(void)
 {
 	static const char *const names[] = {"id", "name"};
 	static const enum sl_value_class cls[] = {SL_VAL_NUMBER, SL_VAL_STRING};
-	struct sl_encode_sql_opts o = {.statement_size = 1000000};
+	struct sl_encode_opts o = {.statement_size = 1000000};
 	struct sl_buf b = SL_BUF_INIT;
 	struct fixture f;
 
@@ -198,7 +198,7 @@ static void test_rows_empty_values_only(void)
 	/* An arena that never held a byte must still give '' and not NULL. */
 	static const char *const names[] = {"a", "b"};
 	static const enum sl_value_class cls[] = {SL_VAL_STRING, SL_VAL_BINARY};
-	struct sl_encode_sql_opts o = {.statement_size = 1000};
+	struct sl_encode_opts o = {.statement_size = 1000};
 	struct sl_buf b = SL_BUF_INIT;
 	struct fixture f;
 
@@ -214,7 +214,7 @@ static void test_rows_odd_names(void)
 {
 	static const char *const names[] = {"we`ird", "with space", "caf\xc3\xa9"};
 	static const enum sl_value_class cls[] = {SL_VAL_NUMBER, SL_VAL_BINARY, SL_VAL_STRING};
-	struct sl_encode_sql_opts o = {.statement_size = 1000};
+	struct sl_encode_opts o = {.statement_size = 1000};
 	struct sl_buf b = SL_BUF_INIT;
 	struct fixture f;
 
@@ -235,7 +235,7 @@ static void check_split(size_t cap, int nrows, const char *want)
 {
 	static const char *const names[] = {"a"};
 	static const enum sl_value_class cls[] = {SL_VAL_NUMBER};
-	struct sl_encode_sql_opts o = {.statement_size = cap};
+	struct sl_encode_opts o = {.statement_size = cap};
 	struct sl_buf b = SL_BUF_INIT;
 	struct fixture f;
 
@@ -296,7 +296,7 @@ static void test_rows_split_random(void)
 		snprintf(n, sizeof(n), "%d", i);
 		add(&f, n, s);
 	}
-	struct sl_encode_sql_opts big = {.statement_size = SIZE_MAX};
+	struct sl_encode_opts big = {.statement_size = SIZE_MAX};
 	CHECK_EQ_INT(sl_encode_sql_rows(&big, "t", &f.rs, &all), 0);
 	const char *hdr = "INSERT INTO `t` (`n`,`s`) VALUES ";
 	size_t hl = strlen(hdr);
@@ -304,7 +304,7 @@ static void test_rows_split_random(void)
 
 	int bad = 0;
 	for (size_t cap = 0; cap < 6000; cap += 37) {
-		struct sl_encode_sql_opts o = {.statement_size = cap};
+		struct sl_encode_opts o = {.statement_size = cap};
 		sl_buf_reset(&b);
 		sl_buf_reset(&joined);
 		if (sl_encode_sql_rows(&o, "t", &f.rs, &b) != 0) {
@@ -364,7 +364,7 @@ static void test_rows_oom(void)
 {
 	static const char *const names[] = {"id", "name"};
 	static const enum sl_value_class cls[] = {SL_VAL_NUMBER, SL_VAL_STRING};
-	struct sl_encode_sql_opts o = {.statement_size = 60};
+	struct sl_encode_opts o = {.statement_size = 60};
 	struct fixture f;
 	int done = 0;
 

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
-#include "fname.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/fname.h"
 #include "unit.h"
 
 /* Encode 'ident' into a fresh buffer; returns the status, result in *b. */

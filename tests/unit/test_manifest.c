@@ -4,13 +4,13 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
-#include "fname.h"
-#include "manifest.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/xxh64.h"
+#include "format/fname.h"
+#include "format/manifest.h"
 #include "unit.h"
-#include "xxh64.h"
 
 static void test_xxh64_vectors(void)
 {

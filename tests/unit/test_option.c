@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "option.h"
+#include "base/alloc.h"
+#include "base/option.h"
 #include "unit.h"
 
 struct cfg {

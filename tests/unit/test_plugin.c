@@ -1,7 +1,9 @@
-/* test_plugin.c - registration checks and lookup of plugins (core/plugin.c). */
+/* test_plugin.c - the checks of a plugin (engine/plugin.c) and the lookup
+ * of plugins by name (plugins/registry.c). */
 #include <string.h>
 
-#include "plugin.h"
+#include "engine/plugin.h"
+#include "registry.h"
 #include "unit.h"
 
 static const struct sl_option no_options[] = {SL_OPTION_END};
@@ -25,8 +27,6 @@ static void dummy_interrupt(struct sl_instance *inst)
 }
 
 static const struct sl_plugin good_source = {
-    .abi = SL_PLUGIN_ABI,
-    .struct_size = sizeof(struct sl_plugin),
     .name = "dummy",
     .kind = SL_PLUGIN_SOURCE,
     .summary = "a test source",
@@ -43,20 +43,6 @@ static void test_good_plugin_passes(void)
 	CHECK_EQ_INT(err.code, 0);
 }
 
-static void test_abi_and_size_are_checked(void)
-{
-	struct sl_error err = {0};
-	struct sl_plugin p = good_source;
-	p.abi = SL_PLUGIN_ABI + 1;
-	CHECK_EQ_INT(sl_plugin_check(&p, &err), SL_EINTERNAL);
-	CHECK(strstr(err.msg, "plugin dummy: built for ABI") != NULL);
-
-	sl_error_clear(&err);
-	p = good_source;
-	p.struct_size = sizeof(struct sl_plugin) - 8; /* built against an older layout */
-	CHECK_EQ_INT(sl_plugin_check(&p, &err), SL_EINTERNAL);
-}
-
 static void test_required_callbacks(void)
 {
 	struct sl_error err = {0};
@@ -67,7 +53,7 @@ static void test_required_callbacks(void)
 
 	sl_error_clear(&err);
 	p = good_source;
-	p.kind = SL_PLUGIN_SINK; /* a sink needs format, open, consume, close */
+	p.kind = SL_PLUGIN_SINK; /* a sink needs open, consume, close */
 	CHECK_EQ_INT(sl_plugin_check(&p, &err), SL_EINTERNAL);
 
 	sl_error_clear(&err);
@@ -79,21 +65,29 @@ static void test_required_callbacks(void)
 static void test_registry(void)
 {
 	struct sl_error err = {0};
+	const char *preset = NULL;
 	size_t n = 0;
-	for (size_t i = 0; sl_plugin_registry[i]; i++, n++)
-		CHECK_EQ_INT(sl_plugin_check(sl_plugin_registry[i], &err), 0);
+	for (size_t i = 0; sl_registry_plugins[i]; i++, n++)
+		CHECK_EQ_INT(sl_plugin_check(sl_registry_plugins[i], &err), 0);
 	CHECK(n >= 2);
-	const struct sl_plugin *src = sl_plugin_find(SL_PLUGIN_SOURCE, "mariadb");
-	CHECK(src != NULL && src->kind == SL_PLUGIN_SOURCE);
-	CHECK(sl_plugin_find(SL_PLUGIN_SINK, "stdout") != NULL);
-	CHECK(sl_plugin_find(SL_PLUGIN_SINK, "mariadb") == NULL); /* kind matters */
-	CHECK(sl_plugin_find(SL_PLUGIN_SOURCE, "nope") == NULL);
+	const struct sl_plugin *src = sl_registry_find(SL_PLUGIN_SOURCE, "mariadb", &preset);
+	CHECK(src != NULL && src->kind == SL_PLUGIN_SOURCE && preset == NULL);
+	CHECK(sl_registry_find(SL_PLUGIN_SINK, "mariadb", NULL) == NULL); /* kind matters */
+	CHECK(sl_registry_find(SL_PLUGIN_SOURCE, "nope", NULL) == NULL);
+	/* A container's name is the files plugin with the container chosen. */
+	const struct sl_plugin *out = sl_registry_find(SL_PLUGIN_SINK, "stdout", &preset);
+	CHECK(out != NULL && !strcmp(out->name, "files"));
+	CHECK_EQ_STR(preset, "container=stream");
+	CHECK(sl_registry_find(SL_PLUGIN_SINK, "tar", &preset) == out);
+	CHECK_EQ_STR(preset, "container=tar");
+	const struct sl_plugin *in = sl_registry_find(SL_PLUGIN_SOURCE, "dir", &preset);
+	CHECK(in != NULL && in != out && in->kind == SL_PLUGIN_SOURCE);
+	CHECK_EQ_STR(preset, "container=dir");
 }
 
 int main(void)
 {
 	UNIT_RUN(test_good_plugin_passes);
-	UNIT_RUN(test_abi_and_size_are_checked);
 	UNIT_RUN(test_required_callbacks);
 	UNIT_RUN(test_registry);
 	return UNIT_DONE();

@@ -1,6 +1,6 @@
 /* test_ring.c - unit tests for the bounded batch ring (core/ring.c).
  *
- * Single-threaded FIFO and burst behaviour, the byte and slot bounds
+ * Single-threaded FIFO behaviour, the byte and slot bounds
  * blocking a producer, oversize batches, close and cancel waking blocked
  * threads, and a many-producers x many-consumers stress that checks every
  * batch arrives exactly once and in per-producer order.  Blocking is proven
@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "batch.h"
-#include "error.h"
-#include "ring.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "engine/batch.h"
+#include "engine/ring.h"
 #include "unit.h"
 
 /* A batch tagged with a producer id and a sequence number (in 'rows'),
@@ -91,7 +91,6 @@ struct call {
 	struct sl_ring *ring;
 	struct sl_batch *batch; /* push: the batch; pop: what was popped */
 	bool pop;
-	bool burst;
 	int rc;
 	atomic_int done;
 };
@@ -100,13 +99,7 @@ static void *call_main(void *arg)
 {
 	struct call *c = arg;
 
-	if (c->pop && c->burst) {
-		struct sl_batch *out[4] = {NULL};
-		c->rc = sl_ring_pop_burst(c->ring, out, 4);
-		c->batch = c->rc > 0 ? out[0] : NULL;
-		for (int i = 1; i < c->rc; i++)
-			sl_batch_release(out[i]);
-	} else if (c->pop) {
+	if (c->pop) {
 		c->rc = sl_ring_pop(c->ring, &c->batch);
 	} else {
 		c->rc = sl_ring_push(c->ring, c->batch);
@@ -116,12 +109,11 @@ static void *call_main(void *arg)
 }
 
 static void start_call(pthread_t *t, struct call *c, struct sl_ring *r, struct sl_batch *b,
-                       bool pop, bool burst)
+                       bool pop)
 {
 	c->ring = r;
 	c->batch = b;
 	c->pop = pop;
-	c->burst = burst;
 	c->rc = 1;
 	atomic_init(&c->done, 0);
 	CHECK(pthread_create(t, NULL, call_main, c) == 0);
@@ -198,7 +190,7 @@ static void test_byte_bound_blocks(void)
 	CHECK_EQ_INT(st.push_waits, 0);
 
 	/* The fourth batch exceeds cap_bytes: the producer blocks. */
-	start_call(&t, &c, r, mk(0, 3, 0), false, false);
+	start_call(&t, &c, r, mk(0, 3, 0), false);
 	CHECK(wait_push_waits(r, 1));
 	CHECK_EQ_INT(atomic_load(&c.done), 0);
 	sl_ring_get_stats(r, &st);
@@ -239,7 +231,7 @@ static void test_byte_bound_counts_body(void)
 	CHECK_EQ_INT(sl_ring_push(r, mk(0, 1, 1000)), 0);
 	sl_ring_get_stats(r, &st);
 	CHECK_EQ_INT(st.bytes, 2 * cost);
-	start_call(&t, &c, r, mk(0, 2, 1000), false, false);
+	start_call(&t, &c, r, mk(0, 2, 1000), false);
 	CHECK(wait_push_waits(r, 1));
 	CHECK_EQ_INT(atomic_load(&c.done), 0);
 	CHECK_EQ_INT(sl_ring_pop(r, &b), 0);
@@ -259,7 +251,7 @@ static void test_slot_bound_blocks(void)
 
 	CHECK_EQ_INT(sl_ring_push(r, mk(0, 0, 0)), 0);
 	CHECK_EQ_INT(sl_ring_push(r, mk(0, 1, 0)), 0);
-	start_call(&t, &c, r, mk(0, 2, 0), false, false);
+	start_call(&t, &c, r, mk(0, 2, 0), false);
 	CHECK(wait_push_waits(r, 1));
 	CHECK_EQ_INT(atomic_load(&c.done), 0);
 	sl_ring_get_stats(r, &st);
@@ -299,7 +291,7 @@ static void test_oversize_into_empty(void)
 	CHECK_EQ_INT(st.peak_bytes, sl_batch_cost(big));
 
 	/* Nothing else fits until it is gone. */
-	start_call(&t, &c, r, mk(0, 1, 0), false, false);
+	start_call(&t, &c, r, mk(0, 1, 0), false);
 	CHECK(wait_push_waits(r, 1));
 	CHECK_EQ_INT(atomic_load(&c.done), 0);
 	CHECK_EQ_INT(sl_ring_pop(r, &b), 0);
@@ -333,8 +325,7 @@ static void test_close_drains(void)
 	}
 	CHECK_EQ_INT(sl_ring_pop(r, &b), SL_ECLOSED);
 	CHECK_EQ_INT(sl_ring_pop(r, &b), SL_ECLOSED);
-	struct sl_batch *out[4];
-	CHECK_EQ_INT(sl_ring_pop_burst(r, out, 4), SL_ECLOSED);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), SL_ECLOSED);
 	sl_ring_close(r); /* idempotent */
 	sl_ring_free(r);
 }
@@ -348,9 +339,9 @@ static void test_close_wakes_blocked(void)
 	pthread_t tp, tc;
 
 	CHECK_EQ_INT(sl_ring_push(full, mk(0, 0, 0)), 0);
-	start_call(&tp, &push, full, mk(0, 1, 0), false, false);
+	start_call(&tp, &push, full, mk(0, 1, 0), false);
 	CHECK(wait_push_waits(full, 1));
-	start_call(&tc, &pop, empty, NULL, true, false);
+	start_call(&tc, &pop, empty, NULL, true);
 	sleep_us(20000); /* let the consumer reach its wait; correct either way */
 
 	sl_ring_close(full);
@@ -374,7 +365,6 @@ static void test_cancel(void)
 {
 	struct sl_ring *r = sl_ring_new(1 << 20, 8);
 	struct sl_batch *b = NULL, *late = mk(0, 99, 0);
-	struct sl_batch *out[4];
 
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_EQ_INT(sl_ring_push(r, mk(0, i, 0)), 0);
@@ -383,7 +373,7 @@ static void test_cancel(void)
 	b = NULL;
 	CHECK_EQ_INT(sl_ring_pop(r, &b), SL_ECANCEL);
 	CHECK(b == NULL);
-	CHECK_EQ_INT(sl_ring_pop_burst(r, out, 4), SL_ECANCEL);
+	CHECK_EQ_INT(sl_ring_try_pop(r, &b), SL_ECANCEL);
 	CHECK_EQ_INT(sl_ring_push(r, late), SL_ECANCEL);
 	sl_batch_release(late);
 	sl_ring_close(r); /* close after cancel: still cancelled */
@@ -395,74 +385,31 @@ static void test_cancel_wakes_blocked(void)
 {
 	struct sl_ring *full = sl_ring_new(1 << 20, 1);
 	struct sl_ring *empty = sl_ring_new(1 << 20, 1);
-	struct call push, pop, burst;
-	pthread_t tp, tc, tb;
+	struct call push, pop;
+	pthread_t tp, tc;
 
 	CHECK_EQ_INT(sl_ring_push(full, mk(0, 0, 0)), 0);
-	start_call(&tp, &push, full, mk(0, 1, 0), false, false);
+	start_call(&tp, &push, full, mk(0, 1, 0), false);
 	CHECK(wait_push_waits(full, 1));
-	start_call(&tc, &pop, empty, NULL, true, false);
-	start_call(&tb, &burst, empty, NULL, true, true);
+	start_call(&tc, &pop, empty, NULL, true);
 	sleep_us(20000); /* let the consumers reach their wait; correct either way */
 	CHECK_EQ_INT(atomic_load(&push.done), 0);
 	CHECK_EQ_INT(atomic_load(&pop.done), 0);
-	CHECK_EQ_INT(atomic_load(&burst.done), 0);
 
 	sl_ring_cancel(full);
 	sl_ring_cancel(empty);
 	pthread_join(tp, NULL);
 	pthread_join(tc, NULL);
-	pthread_join(tb, NULL);
 	CHECK_EQ_INT(push.rc, SL_ECANCEL);
 	sl_batch_release(push.batch);
 	CHECK_EQ_INT(pop.rc, SL_ECANCEL);
-	CHECK_EQ_INT(burst.rc, SL_ECANCEL);
 	sl_ring_free(full);
 	sl_ring_free(empty);
 }
 
-static void test_pop_burst(void)
-{
-	struct sl_ring *r = sl_ring_new(1 << 20, 8);
-	struct sl_batch *out[10];
-	struct call c;
-	pthread_t t;
-
-	for (unsigned i = 0; i < 5; i++)
-		CHECK_EQ_INT(sl_ring_push(r, mk(0, i, 0)), 0);
-	CHECK_EQ_INT(sl_ring_pop_burst(r, out, 0), 0);
-	CHECK_EQ_INT(sl_ring_pop_burst(r, out, 3), 3);
-	for (unsigned i = 0; i < 3; i++) {
-		CHECK_EQ_INT(tag_seq(out[i]), i);
-		sl_batch_release(out[i]);
-	}
-	CHECK_EQ_INT(sl_ring_pop_burst(r, out, 10), 2);
-	CHECK_EQ_INT(tag_seq(out[0]), 3);
-	CHECK_EQ_INT(tag_seq(out[1]), 4);
-	sl_batch_release(out[0]);
-	sl_batch_release(out[1]);
-
-	/* On an empty ring a burst blocks until at least one batch is there. */
-	start_call(&t, &c, r, NULL, true, true);
-	sleep_us(10000);
-	CHECK_EQ_INT(atomic_load(&c.done), 0);
-	CHECK_EQ_INT(sl_ring_push(r, mk(0, 5, 0)), 0);
-	pthread_join(t, NULL);
-	CHECK_EQ_INT(c.rc, 1);
-	CHECK_EQ_INT(tag_seq(c.batch), 5);
-	sl_batch_release(c.batch);
-
-	struct sl_ring_stats st;
-	sl_ring_get_stats(r, &st);
-	CHECK_EQ_INT(st.pushed, 6);
-	CHECK_EQ_INT(st.popped, 6);
-	CHECK_EQ_INT(st.count, 0);
-	sl_ring_free(r);
-}
-
-/* Several producers blocked on a full ring: room freed by pops (one at a
- * time, or by one burst) lets all of them through without further pops. */
-static void wake_all_producers(bool burst)
+/* Several producers blocked on a full ring: room freed by pops lets all of
+ * them through without further pops. */
+static void test_wake_producers_after_pops(void)
 {
 	enum { SLOTS = 4, NBLOCKED = 3 };
 	struct sl_ring *r = sl_ring_new((size_t)1 << 30, SLOTS);
@@ -473,18 +420,12 @@ static void wake_all_producers(bool burst)
 	for (unsigned i = 0; i < SLOTS; i++)
 		CHECK_EQ_INT(sl_ring_push(r, mk(0, i, 0)), 0);
 	for (unsigned i = 0; i < NBLOCKED; i++) {
-		start_call(&t[i], &c[i], r, mk(1, i, 0), false, false);
+		start_call(&t[i], &c[i], r, mk(1, i, 0), false);
 		CHECK(wait_push_waits(r, i + 1));
 	}
-	if (burst) {
-		CHECK_EQ_INT(sl_ring_pop_burst(r, out, SLOTS), SLOTS);
-		for (unsigned i = 0; i < SLOTS; i++)
-			sl_batch_release(out[i]);
-	} else {
-		for (unsigned i = 0; i < NBLOCKED; i++) {
-			CHECK_EQ_INT(sl_ring_pop(r, &out[0]), 0);
-			sl_batch_release(out[0]);
-		}
+	for (unsigned i = 0; i < NBLOCKED; i++) {
+		CHECK_EQ_INT(sl_ring_pop(r, &out[0]), 0);
+		sl_batch_release(out[0]);
 	}
 	for (unsigned i = 0; i < NBLOCKED; i++) {
 		pthread_join(t[i], NULL);
@@ -493,18 +434,8 @@ static void wake_all_producers(bool burst)
 	struct sl_ring_stats st;
 	sl_ring_get_stats(r, &st);
 	CHECK_EQ_INT(st.push_waits, NBLOCKED);
-	CHECK_EQ_INT(st.count, burst ? NBLOCKED : SLOTS);
+	CHECK_EQ_INT(st.count, SLOTS);
 	sl_ring_free(r);
-}
-
-static void test_wake_producers_after_pops(void)
-{
-	wake_all_producers(false);
-}
-
-static void test_wake_producers_after_burst(void)
-{
-	wake_all_producers(true);
 }
 
 /* --- many producers x many consumers ---------------------------------- */
@@ -585,11 +516,15 @@ static void *consumer_main(void *arg)
 			if (rc == 0)
 				consume_one(s, last, out[0]);
 		} else {
-			rc = sl_ring_pop_burst(s->ring, out, 1 + id % 16);
-			for (int i = 0; i < rc; i++)
+			/* The loader's grouping: wait for one, take what is
+			 * queued without waiting. */
+			int n = 0;
+			rc = sl_ring_pop(s->ring, &out[n]);
+			while (rc == 0 && ++n < (int)(1 + id % 16) &&
+			       sl_ring_try_pop(s->ring, &out[n]) == 1)
+				;
+			for (int i = 0; i < n; i++)
 				consume_one(s, last, out[i]);
-			if (rc > 0)
-				rc = 0;
 		}
 		if (rc != 0)
 			break;
@@ -741,10 +676,8 @@ int main(void)
 	UNIT_RUN(test_close_wakes_blocked);
 	UNIT_RUN(test_cancel);
 	UNIT_RUN(test_cancel_wakes_blocked);
-	UNIT_RUN(test_pop_burst);
 	UNIT_RUN(test_try_pop);
 	UNIT_RUN(test_wake_producers_after_pops);
-	UNIT_RUN(test_wake_producers_after_burst);
 	UNIT_RUN(test_stress_one_consumer);
 	UNIT_RUN(test_stress_many_consumers);
 	UNIT_RUN(test_stress_mixed_sizes);

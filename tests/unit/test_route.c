@@ -3,9 +3,9 @@
  * a view's `db`. qualifiers follow a rename; values and bodies do not. */
 #include <string.h>
 
-#include "batch.h"
-#include "route.h"
-#include "table.h"
+#include "engine/batch.h"
+#include "engine/route.h"
+#include "format/table.h"
 #include "unit.h"
 
 static struct sl_table table = {.schema = "db", .name = "t"};

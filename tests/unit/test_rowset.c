@@ -8,10 +8,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "alloc.h"
-#include "error.h"
-#include "rowset.h"
-#include "table.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "format/rowset.h"
+#include "format/table.h"
 #include "unit.h"
 
 /* Check row r, column c holds exactly the n bytes at p (p NULL: SQL NULL). */

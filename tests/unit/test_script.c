@@ -11,13 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "alloc.h"
-#include "error.h"
-#include "option.h"
-#include "rowset.h"
-#include "script.h"
-#include "script_hooks.h"
-#include "table.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "base/option.h"
+#include "format/rowset.h"
+#include "format/table.h"
+#include "script/script.h"
+#include "script/script_hooks.h"
 #include "unit.h"
 
 static char script_path[64];

@@ -1,8 +1,8 @@
 /* test_select.c - unit tests for table selection rules (core/select.c). */
 #include <string.h>
 
-#include "option.h"
-#include "select.h"
+#include "base/option.h"
+#include "engine/select.h"
 #include "unit.h"
 
 static struct sl_strlist list(const char *a, const char *b)

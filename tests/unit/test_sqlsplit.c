@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "error.h"
-#include "sqlsplit.h"
+#include "base/alloc.h"
+#include "base/error.h"
+#include "format/sqlsplit.h"
 #include "unit.h"
 
 #define MAXST 256

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alloc.h"
-#include "buf.h"
-#include "error.h"
-#include "stream.h"
+#include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
+#include "format/stream.h"
 #include "unit.h"
 
 /* --- a recording consumer --------------------------------------------- */

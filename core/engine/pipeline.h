@@ -1,0 +1,137 @@
+/* pipeline.h - one run: its source, sinks, rings, threads, errors and stats.
+ *
+ *   main thread        worker threads (N)                 sink threads (1 per sink)
+ *   prepare() ───────► work(): fetch → transform → encode ──► ring ──► consume()
+ *   finish()  ◄─────── join                                          close()
+ *
+ * The pipeline owns everything of a run; nothing here is global.  The
+ * frontend that runs it watches it from outside (sl_pipeline_get_stats(),
+ * the progress line) and routes signals to sl_pipeline_fail().  The first
+ * error anywhere wins (sl_pipeline_fail), and it cancels the run: rings wake
+ * every waiter, the source's interrupt() unblocks its I/O, and sink threads
+ * blocked in write() are interrupted with a signal.  Sources emit through
+ * sl_pipeline_emit_*(), which blocks when a sink's ring is full
+ * (backpressure) and returns SL_ECANCEL once the run is cancelled. */
+#ifndef SL_PIPELINE_H
+#define SL_PIPELINE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "engine/batch.h"
+#include "engine/plugin.h"
+
+struct sl_rowset;
+struct sl_table;
+
+/* Options of the pipeline itself (the "pipeline" option group). */
+struct sl_pipeline_config {
+	long long threads;        /* worker threads */
+	uint64_t buffer;          /* total ring capacity in bytes */
+	uint64_t batch_size;      /* target size of one batch of rows */
+	uint64_t statement_size;  /* cap of one INSERT statement */
+	char *script;             /* --script FILE.lua, or NULL */
+	uint64_t script_memory;   /* per Lua state */
+	long long script_budget;  /* instructions per hook call */
+	struct sl_strlist params; /* --set KEY=VALUE: sluice.params in scripts */
+	bool quiet;
+	long long verbose; /* counted -v */
+	int log_format;    /* 0 text, 1 json */
+	int progress;      /* 0 auto, 1 always, 2 never */
+};
+
+extern const struct sl_option sl_pipeline_options[];
+
+/* What the source learned about the run, written into trailers/manifests. */
+struct sl_run_info {
+	char *source;         /* the server dumped: "@@hostname:@@port", or NULL */
+	char *server_version; /* e.g. "10.11.19-MariaDB" */
+	char *binlog_file;    /* NULL when binary logging is off */
+	uint64_t binlog_pos;
+	char *gtid; /* NULL when unknown */
+};
+
+/* Outcome handed to sinks' close(). */
+struct sl_run_summary {
+	int status;        /* 0 or the first error's code */
+	const char *error; /* its message, or NULL */
+	const struct sl_run_info *info;
+	uint64_t files, rows, bytes; /* emitted by the source */
+};
+
+struct sl_pipeline;
+
+/* New pipeline; 'log' is borrowed and must outlive it.  NULL on ENOMEM. */
+struct sl_pipeline *sl_pipeline_new(const struct sl_pipeline_config *cfg, struct sl_log *log);
+void sl_pipeline_free(struct sl_pipeline *p);
+
+/* Add a configured plugin; takes ownership of 'config' (allocated with
+ * sl_calloc, filled by the option table) even on failure.  Runs init(). */
+int sl_pipeline_add(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
+                    struct sl_instance **out);
+
+/* The same, naming the instance (a sink named in a job script; routes
+ * refer to sinks by name).  NULL: the plugin's name.  Two sinks may not
+ * share a name. */
+int sl_pipeline_add_named(struct sl_pipeline *p, const struct sl_plugin *plugin, void *config,
+                          const char *name, struct sl_instance **out);
+
+/* Run to the end.  Returns 0 or the first error's code; the message is in
+ * sl_pipeline_error().  Signals: the caller routes SIGINT/SIGTERM to
+ * sl_pipeline_fail(). */
+int sl_pipeline_run(struct sl_pipeline *p);
+
+const struct sl_error *sl_pipeline_error(struct sl_pipeline *p);
+struct sl_log *sl_pipeline_log(struct sl_pipeline *p);
+const struct sl_pipeline_config *sl_pipeline_config(struct sl_pipeline *p);
+struct sl_run_info *sl_pipeline_info(struct sl_pipeline *p);
+
+/* Record an error (first one wins) and cancel the run.  Thread-safe and
+ * async-signal-unsafe (call from threads, not handlers).  Returns 'code'. */
+int sl_pipeline_fail(struct sl_pipeline *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Cancelled by an error or a signal? Cheap; check at every blocking point. */
+bool sl_pipeline_cancelled(struct sl_pipeline *p);
+
+/* Logging for instances: prefixed with the instance name. */
+void sl_instance_log(struct sl_instance *inst, enum sl_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* --- emitting (sources, on worker or main threads) -------------------- */
+
+/* Route a finished file batch (DDL, views, ...) to every sink that takes
+ * its table.  Takes ownership of the caller's reference in all cases. */
+int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b);
+
+/* Encode a block of rows of table 't' once per format the sinks need and
+ * emit the files.  The rowset is read, not kept; the caller resets it.
+ * Counts rows and bytes into t and the pipeline's stats. */
+int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs);
+
+/* Decide what the run does with each of the source's tables, once, on the
+ * main thread (the router: script select/where/columns/route/rename).
+ * take[i] false: leave tables[i] out.  Sources call it from prepare()
+ * before emitting anything of those tables.  0 or the run's error. */
+int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take);
+
+/* All data of 't' has been emitted: send its end-of-table record. */
+int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);
+
+/* For the progress line: how many tables and (estimated) rows the run
+ * will dump.  Set by the source in prepare(). */
+void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est_rows);
+
+struct sl_pipeline_stats {
+	uint64_t tables_done, tables_total;
+	uint64_t rows, est_rows, bytes, files;
+	double elapsed; /* seconds since the run started */
+};
+
+void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* manifest.h - the manifest of an archive or directory dump.
+ *
+ * A stream ends with a trailer; an archive or a directory holds the same
+ * files plus a manifest, sluice-manifest.json, written last:
+ *
+ *   {
+ *     "manifest": "sluice-dump",          always this string
+ *     "version": 1,
+ *     "sluice": "0.1.0",                  the writer's version
+ *     "source": "db1:3306",               source server: @@hostname:@@port (null: unknown)
+ *     "server": "10.11.6-MariaDB",        its version (null when unknown)
+ *     "binlog_file": "...", "binlog_pos": N, "gtid": "...",   (null: unknown)
+ *     "started": "2026-11-21T04:50:00Z", "finished": "...",   UTC
+ *     "status": "ok" | "error" | "running",
+ *     "error": "message" | null,
+ *     "hash": "xxh64",
+ *     "files": N, "bytes": N, "rows": N,  files listed below, their bytes, data rows
+ *     "tables": [
+ *       {"schema": "db", "table": "t", "complete": true, "rows": N,
+ *        "files": N, "bytes": N, "xxh64": "16 hex digits"},
+ *       {"schema": "db", "table": null, ...}      the database's own files
+ *     ]
+ *   }
+ *
+ * Checksums: a file's hash is XXH64(body, seed = XXH64(file name, seed 0)),
+ * so a body under another name does not match; a table's "xxh64" is the
+ * sum modulo 2^64 of the hashes of all its files (schema, data, triggers,
+ * view), which does not depend on the order the files were written in.
+ * Memory is one record per table, whatever the size of the dump.
+ *
+ * "running" is what a directory dump says while it is being written: an
+ * interrupted one keeps it, and readers refuse anything but "ok".  The
+ * reader here accepts any JSON whitespace and member order, but only the
+ * members above (unknown members are skipped), string, number, true, false
+ * and null values, and one level of objects inside "tables". */
+#ifndef SL_MANIFEST_H
+#define SL_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/map.h"
+
+#define SL_MANIFEST_NAME "sluice-manifest.json"
+#define SL_METADATA_NAME "metadata" /* mydumper's file, which myloader needs */
+
+enum sl_manifest_status { SL_MANIFEST_RUNNING, SL_MANIFEST_OK, SL_MANIFEST_ERROR };
+
+/* What a manifest says about one table (name "" for a database's files). */
+struct sl_manifest_table {
+	char *schema, *name; /* owned, decoded names */
+	bool complete;       /* its data is complete (end-of-table seen) */
+	uint64_t rows, files, bytes, sum;
+	size_t pos; /* index in the manifest's tables */
+};
+
+struct sl_manifest {
+	char *sluice, *source, *server, *binlog_file, *gtid, *error; /* owned, NULL: unknown */
+	uint64_t binlog_pos;
+	char started[32], finished[32];
+	enum sl_manifest_status status;
+	uint64_t files, bytes, rows;
+
+	size_t ntables, cap;
+	struct sl_manifest_table **tables; /* owned, in order of appearance */
+	struct sl_map index;               /* (schema, name) -> its table */
+};
+
+void sl_manifest_init(struct sl_manifest *m);
+void sl_manifest_free(struct sl_manifest *m); /* frees members; m can be re-initialised */
+
+/* The record of (schema, name), created on first sight ("" for database
+ * files).  Borrowed until sl_manifest_free().  NULL on ENOMEM. */
+struct sl_manifest_table *sl_manifest_table(struct sl_manifest *m, const char *schema,
+                                            const char *name);
+
+/* Position of (schema, name) in m->tables ("" for database files), or -1. */
+long sl_manifest_index(const struct sl_manifest *m, const char *schema, const char *name);
+
+/* The hash of one file (see above). */
+uint64_t sl_manifest_file_hash(const char *fname, const void *body, size_t len);
+
+/* Account one file of table (schema, name) with 'rows' data rows.  0 or
+ * SL_ENOMEM. */
+int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
+                         const char *fname, const void *body, size_t len, uint64_t rows);
+
+/* Set *dst (ISO 8601 UTC of now) in a started/finished field. */
+void sl_manifest_stamp(char dst[32]);
+
+/* Append the JSON text of m (with a final newline).  0 or SL_ENOMEM. */
+int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out);
+
+/* Append mydumper 0.10's metadata file for m: start and end times, the
+ * binlog position.  0 or SL_ENOMEM. */
+int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out);
+
+/* Parse a manifest into m (initialised, empty).  SL_EFORMAT with a message
+ * naming 'what' and the byte offset, or SL_ENOMEM. */
+int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const char *what,
+                      struct sl_error *err);
+
+/* Check that what was read ('seen': files accounted with add_file) is what
+ * the manifest 'expect' lists: status ok, every table's files, bytes and
+ * checksum, no table it does not list, and totals that add up to its
+ * tables (rows included: readers do not count rows in SQL files).  0, or SL_EFORMAT with one message naming the
+ * first table that differs (prefixed by 'what'). */
+int sl_manifest_check(const struct sl_manifest *expect, const struct sl_manifest *seen,
+                      const char *what, struct sl_error *err);
+
+#endif

@@ -1,0 +1,274 @@
+/* files.c - sink plugin "files": the dump's files in a stream, an archive
+ * or a directory (files.h).
+ *
+ * `sluice dump` writes the stream on stdout; `-a FILE` makes it a tar or
+ * zip archive, `-o DIR` a directory.  One option table serves all three,
+ * so a command's options are known before it runs; options that only one
+ * container takes are refused for the others.  Every batch is handed to
+ * the container's writer and accounted in the manifest: files (size,
+ * checksum, rows) and end-of-table records (the table's rows, complete). */
+#include "files.h"
+
+#include <limits.h>
+#include <string.h>
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "base/alloc.h"
+#include "format/dataformat.h"
+
+static const char *const containers[] = {"auto", "stream", "tar", "zip", "dir", NULL};
+static const char *const archive_formats[] = {"auto", "tar", "zip", NULL};
+static const char *const compressions[] = {"auto", "none", "gzip", "zstd", "xz", NULL};
+
+#define CFG(field) offsetof(struct files_sink_config, field)
+
+static const struct sl_option files_options[] = {
+    {.name = "archive",
+     .short_name = 'a',
+     .type = SL_OPT_STRING,
+     .offset = CFG(archive),
+     .arg = "FILE",
+     .help = "write the dump as one tar or zip archive file ('-': standard output)"},
+    {.name = "outputdir",
+     .short_name = 'o',
+     .type = SL_OPT_STRING,
+     .offset = CFG(outputdir),
+     .arg = "DIR",
+     .help = "write the dump's files into this directory (mydumper's layout)"},
+    {.name = "archive-format",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = archive_formats,
+     .offset = CFG(archive_format),
+     .arg = "FORMAT",
+     .help = "-a: tar or zip (auto: from the file name, tar when it says nothing)"},
+    {.name = "compress",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = compressions,
+     .offset = CFG(compress),
+     .arg = "METHOD",
+     .help = "-a: none, gzip, zstd or xz (auto: from the file name; zstd for tar, deflate "
+             "(gzip) for zip)"},
+    {.name = "compress-level",
+     .type = SL_OPT_INT,
+     .def = "0",
+     .offset = CFG(compress_level),
+     .arg = "N",
+     .help = "-a: compression level (0: the method's default; zstd 1-19, gzip/xz 1-9)",
+     .min = 0,
+     .max = 22},
+    {.name = "compress-threads",
+     .type = SL_OPT_INT,
+     .def = "-1",
+     .offset = CFG(compress_threads),
+     .arg = "N",
+     .help = "-a: zstd compresses on N threads of its own, about 20 MiB each (-1: as many "
+             "as --threads; 0: on the sink's thread, least memory)",
+     .min = -1,
+     .max = 64},
+    {.name = "overwrite",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(overwrite),
+     .help = "-a: replace an existing archive file; -o: use a non-empty directory, removing "
+             "the files of an earlier dump first"},
+    SL_DATA_FORMAT_OPTION(CFG(format)),
+    {.name = "container",
+     .type = SL_OPT_ENUM,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "auto",
+     .choices = containers,
+     .offset = CFG(container),
+     .arg = "KIND",
+     .help = "where the files go (auto: -a an archive, -o a directory, else the stream); "
+             "job scripts say it with type = \"stdout\", \"tar\", \"zip\" or \"dir\""},
+    {.name = "fd",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "0",
+     .offset = CFG(fd),
+     .arg = "N",
+     .help = "write the stream or archive to this file descriptor (the caller's to close; "
+             "sluice serve); -a then only names the archive's format",
+     .min = 0,
+     .max = INT_MAX},
+    {.name = "trailer-wait",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "2000",
+     .offset = CFG(trailer_wait),
+     .arg = "MS",
+     .help = "after an error, how long the rest of a frame and the trailer may wait for the "
+             "reader",
+     .min = 0,
+     .max = 3600000},
+    SL_OPTION_END};
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+/* Which container the options ask for.  0 or SL_EUSAGE through the
+ * pipeline. */
+static int choose_container(struct files_sink *s)
+{
+	const struct files_sink_config *cfg = s->cfg;
+	struct sl_pipeline *p = s->inst->pipe;
+	enum files_container c = (enum files_container)cfg->container;
+	if (cfg->archive && cfg->outputdir)
+		return sl_pipeline_fail(
+		    p, SL_EUSAGE, "-a and -o exclude each other: one archive or one directory");
+	if (c == FILES_AUTO)
+		c = cfg->outputdir ? FILES_DIR : cfg->archive ? FILES_TAR : FILES_STREAM;
+	if (c == FILES_TAR &&
+	    (cfg->archive_format == 2 ||
+	     (cfg->archive_format == 0 && cfg->archive && ends_with(cfg->archive, ".zip"))))
+		c = FILES_ZIP;
+	/* Options of one container given to another are mistakes. */
+	const char *stray = NULL;
+	if (c != FILES_TAR && c != FILES_ZIP) {
+		stray = cfg->archive                    ? "-a"
+		        : cfg->archive_format != 0      ? "--archive-format"
+		        : cfg->compress != FILES_Z_AUTO ? "--compress"
+		        : cfg->compress_level != 0      ? "--compress-level"
+		        : cfg->compress_threads != -1   ? "--compress-threads"
+		                                        : NULL;
+	}
+	if (!stray && c != FILES_DIR && cfg->outputdir)
+		stray = "-o";
+	if (!stray && c == FILES_STREAM && cfg->overwrite)
+		stray = "--overwrite";
+	if (stray)
+		return sl_pipeline_fail(p, SL_EUSAGE, "%s does not apply to %s", stray,
+		                        c == FILES_STREAM ? "the stream (give -a FILE or -o DIR)"
+		                        : c == FILES_DIR  ? "a directory (-o)"
+		                                          : "an archive (-a)");
+	s->container = c;
+	static const char *const names[] = {"files", "stdout", "tar", "zip", "dir"};
+	s->name = names[c];
+	s->w = c == FILES_STREAM ? &files_stream_writer
+	       : c == FILES_DIR  ? &files_dir_writer
+	                         : &files_archive_writer;
+	return 0;
+}
+
+static int files_init(struct sl_instance *inst)
+{
+	struct files_sink *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return SL_ENOMEM;
+	s->inst = inst;
+	s->cfg = inst->config;
+	s->name = "files";
+	sl_manifest_init(&s->man);
+	inst->data = s;
+	inst->format = &sl_data_formats[s->cfg->format];
+	int rc = choose_container(s);
+	if (rc)
+		return rc;
+	/* Named after its plugin, the sink takes its container's name:
+	 * `dump --script` routes say "stdout", "tar" or "dir". */
+	if (!strcmp(inst->name, inst->plugin->name))
+		inst->name = s->name;
+	return s->w->init ? s->w->init(s) : 0;
+}
+
+static void files_destroy(struct sl_instance *inst)
+{
+	struct files_sink *s = inst->data;
+	if (!s)
+		return;
+	if (s->w && s->w->destroy)
+		s->w->destroy(s);
+	sl_manifest_free(&s->man);
+	sl_free(s);
+	inst->data = NULL;
+}
+
+static int files_open(struct sl_instance *inst)
+{
+	struct files_sink *s = inst->data;
+	sl_manifest_stamp(s->man.started);
+	return s->w->open(s);
+}
+
+/* Account batch b in the manifest: a file's size, checksum and rows; an
+ * end-of-table record makes its table complete with the source's count of
+ * its rows (a reader of rendered files knows no rows per file).  0 or
+ * SL_ENOMEM. */
+static int account(struct sl_manifest *m, const struct sl_batch *b)
+{
+	const char *schema = b->schema ? b->schema : (b->table ? b->table->schema : "");
+	const char *name = b->table ? sl_batch_table_name(b) : "";
+	if (b->kind == SL_BATCH_TABLE_END) {
+		struct sl_manifest_table *t = sl_manifest_table(m, schema, name);
+		if (!t)
+			return SL_ENOMEM;
+		t->complete = true;
+		if (b->rows > t->rows) {
+			m->rows += b->rows - t->rows;
+			t->rows = b->rows;
+		}
+		return 0;
+	}
+	return sl_manifest_add_file(m, schema, name, b->name, b->body.data, b->body.len,
+	                            b->file_kind == SL_FILE_DATA ? b->rows : 0);
+}
+
+static int files_consume(struct sl_instance *inst, struct sl_batch *b)
+{
+	struct files_sink *s = inst->data;
+	int rc = b->kind == SL_BATCH_FILE ? s->w->put(s, b) : 0;
+	if (rc)
+		return rc;
+	if (account(&s->man, b))
+		return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Replace *dst by a copy of src (NULL clears).  0 or SL_ENOMEM. */
+static int set_str(char **dst, const char *src)
+{
+	char *v = NULL;
+	if (src && !(v = sl_strdup(src)))
+		return SL_ENOMEM;
+	sl_free(*dst);
+	*dst = v;
+	return 0;
+}
+
+static int files_close(struct sl_instance *inst, const struct sl_run_summary *sum)
+{
+	struct files_sink *s = inst->data;
+	struct sl_manifest *m = &s->man;
+	const struct sl_run_info *info = sum->info;
+	m->status = sum->status ? SL_MANIFEST_ERROR : SL_MANIFEST_OK;
+	sl_manifest_stamp(m->finished);
+	if (set_str(&m->sluice, PACKAGE_VERSION) ||
+	    set_str(&m->error,
+	            sum->status ? (sum->error ? sum->error : sl_strerror(sum->status)) : NULL) ||
+	    set_str(&m->server, info->server_version) || set_str(&m->source, info->source) ||
+	    set_str(&m->binlog_file, info->binlog_file) || set_str(&m->gtid, info->gtid))
+		return sum->status ? 0 : SL_ENOMEM;
+	m->binlog_pos = info->binlog_pos;
+	return s->w->close(s, sum);
+}
+
+const struct sl_plugin sl_sink_files = {
+    .name = "files",
+    .kind = SL_PLUGIN_SINK,
+    .summary = "the dump's files: the sluice stream on stdout, a tar or zip archive (-a), or "
+               "a directory (-o)",
+    .options = files_options,
+    .config_size = sizeof(struct files_sink_config),
+    .init = files_init,
+    .destroy = files_destroy,
+    .open = files_open,
+    .consume = files_consume,
+    .close = files_close,
+};

@@ -1,0 +1,83 @@
+/* files.h - internals of the "files" sink: a dump's files in a container.
+ *
+ *   files.c          the plugin: options, the choice of container, the
+ *                    manifest every file is accounted in
+ *   write_stream.c   the sluice stream on a file descriptor (stdout)
+ *   write_archive.c  one tar or zip archive (libarchive)
+ *   write_dir.c      a directory in mydumper's layout
+ *
+ * A container is a small writer behind one interface (struct
+ * files_writer), as curl keeps its TLS backends: files.c hands it every
+ * file batch in order and, at the end, the run's outcome; the writer only
+ * knows how to put bytes in its container.  files.c accounts every file
+ * (size, checksum, rows) and every end-of-table record in the manifest,
+ * which the archive and directory writers store last and the stream writer
+ * turns into its trailer.  Threads: init() and open() on the main thread,
+ * put() on the sink's thread, close() on the main thread after it ended. */
+#ifndef SL_SINK_FILES_H
+#define SL_SINK_FILES_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "engine/batch.h"
+#include "engine/pipeline.h"
+#include "format/manifest.h"
+
+enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR };
+enum files_compress { FILES_Z_AUTO, FILES_Z_NONE, FILES_Z_GZIP, FILES_Z_ZSTD, FILES_Z_XZ };
+
+struct files_sink_config {
+	int container;      /* enum files_container; auto: -a an archive, -o a directory */
+	char *archive;      /* -a FILE ('-': stdout) */
+	char *outputdir;    /* -o DIR */
+	int archive_format; /* auto, tar, zip */
+	int compress;       /* enum files_compress */
+	long long compress_level;
+	long long compress_threads;
+	bool overwrite;
+	int format;             /* index in sl_data_formats */
+	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
+	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
+};
+
+struct files_sink;
+
+struct files_writer {
+	/* Check the options that concern this container.  Main thread. */
+	int (*init)(struct files_sink *s);
+	/* Create the container and write its start.  Main thread. */
+	int (*open)(struct files_sink *s);
+	/* Write one file.  The sink's thread.  The pipeline's error on failure. */
+	int (*put)(struct files_sink *s, const struct sl_batch *b);
+	/* Write the end: the trailer, or metadata and manifest (s->man is
+	 * complete, its run fields set from 'sum').  Called once after open()
+	 * succeeded, also after errors. */
+	int (*close)(struct files_sink *s, const struct sl_run_summary *sum);
+	/* Free the writer's state (also after a failed init). */
+	void (*destroy)(struct files_sink *s);
+};
+
+struct files_sink {
+	struct sl_instance *inst;
+	struct files_sink_config *cfg;
+	enum files_container container; /* resolved */
+	const char *name;               /* "stdout", "tar", "zip" or "dir": in messages */
+	const struct files_writer *w;
+	void *state;            /* the writer's */
+	struct sl_manifest man; /* every file written: the manifest or the trailer */
+};
+
+extern const struct files_writer files_stream_writer;
+extern const struct files_writer files_archive_writer;
+extern const struct files_writer files_dir_writer;
+
+/* Milliseconds of CLOCK_MONOTONIC: deadlines of writes after an error. */
+static inline long files_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+#endif

@@ -1,0 +1,198 @@
+/* files.c - source plugin "files": a dump read back from a stream, an
+ * archive or a directory (files.h).
+ *
+ * `sluice load` and `sluice verify` take one input: a file or standard
+ * input (a bare argument or -i), an archive (-a) or a directory (-d).  What
+ * a file or stdin holds is recognised here, in one place, from its first
+ * bytes: the stream's version line, else an archive (libarchive then tells
+ * tar from zip and the compressions); a path that is a directory is read
+ * as one.  The reader of that container then finds the files, and
+ * dumpread.c turns each into a batch for the pipeline. */
+#include "files.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/input.h"
+
+static const char *const containers[] = {"auto", "stream", "archive", "dir", NULL};
+
+#define CFG(field) offsetof(struct files_source_config, field)
+
+static const struct sl_option files_options[] = {
+    {.name = "input",
+     .short_name = 'i',
+     .type = SL_OPT_STRING,
+     .offset = CFG(input),
+     .arg = "FILE",
+     .help = "read the dump from this file, a stream or an archive ('-': standard input, "
+             "the default)"},
+    {.name = "archive",
+     .short_name = 'a',
+     .type = SL_OPT_STRING,
+     .offset = CFG(archive),
+     .arg = "FILE",
+     .help = "read the dump from this tar or zip archive ('-': standard input)"},
+    {.name = "directory",
+     .short_name = 'd',
+     .type = SL_OPT_STRING,
+     .offset = CFG(directory),
+     .arg = "DIR",
+     .help = "read the dump from this directory (sluice's or mydumper's layout)"},
+    {.name = "continuous",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(continuous),
+     .help = "a stream: accept several streams back to back (nc -k -l PORT | sluice ...), "
+             "each handled as it arrives, until the end of the input"},
+    {.name = "container",
+     .type = SL_OPT_ENUM,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "auto",
+     .choices = containers,
+     .offset = CFG(container),
+     .arg = "KIND",
+     .help = "what the input is (auto: recognised); job scripts say it with type = "
+             "\"stream\", \"archive\" or \"dir\""},
+    SL_OPTION_END};
+
+/* What every sluice stream starts with (format/stream.h). */
+static const char stream_magic[] = "-- sluice stream";
+
+/* Which container the options and the input say: -a, -d, a directory, or
+ * the first bytes of a file or standard input (kept to be read again). */
+static int recognise(struct files_source *s)
+{
+	const struct files_source_config *cfg = s->cfg;
+	struct sl_pipeline *p = s->inst->pipe;
+	enum files_container c = (enum files_container)cfg->container;
+	int given = !!cfg->input + !!cfg->archive + !!cfg->directory;
+	if (given > 1)
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "one input at a time: a file or standard input, -a FILE "
+		                        "or -d DIR");
+	s->path = cfg->archive     ? cfg->archive
+	          : cfg->directory ? cfg->directory
+	          : cfg->input     ? cfg->input
+	                           : "-";
+	if (!s->path[0])
+		return sl_pipeline_fail(p, SL_EUSAGE, "an empty file name");
+	if (c == FILES_AUTO)
+		c = cfg->archive ? FILES_ARCHIVE : cfg->directory ? FILES_DIR : FILES_AUTO;
+	struct stat st;
+	if (c == FILES_AUTO && strcmp(s->path, "-") != 0 && stat(s->path, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		c = FILES_DIR;
+	s->source = strcmp(s->path, "-") ? s->path : "stdin";
+	if (c != FILES_DIR) {
+		struct sl_error err = {0};
+		int rc = sl_input_open(s->path,
+		                       c == FILES_ARCHIVE ? "pipe an archive in or name a file"
+		                                          : "pipe a stream in or use --input FILE",
+		                       c == FILES_ARCHIVE ? " (use -d DIR)" : "", &s->fd,
+		                       &s->owned_fd, &err);
+		if (rc)
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+	}
+	if (c == FILES_AUTO) {
+		/* A stream starts with its version line (an empty or cut input
+		 * goes to the stream reader too, which says what is missing). */
+		size_t want = sizeof(stream_magic) - 1, n = 1;
+		while (s->npeek < want && n > 0) {
+			int rc = files_input_read(s, s->peek + s->npeek, want - s->npeek, &n);
+			if (rc)
+				return rc;
+			s->npeek += n;
+			s->peek_pos = s->npeek; /* read on, not the peeked bytes again */
+		}
+		s->peek_pos = 0; /* the reader gets them first */
+		c = memcmp(s->peek, stream_magic, s->npeek) == 0 ? FILES_STREAM : FILES_ARCHIVE;
+	}
+	if (cfg->continuous && c != FILES_STREAM)
+		return sl_pipeline_fail(p, SL_EUSAGE, "--continuous applies to streams");
+	s->r = c == FILES_STREAM    ? &files_stream_reader
+	       : c == FILES_ARCHIVE ? &files_archive_reader
+	                            : &files_dir_reader;
+	s->inst->name = s->r->name;
+	return 0;
+}
+
+/* --- the plugin ---------------------------------------------------------------- */
+
+static int files_init(struct sl_instance *inst)
+{
+	struct files_source *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return SL_ENOMEM;
+	s->inst = inst;
+	s->cfg = inst->config;
+	s->fd = -1;
+	s->wake.fd[0] = s->wake.fd[1] = -1;
+	sl_manifest_init(&s->seen);
+	sl_manifest_init(&s->expect);
+	inst->data = s;
+	if (sl_wakeup_open(&s->wake) != 0)
+		return sl_pipeline_fail(inst->pipe, SL_EIO, "cannot create a pipe: %s",
+		                        strerror(errno));
+	return 0;
+}
+
+static void files_destroy(struct sl_instance *inst)
+{
+	struct files_source *s = inst->data;
+	if (!s)
+		return;
+	if (s->r && s->r->destroy)
+		s->r->destroy(s);
+	sl_tableset_free(&s->tables);
+	sl_manifest_free(&s->seen);
+	sl_manifest_free(&s->expect);
+	sl_buf_free(&s->db);
+	sl_buf_free(&s->tbl);
+	if (s->owned_fd && s->fd >= 0)
+		close(s->fd);
+	sl_wakeup_close(&s->wake);
+	sl_free(s);
+	inst->data = NULL;
+}
+
+/* Make a blocked read return: poll() there sees the self-pipe readable.
+ * Async-signal-safe, never blocks. */
+static void files_interrupt(struct sl_instance *inst)
+{
+	struct files_source *s = inst->data;
+	if (s)
+		sl_wakeup_signal(&s->wake);
+}
+
+static int files_prepare(struct sl_instance *inst)
+{
+	struct files_source *s = inst->data;
+	int rc = recognise(s);
+	return rc ? rc : s->r->open(s);
+}
+
+static int files_work(struct sl_instance *inst, unsigned worker)
+{
+	struct files_source *s = inst->data;
+	(void)worker;
+	return s->r->run(s);
+}
+
+const struct sl_plugin sl_source_files = {
+    .name = "files",
+    .kind = SL_PLUGIN_SOURCE,
+    .summary = "a dump's files: a sluice stream, a tar or zip archive (any compression) or a "
+               "directory, from a file or standard input",
+    .options = files_options,
+    .config_size = sizeof(struct files_source_config),
+    .init = files_init,
+    .destroy = files_destroy,
+    .prepare = files_prepare,
+    .work = files_work,
+    .interrupt = files_interrupt,
+    .max_workers = 1,
+};

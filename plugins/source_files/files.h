@@ -1,0 +1,137 @@
+/* files.h - internals of the "files" source: a dump read back from its
+ * files, whatever holds them.
+ *
+ *   files.c         the plugin: options, recognising the input
+ *   dumpread.c      what every reader uses: the input, the files of a dump
+ *                   turned into batches, the check against the dump's own
+ *                   account (trailer or manifest)
+ *   read_stream.c   the sluice stream (framed by lengths, with a trailer)
+ *   read_archive.c  a tar or zip archive (libarchive), any compression
+ *   read_dir.c      a directory (sluice's layout, or mydumper's)
+ *
+ * A container is a small reader behind one interface (struct
+ * files_reader), as curl keeps its TLS backends: it finds the files and
+ * their bytes; dumpread.c classifies each file name, meets its table (the
+ * router decides on first sight), builds the batch, accounts it and emits
+ * it, and at the end checks what was read against the manifest or trailer
+ * before any table is reported complete.  One reader thread (work()); the
+ * input of a stream or archive is read through files_input_read(), which
+ * waits in poll() on the input and a self-pipe that interrupt() writes to,
+ * so a stalled pipe cannot hold a cancelled run. */
+#ifndef SL_SOURCE_FILES_H
+#define SL_SOURCE_FILES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/wakeup.h"
+#include "engine/batch.h"
+#include "engine/pipeline.h"
+#include "engine/tableset.h"
+#include "format/manifest.h"
+
+/* Largest file a reader accepts: bounded memory, and a corrupt size field
+ * is not an allocation request. */
+#define FILES_MAX_FILE (UINT64_C(1) << 30)
+
+enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR };
+
+struct files_source_config {
+	int container;   /* enum files_container; auto: -a, -d, or what the input is */
+	char *input;     /* -i FILE or the bare argument ('-': standard input) */
+	char *archive;   /* -a FILE */
+	char *directory; /* -d DIR */
+	bool continuous;
+};
+
+struct files_source;
+
+struct files_reader {
+	const char *name; /* the container, for logs: "stream", "archive", "dir" */
+	/* Open what files.c could not (a directory); set up.  prepare(). */
+	int (*open)(struct files_source *s);
+	/* Read every file, calling files_begin()/files_emit() and at the end
+	 * files_finish() or files_end_table().  work(), on the one reader
+	 * thread. */
+	int (*run)(struct files_source *s);
+	/* Free the reader's state (s->state). */
+	void (*destroy)(struct files_source *s);
+};
+
+struct files_source {
+	struct sl_instance *inst;
+	struct files_source_config *cfg;
+	const struct files_reader *r;
+	void *state;        /* the reader's */
+	const char *source; /* the input's name in messages: a path or "stdin" */
+	const char *path;   /* what to open: the input, archive or directory */
+
+	/* A stream's or archive's input. */
+	int fd;
+	bool owned_fd;
+	struct sl_wakeup wake;
+	char peek[64];          /* first bytes, read to recognise the input */
+	size_t npeek, peek_pos; /* handed out again before the rest */
+
+	/* What was read, and what the dump says it holds. */
+	struct sl_manifest seen;
+	struct sl_manifest expect;
+	bool have_manifest;
+	bool raw_names;            /* mydumper 0.10's names: not encoded (db.my table.sql) */
+	struct sl_tableset tables; /* every table met */
+	struct sl_buf db, tbl;     /* scratch: decoded names */
+};
+
+extern const struct files_reader files_stream_reader;
+extern const struct files_reader files_archive_reader;
+extern const struct files_reader files_dir_reader;
+
+/* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
+ * Waits for data, and returns SL_ECANCEL when the run is cancelled;
+ * SL_EIO through the pipeline when read() fails. */
+int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n);
+
+/* Classify a file name into *kind and s->db, s->tbl (NUL-terminated, tbl
+ * empty for database files): the dump layout (format/fname.h), or with
+ * s->raw_names mydumper 0.10's unencoded names.  0, SL_EFORMAT (not a
+ * file of a dump; nothing reported) or SL_ENOMEM. */
+int files_classify(struct files_source *s, const char *name, enum sl_file_kind *kind);
+
+/* Is 'name' the manifest, mydumper's metadata, or neither? */
+enum files_name { FILES_NAME_FILE, FILES_NAME_MANIFEST, FILES_NAME_METADATA };
+enum files_name files_name_of(const char *name);
+
+/* A new batch for file 'name' of 'size' bytes (classified by
+ * files_classify() just before: s->db, s->tbl), its body allocated to
+ * exactly that size for the caller to fill; with raw_names an SQL file's
+ * body starts with a USE statement for its database, as myloader would
+ * run.  Meets the table (the router decides about it).  Fails the
+ * pipeline with a message starting with 'where' ("dump.tar: entry 'x'"):
+ * SL_EFORMAT (a file after files that need it, too big), SL_ENOMEM.
+ * Caller owns the batch. */
+int files_begin(struct files_source *s, const char *where, const char *name, enum sl_file_kind kind,
+                uint64_t size, struct sl_batch **out);
+
+/* The file is complete: account it and emit it (takes the batch). */
+int files_emit(struct files_source *s, struct sl_batch *b);
+
+/* The stored manifest's text: parsed and kept for the end.  SL_EFORMAT
+ * through the pipeline when it is malformed or its status is not ok. */
+int files_manifest(struct files_source *s, const char *text, size_t len);
+
+/* Everything of an archive or directory was read.  With a manifest: check
+ * it against what was read, then end every table it lists as complete.
+ * Without one ('foreign': a mydumper directory) end every table seen;
+ * otherwise refuse.  0 or the pipeline's error. */
+int files_finish(struct files_source *s, bool foreign);
+
+/* Table schema.name is complete with 'rows' rows (a stream's trailer). */
+int files_end_table(struct files_source *s, const char *schema, const char *name, uint64_t rows);
+
+/* The dump's position and origin, from its trailer or manifest, for the
+ * run's info.  NULL leaves a field unknown.  0 or SL_ENOMEM. */
+int files_set_info(struct files_source *s, const char *binlog_file, uint64_t binlog_pos,
+                   const char *gtid, const char *server, const char *source);
+
+#endif

@@ -1,0 +1,240 @@
+/* read_archive.c - the files source's archive reader: a dump in a tar or
+ * zip archive (any compression libarchive reads), from a file or standard
+ * input, without unpacking it.
+ *
+ * Entries come in archive order, which for a sluice archive is the dump's
+ * order (DDL before data, the manifest last); an archive in another order
+ * (a tar of a directory) is refused at the first schema that comes after
+ * files needing it.  Each entry must be a regular file at the top level
+ * ("./name" is taken as "name") whose name is in the dump's layout;
+ * absolute paths, '..', directories, links and device files are refused
+ * naming the entry.  mydumper's metadata is skipped; the manifest is
+ * parsed, and at the end everything read is checked against it.  A
+ * truncated or corrupt archive fails with libarchive's message and the
+ * entry.  Input comes through files_input_read(), so a cancel interrupts a
+ * stalled pipe. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "files.h"
+
+#define ARCHIVE_READ_CHUNK (1u << 20)
+
+struct archive_reader {
+	char *buf;
+	struct archive *a;
+	struct sl_buf manifest;
+};
+
+/* libarchive's input: the next chunk of the input. */
+static la_ssize_t read_cb(struct archive *a, void *ud, const void **out)
+{
+	struct files_source *s = ud;
+	struct archive_reader *r = s->state;
+	size_t n = 0;
+	int rc = files_input_read(s, r->buf, ARCHIVE_READ_CHUNK, &n);
+	if (rc) {
+		archive_set_error(a, rc == SL_ECANCEL ? ECANCELED : EIO, "%s",
+		                  rc == SL_ECANCEL ? "cancelled" : "read failed");
+		return -1;
+	}
+	*out = r->buf;
+	return (la_ssize_t)n;
+}
+
+static int archive_open(struct files_source *s)
+{
+	struct sl_pipeline *p = s->inst->pipe;
+	struct archive_reader *r = sl_calloc(1, sizeof(*r));
+	if (!r)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	s->state = r;
+	r->buf = sl_malloc(ARCHIVE_READ_CHUNK);
+	r->a = archive_read_new();
+	if (!r->buf || !r->a)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	archive_read_support_filter_all(r->a);
+	archive_read_support_format_tar(r->a);
+	archive_read_support_format_zip_streamable(r->a);
+	if (archive_read_open(r->a, s, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		if (sl_pipeline_cancelled(p))
+			return SL_ECANCEL;
+		return sl_pipeline_fail(p, SL_EFORMAT,
+		                        "%s: not a sluice stream, nor a tar or zip archive: %s",
+		                        s->source, archive_error_string(r->a));
+	}
+	return 0;
+}
+
+static void archive_destroy(struct files_source *s)
+{
+	struct archive_reader *r = s->state;
+	if (!r)
+		return;
+	if (r->a)
+		archive_read_free(r->a);
+	sl_buf_free(&r->manifest);
+	sl_free(r->buf);
+	sl_free(r);
+	s->state = NULL;
+}
+
+/* Why an entry is refused, or NULL when it is a plain top-level file. */
+static const char *entry_refusal(struct archive_entry *e, const char *name)
+{
+	mode_t type = archive_entry_filetype(e);
+	if (name[0] == '/')
+		return "an absolute path";
+	if (!strcmp(name, "..") || !strncmp(name, "../", 3) || strstr(name, "/../") ||
+	    (strlen(name) >= 3 && !strcmp(name + strlen(name) - 3, "/..")))
+		return "a path with '..'";
+	if (archive_entry_hardlink(e))
+		return "a hard link";
+	if (type == AE_IFLNK)
+		return "a symbolic link";
+	if (type == AE_IFDIR)
+		return "a directory";
+	if (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO || type == AE_IFSOCK)
+		return "a device or special file";
+	if (type != AE_IFREG)
+		return "not a regular file";
+	if (strchr(name, '/'))
+		return "a file in a subdirectory (a dump's files are at the top level)";
+	return NULL;
+}
+
+/* The rest of the current entry into 'b', straight into its memory (which
+ * must have room for 'size' more bytes).  Exactly 'size' bytes, or the
+ * pipeline's error naming the entry. */
+static int entry_data(struct files_source *s, const char *name, struct sl_buf *b, uint64_t size)
+{
+	struct archive_reader *r = s->state;
+	size_t end = b->len + (size_t)size;
+	char probe;
+	for (;;) {
+		bool full = b->len == end;
+		/* At the size: one more read must say end of entry. */
+		la_ssize_t n = full ? archive_read_data(r->a, &probe, 1)
+		                    : archive_read_data(r->a, b->data + b->len, end - b->len);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (sl_pipeline_cancelled(s->inst->pipe))
+				return SL_ECANCEL;
+			return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
+			                        "%s: entry '%s': truncated or corrupt: %s",
+			                        s->source, name, archive_error_string(r->a));
+		}
+		if (full)
+			return sl_pipeline_fail(
+			    s->inst->pipe, SL_EFORMAT,
+			    "%s: entry '%s': more data than its size (%llu bytes)", s->source, name,
+			    (unsigned long long)size);
+		b->len += (size_t)n;
+	}
+	if (b->len != end)
+		return sl_pipeline_fail(
+		    s->inst->pipe, SL_EFORMAT, "%s: entry '%s': truncated: %zu of %llu bytes",
+		    s->source, name, b->len - (end - (size_t)size), (unsigned long long)size);
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* The manifest entry: read whole and handed to files_manifest(). */
+static int read_manifest(struct files_source *s, const char *name, uint64_t size)
+{
+	struct archive_reader *r = s->state;
+	if (size > FILES_MAX_FILE)
+		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT, "%s: %s too big", s->source,
+		                        name);
+	sl_buf_reset(&r->manifest);
+	if (sl_buf_reserve(&r->manifest, (size_t)size + 1))
+		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	int rc = entry_data(s, name, &r->manifest, size);
+	return rc ? rc : files_manifest(s, r->manifest.data, r->manifest.len);
+}
+
+static int archive_run(struct files_source *s)
+{
+	struct archive_reader *r = s->state;
+	struct sl_pipeline *p = s->inst->pipe;
+	struct archive_entry *e;
+	int rc;
+	for (;;) {
+		int ar = archive_read_next_header(r->a, &e);
+		if (ar == ARCHIVE_EOF)
+			break;
+		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
+			if (sl_pipeline_cancelled(p))
+				return SL_ECANCEL;
+			return sl_pipeline_fail(p, SL_EFORMAT,
+			                        "%s: corrupt or truncated archive: %s", s->source,
+			                        archive_error_string(r->a));
+		}
+		const char *name = archive_entry_pathname(e);
+		if (!name)
+			name = "";
+		/* `tar -cf x.tar -C dir .` names files ./x and adds ./ itself. */
+		if (!strcmp(name, ".") || !strcmp(name, "./")) {
+			if (archive_entry_filetype(e) == AE_IFDIR) {
+				archive_read_data_skip(r->a);
+				continue;
+			}
+		} else if (!strncmp(name, "./", 2) && name[2] && name[2] != '/') {
+			name += 2;
+		}
+		const char *why = entry_refusal(e, name);
+		if (why)
+			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: %s",
+			                        s->source, name, why);
+		if (!archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': no size", s->source,
+			                        name);
+		uint64_t size = (uint64_t)archive_entry_size(e);
+		enum files_name what = files_name_of(name);
+		enum sl_file_kind kind = SL_FILE_DATA;
+		rc = what == FILES_NAME_FILE ? files_classify(s, name, &kind) : 0;
+		if (rc == SL_EFORMAT)
+			return sl_pipeline_fail(
+			    p, SL_EFORMAT, "%s: entry '%s' refused: not a file of a dump's layout",
+			    s->source, name);
+		if (rc)
+			return sl_pipeline_fail(p, rc, "%s: out of memory", s->source);
+		if (s->have_manifest)
+			return sl_pipeline_fail(
+			    p, SL_EFORMAT, "%s: entry '%s' after the manifest (which comes last)",
+			    s->source, name);
+		if (what == FILES_NAME_METADATA) {
+			archive_read_data_skip(r->a);
+			continue;
+		}
+		if (what == FILES_NAME_MANIFEST) {
+			if ((rc = read_manifest(s, name, size)) != 0)
+				return rc;
+			continue;
+		}
+		char where[1200];
+		snprintf(where, sizeof(where), "%s: entry '%s'", s->source, name);
+		struct sl_batch *b = NULL;
+		if ((rc = files_begin(s, where, name, kind, size, &b)) != 0)
+			return rc;
+		if ((rc = entry_data(s, name, &b->body, size)) != 0) {
+			sl_batch_release(b);
+			return rc;
+		}
+		if ((rc = files_emit(s, b)) != 0)
+			return rc;
+	}
+	return files_finish(s, false);
+}
+
+const struct files_reader files_archive_reader = {
+    .name = "archive",
+    .open = archive_open,
+    .run = archive_run,
+    .destroy = archive_destroy,
+};

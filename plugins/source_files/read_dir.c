@@ -1,0 +1,396 @@
+/* read_dir.c - the files source's directory reader: a dump in a directory
+ * in mydumper's layout (`sluice load -d DIR`): one written by
+ * `sluice dump -o DIR`, or by Debian's mydumper 0.10.
+ *
+ * open() lists the directory, refuses what a dump does not hold
+ * (subdirectories, links, devices, names outside the layout) naming the
+ * entry, and sorts the files into the order a loader needs: databases,
+ * tables, data, triggers, views, routines and events (by name within each
+ * group).  A sluice directory has sluice-manifest.json, read first: its
+ * status must be ok, and at the end every file read must match it (sizes
+ * and checksums) before any table is reported complete.  A directory
+ * without a manifest is taken as mydumper's only when its metadata file
+ * says the dump finished ("Finished dump at"); every table in it is then
+ * complete once its files were read.  Memory: the list of names, and one
+ * file at a time. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "files.h"
+
+struct dir_entry {
+	char *name; /* owned */
+	int phase;  /* kind of file: the loader's order */
+	long order; /* views: position in the manifest */
+};
+
+struct dir_reader {
+	const char *path;
+	int dirfd;
+	struct dir_entry *v;
+	size_t n, cap;
+	bool foreign; /* no manifest: mydumper's */
+};
+
+/* Read a whole regular file of the directory, appended to 'out' (which
+ * must have room for 'size' more bytes when 'sized').  Refuses links and special files.  0, or the
+ * pipeline's error naming the file. */
+static int dir_src_read(struct files_source *fs, struct dir_reader *s, const char *name,
+                        struct sl_buf *out, uint64_t *size, bool sized)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	struct stat st;
+	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return sl_pipeline_fail(p, errno == ELOOP ? SL_EFORMAT : SL_EIO,
+		                        "%s: entry '%s' %s: %s", s->path, name,
+		                        errno == ELOOP ? "refused" : "unreadable",
+		                        errno == ELOOP ? "a symbolic link" : strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: not a regular file",
+		                        s->path, name);
+	}
+	if (!sized) {
+		*size = (uint64_t)st.st_size;
+		if (*size > FILES_MAX_FILE || sl_buf_reserve(out, (size_t)*size + 1)) {
+			close(fd);
+			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path,
+			                        name);
+		}
+	} else if ((uint64_t)st.st_size != *size) {
+		close(fd);
+		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
+		                        s->path, name);
+	}
+	size_t end = out->len + (size_t)*size; /* after what 'out' already holds */
+	while (out->len < end) {
+		ssize_t n = read(fd, out->data + out->len, end - out->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n < 0 ? errno : 0;
+			close(fd);
+			return sl_pipeline_fail(p, SL_EIO, "%s: entry '%s': %s", s->path, name,
+			                        e ? strerror(e) : "shorter than its size");
+		}
+		out->len += (size_t)n;
+	}
+	out->data[out->len] = '\0';
+	close(fd);
+	return 0;
+}
+
+#define PHASE_SKIP 9 /* not loaded (sorted last, then dropped) */
+
+static int phase_of(enum sl_file_kind kind)
+{
+	switch (kind) {
+	case SL_FILE_SCHEMA_CREATE:
+		return 0;
+	case SL_FILE_TABLE_SCHEMA:
+		return 1;
+	case SL_FILE_DATA:
+		return 2;
+	case SL_FILE_TRIGGERS:
+		return 3;
+	case SL_FILE_VIEW:
+		return 4;
+	case SL_FILE_POST:
+		return 5;
+	}
+	return 6;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct dir_entry *x = a, *y = b;
+	if (x->phase != y->phase)
+		return x->phase - y->phase;
+	if (x->order != y->order)
+		return x->order < y->order ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Add a name to the list.  0 or SL_ENOMEM. */
+static int dir_src_add(struct dir_reader *s, const char *name)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 256;
+		void *v = sl_realloc(s->v, cap * sizeof(*s->v));
+		if (!v)
+			return SL_ENOMEM;
+		s->v = v;
+		s->cap = cap;
+	}
+	if (!(s->v[s->n].name = sl_strdup(name)))
+		return SL_ENOMEM;
+	s->v[s->n].phase = 0;
+	s->v[s->n].order = 0;
+	s->n++;
+	return 0;
+}
+
+/* List the directory into s->v: regular files only, anything else is
+ * refused naming the entry.  *manifest and *metadata (OUT) say whether
+ * those files are there (they are not listed). */
+static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *manifest,
+                        bool *metadata)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	int fd = dup(s->dirfd), rc = 0;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return sl_pipeline_fail(p, SL_EIO, "cannot read directory '%s': %s", s->path,
+		                        strerror(errno));
+	}
+	while (!rc && (de = readdir(dir)) != NULL) {
+		const char *name = de->d_name;
+		struct stat st;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			rc = sl_pipeline_fail(p, SL_EIO, "%s: entry '%s': %s", s->path, name,
+			                      strerror(errno));
+		else if (!S_ISREG(st.st_mode))
+			rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: %s", s->path,
+			                      name,
+			                      S_ISLNK(st.st_mode)   ? "a symbolic link"
+			                      : S_ISDIR(st.st_mode) ? "a directory"
+			                                            : "a device or special file");
+		else if (!strcmp(name, SL_MANIFEST_NAME))
+			*manifest = true;
+		else if (!strcmp(name, SL_METADATA_NAME))
+			*metadata = true;
+		else if (dir_src_add(s, name))
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* mydumper 0.10 writes, for a view v, db.v-schema.sql: a placeholder table
+ * with the view's columns (for myloader, which runs views in name order),
+ * then db.v-schema-view.sql, which drops it.  The loader refuses a view
+ * whose name exists as a table, so placeholders are not loaded. */
+static void dir_src_skip_placeholders(struct dir_reader *s)
+{
+	static const char view_sfx[] = "-schema-view.sql", table_sfx[] = "-schema.sql";
+	for (size_t i = 0; i < s->n; i++) {
+		size_t n = strlen(s->v[i].name), vs = sizeof(view_sfx) - 1;
+		if (s->v[i].phase != 4 || n <= vs)
+			continue;
+		for (size_t j = 0; j < s->n; j++) {
+			const char *t = s->v[j].name;
+			if (s->v[j].phase == 1 && strlen(t) == n - vs + sizeof(table_sfx) - 1 &&
+			    !strncmp(t, s->v[i].name, n - vs) && !strcmp(t + n - vs, table_sfx))
+				s->v[j].phase = PHASE_SKIP;
+		}
+	}
+}
+
+/* mydumper 0.10 leaves the order of views to myloader's placeholder
+ * tables, which are not loaded here: order the views so that each comes
+ * after the views its definition names (`name`), by name otherwise; views
+ * in a cycle keep name order.  Reads the view files (small) once more.
+ * 0 or the pipeline's error. */
+static int dir_src_order_views(struct files_source *fs, struct dir_reader *s)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	size_t nv = 0, *idx = NULL;
+	struct sl_buf *body = NULL, *quoted = NULL;
+	bool *placed = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		nv += s->v[i].phase == 4;
+	if (nv < 2)
+		return 0;
+	idx = sl_calloc(nv, sizeof(*idx));
+	body = sl_calloc(nv, sizeof(*body));
+	quoted = sl_calloc(nv, sizeof(*quoted));
+	placed = sl_calloc(nv, sizeof(*placed));
+	if (!idx || !body || !quoted || !placed) {
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		goto out;
+	}
+	nv = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].phase == 4)
+			idx[nv++] = i;
+	for (size_t a = 0; a < nv && !rc; a++) {
+		enum sl_file_kind kind;
+		uint64_t size = 0;
+		const char *name = s->v[idx[a]].name;
+		if (files_classify(fs, name, &kind) || sl_buf_put_ident(&quoted[a], fs->tbl.data)) {
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+			break;
+		}
+		rc = dir_src_read(fs, s, name, &body[a], &size, false);
+	}
+	/* Take, in name order, the first view whose dependencies are placed. */
+	for (long pos = 0; !rc && pos < (long)nv; pos++) {
+		size_t pick = nv;
+		for (size_t a = 0; a < nv; a++) {
+			if (placed[a])
+				continue;
+			bool ready = true;
+			for (size_t b = 0; b < nv && ready; b++)
+				if (b != a && !placed[b] && strstr(body[a].data, quoted[b].data))
+					ready = false;
+			if (ready &&
+			    (pick == nv || strcmp(s->v[idx[a]].name, s->v[idx[pick]].name) < 0))
+				pick = a;
+		}
+		if (pick == nv) /* a cycle: the first by name */
+			for (size_t a = 0; a < nv; a++)
+				if (!placed[a] && (pick == nv || strcmp(s->v[idx[a]].name,
+				                                        s->v[idx[pick]].name) < 0))
+					pick = a;
+		placed[pick] = true;
+		s->v[idx[pick]].order = pos;
+	}
+out:
+	for (size_t a = 0; body && quoted && a < nv; a++) {
+		sl_buf_free(&body[a]);
+		sl_buf_free(&quoted[a]);
+	}
+	sl_free(idx);
+	sl_free(body);
+	sl_free(quoted);
+	sl_free(placed);
+	return rc;
+}
+
+static int dir_open(struct files_source *fs)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	struct sl_buf text = SL_BUF_INIT;
+	bool have_manifest = false, have_metadata = false;
+	uint64_t size = 0;
+	int rc;
+
+	struct dir_reader *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	fs->state = s;
+	s->path = fs->path;
+	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dirfd < 0)
+		return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s", s->path,
+		                        strerror(errno));
+	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
+		goto out;
+	if (have_manifest) {
+		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, &text, &size, false)) == 0)
+			rc = files_manifest(fs, text.data, text.len);
+	} else if (!have_metadata) {
+		rc = sl_pipeline_fail(p, SL_EUSAGE,
+		                      "%s: neither %s nor mydumper's %s: not a dump directory",
+		                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
+	} else {
+		/* mydumper writes "Finished dump at" into metadata when it is done. */
+		if ((rc = dir_src_read(fs, s, SL_METADATA_NAME, &text, &size, false)) == 0 &&
+		    !strstr(text.data, "Finished dump at"))
+			rc = sl_pipeline_fail(p, SL_EFORMAT,
+			                      "%s: no %s, and mydumper's %s does not say the dump "
+			                      "finished: the dump is incomplete",
+			                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
+		s->foreign = true;
+		fs->raw_names = true;
+		if (!rc)
+			sl_instance_log(fs->inst, SL_LOG_INFO,
+			                "%s: no %s: a mydumper directory; files cannot be checked",
+			                s->path, SL_MANIFEST_NAME);
+	}
+	/* Order: by kind; views in the order the manifest lists them (the
+	 * dumper wrote them in dependency order); by name. */
+	for (size_t i = 0; !rc && i < s->n; i++) {
+		enum sl_file_kind kind = SL_FILE_DATA;
+		rc = files_classify(fs, s->v[i].name, &kind);
+		if (rc == SL_EFORMAT)
+			rc = sl_pipeline_fail(
+			    p, rc, "%s: entry '%s' refused: not a file of a dump's layout%s",
+			    s->path, s->v[i].name,
+			    strstr(s->v[i].name, ".sql.") ? " (compressed files are not read: "
+			                                    "decompress them first)"
+			                                  : "");
+		else if (rc)
+			rc = sl_pipeline_fail(p, rc, "out of memory");
+		s->v[i].phase = phase_of(kind);
+		if (kind == SL_FILE_VIEW && have_manifest)
+			s->v[i].order = sl_manifest_index(&fs->expect, fs->db.data, fs->tbl.data);
+	}
+	if (!rc && s->foreign) {
+		dir_src_skip_placeholders(s);
+		rc = dir_src_order_views(fs, s);
+	}
+	if (!rc)
+		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
+	while (s->n > 0 && s->v[s->n - 1].phase == PHASE_SKIP)
+		sl_free(s->v[--s->n].name);
+out:
+	sl_buf_free(&text);
+	return rc;
+}
+
+static void dir_destroy(struct files_source *fs)
+{
+	struct dir_reader *s = fs->state;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		sl_free(s->v[i].name);
+	sl_free(s->v);
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	sl_free(s);
+	fs->state = NULL;
+}
+
+static int dir_run(struct files_source *fs)
+{
+	struct dir_reader *s = fs->state;
+	int rc;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *name = s->v[i].name;
+		struct stat st;
+		struct sl_batch *b = NULL;
+		enum sl_file_kind kind = SL_FILE_DATA;
+		if (sl_pipeline_cancelled(fs->inst->pipe))
+			return SL_ECANCEL;
+		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return sl_pipeline_fail(fs->inst->pipe, SL_EIO, "%s: entry '%s': %s",
+			                        s->path, name, strerror(errno));
+		uint64_t size = (uint64_t)st.st_size;
+		char where[1200];
+		snprintf(where, sizeof(where), "%s: entry '%s'", s->path, name);
+		if ((rc = files_classify(fs, name, &kind)) != 0)
+			return sl_pipeline_fail(fs->inst->pipe, rc, "%s: cannot classify", where);
+		if ((rc = files_begin(fs, where, name, kind, size, &b)) != 0)
+			return rc;
+		if ((rc = dir_src_read(fs, s, name, &b->body, &size, true)) != 0) {
+			sl_batch_release(b);
+			return rc;
+		}
+		if ((rc = files_emit(fs, b)) != 0)
+			return rc;
+	}
+	return files_finish(fs, s->foreign);
+}
+
+const struct files_reader files_dir_reader = {
+    .name = "dir",
+    .open = dir_open,
+    .run = dir_run,
+    .destroy = dir_destroy,
+};
