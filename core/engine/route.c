@@ -302,37 +302,47 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 		/* One name of each kind per statement head: the first match is the
 		 * statement's own; later ones would be inside its text. */
 		bool schema_done = false, table_done = false;
+		const char *copied = p; /* [copied, p) is still to be copied */
 		while (!rc && p < scan_end && !(table_done && !qualifiers)) {
-			bool done = false;
-			for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]) && !done; k++) {
-				size_t kl = strlen(rules[k].keyword);
-				if (rules[k].is_schema ? schema_done : table_done)
-					continue;
-				const struct sl_buf *from = rules[k].is_schema ? qdb : qt;
-				const struct sl_buf *to = rules[k].is_schema ? ndb : nt;
-				if (!from || (size_t)(line_end - p) < kl + from->len ||
+			/* Only a keyword's first letter or a backtick can start a match. */
+			if (!memchr("UDTSVI `", *p, 8)) {
+				p++;
+				continue;
+			}
+			const struct sl_buf *from = NULL, *to = NULL;
+			size_t kl = 0;
+			for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]) && !from; k++) {
+				const struct sl_buf *f = rules[k].is_schema ? qdb : qt;
+				kl = strlen(rules[k].keyword);
+				if (!f || (rules[k].is_schema ? schema_done : table_done) ||
+				    (size_t)(line_end - p) < kl + f->len ||
 				    memcmp(p, rules[k].keyword, kl) != 0 ||
-				    memcmp(p + kl, from->data, from->len) != 0)
+				    memcmp(p + kl, f->data, f->len) != 0)
 					continue;
-				rc = sl_buf_append(out, p, kl);
-				rc = rc ? rc : sl_buf_append(out, to->data, to->len);
-				p += kl + from->len;
-				done = true;
+				from = f;
+				to = rules[k].is_schema ? ndb : nt;
 				if (rules[k].is_schema)
 					schema_done = true;
 				else
 					table_done = true;
 			}
 			/* A view's body names its tables `db`.`t`: follow the rename. */
-			if (!done && qualifiers && qdb && (size_t)(line_end - p) > qdb->len &&
+			if (!from && qualifiers && qdb && (size_t)(line_end - p) > qdb->len &&
 			    !memcmp(p, qdb->data, qdb->len) && p[qdb->len] == '.') {
-				rc = sl_buf_append(out, ndb->data, ndb->len);
-				p += qdb->len;
-				done = true;
+				from = qdb;
+				to = ndb;
+				kl = 0;
 			}
-			if (!done)
-				rc = sl_buf_putc(out, *p++);
+			if (!from) {
+				p++;
+				continue;
+			}
+			rc = sl_buf_append(out, copied, (size_t)(p - copied) + kl);
+			rc = rc ? rc : sl_buf_append(out, to->data, to->len);
+			p += kl + from->len;
+			copied = p;
 		}
+		p = copied;
 		if (!rc && p < line_end) {
 			rc = sl_buf_append(out, p, (size_t)(line_end - p));
 			p = line_end;
