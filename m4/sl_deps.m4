@@ -14,4 +14,5 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([ARCHIVE], [libarchive], [libarchive], [libarchive-dev])
   SL_REQUIRE_PKG([PCRE2], [libpcre2-8], [PCRE2], [libpcre2-dev])
   SL_REQUIRE_PKG([MHD], [libmicrohttpd >= 0.9.71], [GNU libmicrohttpd], [libmicrohttpd-dev])
+  SL_REQUIRE_PKG([JSONC], [json-c >= 0.13], [json-c], [libjson-c-dev])
 ])

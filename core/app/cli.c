@@ -443,8 +443,10 @@ static int run_job(const struct command *c, int argc, char **argv)
 	/* The job is read with the command line's limits and parameters; then
 	 * the run options start over: the job's, then the command line's. */
 	struct sl_pipeline_config first = pcfg;
-	struct sl_script_opts lim = {first.script_memory, (uint64_t)first.script_budget,
-	                             &first.params, false};
+	struct sl_script_opts lim = {.memory = first.script_memory,
+	                             .budget = (uint64_t)first.script_budget,
+	                             .params = &first.params,
+	                             .timeout_ms = (uint64_t)first.script_timeout * 1000};
 	memset(&pcfg, 0, sizeof(pcfg));
 	rc = sl_options_defaults(sl_pipeline_options, &pcfg, &err);
 	if (!rc)

@@ -32,7 +32,7 @@ static int option_value(lua_State *L, struct sl_buf *out)
 	case LUA_TBOOLEAN:
 		return sl_buf_puts(out, lua_toboolean(L, -1) ? "true" : "false") ? SL_ENOMEM : 0;
 	case LUA_TTABLE: {
-		lua_Integer n = luaL_len(L, -1);
+		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
 		for (lua_Integer i = 1; i <= n; i++) {
 			lua_rawgeti(L, -1, i);
 			int rc = lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER
@@ -107,7 +107,8 @@ static int load_part(lua_State *L, enum sl_plugin_kind kind, const char *name,
 	if (!lua_istable(L, -1))
 		return sl_error_set(err, SL_EUSAGE, "job: %s%s%s must be a table", what,
 		                    name ? " " : "", name ? name : "");
-	lua_getfield(L, -1, "type");
+	lua_pushliteral(L, "type");
+	lua_rawget(L, -2);
 	const char *type = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 	const char *preset = NULL;
 	const struct sl_plugin *plugin = type ? sl_registry_find(kind, type, &preset) : NULL;
@@ -146,7 +147,7 @@ static int load_sinks(lua_State *L, struct sl_job *job, struct sl_error *err)
 	char *names[SL_JOB_MAX_SINKS];
 	size_t n = 0;
 	int rc = 0;
-	if (lua_getglobal(L, "sinks") != LUA_TTABLE) {
+	if (sl_script_get_global(L, "sinks") != LUA_TTABLE) {
 		lua_pop(L, 1);
 		return sl_error_set(err, SL_EUSAGE,
 		                    "job: no sinks (sinks = { name = { type = \"stdout\" } })");
@@ -169,7 +170,8 @@ static int load_sinks(lua_State *L, struct sl_job *job, struct sl_error *err)
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && !rc; i++) {
-		lua_getfield(L, -1, names[i]);
+		lua_pushstring(L, names[i]);
+		lua_rawget(L, -2);
 		rc = load_part(L, SL_PLUGIN_SINK, names[i], &job->sinks[job->nsinks++], err);
 		lua_pop(L, 1);
 	}
@@ -178,6 +180,36 @@ static int load_sinks(lua_State *L, struct sl_job *job, struct sl_error *err)
 	for (size_t i = 0; i < n; i++)
 		sl_free(names[i]);
 	lua_pop(L, 1);
+	return rc;
+}
+
+/* What reading a job works on, inside one protected call. */
+struct job_read {
+	const struct sl_option *run_options;
+	void *run_config;
+	struct sl_job *job;
+	struct sl_error *err;
+};
+
+static int job_body(lua_State *L, void *ud)
+{
+	struct job_read *jr = ud;
+	int rc;
+	if (sl_script_get_global(L, "source") == LUA_TNIL)
+		rc = sl_error_set(jr->err, SL_EUSAGE,
+		                  "job: no source (source = { type = \"mariadb\", ... })");
+	else
+		rc = load_part(L, SL_PLUGIN_SOURCE, NULL, &jr->job->source, jr->err);
+	lua_pop(L, 1);
+	if (!rc)
+		rc = load_sinks(L, jr->job, jr->err);
+	if (!rc && sl_script_get_global(L, "options") != LUA_TNIL) {
+		if (!lua_istable(L, -1))
+			rc = sl_error_set(jr->err, SL_EUSAGE, "job: options must be a table");
+		else
+			rc = apply_table(L, "job: options", jr->run_options, jr->run_config, false,
+			                 jr->err);
+	}
 	return rc;
 }
 
@@ -190,22 +222,8 @@ int sl_job_load(const char *path, const struct sl_script_opts *lim,
 	int rc = sl_script_open(&s, path, lim, NULL, err);
 	if (rc)
 		return rc;
-	lua_State *L = s->L;
-	if (lua_getglobal(L, "source") == LUA_TNIL)
-		rc = sl_error_set(err, SL_EUSAGE,
-		                  "job: no source (source = { type = \"mariadb\", ... })");
-	else
-		rc = load_part(L, SL_PLUGIN_SOURCE, NULL, &job->source, err);
-	lua_pop(L, 1);
-	if (!rc)
-		rc = load_sinks(L, job, err);
-	if (!rc && lua_getglobal(L, "options") != LUA_TNIL) {
-		if (!lua_istable(L, -1))
-			rc = sl_error_set(err, SL_EUSAGE, "job: options must be a table");
-		else
-			rc = apply_table(L, "job: options", run_options, run_config, false, err);
-		lua_pop(L, 1);
-	}
+	struct job_read jr = {run_options, run_config, job, err};
+	rc = sl_script_invoke(s, "reading the job", NULL, job_body, &jr, err);
 	sl_script_close(s);
 	return rc;
 }
@@ -233,15 +251,22 @@ void sl_job_free(struct sl_job *job)
 static int check_param(lua_State *L, const char *profile, const char *key, const char *value,
                        struct sl_error *err)
 {
-	if (lua_istable(L, -1))
-		lua_getfield(L, -1, "pattern");
-	else
+	if (lua_istable(L, -1)) {
+		lua_pushliteral(L, "pattern");
+		lua_rawget(L, -2);
+	} else {
 		lua_pushvalue(L, -1);
-	const char *pattern = lua_tostring(L, -1);
+	}
+	const char *pattern = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 	int rc = 0;
 	if (pattern) {
-		lua_getglobal(L, "string");
-		lua_getfield(L, -1, "find");
+		/* string.find as the sandbox has it (PCRE2, with limits). */
+		lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+		lua_pushliteral(L, "string");
+		lua_rawget(L, -2);
+		lua_remove(L, -2);
+		lua_pushliteral(L, "find");
+		lua_rawget(L, -2);
 		lua_pushstring(L, value);
 		lua_pushstring(L, pattern);
 		if (lua_pcall(L, 2, 1, 0) != LUA_OK)
@@ -253,6 +278,89 @@ static int check_param(lua_State *L, const char *profile, const char *key, const
 		lua_pop(L, 2);
 	}
 	lua_pop(L, 1);
+	return rc;
+}
+
+/* What checking a request against a profile works on, inside one
+ * protected call. */
+struct profile_read {
+	const char *profile;
+	const struct sl_plugin *source;
+	void *source_config;
+	const char *const *keys, *const *values;
+	size_t n;
+	struct sl_strlist *params;
+	struct sl_error *err;
+};
+
+static int profile_body(lua_State *L, void *ud)
+{
+	struct profile_read *pr = ud;
+	struct sl_error *err = pr->err;
+	const char *const *keys = pr->keys, *const *values = pr->values;
+	size_t n = pr->n;
+	int rc = 0;
+	sl_script_get_global(L, "params");
+	bool declared = lua_istable(L, -1);
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (declared) {
+			lua_pushstring(L, keys[i]);
+			lua_rawget(L, -2);
+		}
+		if (!declared || lua_isnil(L, -1)) {
+			if (declared)
+				lua_pop(L, 1);
+			rc = sl_error_set(err, SL_EUSAGE, "unknown parameter '%s'", keys[i]);
+			break;
+		}
+		rc = check_param(L, pr->profile, keys[i], values[i], err);
+		lua_pop(L, 1);
+		if (!rc) {
+			struct sl_buf kv = SL_BUF_INIT;
+			if (sl_buf_printf(&kv, "%s=%s", keys[i], values[i]) ||
+			    sl_strlist_add(pr->params, kv.data))
+				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+			sl_buf_free(&kv);
+		}
+	}
+	/* Defaults and required parameters. */
+	if (!rc && declared) {
+		lua_pushnil(L);
+		while (!rc && lua_next(L, -2)) {
+			const char *key =
+			    lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+			bool given = false;
+			for (size_t i = 0; key && i < n; i++)
+				given = given || !strcmp(keys[i], key);
+			if (key && !given && lua_istable(L, -1)) {
+				lua_pushliteral(L, "default");
+				lua_rawget(L, -2);
+				lua_pushliteral(L, "required");
+				lua_rawget(L, -3);
+				if (lua_type(L, -2) == LUA_TSTRING ||
+				    lua_type(L, -2) == LUA_TNUMBER) {
+					struct sl_buf kv = SL_BUF_INIT;
+					if (sl_buf_printf(&kv, "%s=%s", key, lua_tostring(L, -2)) ||
+					    sl_strlist_add(pr->params, kv.data))
+						rc = sl_error_set(err, SL_ENOMEM, "out of memory");
+					sl_buf_free(&kv);
+				} else if (lua_toboolean(L, -1)) {
+					rc = sl_error_set(err, SL_EUSAGE, "missing parameter '%s'",
+					                  key);
+				}
+				lua_pop(L, 2);
+			}
+			lua_pop(L, 1);
+		}
+	}
+	/* The profile's source table selects what to dump. */
+	if (!rc && sl_script_get_global(L, "source") == LUA_TTABLE) {
+		char label[160];
+		snprintf(label, sizeof(label), "profile %s: source", pr->profile);
+		rc = apply_table(L, label, pr->source->options, pr->source_config, true, err);
+		if (rc == SL_EUSAGE)
+			rc = SL_ELUA; /* the profile is wrong, not the request */
+	}
 	return rc;
 }
 
@@ -268,67 +376,8 @@ int sl_profile_prepare(const char *path, const char *profile, const struct sl_sc
 	int rc = sl_script_open(&s, path, &check, NULL, err);
 	if (rc)
 		return rc == SL_EUSAGE ? SL_ELUA : rc; /* a broken profile is the server's fault */
-	lua_State *L = s->L;
-	lua_getglobal(L, "params");
-	bool declared = lua_istable(L, -1);
-	for (size_t i = 0; i < n && !rc; i++) {
-		if (!declared || lua_getfield(L, -1, keys[i]) == LUA_TNIL) {
-			if (declared)
-				lua_pop(L, 1);
-			rc = sl_error_set(err, SL_EUSAGE, "unknown parameter '%s'", keys[i]);
-			break;
-		}
-		rc = check_param(L, profile, keys[i], values[i], err);
-		lua_pop(L, 1);
-		if (!rc) {
-			struct sl_buf kv = SL_BUF_INIT;
-			if (sl_buf_printf(&kv, "%s=%s", keys[i], values[i]) ||
-			    sl_strlist_add(params, kv.data))
-				rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-			sl_buf_free(&kv);
-		}
-	}
-	/* Defaults and required parameters. */
-	if (!rc && declared) {
-		lua_pushnil(L);
-		while (!rc && lua_next(L, -2)) {
-			const char *key =
-			    lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-			bool given = false;
-			for (size_t i = 0; key && i < n; i++)
-				given = given || !strcmp(keys[i], key);
-			if (key && !given && lua_istable(L, -1)) {
-				lua_getfield(L, -1, "default");
-				lua_getfield(L, -2, "required");
-				if (lua_isstring(L, -2)) {
-					struct sl_buf kv = SL_BUF_INIT;
-					if (sl_buf_printf(&kv, "%s=%s", key, lua_tostring(L, -2)) ||
-					    sl_strlist_add(params, kv.data))
-						rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-					sl_buf_free(&kv);
-				} else if (lua_toboolean(L, -1)) {
-					rc = sl_error_set(err, SL_EUSAGE, "missing parameter '%s'",
-					                  key);
-				}
-				lua_pop(L, 2);
-			}
-			lua_pop(L, 1);
-		}
-		if (rc)
-			lua_pop(L, 1); /* the key */
-	}
-	lua_pop(L, 1);
-	/* The profile's source table selects what to dump. */
-	if (!rc) {
-		if (lua_getglobal(L, "source") == LUA_TTABLE) {
-			char label[160];
-			snprintf(label, sizeof(label), "profile %s: source", profile);
-			rc = apply_table(L, label, source->options, source_config, true, err);
-			if (rc == SL_EUSAGE)
-				rc = SL_ELUA; /* the profile is wrong, not the request */
-		}
-		lua_pop(L, 1);
-	}
+	struct profile_read pr = {profile, source, source_config, keys, values, n, params, err};
+	rc = sl_script_invoke(s, "checking the request", NULL, profile_body, &pr, err);
 	sl_script_close(s);
 	return rc;
 }

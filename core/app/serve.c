@@ -362,8 +362,9 @@ static enum MHD_Result dump(struct sl_serve *srv, struct MHD_Connection *c, cons
 	spec.pcfg.progress = 2; /* never: many dumps share stderr */
 	sl_free(spec.pcfg.script);
 	spec.pcfg.script = sl_strdup(path.data);
-	struct sl_script_opts opts = {spec.pcfg.script_memory, (uint64_t)spec.pcfg.script_budget,
-	                              NULL, false};
+	struct sl_script_opts opts = {.memory = spec.pcfg.script_memory,
+	                              .budget = (uint64_t)spec.pcfg.script_budget,
+	                              .timeout_ms = (uint64_t)spec.pcfg.script_timeout * 1000};
 	rc = spec.pcfg.script
 	         ? sl_profile_prepare(path.data, name, &opts, srv->source, spec.source_config,
 	                              q.keys, q.values, q.n, &spec.pcfg.params, &err)

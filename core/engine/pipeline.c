@@ -91,6 +91,14 @@ const struct sl_option sl_pipeline_options[] = {
      .help = "Lua instructions one hook call may run before the run stops",
      .min = 1000,
      .max = 1000000000000000LL},
+    {.name = "script-timeout",
+     .type = SL_OPT_INT,
+     .def = "60",
+     .offset = offsetof(struct sl_pipeline_config, script_timeout),
+     .arg = "SECONDS",
+     .help = "wall time one hook call may take before the run stops (0: no limit)",
+     .min = 0,
+     .max = 86400},
     {.name = "set",
      .type = SL_OPT_LIST,
      .offset = offsetof(struct sl_pipeline_config, params),
@@ -559,6 +567,16 @@ fail:
 	return rc;
 }
 
+/* The limits of the run's Lua states: a cancel of the run stops them. */
+static struct sl_script_opts script_limits(struct sl_pipeline *p)
+{
+	return (struct sl_script_opts){.memory = p->cfg.script_memory,
+	                               .budget = (uint64_t)p->cfg.script_budget,
+	                               .params = &p->cfg.params,
+	                               .timeout_ms = (uint64_t)p->cfg.script_timeout * 1000,
+	                               .stop = &p->cancelled};
+}
+
 /* This thread's Lua state for transform(), opened on first use. */
 static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 {
@@ -569,8 +587,7 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 	struct sl_script **slot = &p->worker_scripts[current_worker];
 	if (!*slot) {
 		struct sl_error err = {0};
-		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
-		                             &p->cfg.params, false};
+		struct sl_script_opts lim = script_limits(p);
 		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
@@ -675,8 +692,7 @@ static int open_script(struct sl_pipeline *p)
 	struct sl_error err = {0};
 	int rc;
 	if (p->cfg.script) {
-		struct sl_script_opts lim = {p->cfg.script_memory, (uint64_t)p->cfg.script_budget,
-		                             &p->cfg.params, false};
+		struct sl_script_opts lim = script_limits(p);
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");

@@ -37,6 +37,7 @@ struct sl_pipeline_config {
 	char *script;             /* --script FILE.lua, or NULL */
 	uint64_t script_memory;   /* per Lua state */
 	long long script_budget;  /* instructions per hook call */
+	long long script_timeout; /* seconds one hook call may take, 0: none */
 	struct sl_strlist params; /* --set KEY=VALUE: sluice.params in scripts */
 	bool quiet;
 	long long verbose; /* counted -v */

@@ -17,6 +17,8 @@
 #include "base/map.h"
 #include "base/xxh64.h"
 
+#include <json-c/json.h>
+
 void sl_manifest_init(struct sl_manifest *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -112,82 +114,76 @@ void sl_manifest_stamp(char dst[32])
 
 /* --- writing ------------------------------------------------------------------ */
 
-/* Append s as a JSON string (NULL: null).  Bytes >= 0x80 pass as they are
- * (names are UTF-8); control characters become \u00XX. */
-static int json_put_string(struct sl_buf *out, const char *s)
-{
-	int rc = 0;
-	if (!s)
-		return sl_buf_puts(out, "null");
-	rc = sl_buf_putc(out, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++) {
-		if (*p == '"' || *p == '\\')
-			rc = sl_buf_printf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			rc = sl_buf_printf(out, "\\u%04x", *p);
-		else
-			rc = sl_buf_putc(out, (char)*p);
-	}
-	return rc ? rc : sl_buf_putc(out, '"');
-}
-
 static const char *status_name(enum sl_manifest_status s)
 {
 	return s == SL_MANIFEST_OK ? "ok" : s == SL_MANIFEST_ERROR ? "error" : "running";
 }
 
+static const char *kind_name(enum sl_manifest_kind k)
+{
+	return k == SL_MANIFEST_VIEW ? "view" : k == SL_MANIFEST_SEQUENCE ? "sequence" : "table";
+}
+
+#define JSON_FLAGS (JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/* Append '"key": <v>' (json-c escapes; NULL v is null) and a separator.
+ * Takes v. */
+static int put_member(struct sl_buf *out, const char *key, struct json_object *v, const char *sep)
+{
+	int rc = sl_buf_printf(out, "  \"%s\": %s%s", key,
+	                       v ? json_object_to_json_string_ext(v, JSON_FLAGS) : "null", sep);
+	json_object_put(v);
+	return rc;
+}
+
+static struct json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
 int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out)
 {
-	int rc = sl_buf_puts(out, "{\n  \"manifest\": \"sluice-dump\",\n  \"version\": 1,\n");
-	if (!rc)
-		rc = sl_buf_puts(out, "  \"sluice\": ");
-	if (!rc)
-		rc = json_put_string(out, m->sluice);
-	if (!rc)
-		rc = sl_buf_puts(out, ",\n  \"source\": ");
-	if (!rc)
-		rc = json_put_string(out, m->source);
-	if (!rc)
-		rc = sl_buf_puts(out, ",\n  \"server\": ");
-	if (!rc)
-		rc = json_put_string(out, m->server);
-	if (!rc)
-		rc = sl_buf_puts(out, ",\n  \"binlog_file\": ");
-	if (!rc)
-		rc = json_put_string(out, m->binlog_file);
-	if (!rc)
-		rc = sl_buf_printf(
-		    out, ",\n  \"binlog_pos\": %" PRIu64 ",\n  \"gtid\": ", m->binlog_pos);
-	if (!rc)
-		rc = json_put_string(out, m->gtid);
-	if (!rc)
-		rc = sl_buf_printf(out,
-		                   ",\n  \"started\": \"%s\",\n  \"finished\": \"%s\",\n"
-		                   "  \"status\": \"%s\",\n  \"error\": ",
-		                   m->started, m->finished, status_name(m->status));
-	if (!rc)
-		rc = json_put_string(out, m->error);
-	if (!rc)
-		rc = sl_buf_printf(out,
-		                   ",\n  \"hash\": \"xxh64\",\n  \"files\": %" PRIu64
-		                   ",\n  \"bytes\": %" PRIu64 ",\n  \"rows\": %" PRIu64
-		                   ",\n  \"tables\": [",
-		                   m->files, m->bytes, m->rows);
+	int rc = sl_buf_puts(out, "{\n");
+	rc = rc ? rc : put_member(out, "manifest", json_object_new_string("sluice-dump"), ",\n");
+	rc = rc ? rc : put_member(out, "version", json_object_new_int(1), ",\n");
+	rc = rc ? rc : put_member(out, "sluice", jstr(m->sluice), ",\n");
+	rc = rc ? rc : put_member(out, "source", jstr(m->source), ",\n");
+	rc = rc ? rc : put_member(out, "server", jstr(m->server), ",\n");
+	rc = rc ? rc : put_member(out, "binlog_file", jstr(m->binlog_file), ",\n");
+	rc = rc ? rc : put_member(out, "binlog_pos", json_object_new_uint64(m->binlog_pos), ",\n");
+	rc = rc ? rc : put_member(out, "gtid", jstr(m->gtid), ",\n");
+	rc = rc ? rc : put_member(out, "started", jstr(m->started[0] ? m->started : NULL), ",\n");
+	rc =
+	    rc ? rc : put_member(out, "finished", jstr(m->finished[0] ? m->finished : NULL), ",\n");
+	rc = rc ? rc : put_member(out, "status", jstr(status_name(m->status)), ",\n");
+	rc = rc ? rc : put_member(out, "error", jstr(m->error), ",\n");
+	rc = rc ? rc : put_member(out, "hash", json_object_new_string("xxh64"), ",\n");
+	rc = rc ? rc : put_member(out, "files", json_object_new_uint64(m->files), ",\n");
+	rc = rc ? rc : put_member(out, "bytes", json_object_new_uint64(m->bytes), ",\n");
+	rc = rc ? rc : put_member(out, "rows", json_object_new_uint64(m->rows), ",\n");
+	rc = rc ? rc : sl_buf_puts(out, "  \"tables\": [");
+	/* One line per table, built one at a time: memory is one record. */
 	for (size_t i = 0; i < m->ntables && !rc; i++) {
 		const struct sl_manifest_table *t = m->tables[i];
-		rc = sl_buf_puts(out, i ? ",\n    {\"schema\": " : "\n    {\"schema\": ");
-		if (!rc)
-			rc = json_put_string(out, t->schema);
-		if (!rc)
-			rc = sl_buf_puts(out, ", \"table\": ");
-		if (!rc)
-			rc = json_put_string(out, t->name[0] ? t->name : NULL);
-		if (!rc)
-			rc = sl_buf_printf(
-			    out,
-			    ", \"complete\": %s, \"rows\": %" PRIu64 ", \"files\": %" PRIu64
-			    ", \"bytes\": %" PRIu64 ", \"xxh64\": \"%016" PRIx64 "\"}",
-			    t->complete ? "true" : "false", t->rows, t->files, t->bytes, t->sum);
+		struct json_object *o = json_object_new_object();
+		char sum[17];
+		snprintf(sum, sizeof(sum), "%016" PRIx64, t->sum);
+		if (!o)
+			return SL_ENOMEM;
+		json_object_object_add(o, "schema", json_object_new_string(t->schema));
+		json_object_object_add(o, "table",
+		                       t->name[0] ? json_object_new_string(t->name) : NULL);
+		if (t->name[0] && t->kind_known)
+			json_object_object_add(o, "kind",
+			                       json_object_new_string(kind_name(t->kind)));
+		json_object_object_add(o, "complete", json_object_new_boolean(t->complete));
+		json_object_object_add(o, "rows", json_object_new_uint64(t->rows));
+		json_object_object_add(o, "files", json_object_new_uint64(t->files));
+		json_object_object_add(o, "bytes", json_object_new_uint64(t->bytes));
+		json_object_object_add(o, "xxh64", json_object_new_string(sum));
+		rc = sl_buf_printf(out, "%s\n    %s", i ? "," : "",
+		                   json_object_to_json_string_ext(o, JSON_FLAGS));
+		json_object_put(o);
 	}
 	return rc ? rc : sl_buf_puts(out, "\n  ]\n}\n");
 }
@@ -221,238 +217,109 @@ int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out)
 
 /* --- parsing ------------------------------------------------------------------ */
 
-struct json {
-	const char *p, *start, *end;
-	const char *what;
-	struct sl_error *err;
-};
+/* Largest manifest read: about 100k tables.  A bigger one is refused before
+ * it is parsed (the parser holds it as a tree). */
+#define MANIFEST_MAX_TEXT (64u << 20)
 
-enum jtype { J_STRING, J_NUMBER, J_TRUE, J_FALSE, J_NULL, J_ARRAY, J_OBJECT };
-
-static int jfail(struct json *j, const char *why)
-{
-	return sl_error_set(j->err, SL_EFORMAT, "%s: byte %zu: %s", j->what,
-	                    (size_t)(j->p - j->start), why);
-}
-
-static void jws(struct json *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\t' || *j->p == '\r'))
-		j->p++;
-}
-
-static int jhex4(struct json *j, unsigned *out)
-{
-	unsigned v = 0;
-	if (j->end - j->p < 4)
-		return jfail(j, "truncated \\u escape");
-	for (int i = 0; i < 4; i++) {
-		int h = sl_hexval(*j->p++);
-		if (h < 0)
-			return jfail(j, "bad \\u escape");
-		v = (v << 4) | (unsigned)h;
-	}
-	*out = v;
-	return 0;
-}
-
-/* A string at j->p (after ws) into out (NUL-terminated). */
-static int jstring(struct json *j, struct sl_buf *out)
-{
-	sl_buf_reset(out);
-	if (j->p >= j->end || *j->p != '"')
-		return jfail(j, "expected a string");
-	j->p++;
-	while (j->p < j->end && *j->p != '"') {
-		unsigned char c = (unsigned char)*j->p++;
-		int rc = 0;
-		if (c < 0x20)
-			return jfail(j, "control character in a string");
-		if (c != '\\') {
-			rc = sl_buf_putc(out, (char)c);
-		} else {
-			if (j->p >= j->end)
-				break;
-			c = (unsigned char)*j->p++;
-			const char *map = strchr("\"\\/bfnrt", c);
-			if (map && c) {
-				static const char repl[] = "\"\\/\b\f\n\r\t";
-				rc = sl_buf_putc(out, repl[map - "\"\\/bfnrt"]);
-			} else if (c == 'u') {
-				unsigned cp, lo;
-				if ((rc = jhex4(j, &cp)) != 0)
-					return rc;
-				if (cp >= 0xd800 && cp < 0xdc00) {
-					if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
-						return jfail(j, "lone surrogate in a string");
-					j->p += 2;
-					if ((rc = jhex4(j, &lo)) != 0)
-						return rc;
-					if (lo < 0xdc00 || lo > 0xdfff)
-						return jfail(j, "bad surrogate pair in a string");
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-					return jfail(j, "lone surrogate in a string");
-				}
-				if (cp == 0)
-					return jfail(j, "NUL in a string");
-				rc = sl_buf_put_utf8(out, cp);
-			} else {
-				return jfail(j, "bad escape in a string");
-			}
-		}
-		if (rc)
-			return rc;
-	}
-	if (j->p >= j->end)
-		return jfail(j, "unterminated string");
-	j->p++;
-	/* NUL-terminate without counting the NUL (an empty string too). */
-	if (sl_buf_putc(out, '\0'))
-		return SL_ENOMEM;
-	out->len--;
-	return 0;
-}
-
-/* A scalar value: its type in *type; strings in 'str', numbers in *num
- * (non-negative integers only: the manifest has no other numbers). */
-static int jscalar(struct json *j, enum jtype *type, struct sl_buf *str, uint64_t *num)
-{
-	jws(j);
-	if (j->p >= j->end)
-		return jfail(j, "expected a value");
-	if (*j->p == '"') {
-		*type = J_STRING;
-		return jstring(j, str);
-	}
-	static const struct {
-		const char *word;
-		enum jtype type;
-	} words[] = {{"true", J_TRUE}, {"false", J_FALSE}, {"null", J_NULL}};
-	for (size_t i = 0; i < 3; i++) {
-		size_t n = strlen(words[i].word);
-		if ((size_t)(j->end - j->p) >= n && !memcmp(j->p, words[i].word, n)) {
-			j->p += n;
-			*type = words[i].type;
-			return 0;
-		}
-	}
-	if (*j->p == '[' || *j->p == '{') {
-		*type = *j->p == '[' ? J_ARRAY : J_OBJECT;
-		return 0;
-	}
-	uint64_t v = 0;
-	const char *s = j->p;
-	while (j->p < j->end && *j->p >= '0' && *j->p <= '9') {
-		unsigned d = (unsigned)(*j->p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return jfail(j, "number out of range");
-		v = v * 10 + d;
-		j->p++;
-	}
-	if (j->p == s)
-		return jfail(j, "expected a value");
-	*type = J_NUMBER;
-	*num = v;
-	return 0;
-}
-
-/* Next member of an object: 0 with the key in 'key', 1 at the closing
- * brace, or an error.  'first' says no comma is expected. */
-static int jmember(struct json *j, bool first, struct sl_buf *key)
-{
-	jws(j);
-	if (j->p < j->end && *j->p == '}') {
-		j->p++;
-		return 1;
-	}
-	if (!first) {
-		if (j->p >= j->end || *j->p != ',')
-			return jfail(j, "expected ',' or '}'");
-		j->p++;
-		jws(j);
-	}
-	int rc = jstring(j, key);
-	if (rc)
-		return rc;
-	jws(j);
-	if (j->p >= j->end || *j->p != ':')
-		return jfail(j, "expected ':'");
-	j->p++;
-	return 0;
-}
-
-/* Copy a string value (J_NULL: NULL) into *dst. */
-static int jset(struct json *j, char **dst, enum jtype type, const struct sl_buf *str)
+/* Copy a string member (null: NULL) into *dst.  0, SL_EFORMAT (message) or
+ * SL_ENOMEM. */
+static int get_string(struct json_object *v, char **dst, const char *what, const char *key,
+                      struct sl_error *err)
 {
 	sl_free(*dst);
 	*dst = NULL;
-	if (type == J_NULL)
+	if (!v)
 		return 0;
-	if (type != J_STRING)
-		return jfail(j, "expected a string or null");
-	return (*dst = sl_strdup(str->data)) ? 0 : SL_ENOMEM;
+	if (!json_object_is_type(v, json_type_string))
+		return sl_error_set(err, SL_EFORMAT, "%s: \"%s\": expected a string or null", what,
+		                    key);
+	return (*dst = sl_strdup(json_object_get_string(v))) ? 0 : SL_ENOMEM;
 }
 
-static int jtable(struct json *j, struct sl_manifest *m, struct sl_buf *key, struct sl_buf *str)
+/* A non-negative integer member. */
+static int get_count(struct json_object *v, uint64_t *dst, const char *what, const char *key,
+                     struct sl_error *err)
 {
-	char *schema = NULL, *name = NULL;
-	bool complete = false, have_schema = false;
-	uint64_t rows = 0, files = 0, bytes = 0, sum = 0, num = 0;
+	if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0)
+		return sl_error_set(err, SL_EFORMAT, "%s: \"%s\": expected a number", what, key);
+	/* json-c clamps what does not fit to the largest value: no count of
+	 * a real dump gets there. */
+	*dst = json_object_get_uint64(v);
+	if (*dst == UINT64_MAX)
+		return sl_error_set(err, SL_EFORMAT, "%s: \"%s\": number out of range", what, key);
+	return 0;
+}
+
+static int parse_table(struct sl_manifest *m, struct json_object *o, size_t i, const char *what,
+                       struct sl_error *err)
+{
+	char *schema = NULL, *name = NULL, at[600];
+	struct sl_manifest_table rec = {0};
+	bool have_kind = false;
 	int rc = 0;
-	j->p++; /* '{' */
-	for (bool first = true;; first = false) {
-		enum jtype type;
-		rc = jmember(j, first, key);
-		if (rc == 1)
-			break;
-		if (!rc)
-			rc = jscalar(j, &type, str, &num);
-		if (!rc && (type == J_ARRAY || type == J_OBJECT))
-			rc = jfail(j, "nested value in a table record");
-		if (rc)
-			goto out;
-		const char *k = key->data;
-		if (!strcmp(k, "schema")) {
-			rc = jset(j, &schema, type, str);
-			have_schema = true;
-		} else if (!strcmp(k, "table")) {
-			rc = jset(j, &name, type, str);
-		} else if (!strcmp(k, "complete")) {
-			complete = type == J_TRUE;
-		} else if (!strcmp(k, "rows") || !strcmp(k, "files") || !strcmp(k, "bytes")) {
-			if (type != J_NUMBER)
-				rc = jfail(j, "expected a number");
-			*(k[0] == 'r' ? &rows : k[0] == 'f' ? &files : &bytes) = num;
-		} else if (!strcmp(k, "xxh64")) {
+	snprintf(at, sizeof(at), "%s: table record %zu", what, i + 1);
+	if (!json_object_is_type(o, json_type_object))
+		return sl_error_set(err, SL_EFORMAT, "%s: expected an object", at);
+	json_object_object_foreach(o, key, v)
+	{
+		if (!strcmp(key, "schema")) {
+			rc = get_string(v, &schema, at, key, err);
+		} else if (!strcmp(key, "table")) {
+			rc = get_string(v, &name, at, key, err);
+		} else if (!strcmp(key, "kind")) {
+			const char *k = json_object_get_string(v);
+			have_kind = true;
+			if (!json_object_is_type(v, json_type_string))
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: \"kind\": expected a string", at);
+			else
+				rec.kind = !strcmp(k, "view")       ? SL_MANIFEST_VIEW
+				           : !strcmp(k, "sequence") ? SL_MANIFEST_SEQUENCE
+				                                    : SL_MANIFEST_TABLE;
+		} else if (!strcmp(key, "complete")) {
+			if (!json_object_is_type(v, json_type_boolean))
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: \"complete\": expected true or false", at);
+			rec.complete = json_object_get_boolean(v);
+		} else if (!strcmp(key, "rows")) {
+			rc = get_count(v, &rec.rows, at, key, err);
+		} else if (!strcmp(key, "files")) {
+			rc = get_count(v, &rec.files, at, key, err);
+		} else if (!strcmp(key, "bytes")) {
+			rc = get_count(v, &rec.bytes, at, key, err);
+		} else if (!strcmp(key, "xxh64")) {
+			const char *h = json_object_get_string(v);
 			char *end = NULL;
-			if (type != J_STRING || str->len != 16)
-				rc = jfail(j, "xxh64: expected 16 hex digits");
-			else if ((sum = strtoull(str->data, &end, 16), *end))
-				rc = jfail(j, "xxh64: expected 16 hex digits");
-		}
+			if (!json_object_is_type(v, json_type_string) || strlen(h) != 16 ||
+			    (rec.sum = strtoull(h, &end, 16), *end))
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: \"xxh64\": expected 16 hex digits", at);
+		} /* members added later are skipped */
 		if (rc)
 			goto out;
 	}
-	rc = 0;
-	if (!have_schema || !schema) {
-		rc = jfail(j, "a table record without a schema");
+	if (!schema) {
+		rc = sl_error_set(err, SL_EFORMAT, "%s: no schema", at);
 		goto out;
 	}
+	bool again = sl_manifest_index(m, schema, name) >= 0;
 	struct sl_manifest_table *t = sl_manifest_table(m, schema, name);
 	if (!t) {
 		rc = SL_ENOMEM;
 		goto out;
 	}
-	if (t->files) {
-		rc = jfail(j, "a table listed twice");
+	if (again) {
+		rc = sl_error_set(err, SL_EFORMAT, "%s: %s.%s is listed twice", at, schema,
+		                  name ? name : "(database)");
 		goto out;
 	}
-	t->complete = complete;
-	t->rows = rows;
-	t->files = files;
-	t->bytes = bytes;
-	t->sum = sum;
+	t->complete = rec.complete;
+	t->rows = rec.rows;
+	t->files = rec.files;
+	t->bytes = rec.bytes;
+	t->sum = rec.sum;
+	t->kind = rec.kind;
+	t->kind_known = have_kind;
 out:
 	sl_free(schema);
 	sl_free(name);
@@ -462,122 +329,106 @@ out:
 int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const char *what,
                       struct sl_error *err)
 {
-	struct json j = {.p = text, .start = text, .end = text + len, .what = what, .err = err};
-	struct sl_buf key = SL_BUF_INIT, str = SL_BUF_INIT;
-	bool is_manifest = false, have_status = false;
-	int rc;
+	struct json_object *root = NULL, *v;
+	bool have_status = false;
+	int rc = 0;
 
-	jws(&j);
-	if (j.p >= j.end || *j.p != '{') {
-		rc = jfail(&j, "not a JSON object");
+	if (len > MANIFEST_MAX_TEXT)
+		return sl_error_set(err, SL_EFORMAT, "%s: %zu bytes, more than the limit of %u",
+		                    what, len, MANIFEST_MAX_TEXT);
+	struct json_tokener *tok = json_tokener_new();
+	if (!tok)
+		return sl_error_set(err, SL_ENOMEM, "%s: out of memory", what);
+	root = json_tokener_parse_ex(tok, text, (int)len);
+	enum json_tokener_error jerr = json_tokener_get_error(tok);
+	size_t end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (!root || jerr != json_tokener_success) {
+		rc = sl_error_set(err, SL_EFORMAT, "%s: not valid JSON: %s", what,
+		                  jerr == json_tokener_continue ? "it ends too early"
+		                                                : json_tokener_error_desc(jerr));
 		goto out;
 	}
-	j.p++;
-	for (bool first = true;; first = false) {
-		enum jtype type;
-		uint64_t num = 0;
-		rc = jmember(&j, first, &key);
-		if (rc == 1)
-			break;
-		if (!rc)
-			rc = jscalar(&j, &type, &str, &num);
-		if (rc)
-			goto out;
-		const char *k = key.data;
-		if (type == J_ARRAY && !strcmp(k, "tables")) {
-			j.p++;
-			jws(&j);
-			if (j.p < j.end && *j.p == ']') {
-				j.p++;
-				continue;
-			}
-			for (;;) {
-				jws(&j);
-				if (j.p >= j.end || *j.p != '{') {
-					rc = jfail(&j, "expected a table record");
-					goto out;
-				}
-				if ((rc = jtable(&j, m, &key, &str)) != 0)
-					goto out;
-				jws(&j);
-				if (j.p < j.end && *j.p == ',') {
-					j.p++;
-					continue;
-				}
-				if (j.p < j.end && *j.p == ']') {
-					j.p++;
-					break;
-				}
-				rc = jfail(&j, "expected ',' or ']'");
-				goto out;
-			}
-			continue;
-		}
-		if (type == J_ARRAY || type == J_OBJECT) {
-			rc = jfail(&j, "unexpected nested value");
+	for (; end < len; end++)
+		if (!strchr(" \t\r\n", text[end])) {
+			rc = sl_error_set(err, SL_EFORMAT, "%s: data after the manifest", what);
 			goto out;
 		}
-		if (!strcmp(k, "manifest")) {
-			is_manifest = type == J_STRING && !strcmp(str.data, "sluice-dump");
-		} else if (!strcmp(k, "version")) {
-			if (type != J_NUMBER || num != 1) {
-				rc = jfail(&j, "unsupported manifest version");
-				goto out;
-			}
-		} else if (!strcmp(k, "sluice")) {
-			rc = jset(&j, &m->sluice, type, &str);
-		} else if (!strcmp(k, "server")) {
-			rc = jset(&j, &m->server, type, &str);
-		} else if (!strcmp(k, "source")) {
-			rc = jset(&j, &m->source, type, &str);
-		} else if (!strcmp(k, "binlog_file")) {
-			rc = jset(&j, &m->binlog_file, type, &str);
-		} else if (!strcmp(k, "gtid")) {
-			rc = jset(&j, &m->gtid, type, &str);
-		} else if (!strcmp(k, "error")) {
-			rc = jset(&j, &m->error, type, &str);
-		} else if (!strcmp(k, "started") || !strcmp(k, "finished")) {
-			if (type == J_STRING)
-				snprintf(k[0] == 's' ? m->started : m->finished, 32, "%s",
-				         str.data);
-		} else if (!strcmp(k, "status")) {
-			have_status = type == J_STRING;
-			if (have_status && !strcmp(str.data, "ok"))
+	if (!json_object_is_type(root, json_type_object) ||
+	    !json_object_object_get_ex(root, "manifest", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    strcmp(json_object_get_string(v), "sluice-dump") != 0) {
+		rc = sl_error_set(err, SL_EFORMAT,
+		                  "%s: not a sluice manifest (no \"manifest\": \"sluice-dump\")",
+		                  what);
+		goto out;
+	}
+	json_object_object_foreach(root, key, val)
+	{
+		if (!strcmp(key, "version")) {
+			if (!json_object_is_type(val, json_type_int) ||
+			    json_object_get_int64(val) != 1)
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: unsupported manifest version", what);
+		} else if (!strcmp(key, "sluice")) {
+			rc = get_string(val, &m->sluice, what, key, err);
+		} else if (!strcmp(key, "server")) {
+			rc = get_string(val, &m->server, what, key, err);
+		} else if (!strcmp(key, "source")) {
+			rc = get_string(val, &m->source, what, key, err);
+		} else if (!strcmp(key, "binlog_file")) {
+			rc = get_string(val, &m->binlog_file, what, key, err);
+		} else if (!strcmp(key, "gtid")) {
+			rc = get_string(val, &m->gtid, what, key, err);
+		} else if (!strcmp(key, "error")) {
+			rc = get_string(val, &m->error, what, key, err);
+		} else if (!strcmp(key, "started") || !strcmp(key, "finished")) {
+			if (json_object_is_type(val, json_type_string))
+				snprintf(key[0] == 's' ? m->started : m->finished, 32, "%s",
+				         json_object_get_string(val));
+		} else if (!strcmp(key, "status")) {
+			const char *st = json_object_get_string(val);
+			have_status = json_object_is_type(val, json_type_string);
+			if (have_status && !strcmp(st, "ok"))
 				m->status = SL_MANIFEST_OK;
-			else if (have_status && !strcmp(str.data, "error"))
+			else if (have_status && !strcmp(st, "error"))
 				m->status = SL_MANIFEST_ERROR;
-			else
+			else if (have_status && !strcmp(st, "running"))
 				m->status = SL_MANIFEST_RUNNING;
-		} else if (!strcmp(k, "hash")) {
-			if (type != J_STRING || strcmp(str.data, "xxh64")) {
-				rc = jfail(&j, "unknown hash (expected \"xxh64\")");
-				goto out;
-			}
-		} else if (!strcmp(k, "binlog_pos") || !strcmp(k, "files") || !strcmp(k, "bytes") ||
-		           !strcmp(k, "rows")) {
-			if (type != J_NUMBER) {
-				rc = jfail(&j, "expected a number");
-				goto out;
-			}
-			*(!strcmp(k, "binlog_pos") ? &m->binlog_pos
-			  : k[0] == 'f'            ? &m->files
-			  : k[0] == 'b'            ? &m->bytes
-			                           : &m->rows) = num;
-		}
+			else
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: \"status\": expected \"ok\", \"error\" or "
+				                  "\"running\"",
+				                  what);
+		} else if (!strcmp(key, "hash")) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    strcmp(json_object_get_string(val), "xxh64") != 0)
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: unknown hash (expected \"xxh64\")", what);
+		} else if (!strcmp(key, "binlog_pos")) {
+			rc = val ? get_count(val, &m->binlog_pos, what, key, err) : 0;
+		} else if (!strcmp(key, "files")) {
+			rc = get_count(val, &m->files, what, key, err);
+		} else if (!strcmp(key, "bytes")) {
+			rc = get_count(val, &m->bytes, what, key, err);
+		} else if (!strcmp(key, "rows")) {
+			rc = get_count(val, &m->rows, what, key, err);
+		} else if (!strcmp(key, "tables")) {
+			if (!json_object_is_type(val, json_type_array))
+				rc = sl_error_set(err, SL_EFORMAT,
+				                  "%s: \"tables\": expected an array", what);
+			size_t n = rc ? 0 : json_object_array_length(val);
+			for (size_t i = 0; i < n && !rc; i++)
+				rc =
+				    parse_table(m, json_object_array_get_idx(val, i), i, what, err);
+		} /* members added later are skipped */
 		if (rc)
 			goto out;
 	}
-	rc = 0;
-	jws(&j);
-	if (j.p != j.end)
-		rc = jfail(&j, "data after the manifest");
-	else if (!is_manifest)
-		rc = jfail(&j, "not a sluice manifest (no \"manifest\": \"sluice-dump\")");
-	else if (!have_status)
-		rc = jfail(&j, "no status");
+	if (!have_status)
+		rc = sl_error_set(err, SL_EFORMAT, "%s: no status", what);
 out:
-	sl_buf_free(&key);
-	sl_buf_free(&str);
+	json_object_put(root);
 	if (rc == SL_ENOMEM)
 		sl_error_set(err, rc, "%s: out of memory", what);
 	return rc;
@@ -606,6 +457,13 @@ int sl_manifest_check(const struct sl_manifest *expect, const struct sl_manifest
 		const struct sl_manifest_table *e = expect->tables[i];
 		const struct sl_manifest_table *s = sl_map_get2(&seen->index, e->schema, e->name);
 		table_label(label, sizeof(label), e);
+		/* A finished dump has every table's data (views and sequences
+		 * have none; older manifests do not say which is which). */
+		if (e->name[0] && e->kind_known && e->kind == SL_MANIFEST_TABLE && !e->complete)
+			return sl_error_set(err, SL_EFORMAT,
+			                    "%s: %s: the manifest says status ok but the table "
+			                    "is not complete",
+			                    what, label);
 		rows += e->rows;
 		files += e->files;
 		bytes += e->bytes;

@@ -16,8 +16,9 @@
  *     "hash": "xxh64",
  *     "files": N, "bytes": N, "rows": N,  files listed below, their bytes, data rows
  *     "tables": [
- *       {"schema": "db", "table": "t", "complete": true, "rows": N,
- *        "files": N, "bytes": N, "xxh64": "16 hex digits"},
+ *       {"schema": "db", "table": "t", "kind": "table" | "view" | "sequence",
+ *        "complete": true, "rows": N, "files": N, "bytes": N,
+ *        "xxh64": "16 hex digits"},
  *       {"schema": "db", "table": null, ...}      the database's own files
  *     ]
  *   }
@@ -29,10 +30,11 @@
  * Memory is one record per table, whatever the size of the dump.
  *
  * "running" is what a directory dump says while it is being written: an
- * interrupted one keeps it, and readers refuse anything but "ok".  The
- * reader here accepts any JSON whitespace and member order, but only the
- * members above (unknown members are skipped), string, number, true, false
- * and null values, and one level of objects inside "tables". */
+ * interrupted one keeps it, and readers refuse anything but "ok"; an "ok"
+ * manifest must say every table (kind "table") is complete.  JSON is read
+ * and escaped by json-c: members are checked by type, and members this
+ * reader does not know (of any type) are skipped, so a field added later
+ * never breaks it.  A manifest over 64 MiB is refused unread. */
 #ifndef SL_MANIFEST_H
 #define SL_MANIFEST_H
 
@@ -49,10 +51,14 @@
 
 enum sl_manifest_status { SL_MANIFEST_RUNNING, SL_MANIFEST_OK, SL_MANIFEST_ERROR };
 
+enum sl_manifest_kind { SL_MANIFEST_TABLE, SL_MANIFEST_VIEW, SL_MANIFEST_SEQUENCE };
+
 /* What a manifest says about one table (name "" for a database's files). */
 struct sl_manifest_table {
 	char *schema, *name; /* owned, decoded names */
-	bool complete;       /* its data is complete (end-of-table seen) */
+	enum sl_manifest_kind kind;
+	bool kind_known; /* read from a manifest that says it (or written here) */
+	bool complete;   /* its data is complete (end-of-table seen) */
 	uint64_t rows, files, bytes, sum;
 	size_t pos; /* index in the manifest's tables */
 };

@@ -2,11 +2,14 @@
  *
  * The sandbox follows linit.c's advice (copy it and edit): only base,
  * table, string, math and utf8 are opened, then the base functions that
- * reach files or bytecode are removed or replaced.  Memory is capped by a
- * counting allocator, work by a count hook that charges every
- * SL_SCRIPT_HOOK_EVERY instructions against the call's budget; both raise
- * ordinary Lua errors, so a runaway script ends the run with a message
- * instead of a hang or an OOM kill. */
+ * reach files or bytecode are removed or replaced, setmetatable refuses
+ * finalizers (hooks do not run in them) and table.move counts against the
+ * budget.  Memory is capped by a counting allocator, work by a count hook
+ * that charges every SL_SCRIPT_HOOK_EVERY instructions against the call's
+ * budget and checks its deadline and the owner's stop flag.  A limit hit
+ * raises an ordinary error, and then again at every instruction until the
+ * call ends, so no pcall in the script can swallow it: a runaway script
+ * ends the run with a message instead of a hang or an OOM kill. */
 #include "script/script.h"
 
 #include <errno.h>
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -59,24 +64,67 @@ static void *script_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return np;
 }
 
+/* A limit was hit: raise 'msg' now and, with the hook at every
+ * instruction, again wherever the script goes (a pcall catching it only
+ * lands in more code that raises it again). */
+static void blow(lua_State *L, struct sl_script *s, const char *msg)
+{
+	if (!s->blown) {
+		s->blown = true;
+		snprintf(s->blown_msg, sizeof(s->blown_msg), "%s", msg);
+		lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT, 1);
+	}
+	luaL_where(L, 0);
+	lua_pushstring(L, s->blown_msg);
+	lua_concat(L, 2);
+	lua_error(L);
+}
+
+static bool past(const struct timespec *deadline)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	struct sl_script *s = script_of(L);
+	char msg[160];
+	if (s->blown)
+		blow(L, s, s->blown_msg);
 	/* Where the script is now: a memory error unwinds without a message
 	 * handler, so this is the line it names. */
 	lua_Debug here;
 	if (lua_getstack(L, 0, &here) && lua_getinfo(L, "Sl", &here) && here.currentline > 0)
 		snprintf(s->where, sizeof(s->where), "%s:%d: ", here.short_src, here.currentline);
 	s->budget_left -= SL_SCRIPT_HOOK_EVERY;
-	if (s->budget_left >= 0)
-		return;
-	/* Level 0 is the function the hook interrupted: name its line. */
-	luaL_where(L, 0);
-	lua_pushfstring(L, "instruction budget of %I exceeded (see --script-budget)",
-	                (lua_Integer)s->budget);
-	lua_concat(L, 2);
-	lua_error(L);
+	if (s->stop && atomic_load_explicit(s->stop, memory_order_relaxed))
+		blow(L, s, "interrupted: the run was cancelled");
+	if (s->budget_left < 0) {
+		snprintf(msg, sizeof(msg),
+		         "instruction budget of %llu exceeded (see --script-budget)",
+		         (unsigned long long)s->budget);
+		blow(L, s, msg);
+	}
+	if (s->timeout_ms && past(&s->deadline)) {
+		snprintf(msg, sizeof(msg), "timed out after %.3g s (see --script-timeout)",
+		         (double)s->timeout_ms / 1000.0);
+		blow(L, s, msg);
+	}
+}
+
+/* Reached only by a Lua error outside any protected call: a bug of ours,
+ * never a script's doing (every call goes through sl_script_invoke). */
+static int panic_handler(lua_State *L)
+{
+	const char *msg = lua_tostring(L, -1);
+	fprintf(stderr, "sluice: internal error: a Lua error outside a protected call: %s\n",
+	        msg ? msg : "?");
+	fflush(stderr);
+	return 0; /* Lua aborts */
 }
 
 /* Message handler: give a location-less message (a memory error, an error
@@ -201,6 +249,46 @@ static int safe_require(lua_State *L)
 	return 1;
 }
 
+/* setmetatable(t, mt) refusing __gc: finalizers run with hooks off, so
+ * neither the budget nor the clock could stop one. */
+static int safe_setmetatable(lua_State *L)
+{
+	if (lua_type(L, 2) == LUA_TTABLE) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: __gc (finalizers) is not allowed in "
+			                     "sluice scripts");
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* table.move(a1, f, e, t [, a2]), its element count charged to the budget
+ * first: the copy loop is C, where the hook does not run. */
+static int safe_move(lua_State *L)
+{
+	struct sl_script *s = script_of(L);
+	lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
+	if (e >= f) {
+		lua_Unsigned n = (lua_Unsigned)e - (lua_Unsigned)f;
+		if (n >= (lua_Unsigned)(s->budget_left > 0 ? s->budget_left : 0))
+			return luaL_error(L,
+			                  "table.move: %I elements are more than the instruction "
+			                  "budget allows (see --script-budget)",
+			                  (lua_Integer)(n > (lua_Unsigned)LUA_MAXINTEGER
+			                                    ? LUA_MAXINTEGER
+			                                    : (lua_Integer)n + 1));
+		s->budget_left -= (int64_t)n;
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
 static void open_sandbox(struct sl_script *s)
 {
 	lua_State *L = s->L;
@@ -221,6 +309,15 @@ static void open_sandbox(struct sl_script *s)
 	lua_pushnil(L);
 	lua_setfield(L, -2, "dump"); /* makes bytecode */
 	lua_pop(L, 1);
+	sl_script_open_patterns(L);
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, safe_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
+	lua_getglobal(L, LUA_TABLIBNAME);
+	lua_getfield(L, -1, "move");
+	lua_pushcclosure(L, safe_move, 1);
+	lua_setfield(L, -2, "move");
+	lua_pop(L, 1);
 	lua_pushcfunction(L, safe_load);
 	lua_setglobal(L, "load");
 	lua_pushcfunction(L, safe_require);
@@ -236,8 +333,9 @@ static int empty_param(lua_State *L)
 	return 1;
 }
 
-static int open_protected(lua_State *L)
+static int open_protected(lua_State *L, void *ud)
 {
+	(void)ud;
 	struct sl_script *s = script_of(L);
 	open_sandbox(s);
 	/* sluice.params: the job's KEY=VALUE parameters (--set). */
@@ -262,22 +360,67 @@ static int open_protected(lua_State *L)
 	return 0;
 }
 
-int sl_script_call(struct sl_script *s, int nargs, int nres, const char *hook,
-                   const struct sl_table *t, struct sl_error *err)
+struct invoke {
+	int (*body)(lua_State *L, void *ud);
+	void *ud;
+	int rc;
+};
+
+static int trampoline(lua_State *L)
+{
+	struct invoke *iv = lua_touserdata(L, 1);
+	lua_pop(L, 1);
+	iv->rc = iv->body(L, iv->ud);
+	return 0;
+}
+
+int sl_script_get_global(lua_State *L, const char *name)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_pushstring(L, name);
+	int type = lua_rawget(L, -2);
+	lua_remove(L, -2);
+	return type;
+}
+
+int sl_script_invoke(struct sl_script *s, const char *hook, const struct sl_table *t,
+                     int (*body)(lua_State *L, void *ud), void *ud, struct sl_error *err)
 {
 	lua_State *L = s->L;
-	int base = lua_gettop(L) - nargs;
+	struct invoke iv = {body, ud, 0};
+	int top = lua_gettop(L);
+	if (!lua_checkstack(L, 3))
+		return sl_error_set(err, SL_ENOMEM, "out of memory");
 	lua_pushcfunction(L, message_handler);
-	lua_insert(L, base);
+	lua_pushcfunction(L, trampoline);
+	lua_pushlightuserdata(L, &iv);
 	s->budget_left = (int64_t)(s->budget > INT64_MAX ? INT64_MAX : s->budget);
 	s->hook = hook;
 	s->table = t;
 	s->over_memory = false;
 	s->where[0] = '\0';
-	int rc = lua_pcall(L, nargs, nres, base);
-	lua_remove(L, base);
-	if (rc == LUA_OK)
-		return 0;
+	if (s->blown) {
+		s->blown = false;
+		lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT, SL_SCRIPT_HOOK_EVERY);
+	}
+	if (s->timeout_ms) {
+		clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+		s->deadline.tv_sec += (time_t)(s->timeout_ms / 1000);
+		s->deadline.tv_nsec += (long)(s->timeout_ms % 1000) * 1000000L;
+		if (s->deadline.tv_nsec >= 1000000000L) {
+			s->deadline.tv_sec++;
+			s->deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	int rc = lua_pcall(L, 1, 0, top + 1);
+	if (s->blown) {
+		s->blown = false;
+		lua_sethook(L, lua_gethook(L), LUA_MASKCOUNT, SL_SCRIPT_HOOK_EVERY);
+	}
+	if (rc == LUA_OK) {
+		lua_settop(L, top);
+		return iv.rc;
+	}
 	char mem[256];
 	const char *msg = lua_tostring(L, -1);
 	if (rc == LUA_ERRMEM && s->over_memory) {
@@ -291,7 +434,7 @@ int sl_script_call(struct sl_script *s, int nargs, int nres, const char *hook,
 		             t->name, msg ? msg : "?");
 	else
 		sl_error_set(err, SL_ELUA, "script error in %s: %s", hook, msg ? msg : "?");
-	lua_pop(L, 1);
+	lua_settop(L, top);
 	/* A state that ran out of memory may not be reused safely. */
 	lua_gc(L, LUA_GCCOLLECT);
 	return SL_ELUA;
@@ -308,6 +451,21 @@ int sl_script_bad_result(struct sl_script *s, struct sl_error *err, const char *
 		return sl_error_set(err, SL_ELUA, "script error in %s() for %s.%s: %s: %s", s->hook,
 		                    s->table->schema, s->table->name, s->path, what);
 	return sl_error_set(err, SL_ELUA, "script error in %s(): %s: %s", s->hook, s->path, what);
+}
+
+/* The script file's top level. */
+struct chunk {
+	const char *path;
+	struct sl_error *err;
+};
+
+static int run_chunk(lua_State *L, void *ud)
+{
+	struct chunk *ch = ud;
+	if (luaL_loadfilex(L, ch->path, "t") != LUA_OK)
+		return sl_error_set(ch->err, SL_ELUA, "script error: %s", lua_tostring(L, -1));
+	lua_call(L, 0, 0);
+	return 0;
 }
 
 int sl_script_open(struct sl_script **out, const char *path, const struct sl_script_opts *lim,
@@ -330,25 +488,23 @@ int sl_script_open(struct sl_script **out, const char *path, const struct sl_scr
 	s->log = log;
 	s->params = lim->params;
 	s->any_param = lim->any_param;
+	s->timeout_ms = lim->timeout_ms;
+	s->stop = lim->stop;
 	if (!s->path)
 		goto oom;
 	s->L = lua_newstate(script_alloc, s);
 	if (!s->L)
 		goto oom;
 	*(struct sl_script **)lua_getextraspace(s->L) = s;
+	lua_atpanic(s->L, panic_handler);
 	lua_sethook(s->L, budget_hook, LUA_MASKCOUNT, SL_SCRIPT_HOOK_EVERY);
 	lua_gc(s->L, LUA_GCINC, 400, 0, 0);
 
 	/* Opening the libraries may itself fail under the cap: protect it. */
-	lua_pushcfunction(s->L, open_protected);
-	rc = sl_script_call(s, 0, 0, "setup", NULL, err);
-	if (rc)
+	if ((rc = sl_script_invoke(s, "setup", NULL, open_protected, NULL, err)))
 		goto fail;
-	if (luaL_loadfilex(s->L, path, "t") != LUA_OK) {
-		rc = sl_error_set(err, SL_ELUA, "script error: %s", lua_tostring(s->L, -1));
-		goto fail;
-	}
-	if ((rc = sl_script_call(s, 0, 0, "the main chunk", NULL, err)))
+	struct chunk ch = {path, err};
+	if ((rc = sl_script_invoke(s, "the main chunk", NULL, run_chunk, &ch, err)))
 		goto fail;
 	*out = s;
 	return 0;
@@ -369,15 +525,29 @@ void sl_script_close(struct sl_script *s)
 		sl_rowset_free(s->scratch);
 		sl_free(s->scratch);
 	}
+	sl_script_patterns_free(s->patterns);
 	sl_free(s->path);
 	sl_free(s);
 }
 
+struct has {
+	const char *name;
+	bool yes;
+};
+
+static int has_body(lua_State *L, void *ud)
+{
+	struct has *h = ud;
+	int type = sl_script_get_global(L, h->name);
+	h->yes =
+	    type == LUA_TFUNCTION ||
+	    (type == LUA_TTABLE && (!strcmp(h->name, "tables") || !strcmp(h->name, "columns")));
+	return 0;
+}
+
 bool sl_script_has(struct sl_script *s, const char *name)
 {
-	int type = lua_getglobal(s->L, name);
-	lua_pop(s->L, 1);
-	if (type == LUA_TFUNCTION)
-		return true;
-	return type == LUA_TTABLE && (!strcmp(name, "tables") || !strcmp(name, "columns"));
+	struct has h = {name, false};
+	struct sl_error err = {0};
+	return sl_script_invoke(s, "setup", NULL, has_body, &h, &err) == 0 && h.yes;
 }

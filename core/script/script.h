@@ -4,9 +4,16 @@
  * whole job (sluice run JOB.lua).  Each state opens only the base, table,
  * string, math and utf8 libraries; loads text chunks only; reaches
  * sluice's own modules in scripts/ through a restricted require(); and
- * runs under a memory cap (a counting lua_Alloc) and an instruction budget
- * per call (a count hook).  Every error comes back as one line naming
- * script:line, the hook and the table.
+ * runs under a memory cap (a counting lua_Alloc), an instruction budget
+ * and a wall-clock limit per call (a count hook), and a stop flag the
+ * owner raises to cancel.  A budget or time error cannot be caught by the
+ * script's pcall (the hook raises again at every instruction until the
+ * call ends); finalizers (__gc), in which hooks do not run, are refused;
+ * pattern matching runs on PCRE2 with limits (script_pattern.c).  All
+ * work with the Lua API happens inside protected calls
+ * (sl_script_invoke), so no script can reach the panic handler, which is
+ * there only to say so if a bug ever does.  Every error comes back as one
+ * line naming script:line, the hook and the table.
  *
  * Threads: a state belongs to one thread.  The pipeline keeps one state
  * for per-table hooks (main thread) and one per worker for transform().
@@ -21,8 +28,12 @@
 
 #include "base/error.h"
 
+#include <stdatomic.h>
+#include <time.h>
+
 struct lua_State;
 struct sl_log;
+struct sl_pattern_cache;
 struct sl_rowset;
 struct sl_table;
 
@@ -33,6 +44,8 @@ struct sl_script_opts {
 	uint64_t budget;                 /* Lua instructions one call may run */
 	const struct sl_strlist *params; /* KEY=VALUE strings: sluice.params; may be NULL */
 	bool any_param;                  /* absent params read as "" (checking a profile) */
+	uint64_t timeout_ms;             /* wall time one call may take; 0: none */
+	const atomic_bool *stop;         /* set: every call ends at once (cancel); may be NULL */
 };
 
 struct sl_script {
@@ -44,6 +57,11 @@ struct sl_script {
 	char where[160];                 /* "file:line: " last seen by the count hook */
 	uint64_t budget;                 /* instructions per call */
 	int64_t budget_left;             /* of the current call */
+	uint64_t timeout_ms;             /* per call, 0: none */
+	struct timespec deadline;        /* of the current call */
+	const atomic_bool *stop;         /* borrowed; may be NULL */
+	bool blown;                      /* a limit hit: the hook raises at every instruction */
+	char blown_msg[200];             /* ... this message */
 	struct sl_log *log;              /* print() and sluice.log() go here; borrowed */
 	const struct sl_strlist *params; /* borrowed, during sl_script_open() */
 	bool any_param;
@@ -52,6 +70,7 @@ struct sl_script {
 	const struct sl_table *table;
 	/* Scratch for transform(): the rows' replacement (script_rows.c). */
 	struct sl_rowset *scratch;
+	struct sl_pattern_cache *patterns; /* compiled patterns (script_pattern.c) */
 };
 
 /* Load and run 'path' (its top level) in a new sandboxed state.  On error
@@ -65,13 +84,18 @@ void sl_script_close(struct sl_script *s);
  * a table)? */
 bool sl_script_has(struct sl_script *s, const char *name);
 
-/* Call the function on the stack below 'nargs' arguments with the budget
- * reset, as hook 'hook' for table 't' (either may be NULL).  On error the
- * stack is popped and the message, naming script:line, the hook and the
- * table, is in 'err'; returns SL_ELUA.  On success 'nres' results are left
- * on the stack. */
-int sl_script_call(struct sl_script *s, int nargs, int nres, const char *hook,
-                   const struct sl_table *t, struct sl_error *err);
+/* Run body(L, ud) in a protected call with the budget and the clock reset,
+ * as hook 'hook' for table 't' (either may be NULL).  Inside, body may use
+ * any Lua API call and lua_call() the script's functions; a Lua error
+ * anywhere ends it, and its message, naming script:line, the hook and the
+ * table, goes into 'err' (SL_ELUA).  Otherwise returns body's status (0,
+ * or an error it put in 'err').  The stack is as before. */
+int sl_script_invoke(struct sl_script *s, const char *hook, const struct sl_table *t,
+                     int (*body)(struct lua_State *L, void *ud), void *ud, struct sl_error *err);
+
+/* Push global 'name' without metamethods (a script may give _G an __index
+ * that raises); returns its type.  Inside sl_script_invoke() only. */
+int sl_script_get_global(struct lua_State *L, const char *name);
 
 /* Set 'err' to a message about the hook's return value ("where(): expected a
  * string or nil, got table") with the table named.  Returns SL_ELUA. */
@@ -80,6 +104,11 @@ int sl_script_bad_result(struct sl_script *s, struct sl_error *err, const char *
 
 /* script_lib.c: the 'sluice' global (keyed hashes, logging) and print(). */
 void sl_script_open_lib(struct sl_script *s);
+
+/* script_pattern.c: string.find, match, gmatch and gsub on PCRE2 with
+ * limits, in place of Lua's own; and the cache they keep. */
+void sl_script_open_patterns(struct lua_State *L);
+void sl_script_patterns_free(struct sl_pattern_cache *c);
 
 /* SipHash-2-4 of 'data' under a 16-byte key derived from 'key' (any
  * length): the keyed PRF behind sluice.hash(). */

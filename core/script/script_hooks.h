@@ -14,9 +14,12 @@ struct sl_rowset;
 struct sl_script;
 struct sl_table;
 
-/* script_table.c: push t's description (for a call); describe a whole
- * catalog so foreign keys are linked both ways (sluice.tables). */
-int sl_script_push_table(struct sl_script *s, const struct sl_table *t, struct sl_error *err);
+struct lua_State;
+
+/* script_table.c: [-0, +1, m] push t's description (inside
+ * sl_script_invoke); describe a whole catalog so foreign keys are linked
+ * both ways (sluice.tables). */
+void sl_script_push_table(struct lua_State *L, const struct sl_table *t);
 int sl_script_set_catalog(struct sl_script *s, struct sl_table *const *tables, size_t n,
                           struct sl_error *err);
 

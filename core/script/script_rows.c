@@ -93,30 +93,45 @@ static void push_rows(lua_State *L, const struct sl_rowset *rs)
 	lua_rawsetp(L, -2, &rowset_key);
 }
 
+/* One transform() call: its inputs, and scratch arrays allocated outside
+ * the protected call (a Lua error must not leak them). */
+struct transform {
+	struct sl_script *s;
+	const struct sl_table *t;
+	const struct sl_rowset *rs;
+	const struct sl_rowset **out;
+	struct sl_error *err;
+	const char **vals;
+	unsigned long *lens;
+	int *arrays; /* stack index of a fetched column, or 0 */
+};
+
 /* Rebuild the block into s->scratch from 'rs' and the rows object at
  * 'rows' (its fetched columns and dropped rows). */
-static int rebuild(struct sl_script *s, const struct sl_rowset *rs, int rows, struct sl_error *err)
+static int rebuild(lua_State *L, struct transform *x, int rows)
 {
-	lua_State *L = s->L;
+	struct sl_script *s = x->s;
+	const struct sl_rowset *rs = x->rs;
+	struct sl_error *err = x->err;
+	const char **vals = x->vals;
+	unsigned long *lens = x->lens;
+	int *arrays = x->arrays;
 	size_t nc = rs->ncols;
 	int rc = 0;
-	const char **vals = sl_calloc(nc + 1, sizeof(*vals));
-	unsigned long *lens = sl_calloc(nc + 1, sizeof(*lens));
-	int *arrays = sl_calloc(nc + 1, sizeof(*arrays)); /* stack index or 0 */
-	if (!vals || !lens || !arrays || !lua_checkstack(L, (int)nc * 2 + 8)) {
-		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		goto out;
-	}
+	luaL_checkstack(L, (int)nc * 2 + 8, "too many columns");
 	int top = lua_gettop(L);
-	lua_rawgetp(L, rows, &columns_key);
+	if (lua_rawgetp(L, rows, &columns_key) != LUA_TTABLE)
+		return sl_script_bad_result(s, err, "the rows object was changed");
 	int columns = lua_gettop(L);
 	for (size_t c = 0; c < nc; c++) {
-		if (lua_getfield(L, columns, rs->cols[c]->name) == LUA_TTABLE)
+		lua_pushstring(L, rs->cols[c]->name);
+		if (lua_rawget(L, columns) == LUA_TTABLE)
 			arrays[c] = lua_gettop(L);
 		else
 			lua_pop(L, 1);
 	}
-	lua_rawgetp(L, rows, &dropped_key);
+	if (lua_rawgetp(L, rows, &dropped_key) != LUA_TTABLE)
+		return sl_script_bad_result(s, err, "the rows object was changed");
 	int dropped = lua_gettop(L);
 
 	sl_rowset_retarget(s->scratch, nc, rs->cols);
@@ -153,39 +168,52 @@ static int rebuild(struct sl_script *s, const struct sl_rowset *rs, int rows, st
 		lua_settop(L, mark);
 	}
 	lua_settop(L, top);
-out:
-	sl_free(vals);
-	sl_free(lens);
-	sl_free(arrays);
 	return rc;
 }
 
 /* Anything fetched or dropped?  (A column only read still costs a rebuild;
- * cheap next to the Lua work that read it.) */
+ * cheap next to the Lua work that read it.)  A rows object the script
+ * replaced parts of counts as touched: rebuild() says what is wrong. */
 static bool rows_touched(lua_State *L, int rows)
 {
 	bool touched = false;
-	lua_rawgetp(L, rows, &columns_key);
-	lua_pushnil(L);
-	if (lua_next(L, -2)) {
-		touched = true;
-		lua_pop(L, 2);
+	const void *keys[] = {&columns_key, &dropped_key};
+	for (size_t k = 0; k < 2 && !touched; k++) {
+		if (lua_rawgetp(L, rows, keys[k]) != LUA_TTABLE) {
+			touched = true;
+		} else {
+			lua_pushnil(L);
+			if (lua_next(L, -2)) {
+				touched = true;
+				lua_pop(L, 2);
+			}
+		}
+		lua_pop(L, 1);
 	}
-	lua_pop(L, 1);
-	lua_rawgetp(L, rows, &dropped_key);
-	lua_pushnil(L);
-	if (lua_next(L, -2)) {
-		touched = true;
-		lua_pop(L, 2);
-	}
-	lua_pop(L, 1);
 	return touched;
+}
+
+static int transform_body(lua_State *L, void *ud)
+{
+	struct transform *x = ud;
+	push_rows(L, x->rs);
+	int rows = lua_gettop(L);
+	if (sl_script_get_global(L, "transform") != LUA_TFUNCTION)
+		return 0;
+	sl_script_push_table(L, x->t);
+	lua_pushvalue(L, rows);
+	lua_call(L, 2, 0);
+	if (!rows_touched(L, rows))
+		return 0;
+	int rc = rebuild(L, x, rows);
+	if (!rc)
+		*x->out = x->s->scratch;
+	return rc;
 }
 
 int sl_script_transform(struct sl_script *s, const struct sl_table *t, const struct sl_rowset *rs,
                         const struct sl_rowset **out, struct sl_error *err)
 {
-	lua_State *L = s->L;
 	*out = rs;
 	if (!s->scratch) {
 		s->scratch = sl_calloc(1, sizeof(*s->scratch));
@@ -193,25 +221,20 @@ int sl_script_transform(struct sl_script *s, const struct sl_table *t, const str
 			return sl_error_set(err, SL_ENOMEM, "out of memory");
 		sl_rowset_init(s->scratch, rs->ncols, rs->cols);
 	}
-	int top = lua_gettop(L);
-	push_rows(L, rs);
-	int rows = lua_gettop(L);
-	if (lua_getglobal(L, "transform") != LUA_TFUNCTION) {
-		lua_settop(L, top);
-		return 0;
-	}
-	int rc = sl_script_push_table(s, t, err);
-	if (rc) {
-		lua_settop(L, top);
-		return rc;
-	}
-	lua_pushvalue(L, rows);
-	rc = sl_script_call(s, 2, 0, "transform", t, err);
-	if (!rc && rows_touched(L, rows)) {
-		rc = rebuild(s, rs, rows, err);
-		if (!rc)
-			*out = s->scratch;
-	}
-	lua_settop(L, top);
+	size_t nc = rs->ncols;
+	struct transform x = {s,
+	                      t,
+	                      rs,
+	                      out,
+	                      err,
+	                      sl_calloc(nc + 1, sizeof(*x.vals)),
+	                      sl_calloc(nc + 1, sizeof(*x.lens)),
+	                      sl_calloc(nc + 1, sizeof(*x.arrays))};
+	int rc = x.vals && x.lens && x.arrays
+	             ? sl_script_invoke(s, "transform", t, transform_body, &x, err)
+	             : sl_error_set(err, SL_ENOMEM, "out of memory");
+	sl_free(x.vals);
+	sl_free(x.lens);
+	sl_free(x.arrays);
 	return rc;
 }

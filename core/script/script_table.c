@@ -153,12 +153,14 @@ static void push_table(lua_State *L, const struct sl_table *t)
 	lua_pushvalue(L, -1);
 	lua_rawsetp(L, -3, t);
 	lua_remove(L, -2);
-	if (lua_getglobal(L, "sluice") == LUA_TTABLE) {
-		if (lua_getfield(L, -1, "tables") != LUA_TTABLE) {
+	if (sl_script_get_global(L, "sluice") == LUA_TTABLE) {
+		lua_pushliteral(L, "tables");
+		if (lua_rawget(L, -2) != LUA_TTABLE) {
 			lua_pop(L, 1);
 			lua_newtable(L);
-			lua_pushvalue(L, -1);
-			lua_setfield(L, -3, "tables");
+			lua_pushliteral(L, "tables");
+			lua_pushvalue(L, -2);
+			lua_rawset(L, -4);
 		}
 		lua_pushfstring(L, "%s.%s", t->schema, t->name);
 		lua_pushvalue(L, -4);
@@ -168,31 +170,35 @@ static void push_table(lua_State *L, const struct sl_table *t)
 	lua_pop(L, 1);
 }
 
-static int push_table_protected(lua_State *L)
+void sl_script_push_table(lua_State *L, const struct sl_table *t)
 {
-	push_table(L, lua_touserdata(L, 1));
-	return 1;
-}
-
-int sl_script_push_table(struct sl_script *s, const struct sl_table *t, struct sl_error *err)
-{
-	lua_pushcfunction(s->L, push_table_protected);
-	lua_pushlightuserdata(s->L, (void *)t);
-	return sl_script_call(s, 1, 1, "describing the table", t, err);
+	push_table(L, t);
 }
 
 /* Describe every table, then add each foreign key to its parent's
  * referenced_by.  Arguments: the array of tables and its length. */
-static int catalog_protected(lua_State *L)
+struct catalog {
+	struct sl_table *const *tables;
+	size_t n;
+};
+
+static int catalog_body(lua_State *L, void *ud)
 {
-	struct sl_table *const *tables = lua_touserdata(L, 1);
-	size_t n = (size_t)lua_tointeger(L, 2);
+	struct sl_table *const *tables = ((struct catalog *)ud)->tables;
+	size_t n = ((struct catalog *)ud)->n;
 	for (size_t i = 0; i < n; i++) {
 		push_table(L, tables[i]);
 		lua_pop(L, 1);
 	}
-	lua_getglobal(L, "sluice");
-	lua_getfield(L, -1, "tables");
+	if (sl_script_get_global(L, "sluice") != LUA_TTABLE) {
+		lua_pop(L, 1);
+		return 0; /* the script replaced it: no catalog links */
+	}
+	lua_pushliteral(L, "tables");
+	if (lua_rawget(L, -2) != LUA_TTABLE) {
+		lua_pop(L, 2);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct sl_table *t = tables[i];
 		for (size_t k = 0; k < t->nfks; k++) {
@@ -202,9 +208,13 @@ static int catalog_protected(lua_State *L)
 				lua_pop(L, 1);
 				continue; /* the parent is not part of the run */
 			}
-			lua_getfield(L, -1, "referenced_by");
+			lua_pushliteral(L, "referenced_by");
+			if (lua_rawget(L, -2) != LUA_TTABLE) {
+				lua_pop(L, 2);
+				continue; /* the script changed the description */
+			}
 			push_fk(L, fk, t);
-			lua_rawseti(L, -2, (lua_Integer)luaL_len(L, -2) + 1);
+			lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
 			lua_pop(L, 2);
 		}
 	}
@@ -215,8 +225,6 @@ static int catalog_protected(lua_State *L)
 int sl_script_set_catalog(struct sl_script *s, struct sl_table *const *tables, size_t n,
                           struct sl_error *err)
 {
-	lua_pushcfunction(s->L, catalog_protected);
-	lua_pushlightuserdata(s->L, (void *)tables);
-	lua_pushinteger(s->L, (lua_Integer)n);
-	return sl_script_call(s, 2, 0, "reading the catalog", NULL, err);
+	struct catalog c = {tables, n};
+	return sl_script_invoke(s, "reading the catalog", NULL, catalog_body, &c, err);
 }

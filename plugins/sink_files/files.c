@@ -216,8 +216,17 @@ static int account(struct sl_manifest *m, const struct sl_batch *b)
 		}
 		return 0;
 	}
-	return sl_manifest_add_file(m, schema, name, b->name, b->body.data, b->body.len,
-	                            b->file_kind == SL_FILE_DATA ? b->rows : 0);
+	int rc = sl_manifest_add_file(m, schema, name, b->name, b->body.data, b->body.len,
+	                              b->file_kind == SL_FILE_DATA ? b->rows : 0);
+	if (!rc && b->table && name[0]) {
+		struct sl_manifest_table *t = sl_manifest_table(m, schema, name);
+		enum sl_table_kind k = b->table->kind;
+		t->kind = k == SL_TABLE_VIEW       ? SL_MANIFEST_VIEW
+		          : k == SL_TABLE_SEQUENCE ? SL_MANIFEST_SEQUENCE
+		                                   : SL_MANIFEST_TABLE;
+		t->kind_known = true;
+	}
+	return rc;
 }
 
 static int files_consume(struct sl_instance *inst, struct sl_batch *b)

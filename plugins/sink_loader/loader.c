@@ -258,10 +258,16 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 /* Run one job that is not data (deferred indexes) and record it. */
 static int run_job(struct loader *l, MYSQL **conn, struct sl_batch *job)
 {
-	if (loader_file_state(l, job->name) == LOADER_FILE_DONE)
-		return 0;
-	int rc = loader_exec_file(l, conn, job, l->cfg->resume);
-	return rc ? rc : loader_progress_file(l, "done", job->name);
+	bool done = loader_file_state(l, job->name) == LOADER_FILE_DONE;
+	int rc = done ? 0 : loader_exec_file(l, conn, job, l->cfg->resume);
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&l->lock);
+	struct loader_table *t = table_get(l, job->schema, sl_batch_table_name(job));
+	if (t)
+		t->indexed = true;
+	pthread_mutex_unlock(&l->lock);
+	return done ? 0 : loader_progress_file(l, "done", job->name);
 }
 
 static void *exec_main(void *arg)
@@ -281,11 +287,21 @@ static void *exec_main(void *arg)
 			rc = run_job(l, &conn, group[0]);
 		} else {
 			for (size_t i = 0; !rc && i < n; i++) {
-				/* Started before, never confirmed: it may have committed. */
-				ignore[i] =
-				    loader_file_state(l, group[i]->name) == LOADER_FILE_STARTED;
+				/* Started before, never confirmed: it may have committed,
+				 * and its keys keep it from going in twice (a table
+				 * without keys is loaded again whole: 'reload'). */
+				pthread_mutex_lock(&l->lock);
+				struct loader_table *t =
+				    table_get(l, group[i]->schema, sl_batch_table_name(group[i]));
+				bool reload = t && t->reload;
+				pthread_mutex_unlock(&l->lock);
+				ignore[i] = !reload && loader_file_state(l, group[i]->name) ==
+				                           LOADER_FILE_STARTED;
 				rc = loader_progress_file(l, "started", group[i]->name);
 			}
+			/* No commit without its "started" record on disk. */
+			if (!rc)
+				rc = loader_progress_sync(l);
 			if (!rc)
 				rc = loader_exec_files(l, &conn, group, n, false, ignore);
 			for (size_t i = 0; !rc && i < n; i++)
@@ -381,6 +397,40 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	}
 }
 
+/* Resuming a table with a file that may or may not have committed: with a
+ * primary or unique key, INSERT IGNORE runs it again safely; without one
+ * the table is emptied and all its files are loaded again. */
+static int reload_if_keyless(struct loader *l, struct loader_table *t)
+{
+	struct sl_buf q = SL_BUF_INIT;
+	MYSQL_RES *res = NULL;
+	int rc = sl_buf_puts(&q, "SELECT 1 FROM information_schema.STATISTICS WHERE "
+	                         "NON_UNIQUE = 0 AND TABLE_SCHEMA = ");
+	rc = rc ? rc : sl_buf_put_quoted(&q, t->db, strlen(t->db));
+	rc = rc ? rc : sl_buf_puts(&q, " AND TABLE_NAME = ");
+	rc = rc ? rc : sl_buf_put_quoted(&q, t->name, strlen(t->name));
+	rc = rc ? rc : sl_buf_puts(&q, " LIMIT 1");
+	if (rc) {
+		sl_buf_free(&q);
+		return sl_pipeline_fail(l->inst->pipe, SL_ENOMEM, "out of memory");
+	}
+	rc = sl_mdb_query_result(&l->conns, l->ddl, q.data, &res);
+	sl_buf_free(&q);
+	if (rc)
+		return rc;
+	bool keyed = mysql_num_rows(res) > 0;
+	mysql_free_result(res);
+	if (keyed)
+		return 0;
+	sl_instance_log(l->inst, SL_LOG_WARN,
+	                "resuming %s.%s: a file of it may or may not have been committed and the "
+	                "table has no primary or unique key to tell: emptying it and loading all "
+	                "of it again",
+	                t->db, t->name);
+	t->reload = true;
+	return run_ddl_statement(l, "TRUNCATE TABLE ", t->db, t->name);
+}
+
 /* Wait until no data file of t is queued or running. */
 static void wait_table_idle(struct loader *l, struct loader_table *t)
 {
@@ -406,6 +456,8 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 	/* A resumed load skips what the last one finished (a table's CREATE is
 	 * still read, for the indexes that may be missing). */
 	bool done = b->kind == SL_BATCH_FILE && loader_file_state(l, b->name) == LOADER_FILE_DONE;
+	if (done && b->file_kind == SL_FILE_DATA && t && t->reload)
+		done = false; /* the table is loaded again whole */
 	if (done && b->file_kind != SL_FILE_TABLE_SCHEMA)
 		return 0;
 
@@ -449,10 +501,14 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 	case SL_FILE_TABLE_SCHEMA:
 	case SL_FILE_VIEW:
 		if (done) {
-			/* Resumed: the table is there; its indexes may not be. */
+			/* Resumed: the table is there; its indexes may not be, and
+			 * its data may hold a file that was not confirmed. */
 			if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes &&
 			    (rc = create_deferred(l, t, b, false)) < 0)
 				return rc;
+			if (t && b->file_kind == SL_FILE_TABLE_SCHEMA &&
+			    loader_table_unconfirmed(l, t->db, t->name))
+				return reload_if_keyless(l, t);
 			return 0;
 		}
 		if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW)))
@@ -605,7 +661,8 @@ static void report_tables(struct loader *l)
 	struct sl_map_entry *e;
 	while ((e = sl_map_next(&l->tables, &pos)) != NULL) {
 		const struct loader_table *t = e->value;
-		if (t->complete && !t->failed && t->inflight == 0) {
+		/* Complete: all its data in, and its deferred indexes added. */
+		if (t->complete && !t->failed && t->inflight == 0 && (!t->alter || t->indexed)) {
 			complete++;
 			continue;
 		}
@@ -662,6 +719,7 @@ static void loader_destroy(struct sl_instance *inst)
 	sl_free(l->started);
 	loader_progress_close(l, false);
 	sl_map_free(&l->files, NULL);
+	sl_map_free(&l->unconfirmed, NULL);
 	pthread_cond_destroy(&l->idle);
 	pthread_mutex_destroy(&l->lock);
 	sl_free(l);

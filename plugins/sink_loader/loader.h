@@ -54,6 +54,8 @@ struct loader_table {
 	bool failed;
 	char *alter;       /* deferred secondary indexes: ALTER TABLE ... ADD KEY ..., or NULL */
 	bool alter_queued; /* handed to an executor */
+	bool indexed;      /* the deferred indexes were added */
+	bool reload;       /* resumed without keys: emptied, every file loaded again */
 };
 
 struct loader {
@@ -75,8 +77,9 @@ struct loader {
 
 	uint64_t files_done, bytes_done;
 
-	int progress_fd;     /* --progress-file, or -1 */
-	struct sl_map files; /* --resume: file name -> LOADER_FILE_* of the last load */
+	int progress_fd;           /* --progress-file, or -1 */
+	struct sl_map files;       /* --resume: file name -> LOADER_FILE_* of the last load */
+	struct sl_map unconfirmed; /* --resume: (db, table) with a file started, not done */
 };
 
 /* exec.c */
@@ -115,12 +118,15 @@ int loader_defer_indexes(const struct sl_batch *b, const char *target_db, struct
 
 /* progress.c */
 int loader_progress_open(struct loader *l);
-int loader_progress_line(struct loader *l, const char *line);
 /* Record "started" or "done" for a file. */
 int loader_progress_file(struct loader *l, const char *event, const char *name);
 void loader_progress_close(struct loader *l, bool ok);
+/* Flush the records written so far to disk (before a transaction runs). */
+int loader_progress_sync(struct loader *l);
 /* LOADER_FILE_* of a file in the previous run. */
 int loader_file_state(const struct loader *l, const char *name);
+/* Did the previous run start a file of db.table without confirming it? */
+bool loader_table_unconfirmed(const struct loader *l, const char *db, const char *table);
 
 /* Open a connection set up for loading (checks off, binlog as asked). */
 int loader_connect(struct loader *l, MYSQL **out);

@@ -3,13 +3,20 @@
  * SipHash-2-4 against the paper's vector; the sandbox (no io, os, debug,
  * package, file loaders, string.dump, binary chunks); the instruction
  * budget and the memory cap ending a runaway script with a message that
- * names script:line; each hook's results and their type checks; transform
- * rewriting, NULLing and dropping rows; sluice.params. */
+ * names script:line; the escapes the budget once had (pcall swallowing it,
+ * finalizers, catastrophic patterns, table.move) and metamethods that
+ * raise where no protected call was; the stop flag and the timeout; Lua
+ * 5.4's pattern semantics kept on PCRE2 (tests/data/lua_patterns.*); each
+ * hook's results and their type checks; transform rewriting, NULLing and
+ * dropping rows; sluice.params. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <lua.h>
+#include <stdatomic.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
@@ -42,6 +49,25 @@ static int open_text(const char *text, struct sl_script **s, struct sl_error *er
 	int rc = sl_script_open(s, script_path, &opts, NULL, err);
 	unlink(script_path);
 	return rc;
+}
+
+/* The global RESULT, copied out (caller frees). */
+struct result {
+	char *text;
+	size_t len;
+};
+
+static int read_result(lua_State *L, void *ud)
+{
+	struct result *r = ud;
+	size_t n = 0;
+	sl_script_get_global(L, "RESULT");
+	const char *t = lua_tolstring(L, -1, &n);
+	if (t && (r->text = malloc(n + 1))) {
+		memcpy(r->text, t, n);
+		r->len = n;
+	}
+	return 0;
 }
 
 static void test_siphash_vector(void)
@@ -97,6 +123,125 @@ static void test_budget_and_memory(void)
 	sl_error_clear(&err);
 	CHECK_EQ_INT(open_text("this is not lua\n", &s, &err), SL_ELUA);
 	CHECK(strstr(err.msg, ":1:") != NULL);
+}
+
+/* What the budget could not stop before: each must end with an error. */
+static void test_budget_escapes(void)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+	    /* pcall swallowing the budget error, forever */
+	    {"while true do pcall(function() while true do end end) end\n", "instruction budget"},
+	    {"while true do pcall(error, 'x') end\n", "instruction budget"},
+	    /* finalizers run with hooks off */
+	    {"setmetatable({}, {__gc = function() while true do end end})\n", "__gc"},
+	    /* backtracking in C, where no hook fires */
+	    {"local s = string.rep('a', 3000)\ns:find('a.-a.-a.-a.-a.-a.-a.-a.-%d')\n",
+	     "pattern too complex"},
+	    {"local s = string.rep('a', 3000)\nfor _ in s:gmatch('a*a*a*a*a*a*a*a*%d') do end\n",
+	     "pattern too complex"},
+	    {"local s = string.rep('a', 30000)\ns:gsub('a.-a.-a.-a.-a.-a.-[%d]', '')\n",
+	     "pattern too complex"},
+	    /* a copy loop in C */
+	    {"table.move({}, 1, 1 << 40, 2)\n", "table.move"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_script *s = NULL;
+		struct sl_error err = {0};
+		int rc = open_text(cases[i].text, &s, &err);
+		if (rc != SL_ELUA)
+			fprintf(stderr, "# case %zu: rc %d\n", i, rc);
+		CHECK_EQ_INT(rc, SL_ELUA);
+		if (cases[i].msg && !strstr(err.msg, cases[i].msg))
+			fprintf(stderr, "# case %zu: %s\n", i, err.msg);
+		CHECK(!cases[i].msg || strstr(err.msg, cases[i].msg) != NULL);
+		sl_script_close(s);
+	}
+}
+
+/* A stop flag raised from outside ends a call; so does the clock. */
+static void test_stop_and_timeout(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	atomic_bool stop = true;
+	struct sl_script_opts opts = {
+	    .memory = 8u << 20, .budget = 1000000000000ULL, .stop = &stop};
+	write_script("while true do end\n");
+	CHECK_EQ_INT(sl_script_open(&s, script_path, &opts, NULL, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "interrupted") != NULL);
+	sl_error_clear(&err);
+	opts.stop = NULL;
+	opts.timeout_ms = 200;
+	CHECK_EQ_INT(sl_script_open(&s, script_path, &opts, NULL, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "timed out after 0.2 s") != NULL);
+	unlink(script_path);
+}
+
+/* Metamethods that raise where the host reads the script's values: each
+ * ends the hook with an error message, never the process. */
+static void test_raising_metamethods(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	bool take[2];
+	const char *const sinks[] = {"a", "b"};
+	struct sl_column c[1] = {{.name = "id"}};
+	struct sl_table t = {.schema = "db", .name = "t", .ncols = 1, .cols = c};
+	char *cond = NULL, *inc = NULL, *exc = NULL;
+	CHECK_EQ_INT(open_text("setmetatable(_G, {__index = function(t, k) error('boom') end})\n"
+	                       "function route(t) return setmetatable({}, {__len = function() "
+	                       "error('len') end}) end\n",
+	                       &s, &err),
+	             0);
+	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &err), 0); /* absent: globals read raw */
+	CHECK(cond == NULL);
+	CHECK_EQ_INT(sl_script_route(s, &t, sinks, 2, take, &err), 0); /* rawlen: empty array */
+	CHECK(!take[0] && !take[1]);
+	sl_script_close(s);
+	CHECK_EQ_INT(open_text("tables = setmetatable({}, {__index = function() error('x') end})\n"
+	                       "function where(t) return t.nope.x end\n",
+	                       &s, &err),
+	             0);
+	CHECK_EQ_INT(sl_script_select_patterns(s, &inc, &exc, &err), 0);
+	CHECK(inc == NULL && exc == NULL);
+	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &err), SL_ELUA);
+	CHECK(strstr(err.msg, "where() for db.t") != NULL);
+	sl_script_close(s);
+}
+
+/* Lua 5.4's own answers for thousands of find/match/gmatch/gsub calls. */
+static void test_pattern_semantics(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	struct sl_script_opts opts = {.memory = 256u << 20, .budget = 1000000000};
+	char path[512], *expect = NULL;
+	snprintf(path, sizeof(path), "%s/lua_patterns.expected", SL_TEST_DATA);
+	FILE *f = fopen(path, "rb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	rewind(f);
+	expect = malloc((size_t)n + 1);
+	CHECK(expect && fread(expect, 1, (size_t)n, f) == (size_t)n);
+	fclose(f);
+	expect[n] = '\0';
+	snprintf(path, sizeof(path), "%s/lua_patterns.lua", SL_TEST_DATA);
+	CHECK_EQ_INT(sl_script_open(&s, path, &opts, NULL, &err), 0);
+	if (s) {
+		struct result r = {NULL, 0};
+		CHECK_EQ_INT(sl_script_invoke(s, "test", NULL, read_result, &r, &err), 0);
+		CHECK(r.len == (size_t)n && r.text && !memcmp(r.text, expect, (size_t)n));
+		free(r.text);
+	} else {
+		fprintf(stderr, "# %s\n", err.msg);
+	}
+	sl_script_close(s);
+	free(expect);
 }
 
 static struct sl_column cols[2] = {{.name = "id"}, {.name = "name"}};
@@ -203,6 +348,10 @@ int main(void)
 	UNIT_RUN(test_siphash_vector);
 	UNIT_RUN(test_sandbox);
 	UNIT_RUN(test_budget_and_memory);
+	UNIT_RUN(test_budget_escapes);
+	UNIT_RUN(test_stop_and_timeout);
+	UNIT_RUN(test_raising_metamethods);
+	UNIT_RUN(test_pattern_semantics);
 	UNIT_RUN(test_hooks);
 	UNIT_RUN(test_transform);
 	UNIT_RUN(test_params);
