@@ -7,6 +7,7 @@
  * parsing, validation and --help. */
 #include "app/cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -265,15 +266,44 @@ struct signal_watch {
 	sigset_t set;
 };
 
+/* How long a cancelled run may take to end before the process exits
+ * anyway (every blocking point is interruptible; this is the net). */
+#define SIGNAL_DEADLINE_S 5
+
+/* Write a line to stderr from a thread that may be racing everything else
+ * (no stdio locks). */
+static void say_now(const char *msg)
+{
+	ssize_t w = write(STDERR_FILENO, msg, strlen(msg));
+	(void)w;
+}
+
 static void *signal_main(void *arg)
 {
 	struct signal_watch *w = arg;
+	bool signalled = false;
 	for (;;) {
 		int sig = 0;
+		if (signalled) {
+			/* The run has been cancelled: wait for it, a second signal,
+			 * or the deadline. */
+			struct timespec deadline = {SIGNAL_DEADLINE_S, 0};
+			siginfo_t info;
+			sig = sigtimedwait(&w->set, &info, &deadline);
+			if (atomic_load(&w->done))
+				return NULL;
+			if (sig < 0 && errno == EINTR)
+				continue;
+			say_now(sig < 0 ? "sluice: error: the run did not stop within 5 s of the "
+			                  "signal; exiting\n"
+			                : "sluice: error: interrupted again; exiting now\n");
+			_exit(sig == SIGINT ? 130 : 143);
+		}
 		if (sigwait(&w->set, &sig) != 0)
 			continue;
 		if (atomic_load(&w->done))
 			return NULL;
+		signalled = true;
 		sl_pipeline_fail(w->pipe, SL_ECANCEL, "interrupted by %s",
 		                 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	}

@@ -32,6 +32,12 @@ static int option_value(lua_State *L, struct sl_buf *out)
 	case LUA_TBOOLEAN:
 		return sl_buf_puts(out, lua_toboolean(L, -1) ? "true" : "false") ? SL_ENOMEM : 0;
 	case LUA_TTABLE: {
+		/* A list is a plain array: a table with a metatable could say
+		 * anything through it. */
+		if (lua_getmetatable(L, -1)) {
+			lua_pop(L, 1);
+			return SL_EUSAGE;
+		}
 		lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
 		for (lua_Integer i = 1; i <= n; i++) {
 			lua_rawgeti(L, -1, i);
@@ -81,7 +87,7 @@ static int apply_table(lua_State *L, const char *what, const struct sl_option *o
 				else if (rc == SL_EUSAGE)
 					sl_error_set(err, rc,
 					             "%s: option '%s' takes a string, number, "
-					             "boolean or array",
+					             "boolean or a plain array (no metatable)",
 					             what, key.data);
 				else if (rc && rc != SL_EUSAGE)
 					sl_error_set(err, rc, "out of memory");

@@ -62,6 +62,56 @@ const struct sl_option sl_serve_options[] = {
      .help = "dumps running at once; more get 503",
      .min = 1,
      .max = 1024},
+    {.name = "max-connections",
+     .type = SL_OPT_INT,
+     .def = "512",
+     .offset = CFG(max_conns),
+     .arg = "N",
+     .help = "connections open at once (dumps, /healthz, idle ones); more are refused",
+     .min = 4,
+     .max = 100000},
+    {.name = "max-connections-per-ip",
+     .type = SL_OPT_INT,
+     .def = "64",
+     .offset = CFG(max_conns_ip),
+     .arg = "N",
+     .help = "connections open at once from one address",
+     .min = 1,
+     .max = 100000},
+    {.name = "connection-timeout",
+     .type = SL_OPT_INT,
+     .def = "30",
+     .offset = CFG(conn_timeout),
+     .arg = "SECONDS",
+     .help = "close a connection that sends or takes nothing for this long",
+     .min = 1,
+     .max = 86400},
+    {.name = "max-duration",
+     .type = SL_OPT_INT,
+     .def = "0",
+     .offset = CFG(max_duration),
+     .arg = "SECONDS",
+     .help = "cancel a dump that runs longer (its body ends with an error trailer; 0: no "
+             "limit)",
+     .min = 0,
+     .max = 31536000},
+    {.name = "min-rate",
+     .type = SL_OPT_SIZE,
+     .def = "16K",
+     .offset = CFG(min_rate),
+     .arg = "BYTES",
+     .help = "cancel a dump whose client takes less than this many bytes a second over a "
+             "minute (0: no limit)",
+     .max = 1LL << 40},
+    {.name = "rate-window",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "60",
+     .offset = CFG(rate_window),
+     .arg = "SECONDS",
+     .help = "the span --min-rate is measured over (tests shorten it)",
+     .min = 1,
+     .max = 3600},
     {.name = "grace",
      .type = SL_OPT_INT,
      .def = "30",
@@ -547,7 +597,9 @@ int sl_serve_run(const struct sl_serve_config *cfg, const struct sl_plugin *sour
 	struct MHD_Daemon *d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, handle, &srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, &srv, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned)(cfg->max_dumps * 4 + 16), MHD_OPTION_END);
+	    (unsigned)cfg->max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_conns_ip, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout,
+	    MHD_OPTION_END);
 	if (!d) {
 		rc = sl_error_set(err, SL_EIO, "cannot listen on %s: %s", cfg->listen,
 		                  strerror(errno));
@@ -557,9 +609,15 @@ int sl_serve_run(const struct sl_serve_config *cfg, const struct sl_plugin *sour
 	        "listening on http://%s (profiles in %s, at most %lld dumps)", cfg->listen,
 	        cfg->profiles, cfg->max_dumps);
 
-	int sig = 0;
-	while (sigwait(&set, &sig) != 0)
-		;
+	/* Wait for a signal; once a second, hold dumps to their limits. */
+	int sig = -1;
+	while (sig < 0) {
+		struct timespec second = {1, 0};
+		sig = sigtimedwait(&set, NULL, &second);
+		if (sig < 0)
+			sl_serve_dump_police(srv.dumps, &srv.lock, cfg->max_duration, cfg->min_rate,
+			                     cfg->rate_window);
+	}
 	atomic_store(&srv.draining, true);
 	unsigned long long running = (unsigned long long)atomic_load(&srv.stats.running);
 	sl_logf(log, SL_LOG_WARN, "serve", "%s: draining, %llu dump(s) running, %lld s of grace",

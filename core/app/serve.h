@@ -24,11 +24,16 @@
 #include "engine/plugin.h"
 
 struct sl_serve_config {
-	char *listen;        /* HOST:PORT */
-	char *profiles;      /* directory of PROFILE.lua */
-	char *token_file;    /* one bearer token per line */
-	long long max_dumps; /* running at once; 503 beyond */
-	long long grace;     /* seconds running dumps get on SIGTERM */
+	char *listen;                      /* HOST:PORT */
+	char *profiles;                    /* directory of PROFILE.lua */
+	char *token_file;                  /* one bearer token per line */
+	long long max_dumps;               /* running at once; 503 beyond */
+	long long grace;                   /* seconds running dumps get on SIGTERM */
+	long long max_conns, max_conns_ip; /* connections at once: all, from one address */
+	long long conn_timeout;            /* seconds a connection may stay idle */
+	long long max_duration;            /* seconds a dump may take, 0: no limit */
+	uint64_t min_rate;                 /* bytes/s a client must take, 0: no limit */
+	long long rate_window;             /* seconds min_rate is measured over */
 };
 
 extern const struct sl_option sl_serve_options[];
@@ -66,6 +71,13 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 /* Cancel every dump in 'list' (under list_lock). */
 void sl_serve_dump_cancel_all(struct sl_serve_dump *list, pthread_mutex_t *list_lock,
                               const char *why);
+
+/* Once a second: cancel the dumps that ran longer than 'max_duration'
+ * seconds or whose client took less than 'min_rate' bytes/s over the last
+ * 'window' seconds (0: no limit), and cut the connection of a cancelled one
+ * whose client still holds it after a few seconds. */
+void sl_serve_dump_police(struct sl_serve_dump *list, pthread_mutex_t *list_lock,
+                          long long max_duration, uint64_t min_rate, long long window);
 
 /* Run the server until SIGINT/SIGTERM and the drain that follows.  The
  * source config is the template each dump copies.  0 or an error. */

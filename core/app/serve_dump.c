@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,8 +47,15 @@ struct sl_serve_dump {
 	int client;  /* the client's socket, watched for hang-ups */
 	atomic_bool client_gone;
 	bool eof; /* the reader saw the end of the stream */
-	uint64_t sent;
-	char tail[32]; /* the last bytes sent: did the stream end with its trailer? */
+	_Atomic uint64_t sent;
+	/* The police (sl_serve_dump_police, the server's thread): */
+	struct timespec win_t;  /* start of the rate window */
+	uint64_t win_sent;      /* bytes sent then */
+	double cancelled_at;    /* seconds into the dump it was cancelled, 0: not */
+	bool ending;            /* the response is being freed: hands off the socket */
+	char why[160];          /* why the police cancelled it */
+	atomic_bool slot_freed; /* its --max-dumps slot is given back (once) */
+	char tail[32];          /* the last bytes sent: did the stream end with its trailer? */
 	size_t ntail;
 	atomic_int status;
 	uint64_t rows;
@@ -72,6 +80,14 @@ static void cancel(struct sl_serve_dump *d, const char *why)
 	pthread_mutex_unlock(&d->lock);
 }
 
+/* Give the dump's --max-dumps slot back, once: when its run ends, even if
+ * a slow client still holds the connection. */
+static void free_slot(struct sl_serve_dump *d)
+{
+	if (!atomic_exchange(&d->slot_freed, true))
+		atomic_fetch_sub(&d->stats->running, 1);
+}
+
 static void *dump_main(void *arg)
 {
 	struct sl_serve_dump *d = arg;
@@ -88,6 +104,7 @@ static void *dump_main(void *arg)
 	pthread_mutex_unlock(&d->lock);
 	close(d->wr); /* the sink is gone: EOF for the reader */
 	d->wr = -1;
+	free_slot(d);
 	return NULL;
 }
 
@@ -127,7 +144,7 @@ static ssize_t dump_read(void *cls, uint64_t pos, char *buf, size_t max)
 		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r = read(d->rd, buf, max);
 			if (r > 0) {
-				d->sent += (uint64_t)r;
+				atomic_fetch_add(&d->sent, (uint64_t)r);
 				atomic_fetch_add(&d->stats->bytes, (uint64_t)r);
 				keep_tail(d, buf, (size_t)r);
 				return r;
@@ -187,7 +204,10 @@ static void dump_destroy(struct sl_serve_dump *d)
 static void dump_free(void *cls)
 {
 	struct sl_serve_dump *d = cls;
-	if (!d->eof) {
+	pthread_mutex_lock(d->list_lock);
+	d->ending = true;
+	pthread_mutex_unlock(d->list_lock);
+	if (!d->eof && !d->why[0]) {
 		atomic_store(&d->client_gone, true);
 		cancel(d, "the HTTP client went away");
 	}
@@ -206,13 +226,14 @@ static void dump_free(void *cls)
 		atomic_fetch_add(&st->ok, 1);
 		sl_logf(d->log, SL_LOG_INFO, "serve",
 		        "dump %u (%s): done, %llu rows, %llu bytes sent in %.2f s", d->id,
-		        d->profile, (unsigned long long)d->rows, (unsigned long long)d->sent, secs);
+		        d->profile, (unsigned long long)d->rows,
+		        (unsigned long long)atomic_load(&d->sent), secs);
 	} else if (atomic_load(&d->client_gone)) {
 		atomic_fetch_add(&st->cancelled, 1);
 		sl_logf(
 		    d->log, SL_LOG_WARN, "serve",
 		    "dump %u (%s): cancelled after %.2f s, %llu bytes sent: the client went away",
-		    d->id, d->profile, secs, (unsigned long long)d->sent);
+		    d->id, d->profile, secs, (unsigned long long)atomic_load(&d->sent));
 	} else {
 		if (status == SL_ECANCEL)
 			atomic_fetch_add(&st->cancelled, 1);
@@ -221,10 +242,10 @@ static void dump_free(void *cls)
 		sl_logf(d->log, SL_LOG_ERROR, "serve",
 		        "dump %u (%s): failed after %.2f s, %llu bytes sent (the body ends with an "
 		        "error trailer): %s",
-		        d->id, d->profile, secs, (unsigned long long)d->sent,
+		        d->id, d->profile, secs, (unsigned long long)atomic_load(&d->sent),
 		        d->error[0] ? d->error : sl_strerror(status));
 	}
-	atomic_fetch_sub(&st->running, 1);
+	free_slot(d);
 	dump_destroy(d);
 }
 
@@ -315,6 +336,7 @@ int sl_serve_dump_start(struct sl_serve_dump_spec *spec, struct sl_log *log,
 	memset(&spec->pcfg, 0, sizeof(spec->pcfg));
 	pthread_mutex_init(&d->lock, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &d->t0);
+	d->win_t = d->t0;
 	int rc = 0;
 	d->pipe = d->profile ? sl_pipeline_new(&d->pcfg, log) : NULL;
 	if (!d->pipe) {
@@ -357,6 +379,48 @@ fail:
 	dump_destroy(d);
 	atomic_fetch_sub(&stats->running, 1);
 	return rc ? rc : SL_EINTERNAL;
+}
+
+void sl_serve_dump_police(struct sl_serve_dump *list, pthread_mutex_t *list_lock,
+                          long long max_duration, uint64_t min_rate, long long window)
+{
+	pthread_mutex_lock(list_lock);
+	for (struct sl_serve_dump *d = list; d; d = d->next) {
+		double secs = seconds_since(&d->t0);
+		char why[160] = "";
+		if (d->ending)
+			continue;
+		if (d->cancelled_at > 0) {
+			/* A client that takes nothing keeps its connection busy in
+			 * a send that never ends: cut it. */
+			if (secs - d->cancelled_at > 10 && d->client >= 0)
+				shutdown(d->client, SHUT_RDWR);
+			continue;
+		}
+		if (max_duration > 0 && secs > (double)max_duration)
+			snprintf(why, sizeof(why), "the dump ran longer than --max-duration %lld s",
+			         max_duration);
+		double win = seconds_since(&d->win_t);
+		if (!why[0] && win >= (double)window) {
+			uint64_t sent = atomic_load(&d->sent);
+			double rate = (double)(sent - d->win_sent) / win;
+			if (min_rate > 0 && rate < (double)min_rate)
+				snprintf(why, sizeof(why),
+				         "the client took %.0f bytes/s over %lld s, less than "
+				         "--min-rate %llu",
+				         rate, window, (unsigned long long)min_rate);
+			clock_gettime(CLOCK_MONOTONIC, &d->win_t);
+			d->win_sent = sent;
+		}
+		if (why[0]) {
+			d->cancelled_at = secs;
+			snprintf(d->why, sizeof(d->why), "%s", why);
+			sl_logf(d->log, SL_LOG_WARN, "serve", "dump %u (%s): cancelling: %s", d->id,
+			        d->profile, why);
+			cancel(d, why);
+		}
+	}
+	pthread_mutex_unlock(list_lock);
 }
 
 void sl_serve_dump_cancel_all(struct sl_serve_dump *list, pthread_mutex_t *list_lock,

@@ -280,12 +280,35 @@ static bool head_line(const char *p, size_t left)
 	return false;
 }
 
+static bool ident_char(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? true
+	       : c >= '0' && c <= '9'                 ? true
+	                                              : c == '_' || c == '$' || c >= 0x80;
+}
+
+/* The database as it may stand unquoted (db.t): a plain identifier, not
+ * all digits; NULL otherwise. */
+static const char *bare_name(const char *db)
+{
+	bool digits = true;
+	for (const unsigned char *c = (const unsigned char *)db; *c; c++) {
+		if (!ident_char(*c))
+			return NULL;
+		digits = digits && *c >= '0' && *c <= '9';
+	}
+	return *db && !digits ? db : NULL;
+}
+
 /* Copy 'in' to 'out' replacing quoted old names after the rules' keywords
- * on head lines. */
+ * on head lines; with 'qualifiers', also every database qualifier of the
+ * old database there, `db`. or (when 'bare') db. (views, triggers and
+ * routines may be written either way). */
 static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struct sl_buf *qdb,
                         const struct sl_buf *ndb, const struct sl_buf *qt, const struct sl_buf *nt,
-                        bool qualifiers)
+                        bool qualifiers, const char *bare)
 {
+	size_t bare_len = bare ? strlen(bare) : 0;
 	const char *p = in->data, *end = in->data + in->len;
 	int rc = sl_buf_reserve(out, in->len + 64);
 	while (!rc && p < end) {
@@ -303,9 +326,11 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 		 * statement's own; later ones would be inside its text. */
 		bool schema_done = false, table_done = false;
 		const char *copied = p; /* [copied, p) is still to be copied */
+		const char *line = p;
 		while (!rc && p < scan_end && !(table_done && !qualifiers)) {
-			/* Only a keyword's first letter or a backtick can start a match. */
-			if (!memchr("UDTSVI `", *p, 8)) {
+			/* Only a keyword's first letter, a backtick or the bare name's
+			 * first letter can start a match. */
+			if (!memchr("UDTSVI `", *p, 8) && !(bare_len && *p == bare[0])) {
 				p++;
 				continue;
 			}
@@ -332,6 +357,20 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 				from = qdb;
 				to = ndb;
 				kl = 0;
+			}
+			/* ... or db.t, unquoted, standing on its own. */
+			if (!from && qualifiers && bare_len &&
+			    (size_t)(line_end - p) > bare_len + 1 &&
+			    (p == line || !(ident_char((unsigned char)p[-1]) || p[-1] == '`' ||
+			                    p[-1] == '.' || p[-1] == '@' || p[-1] == '\'')) &&
+			    !memcmp(p, bare, bare_len) && p[bare_len] == '.' &&
+			    (ident_char((unsigned char)p[bare_len + 1]) ||
+			     p[bare_len + 1] == '`')) {
+				rc = sl_buf_append(out, copied, (size_t)(p - copied));
+				rc = rc ? rc : sl_buf_append(out, ndb->data, ndb->len);
+				p += bare_len;
+				copied = p;
+				continue;
 			}
 			if (!from) {
 				p++;
@@ -412,10 +451,15 @@ int sl_route_retarget(const struct sl_batch *b, const char *schema, const char *
 		    b->file_kind == SL_FILE_DATA ? sl_data_format_of_file(b->name) : NULL;
 		if (f && f->text)
 			rc = sl_buf_append(&c->body, b->body.data, b->body.len);
-		else
-			rc =
-			    rewrite_body(&c->body, &b->body, db_changed ? &qdb : NULL, &ndb,
-			                 t_changed ? &qt : NULL, &nt, b->file_kind == SL_FILE_VIEW);
+		else {
+			/* Views, triggers and routines may name objects db-qualified. */
+			bool qual = b->file_kind == SL_FILE_VIEW ||
+			            b->file_kind == SL_FILE_TRIGGERS ||
+			            b->file_kind == SL_FILE_POST;
+			rc = rewrite_body(&c->body, &b->body, db_changed ? &qdb : NULL, &ndb,
+			                  t_changed ? &qt : NULL, &nt, qual,
+			                  db_changed && qual ? bare_name(b->schema) : NULL);
+		}
 		if (rc)
 			goto fail;
 	}

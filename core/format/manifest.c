@@ -210,7 +210,8 @@ int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out)
 		rc = sl_buf_printf(
 		    out, "SHOW MASTER STATUS:\n\tLog: %s\n\tPos: %" PRIu64 "\n\tGTID:%s\n\n",
 		    m->binlog_file, m->binlog_pos, m->gtid ? m->gtid : "");
-	if (!rc)
+	/* mydumper's readers take this line for "the dump is complete". */
+	if (!rc && m->status == SL_MANIFEST_OK)
 		rc = sl_buf_printf(out, "Finished dump at: %s\n", finished);
 	return rc;
 }

@@ -101,7 +101,8 @@ void sl_manifest_stamp(char dst[32]);
 int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out);
 
 /* Append mydumper 0.10's metadata file for m: start and end times, the
- * binlog position.  0 or SL_ENOMEM. */
+ * binlog position; "Finished dump at" only when m's status is ok (mydumper's
+ * readers take that line for a complete dump).  0 or SL_ENOMEM. */
 int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out);
 
 /* Parse a manifest into m (initialised, empty).  SL_EFORMAT with a message

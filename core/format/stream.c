@@ -20,6 +20,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
@@ -130,7 +131,7 @@ int sl_stream_put_version(struct sl_buf *out)
 
 /* A name the reader would refuse is a bug of the caller: SL_EINTERNAL.
  * Otherwise 0 or SL_ENOMEM. */
-int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len)
+int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len, uint64_t hash)
 {
 	struct sl_buf scratch = SL_BUF_INIT;
 	const char *why = NULL;
@@ -142,7 +143,7 @@ int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len)
 		return SL_EINTERNAL;
 	if (rc)
 		return rc;
-	return sl_buf_printf(out, "-- sluice frame %zu %s\n", len, name);
+	return sl_buf_printf(out, "-- sluice frame %zu %s %016" PRIx64 "\n", len, name, hash);
 }
 
 /* Length of the longest prefix of s[0..n) that is at most 'max' bytes and
@@ -329,6 +330,7 @@ struct sl_stream_reader {
 	enum sl_stream_state state;
 	uint64_t off;        /* bytes consumed */
 	uint64_t nstreams;   /* version lines accepted */
+	int version;         /* of the stream being read */
 	int stop_rc;         /* returned again after a failure or a callback stop */
 	struct sl_error err; /* message of a format error (code 0 for callback stops) */
 
@@ -473,11 +475,12 @@ static int sl_stream_on_version(struct sl_stream_reader *r, const char *s, size_
 	size_t vlen = sp ? (size_t)(sp - s) : n;
 	if (sl_stream_parse_u64(s, vlen, &v) || (sp && vlen + 1 == n))
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off, "bad version line");
-	if (v != SL_STREAM_VERSION)
+	if (v < 1 || v > SL_STREAM_VERSION)
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
 		                      "unsupported stream version %" PRIu64
-		                      " (this reader knows %d)",
+		                      " (this reader knows 1 to %d)",
 		                      v, SL_STREAM_VERSION);
+	r->version = (int)v;
 	r->nstreams++;
 	sl_stream_trailer_free(&r->trailer);
 	r->tables_cap = 0;
@@ -496,6 +499,20 @@ static int sl_stream_on_frame(struct sl_stream_reader *r, const char *s, size_t 
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off, "frame header: bad length");
 	const char *name = sp + 1;
 	size_t nlen = n - (size_t)(name - s);
+	/* Version 2: " <16 hex digits>" after the name. */
+	uint64_t hash = 0;
+	if (r->version >= 2) {
+		const char *h = nlen > 17 ? name + nlen - 16 : NULL;
+		char *end = NULL;
+		if (!h || h[-1] != ' ' || !(hash = strtoull(h, &end, 16), end == h + 16))
+			return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+			                      "frame header: no checksum (16 hex digits)");
+		for (size_t i = 0; i < 16; i++)
+			if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
+				return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+				                      "frame header: bad checksum");
+		nlen -= 17;
+	}
 	rc = sl_stream_check_name(name, nlen, &r->scratch, &why);
 	if (rc == SL_EFORMAT)
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off, "frame header: %s", why);
@@ -504,7 +521,9 @@ static int sl_stream_on_frame(struct sl_stream_reader *r, const char *s, size_t 
 	memcpy(r->name, name, nlen);
 	r->name[nlen] = '\0';
 	r->body_done = 0;
-	if (r->cb.on_frame_begin && (rc = r->cb.on_frame_begin(r->ud, r->name, r->body_len)) != 0)
+	if (r->cb.on_frame_begin &&
+	    (rc = r->cb.on_frame_begin(r->ud, r->name, r->body_len,
+	                               r->version >= 2 ? &hash : NULL)) != 0)
 		return sl_stream_stop(r, rc);
 	if (r->body_len == 0) {
 		if (r->cb.on_frame_end && (rc = r->cb.on_frame_end(r->ud)) != 0)

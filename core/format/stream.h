@@ -2,8 +2,8 @@
  *
  * A stream is a version line, a sequence of frames, and a trailer:
  *
- *   -- sluice stream 1 0.1.0\n                   version line
- *   -- sluice frame <len> <name>\n<len bytes>     one file per frame
+ *   -- sluice stream 2 0.1.0\n                   version line
+ *   -- sluice frame <len> <name> <xxh64>\n<len bytes>   one file per frame
  *   ...
  *   -- sluice trailer <len> ok|error\n<len bytes> trailer body
  *   -- sluice end ok|error\n                      last line
@@ -11,8 +11,12 @@
  * Everything outside frame bodies is an SQL comment line and every body is
  * complete SQL, so `mariadb < stream` imports it as is.  <len> is decimal,
  * the exact body length; readers skip bodies by length and never scan for
- * markers.  <name> is a file name from fname.h (never has spaces).  The
- * trailer body is comment lines:
+ * markers.  <name> is a file name from fname.h (never has spaces).  <xxh64>
+ * is 16 lowercase hex digits, the checksum the manifest gives the same
+ * file (XXH64 of the body seeded with XXH64 of the name), so a reader
+ * refuses a frame whose bytes changed before anything uses them.  Version
+ * 1 streams (no checksum) are still read.  The trailer body is comment
+ * lines:
  *
  *   -- status ok|error
  *   -- files N                    (frames in this stream)
@@ -39,7 +43,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 
-#define SL_STREAM_VERSION    1
+#define SL_STREAM_VERSION    2    /* written; 1 (frames without checksums) is read too */
 #define SL_STREAM_MAX_NAME   1024 /* longest file name a reader accepts */
 #define SL_STREAM_MAX_HEADER 1200 /* longest header line a reader accepts */
 
@@ -65,8 +69,9 @@ struct sl_stream_trailer {
 /* Append the version line. */
 int sl_stream_put_version(struct sl_buf *out);
 
-/* Append a frame header for a body of 'len' bytes named 'name'. */
-int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len);
+/* Append a frame header for a body of 'len' bytes named 'name' whose
+ * checksum is 'hash' (sl_manifest_file_hash()). */
+int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len, uint64_t hash);
 
 /* Append the complete trailer (header line, body, end line) for 't'.
  * Names in t->tables are raw and get encoded here. */
@@ -79,7 +84,8 @@ void sl_stream_trailer_free(struct sl_stream_trailer *t); /* frees members */
 /* Callbacks of the incremental reader.  Any callback may return non-zero to
  * stop; sl_stream_reader_feed() then returns that value. */
 struct sl_stream_callbacks {
-	int (*on_frame_begin)(void *ud, const char *name, uint64_t len);
+	/* 'hash' is the frame's checksum, NULL in a version 1 stream. */
+	int (*on_frame_begin)(void *ud, const char *name, uint64_t len, const uint64_t *hash);
 	int (*on_frame_data)(void *ud, const char *p, size_t n); /* body bytes, in pieces */
 	int (*on_frame_end)(void *ud);
 	int (*on_trailer)(void *ud, const struct sl_stream_trailer *t); /* after the end line */

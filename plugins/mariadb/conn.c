@@ -187,7 +187,7 @@ static void set_tls(const struct sl_mdb_config *cfg, MYSQL *mysql)
 
 /* A handle with every connection option applied, not yet connected. */
 static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charset,
-                             unsigned int timeout)
+                             unsigned int timeout, bool timed)
 {
 	MYSQL *mysql = mysql_init(NULL);
 	if (!mysql)
@@ -197,6 +197,13 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	if (cfg->defaults_file)
 		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
 	mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+	/* A server that stops answering (stopped, unplugged) must not hold the
+	 * run forever; libmariadb tries a read up to three times. */
+	if (timed && cfg->read_timeout > 0) {
+		unsigned int rt = (unsigned int)((cfg->read_timeout + 2) / 3);
+		mysql_optionsv(mysql, MYSQL_OPT_READ_TIMEOUT, &rt);
+		mysql_optionsv(mysql, MYSQL_OPT_WRITE_TIMEOUT, &rt);
+	}
 	if (charset)
 		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
 	set_tls(cfg, mysql);
@@ -207,11 +214,11 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	return mysql;
 }
 
-int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, MYSQL **out)
+int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, bool timed, MYSQL **out)
 {
 	const struct sl_mdb_config *cfg = c->cfg;
 	*out = NULL;
-	MYSQL *mysql = prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout);
+	MYSQL *mysql = prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout, timed);
 	if (!mysql)
 		return sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
 	if (c->local_infile) {
@@ -246,7 +253,7 @@ void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n)
 {
 	if (n == 0)
 		return;
-	MYSQL *k = prepare_handle(c->cfg, NULL, 2);
+	MYSQL *k = prepare_handle(c->cfg, NULL, 2, false);
 	if (!k)
 		return;
 	unsigned int timeout = 2;

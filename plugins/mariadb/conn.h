@@ -39,93 +39,104 @@ struct sl_mdb_config {
 	char *ssl_ca, *ssl_cert, *ssl_key;
 	int ssl_mode;
 	long long connect_timeout;
+	long long read_timeout; /* seconds a query may wait for the server; 0: forever */
 };
 
 extern const char *const sl_mdb_ssl_modes[];
 
 /* Option table entries for a config struct 'cfgtype' embedding struct
  * sl_mdb_config as 'member'. */
-#define SL_MDB_CONN_OPTIONS(cfgtype, member)                                                     \
-	{.name = "host",                                                                         \
-	 .flags = SL_OPTF_CONN,                                                                  \
-	 .short_name = 'h',                                                                      \
-	 .type = SL_OPT_STRING,                                                                  \
-	 .offset = offsetof(cfgtype, member.host),                                               \
-	 .arg = "HOST",                                                                          \
-	 .help = "server host (default: localhost through the socket)"},                         \
-	    {.name = "port",                                                                     \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .short_name = 'P',                                                                  \
-	     .type = SL_OPT_INT,                                                                 \
-	     .offset = offsetof(cfgtype, member.port),                                           \
-	     .arg = "PORT",                                                                      \
-	     .help = "server TCP port",                                                          \
-	     .min = 0,                                                                           \
-	     .max = 65535},                                                                      \
-	    {.name = "user",                                                                     \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .short_name = 'u',                                                                  \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.user),                                           \
-	     .arg = "USER",                                                                      \
-	     .help = "user name"},                                                               \
-	    {.name = "password",                                                                 \
-	     .short_name = 'p',                                                                  \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.password),                                       \
-	     .arg = "PASSWORD",                                                                  \
-	     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET | SL_OPTF_CONN,                      \
-	     .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"}, \
-	    {.name = "socket",                                                                   \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .short_name = 'S',                                                                  \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.socket),                                         \
-	     .arg = "PATH",                                                                      \
-	     .help = "server Unix socket"},                                                      \
-	    {.name = "defaults-file",                                                            \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.defaults_file),                                  \
-	     .arg = "FILE",                                                                      \
-	     .help = "read connection options from this file only ([client], [sluice])"},        \
-	    {.name = "defaults-extra-file",                                                      \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.defaults_extra_file),                            \
-	     .arg = "FILE",                                                                      \
-	     .help = "read connection options from this file too"},                              \
-	    {.name = "ssl-ca",                                                                   \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.ssl_ca),                                         \
-	     .arg = "FILE",                                                                      \
-	     .help = "TLS: CA certificate file"},                                                \
-	    {.name = "ssl-cert",                                                                 \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.ssl_cert),                                       \
-	     .arg = "FILE",                                                                      \
-	     .help = "TLS: client certificate file"},                                            \
-	    {.name = "ssl-key",                                                                  \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_STRING,                                                              \
-	     .offset = offsetof(cfgtype, member.ssl_key),                                        \
-	     .arg = "FILE",                                                                      \
-	     .help = "TLS: client key file"},                                                    \
-	    {.name = "ssl-mode",                                                                 \
-	     .flags = SL_OPTF_CONN,                                                              \
-	     .type = SL_OPT_ENUM,                                                                \
-	     .offset = offsetof(cfgtype, member.ssl_mode),                                       \
-	     .def = "preferred",                                                                 \
-	     .choices = sl_mdb_ssl_modes,                                                        \
-	     .arg = "MODE",                                                                      \
-	     .help = "TLS use and verification"},                                                \
-	{                                                                                        \
-		.name = "connect-timeout", .flags = SL_OPTF_CONN, .type = SL_OPT_INT,            \
-		.offset = offsetof(cfgtype, member.connect_timeout), .def = "10",                \
-		.arg = "SECONDS", .help = "give up connecting after this long", .min = 1,        \
-		.max = 3600                                                                      \
+#define SL_MDB_CONN_OPTIONS(cfgtype, member)                                                       \
+	{.name = "host",                                                                           \
+	 .flags = SL_OPTF_CONN,                                                                    \
+	 .short_name = 'h',                                                                        \
+	 .type = SL_OPT_STRING,                                                                    \
+	 .offset = offsetof(cfgtype, member.host),                                                 \
+	 .arg = "HOST",                                                                            \
+	 .help = "server host (default: localhost through the socket)"},                           \
+	    {.name = "port",                                                                       \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .short_name = 'P',                                                                    \
+	     .type = SL_OPT_INT,                                                                   \
+	     .offset = offsetof(cfgtype, member.port),                                             \
+	     .arg = "PORT",                                                                        \
+	     .help = "server TCP port",                                                            \
+	     .min = 0,                                                                             \
+	     .max = 65535},                                                                        \
+	    {.name = "user",                                                                       \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .short_name = 'u',                                                                    \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.user),                                             \
+	     .arg = "USER",                                                                        \
+	     .help = "user name"},                                                                 \
+	    {.name = "password",                                                                   \
+	     .short_name = 'p',                                                                    \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.password),                                         \
+	     .arg = "PASSWORD",                                                                    \
+	     .flags = SL_OPTF_OPTIONAL_ARG | SL_OPTF_SECRET | SL_OPTF_CONN,                        \
+	     .help = "password; -p alone asks on the terminal (also: MYSQL_PWD, option files)"},   \
+	    {.name = "socket",                                                                     \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .short_name = 'S',                                                                    \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.socket),                                           \
+	     .arg = "PATH",                                                                        \
+	     .help = "server Unix socket"},                                                        \
+	    {.name = "defaults-file",                                                              \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.defaults_file),                                    \
+	     .arg = "FILE",                                                                        \
+	     .help = "read connection options from this file only ([client], [sluice])"},          \
+	    {.name = "defaults-extra-file",                                                        \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.defaults_extra_file),                              \
+	     .arg = "FILE",                                                                        \
+	     .help = "read connection options from this file too"},                                \
+	    {.name = "ssl-ca",                                                                     \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.ssl_ca),                                           \
+	     .arg = "FILE",                                                                        \
+	     .help = "TLS: CA certificate file"},                                                  \
+	    {.name = "ssl-cert",                                                                   \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.ssl_cert),                                         \
+	     .arg = "FILE",                                                                        \
+	     .help = "TLS: client certificate file"},                                              \
+	    {.name = "ssl-key",                                                                    \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_STRING,                                                                \
+	     .offset = offsetof(cfgtype, member.ssl_key),                                          \
+	     .arg = "FILE",                                                                        \
+	     .help = "TLS: client key file"},                                                      \
+	    {.name = "ssl-mode",                                                                   \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_ENUM,                                                                  \
+	     .offset = offsetof(cfgtype, member.ssl_mode),                                         \
+	     .def = "preferred",                                                                   \
+	     .choices = sl_mdb_ssl_modes,                                                          \
+	     .arg = "MODE",                                                                        \
+	     .help = "TLS use and verification"},                                                  \
+	    {.name = "connect-timeout",                                                            \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_INT,                                                                   \
+	     .offset = offsetof(cfgtype, member.connect_timeout),                                  \
+	     .def = "10",                                                                          \
+	     .arg = "SECONDS",                                                                     \
+	     .help = "give up connecting after this long",                                         \
+	     .min = 1,                                                                             \
+	     .max = 3600},                                                                         \
+	{                                                                                          \
+		.name = "read-timeout", .flags = SL_OPTF_CONN, .type = SL_OPT_INT,                 \
+		.offset = offsetof(cfgtype, member.read_timeout), .def = "3600", .arg = "SECONDS", \
+		.help = "fail when the server sends nothing for this long (a stopped or "          \
+		        "unreachable server; 0: wait forever)",                                    \
+		.min = 0, .max = 31536000                                                          \
 	}
 
 #define SL_MDB_MAX_CONNS 260
@@ -156,7 +167,7 @@ void sl_mdb_destroy(struct sl_mdb_conns *c);
 /* Open a connection with client charset 'charset' ("binary", "utf8mb4").
  * Fails through the pipeline with "cannot connect to HOST:PORT: server
  * error N: text"; SL_ECANCEL when the run was cancelled. */
-int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, MYSQL **out);
+int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, bool timed, MYSQL **out);
 
 /* Forget and close one connection.  NULL is fine. */
 void sl_mdb_disconnect(struct sl_mdb_conns *c, MYSQL *conn);

@@ -111,7 +111,9 @@ static int stream_put(struct files_sink *s, const struct sl_batch *b)
 {
 	struct stream_writer *w = s->state;
 	sl_buf_reset(&w->header);
-	int rc = sl_stream_put_frame_header(&w->header, b->name, b->body.len);
+	int rc =
+	    sl_stream_put_frame_header(&w->header, b->name, b->body.len,
+	                               sl_manifest_file_hash(b->name, b->body.data, b->body.len));
 	if (rc)
 		return rc;
 	rc = write_frame(s, w, b, -1);

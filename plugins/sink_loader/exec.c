@@ -30,7 +30,7 @@ enum {
 	CR_SERVER_LOST = 2013
 };
 
-int loader_connect(struct loader *l, MYSQL **out)
+int loader_connect(struct loader *l, bool timed, MYSQL **out)
 {
 	static const char *const setup[] = {"SET SESSION FOREIGN_KEY_CHECKS = 0",
 	                                    "SET SESSION UNIQUE_CHECKS = 0",
@@ -39,7 +39,7 @@ int loader_connect(struct loader *l, MYSQL **out)
 	                                    "SET SESSION net_write_timeout = 3600",
 	                                    "/*M!100108 SET SESSION max_statement_time = 0 */",
 	                                    NULL};
-	int rc = sl_mdb_connect(&l->conns, "utf8mb4", out);
+	int rc = sl_mdb_connect(&l->conns, "utf8mb4", timed, out);
 	if (!rc)
 		loader_infile_refuse(*out);
 	for (size_t i = 0; !rc && setup[i]; i++)
@@ -204,7 +204,7 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 		if (lost) {
 			sl_mdb_disconnect(&l->conns, *conn);
 			*conn = NULL;
-			if ((rc = loader_connect(l, conn)))
+			if ((rc = loader_connect(l, true, conn)))
 				break;
 		} else {
 			run_statement(*conn, "ROLLBACK", 8);

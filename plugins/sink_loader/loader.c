@@ -256,10 +256,17 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 }
 
 /* Run one job that is not data (deferred indexes) and record it. */
-static int run_job(struct loader *l, MYSQL **conn, struct sl_batch *job)
+static int run_job(struct loader *l, struct sl_batch *job)
 {
 	bool done = loader_file_state(l, job->name) == LOADER_FILE_DONE;
-	int rc = done ? 0 : loader_exec_file(l, conn, job, l->cfg->resume);
+	/* An index build sends nothing until it is done, which on a big table
+	 * is longer than --read-timeout: its own connection, without one. */
+	MYSQL *ic = NULL;
+	int rc = done ? 0 : loader_connect(l, false, &ic);
+	if (!done && !rc)
+		rc = loader_exec_file(l, &ic, job, l->cfg->resume);
+	if (ic)
+		sl_mdb_disconnect(&l->conns, ic);
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&l->lock);
@@ -278,13 +285,13 @@ static void *exec_main(void *arg)
 	struct sl_batch *group[GROUP_MAX], *ready[GROUP_MAX], *held = NULL;
 	bool ignore[GROUP_MAX];
 	MYSQL *conn = NULL;
-	int rc = loader_connect(l, &conn);
+	int rc = loader_connect(l, true, &conn);
 	while (!rc) {
 		size_t n = take_group(l, group, &held), nready = 0;
 		if (n == 0)
 			break; /* closed and drained, or cancelled */
 		if (group[0]->file_kind != SL_FILE_DATA) {
-			rc = run_job(l, &conn, group[0]);
+			rc = run_job(l, group[0]);
 		} else {
 			for (size_t i = 0; !rc && i < n; i++) {
 				/* Started before, never confirmed: it may have committed,
@@ -311,7 +318,7 @@ static void *exec_main(void *arg)
 		/* Tables whose last data this executor loaded get their indexes now. */
 		for (size_t i = 0; i < nready; i++) {
 			if (!rc)
-				rc = run_job(l, &conn, ready[i]);
+				rc = run_job(l, ready[i]);
 			sl_batch_release(ready[i]);
 		}
 	}
@@ -597,7 +604,7 @@ static int loader_open(struct sl_instance *inst)
 	int rc = loader_progress_open(l);
 	if (rc)
 		return rc;
-	if ((rc = loader_connect(l, &l->ddl)))
+	if ((rc = loader_connect(l, true, &l->ddl)))
 		return rc;
 	if (l->progress_fd >= 0)
 		warn_if_not_durable(l);

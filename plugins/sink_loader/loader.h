@@ -128,7 +128,9 @@ int loader_file_state(const struct loader *l, const char *name);
 /* Did the previous run start a file of db.table without confirming it? */
 bool loader_table_unconfirmed(const struct loader *l, const char *db, const char *table);
 
-/* Open a connection set up for loading (checks off, binlog as asked). */
-int loader_connect(struct loader *l, MYSQL **out);
+/* Open a connection set up for loading (checks off, binlog as asked);
+ * 'timed': with --read-timeout (not for index builds, which may take
+ * longer than any timeout and send nothing meanwhile). */
+int loader_connect(struct loader *l, bool timed, MYSQL **out);
 
 #endif

@@ -12,12 +12,17 @@
  * parsed, and at the end everything read is checked against it.  A
  * truncated or corrupt archive fails with libarchive's message and the
  * entry.  Input comes through files_input_read(), so a cancel interrupts a
- * stalled pipe. */
+ * stalled pipe; a regular file is also seekable, so a zip is read through
+ * its central directory (where links are told apart from files).  A zip
+ * on a pipe can only be read entry by entry, and there a link entry looks
+ * like a small file: its text then fails as SQL, and nothing follows it. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "files.h"
@@ -29,6 +34,16 @@ struct archive_reader {
 	struct archive *a;
 	struct sl_buf manifest;
 };
+
+/* libarchive's seeking, for a regular file: zip archives are then read by
+ * their central directory, which is what says an entry is a link. */
+static la_int64_t seek_cb(struct archive *a, void *ud, la_int64_t offset, int whence)
+{
+	struct files_source *s = ud;
+	(void)a;
+	s->peek_pos = s->npeek; /* the peeked bytes are the file's; read them again */
+	return lseek(s->fd, offset, whence);
+}
 
 /* libarchive's input: the next chunk of the input. */
 static la_ssize_t read_cb(struct archive *a, void *ud, const void **out)
@@ -59,8 +74,18 @@ static int archive_open(struct files_source *s)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	archive_read_support_filter_all(r->a);
 	archive_read_support_format_tar(r->a);
-	archive_read_support_format_zip_streamable(r->a);
-	if (archive_read_open(r->a, s, NULL, read_cb, NULL) != ARCHIVE_OK) {
+	struct stat st;
+	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(s->fd, 0, SEEK_SET) == 0) {
+		/* From the start, without the recognised bytes, seekable. */
+		s->peek_pos = s->npeek;
+		archive_read_support_format_zip(r->a);
+		archive_read_set_seek_callback(r->a, seek_cb);
+	} else {
+		archive_read_support_format_zip_streamable(r->a);
+	}
+	archive_read_set_read_callback(r->a, read_cb);
+	archive_read_set_callback_data(r->a, s);
+	if (archive_read_open1(r->a) != ARCHIVE_OK) {
 		if (sl_pipeline_cancelled(p))
 			return SL_ECANCEL;
 		return sl_pipeline_fail(p, SL_EFORMAT,

@@ -33,6 +33,9 @@ struct stream_reader {
 	struct sl_batch *pending; /* complete frame not yet emitted, or NULL */
 	uint64_t files, bytes;    /* of the stream being read: what its trailer must say */
 	uint64_t nstreams;        /* streams completed */
+	bool check;               /* the frame being read has a checksum ... */
+	uint64_t hash;            /* ... this one */
+	uint64_t at;              /* offset of its header, for messages */
 };
 
 /* Decimal digits of v. */
@@ -57,7 +60,7 @@ static int flush_pending(struct files_source *s, struct stream_reader *r)
 	return files_emit(s, b);
 }
 
-static int on_frame_begin(void *ud, const char *name, uint64_t len)
+static int on_frame_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
 {
 	struct files_source *s = ud;
 	struct stream_reader *r = s->state;
@@ -69,9 +72,10 @@ static int on_frame_begin(void *ud, const char *name, uint64_t len)
 	 * as long as it said. */
 	if ((rc = flush_pending(s, r)) != 0)
 		return rc;
-	/* Offset of this header line: "-- sluice frame <len> <name>\n". */
-	uint64_t at = sl_stream_reader_offset(r->parser) -
-	              (sizeof("-- sluice frame ") - 1 + ndigits(len) + 1 + strlen(name) + 1);
+	/* Offset of this header line: "-- sluice frame <len> <name>[ <hash>]\n". */
+	uint64_t at =
+	    sl_stream_reader_offset(r->parser) - (sizeof("-- sluice frame ") - 1 + ndigits(len) +
+	                                          1 + strlen(name) + (hash ? 17 : 0) + 1);
 	rc = files_name_of(name) == FILES_NAME_FILE ? files_classify(s, name, &kind) : SL_EFORMAT;
 	if (rc == SL_EFORMAT)
 		return sl_pipeline_fail(p, rc,
@@ -84,6 +88,9 @@ static int on_frame_begin(void *ud, const char *name, uint64_t len)
 	snprintf(where, sizeof(where), "%s: byte %" PRIu64 ": frame %s", s->source, at, name);
 	if ((rc = files_begin(s, where, name, kind, len, &r->cur)) != 0)
 		return rc;
+	r->check = hash != NULL;
+	r->hash = hash ? *hash : 0;
+	r->at = at;
 	r->files++;
 	r->bytes += len;
 	return 0;
@@ -101,6 +108,13 @@ static int on_frame_end(void *ud)
 {
 	struct files_source *s = ud;
 	struct stream_reader *r = s->state;
+	const struct sl_batch *b = r->cur;
+	/* A frame whose bytes changed is refused before anything uses it. */
+	if (r->check && sl_manifest_file_hash(b->name, b->body.data, b->body.len) != r->hash)
+		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
+		                        "%s: byte %" PRIu64 ": frame %s: checksum mismatch (its "
+		                        "bytes changed after it was written)",
+		                        s->source, r->at, b->name);
 	r->pending = r->cur;
 	r->cur = NULL;
 	return 0;

@@ -25,7 +25,7 @@ static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 
 int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)
 {
-	int rc = sl_mdb_connect(&m->conns, data ? "binary" : "utf8mb4", out);
+	int rc = sl_mdb_connect(&m->conns, data ? "binary" : "utf8mb4", true, out);
 	if (rc)
 		return rc;
 	rc = setup_session(m, *out, data);

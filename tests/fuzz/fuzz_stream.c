@@ -47,7 +47,7 @@ static void fz_hash(struct fz_seen *s, const void *p, size_t n)
 	}
 }
 
-static int fz_begin(void *ud, const char *name, uint64_t len)
+static int fz_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
 {
 	struct fz_seen *s = ud;
 	if (s->in_frame || strlen(name) > SL_STREAM_MAX_NAME || !name[0])
@@ -58,6 +58,8 @@ static int fz_begin(void *ud, const char *name, uint64_t len)
 	fz_hash(s, "B", 1);
 	fz_hash(s, name, strlen(name) + 1);
 	fz_hash(s, &len, sizeof(len));
+	if (hash)
+		fz_hash(s, hash, sizeof(*hash));
 	return 0;
 }
 

@@ -323,7 +323,63 @@ sandbox unknown-sink 'function route(t) return "archive" end' "unknown sink 'arc
 sandbox bad-column 'columns = { ["shop.orders"] = { nope = "1" } }' "'nope' is not a column"
 sandbox transform-error 'function transform(t, rows) local x = rows:column("nope") end' \
 	"transform\\(\\) for shop\\.[a-z_]+: .*no such column"
+sandbox gc-finalizer 'setmetatable({}, {__gc = function() while true do end end})' "__gc \\(finalizers\\) is not allowed"
+sandbox pcall-loop 'function where(t) while true do pcall(function() while true do end end) end end' \
+	"where\\(\\) for shop\\.[a-z_]+: .*instruction budget of 10000000 exceeded"
+sandbox backtracking 'function where(t) local s = string.rep("a", 3000) s:find("a.-a.-a.-a.-a.-a.-a.-a.-%d") end' \
+	"pattern too complex"
+sandbox table-move 'table.move({}, 1, 1 << 50, 2)' "table.move: .* more than the instruction budget"
 [ ! -e /tmp/sluice-pwned ] || t_fail "os.execute ran"
+
+# Scripts that once aborted the process (Lua API calls outside a protected
+# call): the host reads globals and results raw, so each is an ordinary
+# script now, whose run ends normally.
+aborted() { # CASE BODY
+	t_begin "no abort: $1"
+	lua "ab-$1" "$2"
+	capture "ab-$1" sluice dump "${SRC[@]}" -B shop --script "$T/ab-$1.lua"
+	assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+	assert_eq "-- sluice end ok" "$(last_line "$OUT")" "last line"
+	t_pass
+}
+aborted global-index 'setmetatable(_G, {__index = function(t, k) error("boom") end})'
+aborted tables-proxy 'tables = setmetatable({}, {__index = function() error("x") end})'
+aborted route-len 'function route(t) return setmetatable({"stdout"}, {__len = function() error("len") end}) end'
+
+t_begin "no abort: a job whose source.databases has a raising __len is refused with one line"
+cat >"$T/job-len.lua" <<LUA
+source = { type = "mariadb", ${src_conn} databases = setmetatable({ "shop" }, { __len = function() error("len") end }) }
+sinks = { out = { type = "stdout" } }
+LUA
+capture joblen sluice run "$T/job-len.lua"
+assert_exit 2 "$RC" "exit code"
+assert_one_line "$ERR" "sluice: " "error message"
+assert_contains "$ERR" "a plain array" "message"
+t_pass
+
+t_begin "SIGTERM ends a run whose hook spins within 2 s"
+lua spin 'function tables(t) while true do end end'
+"$SLUICE" dump "${SRC[@]}" -B shop --script "$T/spin.lua" --script-budget 1000000000000000 \
+	--script-timeout 0 >"$T/spin.out" 2>"$T/spin.err" &
+pid=$!
+bg_track "$pid"
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$pid"
+wait_bounded "$pid" 10
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_exit 1 "$rc" "exit code"
+assert_le "$ms" 2000 "ended in ms"
+assert_contains "$(cat "$T/spin.err")" "interrupted by SIGTERM" "message"
+t_pass
+
+t_begin "--script-timeout stops a hook that runs too long"
+lua slow 'function tables(t) local x = 0 while true do x = x + 1 end end'
+capture slow sluice dump "${SRC[@]}" -B shop --script "$T/slow.lua" --script-budget 1000000000000000 --script-timeout 1
+assert_exit 1 "$RC" "exit code"
+assert_contains "$ERR" "timed out after 1 s" "message"
+t_pass
 
 t_begin "a script that does not exist or does not parse: one line, exit != 0"
 capture nofile sluice dump "${SRC[@]}" -B shop --script "$T/none.lua"

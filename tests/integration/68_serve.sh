@@ -11,7 +11,11 @@
 #   * the source server killed mid-download ends the body with the error
 #     trailer (and a properly terminated chunked body);
 #   * SIGTERM drains: healthz and new dumps 503, the running dump is
-#     cancelled after --grace with an error trailer, exit 0.
+#     cancelled after --grace with an error trailer, exit 0;
+#   * profiles that raise, spin or backtrack fail their request only;
+#   * 200 idle connections leave /healthz answering, and are closed after
+#     --connection-timeout; a client slower than --min-rate is cancelled;
+#     SIGTERM ends a server whose dump is stuck in a hook within 2 s.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 need_sluice
@@ -223,6 +227,113 @@ if [ "$crc" = 0 ]; then
 	assert_eq "-- sluice end error" "$(last_line "$T/drain.out")" "the cancelled download ends with an error trailer"
 fi
 assert_not_contains "$(tail -n 1 "$T/drain.out")" "sluice end ok" "trailer"
+t_pass
+
+# --- starving and crashing the server ---------------------------------------------
+
+cat >"$T/profiles/boom.lua" <<'LUA'
+source = { databases = { "shop" } }
+setmetatable(_G, { __index = function(t, k) error("boom") end })
+LUA
+cat >"$T/profiles/spin.lua" <<'LUA'
+source = { databases = { "shop" } }
+function where(t) while true do pcall(function() while true do end end) end end
+LUA
+cat >"$T/profiles/regex.lua" <<'LUA'
+source = { databases = { "shop" } }
+function where(t) local s = string.rep("a", 3000) s:find("a.-a.-a.-a.-a.-a.-a.-a.-%d") end
+LUA
+serve_start serve4 "${SRC[@]}" --connection-timeout 3 --buffer 8M --script-budget 10000000
+
+t_begin "profiles that raised or spun: the request fails, the server lives on"
+for p in boom spin regex; do
+	code=$(curl -s "${AUTH[@]}" -o "$T/$p.out" -w '%{http_code}' --max-time 20 "$URL/dump/$p")
+	assert_ne "000" "$code" "$p: an answer came"
+	# boom's metatable is harmless (its globals are read raw): a whole dump.
+	want="-- sluice end error"
+	[ "$p" = boom ] && want="-- sluice end ok"
+	if [ "$code" = 200 ]; then
+		assert_eq "$want" "$(last_line "$T/$p.out")" "$p: how the body ends"
+	fi
+	assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/healthz")" "$p: healthz after it"
+done
+assert_contains "$(cat "$T/serve4.err")" "instruction budget" "the spinning hook was stopped by the budget"
+assert_contains "$(cat "$T/serve4.err")" "pattern too complex" "the pattern was stopped by its match limit"
+t_pass
+
+t_begin "200 idle connections from one address: /healthz answers within 1 s; they are closed when idle"
+python3 - "$PORT" "$T/idle.pid" <<'PY' &
+import os, socket, sys, time
+port = int(sys.argv[1])
+open(sys.argv[2], "w").write(str(os.getpid()))
+conns = []
+for i in range(200):
+    s = socket.socket()
+    s.bind(("127.0.0.2", 0))
+    try:
+        s.connect(("127.0.0.1", port))
+        conns.append(s)
+    except OSError:
+        s.close()
+time.sleep(30)
+PY
+idle=$!
+bg_track "$idle"
+sleep 1
+t0=$(date +%s%N)
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$URL/healthz")
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq 200 "$code" "healthz"
+assert_le "$ms" 1000 "healthz answered in ms"
+code=$(curl -s "${AUTH[@]}" -o "$T/busy.sql" -w '%{http_code}' --max-time 30 "$URL/dump/shop")
+assert_eq 200 "$code" "a dump while the idle connections are open"
+sleep 4
+open=$(ss -tn state established "( sport = :$PORT )" 2>/dev/null | grep -c 127.0.0.2)
+assert_eq 0 "$open" "idle connections closed after --connection-timeout 3"
+kill "$idle" 2>/dev/null
+wait "$idle" 2>/dev/null
+t_pass
+
+t_begin "SIGTERM ends a server whose dump is stuck in a hook within 2 s"
+cat >"$T/profiles/stuck.lua" <<'LUA'
+source = { databases = { "shop" } }
+function where(t) while true do end end
+LUA
+kill "$SPID"
+wait "$SPID"
+serve_start serve5 "${SRC[@]}" --grace 0 --script-budget 100000000000000 --script-timeout 0
+curl -s "${AUTH[@]}" -o "$T/stuck.out" --max-time 30 "$URL/dump/stuck" &
+cpid=$!
+bg_track "$cpid"
+sleep 1
+t0=$(date +%s%N)
+kill -TERM "$SPID"
+wait_bounded "$SPID" 10
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_exit_zero "$rc" "serve exit code"
+assert_le "$ms" 2000 "serve ended in ms"
+wait "$cpid" 2>/dev/null
+t_pass
+
+t_begin "--min-rate: a client that reads too slowly loses its dump, its slot and its server queries"
+serve_start serve6 "${SRC[@]}" --buffer 8M --min-rate 1M --rate-window 2 --max-dumps 1
+curl -s "${AUTH[@]}" --limit-rate 20k -o "$T/slowrate.out" --max-time 120 "$URL/dump/big" &
+cpid=$!
+bg_track "$cpid"
+for ((i = 0; i < 300; i++)); do
+	grep -q "min-rate" "$T/serve6.err" && [ "$(metric sluice_dumps_running)" = 0 ] && break
+	sleep 0.1
+done
+assert_contains "$(cat "$T/serve6.err")" "cancelling: the client took" "the log says why"
+assert_eq 0 "$(metric sluice_dumps_running)" "the dump slot is free"
+assert_eq 0 "$(sluice_queries src '%t1m%')" "no query left on the server"
+code=$(curl -s "${AUTH[@]}" -o "$T/after-slow.sql" -w '%{http_code}' --max-time 30 "$URL/dump/shop")
+assert_eq 200 "$code" "a new dump gets the slot (--max-dumps 1)"
+kill "$cpid" 2>/dev/null
+assert_not_contains "$(tail -c 100 "$T/slowrate.out")" "sluice end ok" "no whole-looking body"
+kill "$SPID"
+wait "$SPID"
 t_pass
 
 t_begin "source server killed mid-download: the body ends with the error trailer"

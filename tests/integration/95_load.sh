@@ -75,7 +75,7 @@ setup_sql src "DROP DATABASE IF EXISTS ld_tx; CREATE DATABASE ld_tx;
   CREATE TABLE ld_tx.t (id INT PRIMARY KEY, v VARCHAR(100));
   INSERT INTO ld_tx.t SELECT seq, REPEAT('x', 80) FROM ld_tx.seq_1_to_20000;"
 sluice dump "${SRC[@]}" -B ld_tx --batch-size 8K >"$T/tx.sql" 2>/dev/null </dev/null
-ndata=$(grep -c '^-- sluice frame [0-9]* ld_tx\.t\.[0-9]*\.sql$' "$T/tx.sql")
+ndata=$(grep -c '^-- sluice frame [0-9]* ld_tx\.t\.[0-9]*\.sql [0-9a-f]*$' "$T/tx.sql")
 drop_dbs dst ld_tx
 before=$(sql dst "SHOW GLOBAL STATUS LIKE 'Com_commit'" | cut -f2)
 capture tsize sluice load "${DST[@]}" -t 1 --transaction-size 1G "$T/tx.sql"
@@ -227,11 +227,36 @@ for cut in 30 $((size / 2)) $((size - 40)); do
 done
 
 t_begin "a corrupted frame length is refused"
-sed '0,/^-- sluice frame \([0-9]*\) ld_a.t.00000.sql/s//-- sluice frame 9\1 ld_a.t.00000.sql/' "$TWO" >"$T/bad.sql"
+sed '0,/^-- sluice frame \([0-9]*\) ld_a.t.00000.sql /s//-- sluice frame 9\1 ld_a.t.00000.sql /' "$TWO" >"$T/bad.sql"
 drop_dbs dst ld_a ld_b
 capture bad sluice load "${DST[@]}" "$T/bad.sql"
 assert_exit_nonzero "$RC"
 assert_contains "$ERR" "sluice: error: " "stderr"
+t_pass
+
+t_begin "one digit changed in a data frame: load refuses it before committing that file"
+# The last data frame of ld_a.t: its digit changes, the frames before it
+# load, it does not (a table with a wrong value would be worse than none).
+python3 - "$TWO" "$T/digit.sql" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+pos = d.index(b"\n") + 1
+last = None
+while d.startswith(b"-- sluice frame ", pos):
+    eol = d.index(b"\n", pos)
+    f = d[pos:eol].split(b" ")
+    if f[4].startswith(b"ld_a.t.0"):
+        last = (eol + 1, eol + 1 + int(f[3]))
+    pos = eol + 1 + int(f[3])
+i = next(i for i in range(last[1] - 1, last[0], -1) if 48 <= d[i] <= 57)
+open(sys.argv[2], "wb").write(d[:i] + bytes([48 + (d[i] - 47) % 10]) + d[i + 1:])
+PY
+drop_dbs dst ld_a ld_b
+capture digit sluice load "${DST[@]}" "$T/digit.sql"
+assert_exit "$RC" 1
+assert_contains "$ERR" "sluice: error: " "stderr"
+assert_contains "$ERR" "checksum mismatch" "message"
+assert_ne "$(checksum_db src ld_a)" "$(checksum_db dst ld_a)" "ld_a is not reported loaded"
 t_pass
 
 t_begin "an error trailer is refused and loaded tables are reported"

@@ -4,8 +4,9 @@
 Reads a stream (core/stream.h, names from core/fname.h) from FILE or stdin
 by frame length, never by scanning for markers, and checks:
 
-  * the version line `-- sluice stream 1 X.Y.Z`;
-  * every frame header `-- sluice frame <len> <name>`: decimal length, a
+  * the version line `-- sluice stream 1|2 X.Y.Z`;
+  * every frame header `-- sluice frame <len> <name>[ <xxh64>]` (the
+    checksum in version 2 streams, not recomputed here): decimal length, a
     name in the dump layout with filename-encoded parts, exactly <len> body
     bytes ending in a newline, no name twice;
   * per-table order (invariant 5): database DDL before the database's other
@@ -42,8 +43,9 @@ import argparse
 import re
 import sys
 
-VERSION_RE = re.compile(rb"-- sluice stream 1 (\d+\.\d+\.\d+)\n\Z")
-FRAME_RE = re.compile(rb"-- sluice frame (0|[1-9][0-9]*) (\S+)\n\Z")
+VERSION_RE = re.compile(rb"-- sluice stream ([12]) (\d+\.\d+\.\d+)\n\Z")
+# Version 2 frames end with the file's checksum (16 hex digits).
+FRAME_RE = re.compile(rb"-- sluice frame (0|[1-9][0-9]*) (\S+)( [0-9a-f]{16})?\n\Z")
 TRAILER_RE = re.compile(rb"-- sluice trailer (0|[1-9][0-9]*) (ok|error)\n\Z")
 END_RE = re.compile(rb"-- sluice end (ok|error)\n\Z")
 MAX_HEADER = 1200  # SL_STREAM_MAX_HEADER
@@ -221,8 +223,9 @@ def check_stream(rd, opts, out):
     off, ln = rd.line("version line")
     m = VERSION_RE.match(ln)
     if not m:
-        raise Malformed(off, "version line: expected '-- sluice stream 1 X.Y.Z', got %r" % ln[:80])
-    info = {"version": m.group(1).decode(), "frames": [], "trailer": None}
+        raise Malformed(off, "version line: expected '-- sluice stream 1|2 X.Y.Z', got %r" % ln[:80])
+    fmt = int(m.group(1))
+    info = {"version": m.group(2).decode(), "frames": [], "trailer": None}
     seen = set()
     # per database / table: indexes of frames, for the order checks
     first_frame_of_db = {}
@@ -245,6 +248,8 @@ def check_stream(rd, opts, out):
             if ln.startswith(b"-- sluice frame "):
                 raise Malformed(off, "frame header: malformed %r" % ln[:120])
             raise Malformed(off, "expected a frame or trailer header, got %r" % ln[:120])
+        if (m.group(3) is None) != (fmt == 1):
+            raise Malformed(off, "frame header: a version %d stream %s checksums" % (fmt, "has no" if fmt == 1 else "needs"))
         length = int(m.group(1))
         try:
             name = m.group(2).decode("ascii")

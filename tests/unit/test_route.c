@@ -68,6 +68,32 @@ static void test_view_qualifiers(void)
 	sl_batch_release(c);
 }
 
+/* A trigger or routine created with qualified names follows the database,
+ * quoted or not; a qualifier inside a string on that line stays. */
+static void test_qualified_objects(void)
+{
+	struct sl_batch *b =
+	    file(SL_FILE_TRIGGERS, "db.t-schema-triggers.sql",
+	         "CREATE DEFINER=`root`@`localhost` TRIGGER db.tq BEFORE INSERT ON "
+	         "db.t FOR EACH ROW SET @x = 'db.t', @y = (SELECT 1 FROM `db`.`u`);\n");
+	struct sl_batch *c = NULL;
+	CHECK_EQ_INT(sl_route_retarget(b, "new", "t", &c), 0);
+	CHECK_EQ_STR(c->body.data,
+	             "CREATE DEFINER=`root`@`localhost` TRIGGER `new`.tq BEFORE INSERT ON "
+	             "`new`.t FOR EACH ROW SET @x = 'db.t', @y = (SELECT 1 FROM `new`.`u`);\n");
+	sl_batch_release(b);
+	sl_batch_release(c);
+
+	b = file(SL_FILE_POST, "db-schema-post.sql",
+	         "DELIMITER ;;\nCREATE PROCEDURE db.p() SELECT db2.x FROM db.t;;\nDELIMITER ;\n");
+	b->table = NULL;
+	CHECK_EQ_INT(sl_route_retarget(b, "new", NULL, &c), 0);
+	CHECK_EQ_STR(c->body.data, "DELIMITER ;;\nCREATE PROCEDURE `new`.p() SELECT db2.x FROM "
+	                           "`new`.t;;\nDELIMITER ;\n");
+	sl_batch_release(b);
+	sl_batch_release(c);
+}
+
 static void test_end_of_table(void)
 {
 	struct sl_batch *b = sl_batch_new(SL_BATCH_TABLE_END, SL_FILE_DATA, &table, "db", NULL);
@@ -86,6 +112,7 @@ int main(void)
 	UNIT_RUN(test_table_schema);
 	UNIT_RUN(test_data_and_trigger);
 	UNIT_RUN(test_view_qualifiers);
+	UNIT_RUN(test_qualified_objects);
 	UNIT_RUN(test_end_of_table);
 	return UNIT_DONE();
 }

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "format/manifest.h"
 #include "format/stream.h"
 #include "unit.h"
 
@@ -20,6 +21,7 @@ struct rec {
 	int nframes;
 	char names[MAX_FRAMES][SL_STREAM_MAX_NAME + 1];
 	uint64_t lens[MAX_FRAMES];
+	uint64_t hashes[MAX_FRAMES]; /* 0 in a version 1 stream */
 	struct sl_buf bodies[MAX_FRAMES];
 	int ends; /* on_frame_end calls */
 	int open; /* inside a frame */
@@ -41,7 +43,7 @@ static void rec_free(struct rec *r)
 	sl_buf_free(&r->trailer);
 }
 
-static int on_begin(void *ud, const char *name, uint64_t len)
+static int on_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
 {
 	struct rec *r = ud;
 	if (r->open || r->nframes >= MAX_FRAMES) {
@@ -50,6 +52,7 @@ static int on_begin(void *ud, const char *name, uint64_t len)
 	}
 	snprintf(r->names[r->nframes], sizeof(r->names[0]), "%s", name);
 	r->lens[r->nframes] = len;
+	r->hashes[r->nframes] = hash ? *hash : 0;
 	r->nframes++;
 	r->open = 1;
 	if (r->stop_at_frame == r->nframes)
@@ -142,7 +145,8 @@ static const char body2[] = "\0\xff\n\r-- sluice end ok\n\x01";
 
 static void put_frame(struct sl_buf *b, const char *name, const char *body, size_t n)
 {
-	CHECK_EQ_INT(sl_stream_put_frame_header(b, name, n), 0);
+	CHECK_EQ_INT(sl_stream_put_frame_header(b, name, n, sl_manifest_file_hash(name, body, n)),
+	             0);
 	CHECK_EQ_INT(sl_buf_append(b, body, n), 0);
 }
 
@@ -192,6 +196,8 @@ static void check_stream_rec(struct rec *r)
 	CHECK_EQ_STR(r->names[2], "my@0020db.t@002e1@002dx.00001.sql");
 	CHECK_EQ_STR(r->names[3], "shop.orders.00001.sql");
 	CHECK_EQ_INT(r->lens[1], sizeof(body1) - 1);
+	/* The checksum in each header is the manifest's hash of the file. */
+	CHECK(r->hashes[1] == sl_manifest_file_hash(r->names[1], body1, sizeof(body1) - 1));
 	CHECK_EQ_MEM(r->bodies[0].data, r->bodies[0].len, "CREATE DATABASE shop;\n");
 	CHECK_EQ_MEM(r->bodies[1].data, r->bodies[1].len, body1);
 	CHECK_EQ_INT(r->bodies[2].len, 0);
@@ -207,17 +213,17 @@ static void test_write_text(void)
 	struct sl_buf b = SL_BUF_INIT;
 
 	CHECK_EQ_INT(sl_stream_put_version(&b), 0);
-	CHECK(strncmp(b.data, "-- sluice stream 1 ", 19) == 0);
+	CHECK(strncmp(b.data, "-- sluice stream 2 ", 19) == 0);
 	CHECK(b.len > 19 && b.data[b.len - 1] == '\n');
 	sl_buf_reset(&b);
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t.00003.sql", 4096), 0);
-	CHECK_EQ_STR(b.data, "-- sluice frame 4096 d.t.00003.sql\n");
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t.00003.sql", 4096, 0x1234abcdULL), 0);
+	CHECK_EQ_STR(b.data, "-- sluice frame 4096 d.t.00003.sql 000000001234abcd\n");
 	/* Names a reader would refuse are a bug of the caller. */
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "my table.sql", 1), SL_EINTERNAL);
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "", 1), SL_EINTERNAL);
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "../x.sql", 1), SL_EINTERNAL);
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "a/b", 1), SL_EINTERNAL);
-	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t\n.sql", 1), SL_EINTERNAL);
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "my table.sql", 1, 0), SL_EINTERNAL);
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "", 1, 0), SL_EINTERNAL);
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "../x.sql", 1, 0), SL_EINTERNAL);
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "a/b", 1, 0), SL_EINTERNAL);
+	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t\n.sql", 1, 0), SL_EINTERNAL);
 
 	sl_buf_reset(&b);
 	struct sl_stream_table_count tabs[] = {{"my db", "t", 5}};
@@ -473,7 +479,16 @@ static void test_header_lines(void)
 	EXPECT_FAIL("", "test: byte 0: empty input");
 	EXPECT_FAIL("hello\n", "test: byte 0: not a sluice stream");
 	EXPECT_FAIL("\x89PNG", "test: byte 0: not a sluice stream");
-	EXPECT_FAIL("-- sluice stream 2 9.9\n", "unsupported stream version 2");
+	EXPECT_FAIL("-- sluice stream 3 9.9\n", "unsupported stream version 3");
+	EXPECT_FAIL("-- sluice stream 0\n", "unsupported stream version 0");
+	/* Version 2 frames carry a checksum: 16 lowercase hex digits. */
+	EXPECT_FAIL("-- sluice stream 2\n-- sluice frame 0 d-schema-create.sql\n", "no checksum");
+	EXPECT_FAIL("-- sluice stream 2\n-- sluice frame 0 d-schema-create.sql 12\n",
+	            "no checksum");
+	EXPECT_FAIL("-- sluice stream 2\n-- sluice frame 0 d-schema-create.sql 000000000000000G\n",
+	            "no checksum");
+	EXPECT_FAIL("-- sluice stream 2\n-- sluice frame 0 d-schema-create.sql 000000000000000A\n",
+	            "bad checksum");
 	EXPECT_FAIL("-- sluice stream x\n", "bad version line");
 	EXPECT_FAIL("-- sluice stream 1 \n", "bad version line");
 	EXPECT_FAIL("-- sluice stream 01\n", "bad version line");
@@ -723,7 +738,7 @@ static void test_oom(void)
 		sl_alloc_fail_after(n);
 		int wrc = sl_stream_put_version(&w);
 		if (!wrc)
-			wrc = sl_stream_put_frame_header(&w, "a.b.00000.sql", 3);
+			wrc = sl_stream_put_frame_header(&w, "a.b.00000.sql", 3, 0);
 		struct sl_stream_table_count tabs[] = {{"a", "b", 1}};
 		struct sl_stream_trailer t = {
 		    .ok = false, .error = "x", .ntables = 1, .tables = tabs};
