@@ -15,4 +15,5 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([PCRE2], [libpcre2-8], [PCRE2], [libpcre2-dev])
   SL_REQUIRE_PKG([MHD], [libmicrohttpd >= 0.9.71], [GNU libmicrohttpd], [libmicrohttpd-dev])
   SL_REQUIRE_PKG([JSONC], [json-c >= 0.13], [json-c], [libjson-c-dev])
+  SL_REQUIRE_PKG([XXHASH], [libxxhash >= 0.8], [xxHash], [libxxhash-dev])
 ])

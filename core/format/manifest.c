@@ -88,8 +88,8 @@ uint64_t sl_manifest_file_hash(const char *fname, const void *body, size_t len)
 	return sl_xxh64(body, len, sl_xxh64(fname, strlen(fname), 0));
 }
 
-int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
-                         const char *fname, const void *body, size_t len, uint64_t rows)
+int sl_manifest_add_hashed(struct sl_manifest *m, const char *schema, const char *name,
+                           uint64_t hash, uint64_t len, uint64_t rows)
 {
 	struct sl_manifest_table *t = sl_manifest_table(m, schema, name);
 	if (!t)
@@ -97,11 +97,23 @@ int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *
 	t->files++;
 	t->bytes += len;
 	t->rows += rows;
-	t->sum += sl_manifest_file_hash(fname, body, len);
+	t->sum += hash;
 	m->files++;
 	m->bytes += len;
 	m->rows += rows;
 	return 0;
+}
+
+int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
+                         const char *fname, const void *body, size_t len, uint64_t rows)
+{
+	return sl_manifest_add_hashed(m, schema, name, sl_manifest_file_hash(fname, body, len), len,
+	                              rows);
+}
+
+void sl_manifest_hash_begin(struct sl_xxh64_state *st, const char *fname)
+{
+	sl_xxh64_begin(st, sl_xxh64(fname, strlen(fname), 0));
 }
 
 void sl_manifest_stamp(char dst[32])

@@ -45,6 +45,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/map.h"
+#include "base/xxh64.h"
 
 #define SL_MANIFEST_NAME "sluice-manifest.json"
 #define SL_METADATA_NAME "metadata" /* mydumper's file, which myloader needs */
@@ -93,6 +94,14 @@ uint64_t sl_manifest_file_hash(const char *fname, const void *body, size_t len);
  * SL_ENOMEM. */
 int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
                          const char *fname, const void *body, size_t len, uint64_t rows);
+
+/* The same for a file whose hash (sl_manifest_file_hash()) is known. */
+int sl_manifest_add_hashed(struct sl_manifest *m, const char *schema, const char *name,
+                           uint64_t hash, uint64_t len, uint64_t rows);
+
+/* Start the hash of file 'fname' whose body comes in pieces: update 'st'
+ * with them, then sl_xxh64_end() is sl_manifest_file_hash() of the whole. */
+void sl_manifest_hash_begin(struct sl_xxh64_state *st, const char *fname);
 
 /* Set *dst (ISO 8601 UTC of now) in a started/finished field. */
 void sl_manifest_stamp(char dst[32]);

@@ -7,10 +7,12 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "files.h"
+#include "format/dataformat.h"
 #include "format/fname.h"
 #include "format/table.h"
 
@@ -112,14 +114,43 @@ int files_classify(struct files_source *s, const char *name, enum sl_file_kind *
 	return rc;
 }
 
-int files_begin(struct files_source *s, const char *where, const char *name, enum sl_file_kind kind,
-                uint64_t size, struct sl_batch **out)
+/* A new batch of the file's (a part, or the whole), named 'name'. */
+static struct sl_batch *file_batch(struct files_file *f, const char *name)
+{
+	return sl_batch_new(SL_BATCH_FILE, f->kind, f->t, f->schema.data, name);
+}
+
+/* The name of part k (k >= 1) of a split file: the file's number with the
+ * part's appended, db.t.00003.sql -> db.t.0000300001.sql (still a data
+ * file of the layout, and the same for every run over the same input). */
+static int part_name(struct sl_buf *out, const char *name, unsigned k)
+{
+	const char *ext = strrchr(name, '.');
+	size_t base = ext ? (size_t)(ext - name) : strlen(name);
+	const char *digits = name + base;
+	while (digits > name && digits[-1] >= '0' && digits[-1] <= '9')
+		digits--;
+	sl_buf_reset(out);
+	if (digits == name + base || digits[-1] != '.') /* unnumbered: db.t.sql */
+		return sl_buf_printf(out, "%.*s.%05u%s", (int)base, name, k, ext ? ext : "");
+	return sl_buf_printf(out, "%.*s%05u%s", (int)base, name, k, ext ? ext : "");
+}
+
+int files_open(struct files_source *s, const char *where, const char *name, enum sl_file_kind kind,
+               uint64_t size, bool whole, struct files_file *f)
 {
 	struct sl_pipeline *p = s->inst->pipe;
-	struct sl_table *t = NULL;
+	uint64_t bound = sl_pipeline_config(p)->buffer;
 	int rc;
 
-	*out = NULL;
+	memset(f, 0, sizeof(*f));
+	snprintf(f->where, sizeof(f->where), "%s", where);
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	f->kind = kind;
+	f->size = size;
+	f->fmt = kind == SL_FILE_DATA ? sl_data_format_of_file(name) : NULL;
+	if (f->fmt && !f->fmt->text)
+		f->fmt = NULL; /* SQL */
 	/* A table's schema comes before its other files, a database's before
 	 * its tables' (dump order); an archive of a directory made with tar
 	 * has readdir's order, which a loader cannot follow. */
@@ -138,55 +169,213 @@ int files_begin(struct files_source *s, const char *where, const char *name, enu
 		    "%s comes after files that need it: the files are not in dump order (an "
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
-	if (size > FILES_MAX_FILE)
+	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
+	if (!f->split && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
-		                        " bytes long, more than the limit of %" PRIu64 " bytes",
-		                        where, size, FILES_MAX_FILE);
+		                        " bytes, over the limit of --buffer (%" PRIu64
+		                        " bytes) for a file held whole: raise --buffer to read it",
+		                        where, size, bound);
 	if (s->tbl.len && (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
-	                                         kind == SL_FILE_VIEW, &t)))
+	                                         kind == SL_FILE_VIEW, &f->t)))
 		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", s->source)
 		                       : rc;
+	if (sl_buf_puts(&f->schema, s->db.data) || sl_buf_puts(&f->tname, s->tbl.data))
+		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
+	sl_manifest_hash_begin(&f->hash, name);
 	/* mydumper's files rely on myloader's USE before them; ours carry it
 	 * (SQL files only: a csv/tsv/jsonl data file is rows, not statements). */
 	struct sl_buf use = SL_BUF_INIT;
-	size_t nlen = strlen(name);
-	bool sql = kind != SL_FILE_DATA || (nlen >= 4 && !strcmp(name + nlen - 4, ".sql"));
-	if (s->raw_names && sql && kind != SL_FILE_SCHEMA_CREATE &&
+	if (s->raw_names && !f->fmt && kind != SL_FILE_SCHEMA_CREATE &&
 	    (sl_buf_puts(&use, "USE ") || sl_buf_put_ident(&use, s->db.data) ||
 	     sl_buf_puts(&use, ";\n"))) {
 		sl_buf_free(&use);
 		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	}
-	struct sl_batch *b = sl_batch_new(SL_BATCH_FILE, kind, t, s->db.data, name);
+	if (f->split) {
+		f->in_head = true;
+		sl_sqlsplit_init(&f->sp, f->name, NULL, 0);
+		rc = use.len ? sl_buf_append(&f->cur, use.data, use.len) : 0;
+		sl_buf_free(&use);
+		return rc ? sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source) : 0;
+	}
+	f->b = file_batch(f, name);
 	/* The exact size (sl_buf_reserve would round up to a power of 2). */
-	char *body = b ? sl_malloc(use.len + (size_t)size + 1) : NULL;
+	size_t want = use.len + (size == FILES_SIZE_UNKNOWN ? 0 : (size_t)size) + 1;
+	char *body = f->b ? sl_malloc(want) : NULL;
 	if (!body) {
 		sl_buf_free(&use);
-		sl_batch_release(b);
 		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory (%" PRIu64 " bytes)",
 		                        where, size);
 	}
 	if (use.len)
 		memcpy(body, use.data, use.len);
 	body[use.len] = '\0';
-	b->body.data = body;
-	b->body.len = use.len;
-	b->body.cap = use.len + (size_t)size + 1;
+	f->b->body.data = body;
+	f->b->body.len = use.len;
+	f->b->body.cap = want;
 	sl_buf_free(&use);
-	*out = b;
 	return 0;
 }
 
-int files_emit(struct files_source *s, struct sl_batch *b)
+/* Emit cur[0..n) as the next part (the head first, from the second part
+ * on) and drop it from cur. */
+static int emit_part(struct files_source *s, struct files_file *f, size_t n)
 {
-	const char *name = b->table ? sl_batch_table_name(b) : "";
-	if (sl_manifest_add_file(&s->seen, b->schema ? b->schema : "", name, b->name, b->body.data,
-	                         b->body.len, 0)) {
+	struct sl_buf name = SL_BUF_INIT;
+	struct sl_batch *b = NULL;
+	int rc = f->parts ? part_name(&name, f->name, f->parts) : sl_buf_puts(&name, f->name);
+	if (!rc && !(b = file_batch(f, name.data)))
+		rc = SL_ENOMEM;
+	if (!rc && f->parts)
+		rc = sl_buf_append(&b->body, f->head.data, f->head.len);
+	if (!rc)
+		rc = sl_buf_append(&b->body, f->cur.data, n);
+	sl_buf_free(&name);
+	if (rc) {
 		sl_batch_release(b);
 		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "%s: out of memory", s->source);
 	}
+	memmove(f->cur.data, f->cur.data + n, f->cur.len - n);
+	f->cur.len -= n;
+	f->scanned -= n;
+	f->cut -= n;
+	f->parts++;
 	return sl_pipeline_emit(s->inst->pipe, b);
+}
+
+/* Does the statement begin a data statement (the end of the session
+ * statements a file starts with)? */
+static bool data_statement(const char *p, size_t n)
+{
+	return (n >= 6 && !strncasecmp(p, "INSERT", 6)) ||
+	       (n >= 7 && !strncasecmp(p, "REPLACE", 7));
+}
+
+/* Scan the new bytes of a split SQL file for complete statements. */
+static int scan_sql(struct files_source *s, struct files_file *f, bool final)
+{
+	struct sl_error err = {0};
+	const char *stmt;
+	size_t len;
+	int more;
+	sl_sqlsplit_refill(&f->sp, f->cur.data + f->scanned, f->cur.len - f->scanned, final);
+	size_t base = f->scanned;
+	while ((more = sl_sqlsplit_next(&f->sp, &stmt, &len, &err)) == 1) {
+		size_t end = base + f->sp.pos;
+		if (f->in_head && data_statement(stmt, len))
+			f->in_head = false;
+		/* Session statements (SET NAMES, USE, ...) go with every part. */
+		if (f->in_head && (f->head.len + end - f->cut > 65536 ||
+		                   sl_buf_append(&f->head, f->cur.data + f->cut, end - f->cut)))
+			return sl_pipeline_fail(
+			    s->inst->pipe, SL_EFORMAT,
+			    "%s: more than 64 KiB of statements before the data", f->where);
+		f->cut = end;
+	}
+	f->scanned = base + f->sp.pos;
+	if (more < 0)
+		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT, "%s", err.msg);
+	return 0;
+}
+
+/* Scan the new bytes of a split csv, tsv or jsonl file for whole rows
+ * (csv: line ends outside quoted fields).  The first row of csv and tsv is
+ * the header, repeated at the start of every part. */
+static int scan_rows(struct files_source *s, struct files_file *f)
+{
+	bool csv = f->fmt->text == SL_TEXT_CSV;
+	for (size_t i = f->scanned; i < f->cur.len; i++) {
+		char c = f->cur.data[i];
+		if (csv && c == '"')
+			f->quoted = !f->quoted;
+		else if (c == '\n' && !f->quoted) {
+			if (f->in_head && f->fmt->text != SL_TEXT_JSONL &&
+			    sl_buf_append(&f->head, f->cur.data, i + 1))
+				return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+			f->in_head = false;
+			f->cut = i + 1;
+		}
+	}
+	f->scanned = f->cur.len;
+	return 0;
+}
+
+int files_add(struct files_source *s, struct files_file *f, const char *p, size_t n)
+{
+	struct sl_pipeline *pl = s->inst->pipe;
+	if (f->size != FILES_SIZE_UNKNOWN && n > f->size - f->got)
+		return sl_pipeline_fail(pl, SL_EFORMAT,
+		                        "%s: more bytes than its size (%" PRIu64 ")", f->where,
+		                        f->size);
+	f->got += n;
+	sl_xxh64_update(&f->hash, p, n);
+	if (!f->split) {
+		uint64_t bound = sl_pipeline_config(pl)->buffer;
+		if (f->b->body.len + n > bound)
+			return sl_pipeline_fail(
+			    pl, SL_EFORMAT,
+			    "%s: over the limit of --buffer (%" PRIu64
+			    " bytes) for a file held whole: raise --buffer to read it",
+			    f->where, bound);
+		return sl_buf_append(&f->b->body, p, n)
+		           ? sl_pipeline_fail(pl, SL_ENOMEM, "%s: out of memory", s->source)
+		           : 0;
+	}
+	if (sl_buf_append(&f->cur, p, n))
+		return sl_pipeline_fail(pl, SL_ENOMEM, "%s: out of memory", s->source);
+	int rc = f->fmt ? scan_rows(s, f) : scan_sql(s, f, false);
+	if (!rc && f->cut >= FILES_PART && !f->in_head)
+		rc = emit_part(s, f, f->cut);
+	uint64_t bound = sl_pipeline_config(pl)->buffer;
+	if (!rc && f->cur.len - f->cut > bound)
+		rc = sl_pipeline_fail(pl, SL_EFORMAT,
+		                      "%s: a %s longer than --buffer (%" PRIu64
+		                      " bytes) at byte %" PRIu64 ": raise --buffer to read it",
+		                      f->where, f->fmt ? "row" : "statement", bound,
+		                      f->got - (f->cur.len - f->cut));
+	return rc;
+}
+
+int files_close(struct files_source *s, struct files_file *f, struct sl_batch **out)
+{
+	struct sl_pipeline *p = s->inst->pipe;
+	int rc = 0;
+	if (out)
+		*out = NULL;
+	if (f->size != FILES_SIZE_UNKNOWN && f->got != f->size)
+		rc = sl_pipeline_fail(p, SL_EFORMAT,
+		                      "%s: truncated: %" PRIu64 " of %" PRIu64 " bytes", f->where,
+		                      f->got, f->size);
+	if (!rc && f->split && !f->fmt)
+		rc = scan_sql(s, f, true); /* an unterminated string at the end is an error */
+	if (!rc &&
+	    sl_manifest_add_hashed(&s->seen, f->schema.data, f->tname.data ? f->tname.data : "",
+	                           sl_xxh64_end(&f->hash), f->got, 0))
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
+	if (!rc && f->split && (f->cur.len || !f->parts))
+		rc = emit_part(s, f, f->cur.len);
+	if (!rc && !f->split) {
+		struct sl_batch *b = f->b;
+		f->b = NULL;
+		b->body.data[b->body.len] = '\0';
+		if (out)
+			*out = b;
+		else
+			rc = sl_pipeline_emit(p, b);
+	}
+	files_file_free(f);
+	return rc;
+}
+
+void files_file_free(struct files_file *f)
+{
+	sl_batch_release(f->b);
+	f->b = NULL;
+	sl_buf_free(&f->cur);
+	sl_buf_free(&f->head);
+	sl_buf_free(&f->schema);
+	sl_buf_free(&f->tname);
 }
 
 int files_manifest(struct files_source *s, const char *text, size_t len)

@@ -29,11 +29,17 @@
 #include "engine/batch.h"
 #include "engine/pipeline.h"
 #include "engine/tableset.h"
+#include "base/xxh64.h"
 #include "format/manifest.h"
+#include "format/sqlsplit.h"
+#include "format/stream.h"
 
-/* Largest file a reader accepts: bounded memory, and a corrupt size field
- * is not an allocation request. */
-#define FILES_MAX_FILE (UINT64_C(1) << 30)
+/* Data files bigger than this are read in parts of about FILES_PART bytes,
+ * cut at statement (or row) boundaries: memory stays bounded whatever a
+ * file's size.  Fixed, so a resumed load cuts the same parts. */
+#define FILES_SPLIT_FROM   (UINT64_C(8) << 20)
+#define FILES_PART         ((size_t)4 << 20)
+#define FILES_SIZE_UNKNOWN UINT64_MAX
 
 enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR };
 
@@ -102,19 +108,56 @@ int files_classify(struct files_source *s, const char *name, enum sl_file_kind *
 enum files_name { FILES_NAME_FILE, FILES_NAME_MANIFEST, FILES_NAME_METADATA };
 enum files_name files_name_of(const char *name);
 
-/* A new batch for file 'name' of 'size' bytes (classified by
- * files_classify() just before: s->db, s->tbl), its body allocated to
- * exactly that size for the caller to fill; with raw_names an SQL file's
- * body starts with a USE statement for its database, as myloader would
- * run.  Meets the table (the router decides about it).  Fails the
- * pipeline with a message starting with 'where' ("dump.tar: entry 'x'"):
- * SL_EFORMAT (a file after files that need it, too big), SL_ENOMEM.
- * Caller owns the batch. */
-int files_begin(struct files_source *s, const char *where, const char *name, enum sl_file_kind kind,
-                uint64_t size, struct sl_batch **out);
+/* A file being read: files_open(), files_add() its bytes as they come,
+ * files_close().  A small file, or one the reader needs whole (a stream's
+ * frame, checked against its checksum), becomes one batch; a data file
+ * bigger than FILES_SPLIT_FROM (or of unknown size) is emitted in parts
+ * as its bytes arrive, each part complete statements (or rows) with the
+ * file's session statements (SET NAMES, USE ...) or header row repeated
+ * at its start.  A file is accounted whole, once. */
+struct files_file {
+	char where[1200]; /* message prefix: "dump.tar: entry 'x'" */
+	char name[SL_STREAM_MAX_NAME + 1];
+	enum sl_file_kind kind;
+	const struct sl_data_format *fmt; /* data files: their format */
+	struct sl_table *t;               /* NULL for database files */
+	struct sl_buf schema, tname;      /* the file's database and table ("" for none) */
+	uint64_t size, got;
+	bool split;                 /* read in parts */
+	struct sl_xxh64_state hash; /* of the whole file */
+	struct sl_batch *b;         /* whole: the file */
+	struct sl_buf cur;          /* split: bytes not emitted yet */
+	size_t scanned, cut;        /* split: bytes of cur scanned; end of the last statement/row */
+	struct sl_buf head;         /* split: repeated at the start of every part after the first */
+	bool in_head;               /* split: still before the first INSERT (or the header row) */
+	bool quoted;                /* split csv: inside a quoted field */
+	struct sl_sqlsplit sp;      /* split sql: the statement scanner */
+	unsigned parts;             /* emitted */
+};
 
-/* The file is complete: account it and emit it (takes the batch). */
-int files_emit(struct files_source *s, struct sl_batch *b);
+/* Start reading file 'name' (classified by files_classify() just before:
+ * s->db, s->tbl) of 'size' bytes (FILES_SIZE_UNKNOWN: not said), meeting
+ * its table (the router decides about it).  'whole': never cut in parts.
+ * With raw_names an SQL file starts with a USE statement for its
+ * database, as myloader would run.  Fails the pipeline with a message
+ * starting with 'where': SL_EFORMAT (a file after files that need it; one
+ * held whole that is bigger than --buffer), SL_ENOMEM. */
+int files_open(struct files_source *s, const char *where, const char *name, enum sl_file_kind kind,
+               uint64_t size, bool whole, struct files_file *f);
+
+/* More bytes of the file.  Emits the parts they complete.  SL_EFORMAT
+ * through the pipeline for more bytes than the size said, or a statement
+ * (or row) longer than --buffer. */
+int files_add(struct files_source *s, struct files_file *f, const char *p, size_t n);
+
+/* The file's bytes are all there: account it and emit it (or its last
+ * part).  With 'out' the whole file's batch is handed to the caller
+ * instead of emitted (a stream checks its checksum, then emits it with
+ * sl_pipeline_emit()).  SL_EFORMAT for fewer bytes than the size said. */
+int files_close(struct files_source *s, struct files_file *f, struct sl_batch **out);
+
+/* Free what a file not closed still holds (after an error). */
+void files_file_free(struct files_file *f);
 
 /* The stored manifest's text: parsed and kept for the end.  SL_EFORMAT
  * through the pipeline when it is malformed or its status is not ok. */

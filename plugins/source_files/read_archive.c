@@ -30,9 +30,11 @@
 #define ARCHIVE_READ_CHUNK (1u << 20)
 
 struct archive_reader {
-	char *buf;
+	char *buf; /* entry data, in pieces */
+	char *in;  /* the input chunk libarchive holds */
 	struct archive *a;
 	struct sl_buf manifest;
+	struct files_file file; /* the entry being read */
 };
 
 /* libarchive's seeking, for a regular file: zip archives are then read by
@@ -51,13 +53,13 @@ static la_ssize_t read_cb(struct archive *a, void *ud, const void **out)
 	struct files_source *s = ud;
 	struct archive_reader *r = s->state;
 	size_t n = 0;
-	int rc = files_input_read(s, r->buf, ARCHIVE_READ_CHUNK, &n);
+	int rc = files_input_read(s, r->in, ARCHIVE_READ_CHUNK, &n);
 	if (rc) {
 		archive_set_error(a, rc == SL_ECANCEL ? ECANCELED : EIO, "%s",
 		                  rc == SL_ECANCEL ? "cancelled" : "read failed");
 		return -1;
 	}
-	*out = r->buf;
+	*out = r->in;
 	return (la_ssize_t)n;
 }
 
@@ -69,8 +71,9 @@ static int archive_open(struct files_source *s)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	s->state = r;
 	r->buf = sl_malloc(ARCHIVE_READ_CHUNK);
+	r->in = sl_malloc(ARCHIVE_READ_CHUNK);
 	r->a = archive_read_new();
-	if (!r->buf || !r->a)
+	if (!r->buf || !r->in || !r->a)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	archive_read_support_filter_all(r->a);
 	archive_read_support_format_tar(r->a);
@@ -103,7 +106,9 @@ static void archive_destroy(struct files_source *s)
 	if (r->a)
 		archive_read_free(r->a);
 	sl_buf_free(&r->manifest);
+	files_file_free(&r->file);
 	sl_free(r->buf);
+	sl_free(r->in);
 	sl_free(r);
 	s->state = NULL;
 }
@@ -132,19 +137,16 @@ static const char *entry_refusal(struct archive_entry *e, const char *name)
 	return NULL;
 }
 
-/* The rest of the current entry into 'b', straight into its memory (which
- * must have room for 'size' more bytes).  Exactly 'size' bytes, or the
- * pipeline's error naming the entry. */
-static int entry_data(struct files_source *s, const char *name, struct sl_buf *b, uint64_t size)
+/* The bytes of the current entry, in pieces, to files_add() (f) or into
+ * 'into' (the manifest).  The pipeline's error naming the entry when it is
+ * corrupt or shorter or longer than its size. */
+static int entry_data(struct files_source *s, const char *name, struct files_file *f,
+                      struct sl_buf *into, uint64_t size)
 {
 	struct archive_reader *r = s->state;
-	size_t end = b->len + (size_t)size;
-	char probe;
+	uint64_t got = 0;
 	for (;;) {
-		bool full = b->len == end;
-		/* At the size: one more read must say end of entry. */
-		la_ssize_t n = full ? archive_read_data(r->a, &probe, 1)
-		                    : archive_read_data(r->a, b->data + b->len, end - b->len);
+		la_ssize_t n = archive_read_data(r->a, r->buf, ARCHIVE_READ_CHUNK);
 		if (n == 0)
 			break;
 		if (n < 0) {
@@ -154,18 +156,24 @@ static int entry_data(struct files_source *s, const char *name, struct sl_buf *b
 			                        "%s: entry '%s': truncated or corrupt: %s",
 			                        s->source, name, archive_error_string(r->a));
 		}
-		if (full)
+		if ((uint64_t)n > size - got)
 			return sl_pipeline_fail(
 			    s->inst->pipe, SL_EFORMAT,
 			    "%s: entry '%s': more data than its size (%llu bytes)", s->source, name,
 			    (unsigned long long)size);
-		b->len += (size_t)n;
+		got += (uint64_t)n;
+		int rc = 0;
+		if (f)
+			rc = files_add(s, f, r->buf, (size_t)n);
+		else if (sl_buf_append(into, r->buf, (size_t)n))
+			rc = sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+		if (rc)
+			return rc;
 	}
-	if (b->len != end)
-		return sl_pipeline_fail(
-		    s->inst->pipe, SL_EFORMAT, "%s: entry '%s': truncated: %zu of %llu bytes",
-		    s->source, name, b->len - (end - (size_t)size), (unsigned long long)size);
-	b->data[b->len] = '\0';
+	if (got != size)
+		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
+		                        "%s: entry '%s': truncated: %llu of %llu bytes", s->source,
+		                        name, (unsigned long long)got, (unsigned long long)size);
 	return 0;
 }
 
@@ -173,14 +181,13 @@ static int entry_data(struct files_source *s, const char *name, struct sl_buf *b
 static int read_manifest(struct files_source *s, const char *name, uint64_t size)
 {
 	struct archive_reader *r = s->state;
-	if (size > FILES_MAX_FILE)
+	if (size > (64u << 20))
 		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT, "%s: %s too big", s->source,
 		                        name);
 	sl_buf_reset(&r->manifest);
-	if (sl_buf_reserve(&r->manifest, (size_t)size + 1))
-		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
-	int rc = entry_data(s, name, &r->manifest, size);
-	return rc ? rc : files_manifest(s, r->manifest.data, r->manifest.len);
+	int rc = entry_data(s, name, NULL, &r->manifest, size);
+	return rc ? rc
+	          : files_manifest(s, r->manifest.data ? r->manifest.data : "", r->manifest.len);
 }
 
 static int archive_run(struct files_source *s)
@@ -244,14 +251,13 @@ static int archive_run(struct files_source *s)
 		}
 		char where[1200];
 		snprintf(where, sizeof(where), "%s: entry '%s'", s->source, name);
-		struct sl_batch *b = NULL;
-		if ((rc = files_begin(s, where, name, kind, size, &b)) != 0)
+		if ((rc = files_open(s, where, name, kind, size, false, &r->file)) != 0)
 			return rc;
-		if ((rc = entry_data(s, name, &b->body, size)) != 0) {
-			sl_batch_release(b);
-			return rc;
-		}
-		if ((rc = files_emit(s, b)) != 0)
+		rc = entry_data(s, name, &r->file, NULL, size);
+		if (!rc)
+			rc = files_close(s, &r->file, NULL);
+		files_file_free(&r->file);
+		if (rc)
 			return rc;
 	}
 	return files_finish(s, false);

@@ -30,19 +30,25 @@ struct dir_entry {
 	long order; /* views: position in the manifest */
 };
 
+#define DIR_READ_CHUNK (1u << 20)
+
 struct dir_reader {
 	const char *path;
+	char *buf;              /* read chunks */
+	struct files_file file; /* the file being read */
 	int dirfd;
 	struct dir_entry *v;
 	size_t n, cap;
 	bool foreign; /* no manifest: mydumper's */
 };
 
-/* Read a whole regular file of the directory, appended to 'out' (which
- * must have room for 'size' more bytes when 'sized').  Refuses links and special files.  0, or the
- * pipeline's error naming the file. */
+/* Read a regular file of the directory: its bytes go to files_add() (f),
+ * or into 'out' (a small file read whole: the manifest, the metadata, a
+ * view; at most 64 MiB).  'size' is what the listing said (NULL: no
+ * expectation).  Refuses links and special files.  0, or the pipeline's
+ * error naming the file. */
 static int dir_src_read(struct files_source *fs, struct dir_reader *s, const char *name,
-                        struct sl_buf *out, uint64_t *size, bool sized)
+                        struct files_file *f, struct sl_buf *out, const uint64_t *size)
 {
 	struct sl_pipeline *p = fs->inst->pipe;
 	struct stat st;
@@ -52,39 +58,43 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 		                        "%s: entry '%s' %s: %s", s->path, name,
 		                        errno == ELOOP ? "refused" : "unreadable",
 		                        errno == ELOOP ? "a symbolic link" : strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: not a regular file",
-		                        s->path, name);
-	}
-	if (!sized) {
-		*size = (uint64_t)st.st_size;
-		if (*size > FILES_MAX_FILE || sl_buf_reserve(out, (size_t)*size + 1)) {
-			close(fd);
-			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path,
-			                        name);
+	int rc = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' refused: not a regular file",
+		                      s->path, name);
+	else if (size && (uint64_t)st.st_size != *size)
+		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
+		                      s->path, name);
+	else if (!f && st.st_size > (64 << 20))
+		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path, name);
+	uint64_t got = 0;
+	while (!rc) {
+		if (sl_pipeline_cancelled(p)) {
+			rc = SL_ECANCEL;
+			break;
 		}
-	} else if ((uint64_t)st.st_size != *size) {
-		close(fd);
-		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
-		                        s->path, name);
-	}
-	size_t end = out->len + (size_t)*size; /* after what 'out' already holds */
-	while (out->len < end) {
-		ssize_t n = read(fd, out->data + out->len, end - out->len);
+		ssize_t n = read(fd, s->buf, DIR_READ_CHUNK);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			int e = n < 0 ? errno : 0;
-			close(fd);
-			return sl_pipeline_fail(p, SL_EIO, "%s: entry '%s': %s", s->path, name,
-			                        e ? strerror(e) : "shorter than its size");
-		}
-		out->len += (size_t)n;
+		if (n < 0)
+			rc = sl_pipeline_fail(p, SL_EIO, "%s: entry '%s': %s", s->path, name,
+			                      strerror(errno));
+		if (n <= 0)
+			break;
+		got += (uint64_t)n;
+		if (f)
+			rc = files_add(fs, f, s->buf, (size_t)n);
+		else if (got > (64u << 20) || sl_buf_append(out, s->buf, (size_t)n))
+			rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path,
+			                      name);
 	}
-	out->data[out->len] = '\0';
+	if (!rc && out && sl_buf_putc(out, '\0') == 0)
+		out->len--;
+	if (!rc && size && got != *size)
+		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
+		                      s->path, name);
 	close(fd);
-	return 0;
+	return rc;
 }
 
 #define PHASE_SKIP 9 /* not loaded (sorted last, then dropped) */
@@ -229,13 +239,12 @@ static int dir_src_order_views(struct files_source *fs, struct dir_reader *s)
 			idx[nv++] = i;
 	for (size_t a = 0; a < nv && !rc; a++) {
 		enum sl_file_kind kind;
-		uint64_t size = 0;
 		const char *name = s->v[idx[a]].name;
 		if (files_classify(fs, name, &kind) || sl_buf_put_ident(&quoted[a], fs->tbl.data)) {
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 			break;
 		}
-		rc = dir_src_read(fs, s, name, &body[a], &size, false);
+		rc = dir_src_read(fs, s, name, NULL, &body[a], NULL);
 	}
 	/* Take, in name order, the first view whose dependencies are placed. */
 	for (long pos = 0; !rc && pos < (long)nv; pos++) {
@@ -276,14 +285,17 @@ static int dir_open(struct files_source *fs)
 	struct sl_pipeline *p = fs->inst->pipe;
 	struct sl_buf text = SL_BUF_INIT;
 	bool have_manifest = false, have_metadata = false;
-	uint64_t size = 0;
 	int rc;
 
 	struct dir_reader *s = sl_calloc(1, sizeof(*s));
 	if (!s)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	fs->state = s;
+	s->dirfd = -1;
 	s->path = fs->path;
+	s->buf = sl_malloc(DIR_READ_CHUNK);
+	if (!s->buf)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
 		return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s", s->path,
@@ -291,7 +303,7 @@ static int dir_open(struct files_source *fs)
 	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
 		goto out;
 	if (have_manifest) {
-		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, &text, &size, false)) == 0)
+		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, NULL, &text, NULL)) == 0)
 			rc = files_manifest(fs, text.data, text.len);
 	} else if (!have_metadata) {
 		rc = sl_pipeline_fail(p, SL_EUSAGE,
@@ -299,7 +311,7 @@ static int dir_open(struct files_source *fs)
 		                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
 	} else {
 		/* mydumper writes "Finished dump at" into metadata when it is done. */
-		if ((rc = dir_src_read(fs, s, SL_METADATA_NAME, &text, &size, false)) == 0 &&
+		if ((rc = dir_src_read(fs, s, SL_METADATA_NAME, NULL, &text, NULL)) == 0 &&
 		    !strstr(text.data, "Finished dump at"))
 			rc = sl_pipeline_fail(p, SL_EFORMAT,
 			                      "%s: no %s, and mydumper's %s does not say the dump "
@@ -351,6 +363,8 @@ static void dir_destroy(struct files_source *fs)
 	for (size_t i = 0; i < s->n; i++)
 		sl_free(s->v[i].name);
 	sl_free(s->v);
+	sl_free(s->buf);
+	files_file_free(&s->file);
 	if (s->dirfd >= 0)
 		close(s->dirfd);
 	sl_free(s);
@@ -364,7 +378,6 @@ static int dir_run(struct files_source *fs)
 	for (size_t i = 0; i < s->n; i++) {
 		const char *name = s->v[i].name;
 		struct stat st;
-		struct sl_batch *b = NULL;
 		enum sl_file_kind kind = SL_FILE_DATA;
 		if (sl_pipeline_cancelled(fs->inst->pipe))
 			return SL_ECANCEL;
@@ -376,13 +389,13 @@ static int dir_run(struct files_source *fs)
 		snprintf(where, sizeof(where), "%s: entry '%s'", s->path, name);
 		if ((rc = files_classify(fs, name, &kind)) != 0)
 			return sl_pipeline_fail(fs->inst->pipe, rc, "%s: cannot classify", where);
-		if ((rc = files_begin(fs, where, name, kind, size, &b)) != 0)
+		if ((rc = files_open(fs, where, name, kind, size, false, &s->file)) != 0)
 			return rc;
-		if ((rc = dir_src_read(fs, s, name, &b->body, &size, true)) != 0) {
-			sl_batch_release(b);
-			return rc;
-		}
-		if ((rc = files_emit(fs, b)) != 0)
+		rc = dir_src_read(fs, s, name, &s->file, NULL, &size);
+		if (!rc)
+			rc = files_close(fs, &s->file, NULL);
+		files_file_free(&s->file);
+		if (rc)
 			return rc;
 	}
 	return files_finish(fs, s->foreign);

@@ -29,7 +29,8 @@
 struct stream_reader {
 	char *buf; /* read buffer, STREAM_READ_CHUNK bytes */
 	struct sl_stream_reader *parser;
-	struct sl_batch *cur;     /* frame being read, or NULL */
+	struct files_file cur; /* frame being read */
+	bool in_frame;
 	struct sl_batch *pending; /* complete frame not yet emitted, or NULL */
 	uint64_t files, bytes;    /* of the stream being read: what its trailer must say */
 	uint64_t nstreams;        /* streams completed */
@@ -57,7 +58,7 @@ static int flush_pending(struct files_source *s, struct stream_reader *r)
 	if (!b)
 		return 0;
 	r->pending = NULL;
-	return files_emit(s, b);
+	return sl_pipeline_emit(s->inst->pipe, b);
 }
 
 static int on_frame_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
@@ -86,8 +87,10 @@ static int on_frame_begin(void *ud, const char *name, uint64_t len, const uint64
 		return sl_pipeline_fail(p, rc, "%s: out of memory", s->source);
 	char where[1200];
 	snprintf(where, sizeof(where), "%s: byte %" PRIu64 ": frame %s", s->source, at, name);
-	if ((rc = files_begin(s, where, name, kind, len, &r->cur)) != 0)
+	/* Whole: its checksum is checked before anything uses it. */
+	if ((rc = files_open(s, where, name, kind, len, true, &r->cur)) != 0)
 		return rc;
+	r->in_frame = true;
 	r->check = hash != NULL;
 	r->hash = hash ? *hash : 0;
 	r->at = at;
@@ -100,23 +103,27 @@ static int on_frame_data(void *ud, const char *p, size_t n)
 {
 	struct files_source *s = ud;
 	struct stream_reader *r = s->state;
-	/* Never grows: the body was sized to the frame's length. */
-	return sl_buf_append(&r->cur->body, p, n) ? SL_EINTERNAL : 0;
+	return files_add(s, &r->cur, p, n);
 }
 
 static int on_frame_end(void *ud)
 {
 	struct files_source *s = ud;
 	struct stream_reader *r = s->state;
-	const struct sl_batch *b = r->cur;
+	struct sl_batch *b = NULL;
+	r->in_frame = false;
+	int rc = files_close(s, &r->cur, &b);
+	if (rc)
+		return rc;
 	/* A frame whose bytes changed is refused before anything uses it. */
-	if (r->check && sl_manifest_file_hash(b->name, b->body.data, b->body.len) != r->hash)
+	if (r->check && sl_manifest_file_hash(b->name, b->body.data, b->body.len) != r->hash) {
+		sl_batch_release(b);
 		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
 		                        "%s: byte %" PRIu64 ": frame %s: checksum mismatch (its "
 		                        "bytes changed after it was written)",
-		                        s->source, r->at, b->name);
-	r->pending = r->cur;
-	r->cur = NULL;
+		                        s->source, r->at, r->cur.name);
+	}
+	r->pending = b;
 	return 0;
 }
 
@@ -193,7 +200,7 @@ static void stream_destroy(struct files_source *s)
 	if (!r)
 		return;
 	sl_stream_reader_free(r->parser);
-	sl_batch_release(r->cur);
+	files_file_free(&r->cur);
 	sl_batch_release(r->pending);
 	sl_free(r->buf);
 	sl_free(r);

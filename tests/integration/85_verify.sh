@@ -216,7 +216,8 @@ t_pass
 t_begin "a corrupted frame length (far bigger than the input) is refused"
 relength $((DLEN + 100000000)) "$T/much-longer.sql"
 capture much_longer sluice verify "$T/much-longer.sql"
-expect_refused "far bigger length" "truncated inside frame"
+# Longer than --buffer: refused before anything is read into memory.
+expect_refused "far bigger length" "over the limit of --buffer" "$DH"
 t_pass
 
 t_begin "a corrupted frame length above the 1 GiB limit is refused at once"

@@ -364,6 +364,53 @@ capture helpa sluice dump -a x.tar --help
 assert_contains "$(cat "$OUT")" "--compress-level" "dump -a --help"
 t_pass
 
+# --- big and hostile files ---------------------------------------------------------
+
+t_begin "a tar.zst of huge zero-filled entries is refused early, in bounded memory"
+python3 - <<'PY' | zstd -q -1 -T2 >"$T/zeros.tar.zst"
+import sys, tarfile
+class Zeros:
+    def __init__(self, n): self.left = n
+    def read(self, n=-1):
+        n = self.left if n < 0 else min(n, self.left)
+        self.left -= n
+        return b"\0" * n
+with tarfile.open(fileobj=sys.stdout.buffer, mode="w|") as t:
+    for name in ("z-schema-create.sql", "z.t.00000.sql", "z.t.00001.sql"):
+        size = 40 if name.startswith("z-") else 512 << 20
+        info = tarfile.TarInfo(name); info.size = size
+        t.addfile(info, Zeros(size) if size > 40 else __import__("io").BytesIO(b"CREATE DATABASE IF NOT EXISTS z;\n".ljust(40)))
+PY
+/usr/bin/time -f %M -o "$T/zeros-verify.rss" "$SLUICE" verify "$T/zeros.tar.zst" >/dev/null 2>"$T/zeros-verify.err"
+assert_exit 1 "$?" "verify exit code"
+assert_contains "$(cat "$T/zeros-verify.err")" "longer than --buffer" "verify's message"
+assert_le "$(cat "$T/zeros-verify.rss")" $((96 * 1024)) "verify's peak RSS in KiB"
+drop_dbs dst z
+/usr/bin/time -f %M -o "$T/zeros-load.rss" "$SLUICE" load "${DST[@]}" -t 4 -a "$T/zeros.tar.zst" >/dev/null 2>"$T/zeros-load.err"
+assert_exit 1 "$?" "load exit code"
+assert_contains "$(cat "$T/zeros-load.err")" "longer than --buffer" "load's message"
+assert_le "$(cat "$T/zeros-load.rss")" $((128 * 1024)) "load's peak RSS in KiB"
+t_pass
+
+if ensure_big src >"$T/gen-parts.log" 2>&1; then
+	t_begin "data files bigger than 8 MiB load in parts: equal checksums, bounded memory"
+	capture bigdir sluice dump "${SRC[@]}" -B big -t 2 --batch-size 40M -o "$T/bigdir"
+	assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
+	large=$(find "$T/bigdir" -name 'big.t1m.*.sql' -size +8M | wc -l)
+	assert_le 1 "$large" "data files over 8 MiB"
+	drop_dbs dst big_parts
+	/usr/bin/time -f %M -o "$T/parts.rss" "$SLUICE" load "${DST[@]}" -d "$T/bigdir" -B big_parts \
+		-t 2 --buffer 16M >/dev/null 2>"$T/parts.err"
+	assert_exit_zero "$?" "load exit code ($(_t_show "$(cat "$T/parts.err")"))"
+	assert_same "$(checksum_db src big)" "$(checksum_db dst big_parts)" "checksums (src vs dst)"
+	assert_le "$(cat "$T/parts.rss")" $((128 * 1024)) "load's peak RSS in KiB"
+	capture vparts sluice verify "$T/bigdir" --buffer 16M
+	assert_exit_zero "$RC" "verify exit code (stderr: $(_t_show "$ERR"))"
+	drop_dbs dst big_parts
+	rm -rf "$T/bigdir"
+	t_pass
+fi
+
 # --- cancellation ------------------------------------------------------------------
 
 if ensure_big src >"$T/gen.log" 2>&1; then

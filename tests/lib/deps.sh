@@ -9,7 +9,7 @@
 #                            missing and returns 0 (the build will say more).
 
 SL_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
-liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev libmicrohttpd-dev libjson-c-dev
+liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev libmicrohttpd-dev libjson-c-dev libxxhash-dev
 mariadb-server mariadb-client mydumper sysbench clang-format zstd curl socat procps
 python3 openssl"
 
