@@ -367,7 +367,12 @@ static int translate(struct tr *t, const char *p, size_t len, bool anchor_ok, bo
 					break;
 				}
 				char ref[16];
-				snprintf(ref, sizeof(ref), "\\g{%d}", n);
+				/* A position capture has no text: Lua never matches
+				 * a back reference to one. */
+				if (t->poscap[n - 1])
+					snprintf(ref, sizeof(ref), "(*FAIL)");
+				else
+					snprintf(ref, sizeof(ref), "\\g{%d}", n);
 				put(t, &t->re, ref);
 				t->p += 2;
 				continue;

@@ -2,6 +2,7 @@
  * options as the mysql client has them, error conversion, interruption. */
 #include "conn.h"
 
+#include <errmsg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -141,8 +142,24 @@ int sl_mdb_fail(struct sl_mdb_conns *c, MYSQL *conn, const char *what)
 	if (sl_pipeline_cancelled(p))
 		return SL_ECANCEL;
 	const char *msg = mysql_error(conn);
-	return sl_pipeline_fail(p, SL_EDB, "%s: server error %u: %s", what, mysql_errno(conn),
-	                        msg && *msg ? msg : "unknown error");
+	unsigned int err = mysql_errno(conn);
+	if (!msg || !*msg)
+		msg = "unknown error";
+	/* libmariadb reports a read that timed out as a lost connection (or,
+	 * over TLS, as "timed out"): name the limit that may have ended it. */
+	long long limit = c->cfg->read_timeout;
+	if (limit > 0 && err == CR_SSL_CONNECTION_ERROR && strstr(msg, "timed out"))
+		return sl_pipeline_fail(
+		    p, SL_EDB,
+		    "%s: no answer from the server within --read-timeout %lld s "
+		    "(server error %u: %s)",
+		    what, limit, err, msg);
+	if (limit > 0 && err == CR_SERVER_LOST)
+		return sl_pipeline_fail(p, SL_EDB,
+		                        "%s: server error %u: %s (the server went away, or did not "
+		                        "answer within --read-timeout %lld s)",
+		                        what, err, msg, limit);
+	return sl_pipeline_fail(p, SL_EDB, "%s: server error %u: %s", what, err, msg);
 }
 
 int sl_mdb_query(struct sl_mdb_conns *c, MYSQL *conn, const char *sql)

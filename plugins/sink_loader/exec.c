@@ -7,6 +7,8 @@
  * it after a deadlock, a lock wait timeout or a lost connection cannot
  * apply rows twice; csv, tsv and jsonl data files go through LOAD DATA
  * (load_data.c). */
+#include <errmsg.h>
+#include <mysqld_error.h>
 #include <string.h>
 #include <time.h>
 
@@ -17,18 +19,6 @@
 #include "format/sqlsplit.h"
 #include "format/table.h"
 #include "loader.h"
-
-/* Server and client error numbers the loader treats specially. */
-enum {
-	ER_DUP_KEYNAME = 1061,
-	ER_LOCK_WAIT_TIMEOUT = 1205,
-	ER_LOCK_DEADLOCK = 1213,
-	ER_SP_ALREADY_EXISTS = 1304,
-	ER_TRG_ALREADY_EXISTS = 1359,
-	ER_EVENT_ALREADY_EXISTS = 1537,
-	CR_SERVER_GONE_ERROR = 2006,
-	CR_SERVER_LOST = 2013
-};
 
 int loader_connect(struct loader *l, bool timed, MYSQL **out)
 {

@@ -1,17 +1,15 @@
-/* fuzz_manifest.c - fuzz target for the manifest reader (core/manifest.c).
+/* fuzz_manifest.c - fuzz target for the manifest reader (core/format/manifest.c).
  *
  * The input is the text of a sluice-manifest.json.  When it parses, the
  * manifest is written back and parsed again: the second parse must
  * succeed and give the same manifest (status, totals, every table's
  * record), and writing that one must give the same text as the first
  * write.  When it does not parse, the status must be SL_EFORMAT (or
- * SL_ENOMEM) and the message one line starting with "fuzz: byte ".  Any
+ * SL_ENOMEM) and the message one line starting with "fuzz: ".  Any
  * other outcome aborts, besides crashes and sanitizer reports.
  *
- * Built with -DSL_LIBFUZZER it is a libFuzzer target:
- *   clang -fsanitize=fuzzer,address,undefined -DSL_LIBFUZZER -Icore \
- *     core/alloc.c core/error.c core/buf.c core/xxh64.c core/manifest.c \
- *     tests/fuzz/fuzz_manifest.c
+ * Built with -DSL_LIBFUZZER it is a libFuzzer target (tests/fuzz/run-
+ * libfuzzer fuzz_manifest builds and runs it).
  * Otherwise replay.c's main() replays tests/fuzz/corpus_manifest for
  * `make check`. */
 #include <stdint.h>

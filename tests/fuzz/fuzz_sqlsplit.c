@@ -1,4 +1,4 @@
-/* fuzz_sqlsplit.c - fuzz target for the statement splitter (core/sqlsplit.c).
+/* fuzz_sqlsplit.c - fuzz target for the statement splitter (core/format/sqlsplit.c).
  *
  * The input is SQL text as a file body would hold it.  It is split four
  * ways: whole, whole a second time, in pieces through sl_sqlsplit_refill()
@@ -12,9 +12,8 @@
  * prefix or has a newline.  The server modes (no_backslash_escapes,
  * ansi_quotes) come from a hash of the input.
  *
- * Built with -DSL_LIBFUZZER it is a libFuzzer target:
- *   clang -fsanitize=fuzzer,address,undefined -DSL_LIBFUZZER -Icore \
- *     core/alloc.c core/error.c core/sqlsplit.c tests/fuzz/fuzz_sqlsplit.c
+ * Built with -DSL_LIBFUZZER it is a libFuzzer target (tests/fuzz/run-
+ * libfuzzer fuzz_sqlsplit builds and runs it).
  * Otherwise its main() replays every file of the directories (or files)
  * given as arguments, or of $srcdir/tests/fuzz/corpus_sqlsplit, as a
  * regression test for `make check`. */

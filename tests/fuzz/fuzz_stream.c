@@ -1,4 +1,4 @@
-/* fuzz_stream.c - fuzz target for the stream reader (core/stream.c).
+/* fuzz_stream.c - fuzz target for the stream reader (core/format/stream.c).
  *
  * The input is a stream as it would arrive on stdin.  Each input is read
  * in both normal and continuous mode, fed three ways: in one piece, in two
@@ -10,9 +10,8 @@
  * when finish() accepts an input without an ok trailer, or when an error
  * message lacks the "<source>: byte <offset>: " prefix.
  *
- * Built with -DSL_LIBFUZZER it is a libFuzzer target:
- *   clang -fsanitize=fuzzer,address -DSL_LIBFUZZER -Icore core/alloc.c \
- *     core/error.c core/buf.c core/fname.c core/stream.c tests/fuzz/fuzz_stream.c
+ * Built with -DSL_LIBFUZZER it is a libFuzzer target (tests/fuzz/run-
+ * libfuzzer fuzz_stream builds and runs it).
  * Otherwise its main() replays every file of the directories (or files)
  * given as arguments, or of $srcdir/tests/fuzz/corpus, as a regression
  * test for `make check`. */

@@ -1,5 +1,5 @@
 /* fuzz_textread.c - fuzz target for the csv/tsv/jsonl reader
- * (core/decode_text.c) that the loader feeds to LOAD DATA.
+ * (core/format/decode_text.c) that the loader feeds to LOAD DATA.
  *
  * Two things per input.  First the input itself is read as a jsonl, a csv
  * and a tsv body, in pieces of a size taken from the input: besides crashes
@@ -8,15 +8,12 @@
  * csv/tsv body is not handed out unchanged after its header.  Second, the
  * input becomes rows (values split at 0xff bytes, 0xfe alone is NULL,
  * column classes from the first byte), which are encoded as JSON lines and
- * as TSV (core/encode_json.c, core/encode_csv.c): reading the JSON lines
+ * as TSV (core/format/encode_json.c, core/format/encode_csv.c): reading the JSON lines
  * back must give exactly the TSV rows, and reading the TSV or CSV header
  * back must give the column names.
  *
- * Built with -DSL_LIBFUZZER it is a libFuzzer target:
- *   clang -fsanitize=fuzzer,address,undefined -DSL_LIBFUZZER -Icore \
- *     core/alloc.c core/buf.c core/error.c core/rowset.c core/table.c \
- *     core/encode_csv.c core/encode_json.c core/decode_text.c \
- *     tests/fuzz/fuzz_textread.c
+ * Built with -DSL_LIBFUZZER it is a libFuzzer target (tests/fuzz/run-
+ * libfuzzer fuzz_textread builds and runs it).
  * Otherwise its main() replays tests/fuzz/corpus_textread (make check). */
 #include <stdbool.h>
 #include <stdint.h>

@@ -76,4 +76,39 @@ t_pass
 drop_dbs dst big
 rm -f "$T/dump.out"
 
+# A server that stops answering without closing the connection (stopped,
+# unplugged): --read-timeout ends the run instead of a wait forever.
+t_begin "server stopped (SIGSTOP) mid-dump: --read-timeout 4 ends the run with one error line"
+if ! server_start victim "$VPORT" >"$T/victim2.log" 2>&1; then
+	t_fail "server victim did not restart: $(tail -n 3 "$T/victim2.log")"
+	t_done
+fi
+vpid=$(server_pid victim)
+"$SLUICE" dump "${VICTIM[@]}" -B big -t 2 --read-timeout 4 -o "$T/stopped" 2>"$T/stop.err" </dev/null &
+spid=$!
+bg_track "$spid"
+seen=0
+for ((i = 0; i < 200; i++)); do
+	if [ "$(sluice_queries victim '%t1m%')" -ge 1 ] 2>/dev/null; then
+		seen=1
+		break
+	fi
+	kill -0 "$spid" 2>/dev/null || break
+	sleep 0.05
+done
+[ "$seen" = 1 ] || t_fail "no sluice query on big.t1m within 10 s (stderr: $(_t_show "$(cat "$T/stop.err")"))"
+kill -STOP "$vpid"
+start=$(now)
+wait_bounded "$spid" 60
+rc=$?
+took=$(since "$start")
+kill -CONT "$vpid"
+assert_exit "$rc" 1 "exit code"
+assert_le "$took" "$(limit 12)" "seconds from the stop to exit (read timeout 4 s)"
+assert_one_line "$(cat "$T/stop.err")" "sluice: error: " "stderr"
+assert_contains "$(cat "$T/stop.err")" "within --read-timeout 4 s" "stderr"
+assert_not_contains "$(cat "$T/stopped/metadata" 2>/dev/null)" "Finished dump at" "metadata of the failed dump"
+server_running victim || t_fail "victim does not answer after SIGCONT"
+t_pass
+
 t_done

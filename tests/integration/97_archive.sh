@@ -160,6 +160,20 @@ else
 	t_fail "mydumper is not installed"
 fi
 
+t_begin "a mydumper directory loads under another name (-B): tables, views and triggers follow"
+if [ -d "$T/myd" ]; then
+	drop_dbs dst arch_myd arch_myd2
+	capture lmydb sluice load "${DST[@]}" -d "$T/myd" -B arch_myd2
+	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
+	assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME='arch_myd'")" "nothing written under the old name"
+	assert_same "$(checksum_db src arch_myd)" "$(checksum_db dst arch_myd2)" "checksums (src vs renamed dst)"
+	assert_eq "9" "$(sql dst "SELECT n FROM arch_myd2.a_top")" "a view on a view under the new name"
+	sql dst "INSERT INTO arch_myd2.t (id, s) VALUES (1000000, 'new')" >/dev/null
+	assert_eq "1" "$(sql dst "SELECT COUNT(*) FROM arch_myd2.log WHERE v = 1000000")" "the trigger writes the renamed log"
+	drop_dbs dst arch_myd2
+fi
+t_pass
+
 t_begin "a mydumper directory without 'Finished dump at' is refused"
 if [ -d "$T/myd" ]; then
 	cp -r "$T/myd" "$T/myd-partial"
@@ -339,6 +353,15 @@ assert_one_line "$(cat "$T/full-dir.err")" "sluice: error: " "stderr"
 assert_contains "$(cat "$T/full-dir.err")" "File too large" "message"
 capture vfull sluice verify "$T/full"
 assert_exit_nonzero "$RC" "verify of what was written"
+t_pass
+
+t_begin "a failed -o dump: mydumper's metadata does not say 'Finished dump at'"
+capture failedo sluice "${DUMP[@]}" --where 'no_such_column = 1' -o "$T/failed-o"
+assert_exit "$RC" 1 "exit code"
+assert_eq "yes" "$([ -f "$T/failed-o/metadata" ] && echo yes)" "metadata written"
+assert_not_contains "$(cat "$T/failed-o/metadata")" "Finished dump at" "metadata"
+capture vfailedo sluice verify "$T/failed-o"
+assert_exit_nonzero "$RC" "verify"
 t_pass
 
 t_begin "a full disk (ulimit -f) for the archive sink: one error line, exit 1"
