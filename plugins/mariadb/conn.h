@@ -36,6 +36,7 @@ struct sl_mdb_config {
 	char *socket;
 	char *defaults_file;
 	char *defaults_extra_file;
+	bool no_defaults; /* --no-defaults: libmariadb reads no option file either */
 	char *ssl_ca, *ssl_cert, *ssl_key;
 	int ssl_mode;
 	long long connect_timeout;
@@ -85,17 +86,22 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .arg = "PATH",                                                                        \
 	     .help = "server Unix socket"},                                                        \
 	    {.name = "defaults-file",                                                              \
-	     .flags = SL_OPTF_CONN,                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
 	     .type = SL_OPT_STRING,                                                                \
 	     .offset = offsetof(cfgtype, member.defaults_file),                                    \
 	     .arg = "FILE",                                                                        \
 	     .help = "read connection options from this file only ([client], [sluice])"},          \
 	    {.name = "defaults-extra-file",                                                        \
-	     .flags = SL_OPTF_CONN,                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
 	     .type = SL_OPT_STRING,                                                                \
 	     .offset = offsetof(cfgtype, member.defaults_extra_file),                              \
 	     .arg = "FILE",                                                                        \
 	     .help = "read connection options from this file too"},                                \
+	    {.name = "no-defaults",                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
+	     .type = SL_OPT_BOOL,                                                                  \
+	     .offset = offsetof(cfgtype, member.no_defaults),                                      \
+	     .help = "read no option file"},                                                       \
 	    {.name = "ssl-ca",                                                                     \
 	     .flags = SL_OPTF_CONN,                                                                \
 	     .type = SL_OPT_STRING,                                                                \
@@ -188,8 +194,5 @@ int sl_mdb_query_result(struct sl_mdb_conns *c, MYSQL *conn, const char *sql, MY
 /* After a cancel: KILL these server connections from a fresh connection,
  * so their queries leave SHOW PROCESSLIST now. Best effort, bounded time. */
 void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n);
-
-/* optfile.c: apply --defaults-extra-file to unset options. */
-int sl_mdb_read_extra_file(struct sl_mdb_conns *c);
 
 #endif

@@ -384,7 +384,7 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	switch (l->cfg->overwrite) {
 	case LOADER_FAIL:
 		return sl_pipeline_fail(
-		    l->inst->pipe, SL_EUSAGE,
+		    l->inst->pipe, SL_EREFUSED,
 		    "%s `%s`.`%s` already exists in the target (use --overwrite "
 		    "drop, truncate or append)",
 		    view ? "view" : "table", db, t->name);

@@ -298,7 +298,7 @@ static int dir_open(struct files_source *fs)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
-		return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s", s->path,
+		return sl_pipeline_fail(p, SL_EIO, "cannot open directory '%s': %s", s->path,
 		                        strerror(errno));
 	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
 		goto out;
@@ -306,7 +306,7 @@ static int dir_open(struct files_source *fs)
 		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, NULL, &text, NULL)) == 0)
 			rc = files_manifest(fs, text.data, text.len);
 	} else if (!have_metadata) {
-		rc = sl_pipeline_fail(p, SL_EUSAGE,
+		rc = sl_pipeline_fail(p, SL_EFORMAT,
 		                      "%s: neither %s nor mydumper's %s: not a dump directory",
 		                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
 	} else {

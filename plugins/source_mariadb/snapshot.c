@@ -93,7 +93,7 @@ int mdb_snapshot_start(struct mdb_source *m)
 	if (mode == MDB_LOCK_BACKUP_STAGE) {
 		if (!m->is_mariadb || m->server_version < 100401)
 			return sl_pipeline_fail(
-			    m->inst->pipe, SL_EUSAGE,
+			    m->inst->pipe, SL_EREFUSED,
 			    "--lock-mode backup-stage needs MariaDB 10.4.1 or later");
 		lock_sql = "BACKUP STAGE START";
 		unlock_sql = "BACKUP STAGE END";
