@@ -218,6 +218,8 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	}
 	if (charset)
 		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
+	if (cfg->compress)
+		mysql_optionsv(mysql, MYSQL_OPT_COMPRESS, NULL);
 	set_tls(cfg, mysql);
 	if (cfg->host && strcmp(cfg->host, "localhost") != 0 && !cfg->socket) {
 		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;

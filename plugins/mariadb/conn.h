@@ -3,12 +3,12 @@
  *
  * Connection options follow the mysql client (-h -P -u -p -S, option files
  * with [client] and [sluice] groups, --defaults-extra-file, MYSQL_PWD, TLS
- * modes); a plugin embeds struct sl_mdb_config in its config and lists
- * SL_MDB_CONN_OPTIONS() in its option table.  struct sl_mdb_conns keeps
- * every open connection so that interrupt() can cut them all (shutdown()
- * makes a blocked read return at once), and reports errors through the
- * pipeline with the server's error number and text.  The password is
- * never logged. */
+ * modes, protocol compression); a plugin embeds struct sl_mdb_config in
+ * its config and lists SL_MDB_CONN_OPTIONS() in its option table.  struct
+ * sl_mdb_conns keeps every open connection so that interrupt() can cut
+ * them all (shutdown() makes a blocked read return at once), and reports
+ * errors through the pipeline with the server's error number and text.
+ * The password is never logged. */
 #ifndef SL_MARIADB_CONN_H
 #define SL_MARIADB_CONN_H
 
@@ -41,6 +41,7 @@ struct sl_mdb_config {
 	int ssl_mode;
 	long long connect_timeout;
 	long long read_timeout; /* seconds a query may wait for the server; 0: forever */
+	bool compress;          /* client/server protocol compression */
 };
 
 extern const char *const sl_mdb_ssl_modes[];
@@ -128,6 +129,11 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .choices = sl_mdb_ssl_modes,                                                          \
 	     .arg = "MODE",                                                                        \
 	     .help = "TLS use and verification"},                                                  \
+	    {.name = "compress-protocol",                                                          \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_BOOL,                                                                  \
+	     .offset = offsetof(cfgtype, member.compress),                                         \
+	     .help = "compress the client/server protocol (less network, more CPU on both ends)"}, \
 	    {.name = "connect-timeout",                                                            \
 	     .flags = SL_OPTF_CONN,                                                                \
 	     .type = SL_OPT_INT,                                                                   \

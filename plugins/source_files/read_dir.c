@@ -114,8 +114,10 @@ static int phase_of(enum sl_file_kind kind)
 		return 4;
 	case SL_FILE_POST:
 		return 5;
+	case SL_FILE_USERS: /* grants name tables and routines: after them */
+		return 6;
 	}
-	return 6;
+	return 7;
 }
 
 static int entry_cmp(const void *a, const void *b)
