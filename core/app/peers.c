@@ -302,7 +302,9 @@ const struct peer_option peer_options[] = {
     {"", 'c', D, "mysqldump -c, mydumper -c", PEER_FLAG,
      CUSTOM(apply_letter_c, "with -o: --compress=gzip (mydumper); else "
                             "--complete-insert, which sluice always does (mysqldump)")},
-    {"compress", 'C', D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
+    {"", 'C', D | L, "mysqldump -C, mydumper -C", PEER_FLAG, MAP("compress-protocol", NULL),
+     .text = "`--compress-protocol`"},
+    {"compress", 0, D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
      CUSTOM(apply_compress, "with a method: --compress=METHOD; alone: with -o "
                             "--compress=gzip (mydumper), else --compress-protocol (mysqldump)")},
     {"create-options", 'a', D, "mysqldump", PEER_FLAG,
