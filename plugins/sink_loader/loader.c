@@ -264,8 +264,14 @@ static int run_job(struct loader *l, struct sl_batch *job)
 	 * is longer than --read-timeout: its own connection, without one. */
 	MYSQL *ic = NULL;
 	int rc = done ? 0 : loader_connect(l, false, &ic);
-	if (!done && !rc)
+	if (!done && !rc) {
+		char phase[160];
+		snprintf(phase, sizeof(phase), "adding indexes to %s.%s", job->schema,
+		         sl_batch_table_name(job));
+		sl_pipeline_phase_begin(l->inst->pipe, phase);
 		rc = loader_exec_file(l, &ic, job, l->cfg->resume);
+		sl_pipeline_phase_end(l->inst->pipe);
+	}
 	if (ic)
 		sl_mdb_disconnect(&l->conns, ic);
 	if (rc)

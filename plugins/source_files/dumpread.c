@@ -38,6 +38,7 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 		ssize_t k = read(s->fd, buf, cap);
 		if (k >= 0) {
 			*n = (size_t)k;
+			sl_pipeline_add_input(s->inst->pipe, (uint64_t)k);
 			return 0;
 		}
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -392,6 +393,11 @@ int files_manifest(struct files_source *s, const char *text, size_t len)
 	if (rc)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	s->have_manifest = true;
+	/* What the progress line counts against. */
+	uint64_t tables = 0;
+	for (size_t i = 0; i < s->expect.ntables; i++)
+		tables += s->expect.tables[i]->name[0] != '\0';
+	sl_pipeline_set_totals(p, tables, s->expect.rows);
 	if (s->expect.status != SL_MANIFEST_OK)
 		return sl_pipeline_fail(
 		    p, SL_EFORMAT, "%s: status %s%s%s: the dump is incomplete", what,

@@ -96,6 +96,9 @@ static int recognise(struct files_source *s)
 		                       &s->owned_fd, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		struct stat in;
+		if (fstat(s->fd, &in) == 0 && S_ISREG(in.st_mode))
+			sl_pipeline_set_input_size(p, (uint64_t)in.st_size);
 	}
 	if (c == FILES_AUTO) {
 		/* A stream starts with its version line (an empty or cut input

@@ -39,7 +39,8 @@ struct dir_reader {
 	int dirfd;
 	struct dir_entry *v;
 	size_t n, cap;
-	bool foreign; /* no manifest: mydumper's */
+	bool foreign;   /* no manifest: mydumper's */
+	uint64_t total; /* bytes of the files listed, for the progress line */
 };
 
 /* Read a regular file of the directory: its bytes go to files_add() (f),
@@ -82,6 +83,7 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 		if (n <= 0)
 			break;
 		got += (uint64_t)n;
+		sl_pipeline_add_input(p, (uint64_t)n);
 		if (f)
 			rc = files_add(fs, f, s->buf, (size_t)n);
 		else if (got > (64u << 20) || sl_buf_append(out, s->buf, (size_t)n))
@@ -185,6 +187,8 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
 			*metadata = true;
 		else if (dir_src_add(s, name))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		else
+			s->total += (uint64_t)st.st_size;
 	}
 	closedir(dir);
 	return rc;
@@ -304,6 +308,7 @@ static int dir_open(struct files_source *fs)
 		                        strerror(errno));
 	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
 		goto out;
+	sl_pipeline_set_input_size(p, s->total);
 	if (have_manifest) {
 		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, NULL, &text, NULL)) == 0)
 			rc = files_manifest(fs, text.data, text.len);
