@@ -85,6 +85,12 @@ static const struct sl_option files_options[] = {
      .help = "the stream on stdout: sluice (frames with checksums, a trailer) or mydumper "
              "(mydumper --stream's framing and names, a final metadata: myloader --stream "
              "reads it)"},
+    {.name = "result-file",
+     .type = SL_OPT_STRING,
+     .offset = CFG(result_file),
+     .arg = "FILE",
+     .help = "write the stream into this file instead of standard output (mysqldump's "
+             "--result-file)"},
     SL_DATA_FORMAT_OPTION(CFG(format)),
     {.name = "container",
      .type = SL_OPT_ENUM,
@@ -154,6 +160,8 @@ static int choose_container(struct files_sink *s)
 	bool stream = c == FILES_STREAM || c == FILES_MYDUMPER;
 	if (!stray && c != FILES_DIR && cfg->outputdir)
 		stray = "-o";
+	if (!stray && !stream && cfg->result_file)
+		stray = "--result-file";
 	if (!stray && stream && cfg->overwrite)
 		stray = "--overwrite";
 	if (!stray && !stream && cfg->stream_format != 0)

@@ -39,6 +39,7 @@ struct files_sink_config {
 	bool overwrite;
 	int format;             /* index in sl_data_formats */
 	int stream_format;      /* 0: sluice's stream, 1: mydumper's */
+	char *result_file;      /* the stream into this file instead of stdout */
 	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
 };
