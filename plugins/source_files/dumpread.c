@@ -75,6 +75,7 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	           {"-schema-post.sql", SL_FILE_POST, false},
 	           {"-schema-triggers.sql", SL_FILE_TRIGGERS, true},
 	           {"-schema-view.sql", SL_FILE_VIEW, true},
+	           {"-schema-sequence.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {"-schema.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {".sql", SL_FILE_DATA, true}};
 	size_t n = strlen(name), base = 0, i;
@@ -84,13 +85,15 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	if (!base)
 		return SL_EFORMAT;
 	*kind = sfx[i].kind;
-	if (*kind == SL_FILE_DATA) {
-		/* db.t.00001.sql: a chunk number of 5 digits or more */
+	/* db.t.00001.sql: a chunk number of 5 digits or more; mydumper 0.12
+	 * and later add a sub-part: db.t.00001.00002.sql. */
+	for (int part = 0; *kind == SL_FILE_DATA && part < 2; part++) {
 		size_t d = base;
 		while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
 			d--;
-		if (base - d >= 5 && d > 0 && name[d - 1] == '.')
-			base = d - 1;
+		if (base - d < 5 || d == 0 || name[d - 1] != '.')
+			break;
+		base = d - 1;
 	}
 	size_t dblen = sfx[i].table ? strcspn(name, ".") : base;
 	if (dblen == 0 || dblen >= base || (sfx[i].table && dblen + 1 >= base) ||
@@ -173,7 +176,7 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
 	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
-	if (!f->split && size > bound)
+	if (!f->split && size != FILES_SIZE_UNKNOWN && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
 		                        " bytes, over the limit of --buffer (%" PRIu64
