@@ -506,6 +506,7 @@ const struct peer_option peer_options[] = {
     {"disable-redo-log", 0, L, "myloader", PEER_FLAG,
      REFUSE("the redo log is the server's business: ALTER INSTANCE DISABLE INNODB REDO_LOG")},
     {"stream", 0, L, "myloader", PEER_OPTIONAL, SAME("streams are recognised on standard input")},
+    {"stream", 0, D, "mydumper 0.11", PEER_OPTIONAL, MAP("stream-format", "mydumper")},
     {"rows", 'r', L, "myloader", PEER_VALUE, SAME("data files are loaded as they are")},
     {"set-names", 0, D | L, "mydumper, myloader", PEER_VALUE,
      SAME("every file sets its character set")},
