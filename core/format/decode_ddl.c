@@ -45,7 +45,8 @@ static void skip(struct lex *x)
 		size_t rest = x->len - x->i;
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
 			x->i++;
-		} else if (rest >= 3 && p[0] == '/' && p[1] == '*' && (p[2] == '!' || p[2] == 'M')) {
+		} else if (rest >= 3 && p[0] == '/' && p[1] == '*' &&
+		           (p[2] == '!' || p[2] == 'M')) {
 			size_t k = 2;
 			if (p[2] == 'M' && rest > 3 && p[3] == '!')
 				k = 4;
@@ -311,8 +312,8 @@ static int add_fk(struct reader *r, const char *name)
 
 static bool string_type(const char *dt)
 {
-	static const char *const types[] = {"char", "varchar", "tinytext", "text", "mediumtext",
-	                                    "longtext", "enum", "set", NULL};
+	static const char *const types[] = {"char",     "varchar", "tinytext", "text", "mediumtext",
+	                                    "longtext", "enum",    "set",      NULL};
 	for (size_t i = 0; types[i]; i++)
 		if (!strcmp(dt, types[i]))
 			return true;
@@ -342,7 +343,8 @@ static int add_column(struct reader *r, struct tok n)
 	struct sl_buf type = SL_BUF_INIT;
 	int rc = 0;
 	for (size_t k = 0; k < ty.len && !rc; k++)
-		rc = sl_buf_putc(&type, (char)(ty.p[k] >= 'A' && ty.p[k] <= 'Z' ? ty.p[k] + 32 : ty.p[k]));
+		rc = sl_buf_putc(&type,
+		                 (char)(ty.p[k] >= 'A' && ty.p[k] <= 'Z' ? ty.p[k] + 32 : ty.p[k]));
 	if (!rc && !(c->data_type = sl_strdup(type.data)))
 		rc = SL_ENOMEM;
 	if (!rc && is_punct(peek(&r->x), '(')) {
@@ -354,12 +356,14 @@ static int add_column(struct reader *r, struct tok n)
 	}
 	for (;;) {
 		struct tok w = peek(&r->x);
-		if (rc || !(is_word(w, "unsigned") || is_word(w, "signed") || is_word(w, "zerofill")))
+		if (rc ||
+		    !(is_word(w, "unsigned") || is_word(w, "signed") || is_word(w, "zerofill")))
 			break;
 		next(&r->x);
 		rc = sl_buf_putc(&type, ' ');
 		for (size_t k = 0; k < w.len && !rc; k++)
-			rc = sl_buf_putc(&type, (char)(w.p[k] >= 'A' && w.p[k] <= 'Z' ? w.p[k] + 32 : w.p[k]));
+			rc = sl_buf_putc(
+			    &type, (char)(w.p[k] >= 'A' && w.p[k] <= 'Z' ? w.p[k] + 32 : w.p[k]));
 	}
 	if (!rc && !(c->column_type = sl_buf_steal(&type, NULL)))
 		rc = SL_ENOMEM;
@@ -591,11 +595,11 @@ int sl_ddl_describe(const char *sql, size_t len, struct sl_table *t, struct sl_e
 			clear(t);
 			if (rc == SL_ENOMEM)
 				return sl_error_set(err, SL_ENOMEM, "out of memory");
-			return sl_error_set(err, SL_EFORMAT,
-			                    "the CREATE statement of %s.%s does not parse near byte "
-			                    "%zu of it",
-			                    t->schema ? t->schema : "?", t->name ? t->name : "?",
-			                    r.x.i);
+			return sl_error_set(
+			    err, SL_EFORMAT,
+			    "the CREATE statement of %s.%s does not parse near byte "
+			    "%zu of it",
+			    t->schema ? t->schema : "?", t->name ? t->name : "?", r.x.i);
 		}
 	}
 	return sl_error_set(err, SL_EFORMAT, "%s.%s: no CREATE TABLE statement in its schema file",

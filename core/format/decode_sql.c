@@ -17,8 +17,7 @@
 /* What a backslash followed by each byte stands for in a string; 0: the
  * byte itself (the server drops the backslash).  \% and \_ keep theirs. */
 static const char unescape[256] = {
-    ['0'] = '\0', ['b'] = '\b', ['n'] = '\n', ['r'] = '\r',
-    ['t'] = '\t', ['Z'] = '\032',
+    ['0'] = '\0', ['b'] = '\b', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t', ['Z'] = '\032',
 };
 
 struct scan {
@@ -56,9 +55,8 @@ static void skip_ws(struct scan *s)
 			if (!end)
 				return;
 			s->i = (size_t)(end - s->p);
-		} else if ((c == '#' ||
-		            (c == '-' && s->i + 2 < s->len && s->p[s->i + 1] == '-' &&
-		             is_space(s->p[s->i + 2])))) {
+		} else if ((c == '#' || (c == '-' && s->i + 2 < s->len && s->p[s->i + 1] == '-' &&
+		                         is_space(s->p[s->i + 2])))) {
 			while (s->i < s->len && s->p[s->i] != '\n')
 				s->i++;
 		} else {
@@ -163,7 +161,8 @@ int sl_decode_insert_head(const char *stmt, size_t len, struct sl_insert_head *h
 		return fail(&s, "not an INSERT or REPLACE statement");
 	}
 	/* A scheduling hint: nothing for the rows. */
-	(void)(keyword(&s, "LOW_PRIORITY") || keyword(&s, "DELAYED") || keyword(&s, "HIGH_PRIORITY"));
+	(void)(keyword(&s, "LOW_PRIORITY") || keyword(&s, "DELAYED") ||
+	       keyword(&s, "HIGH_PRIORITY"));
 	if (!h->replace && keyword(&s, "IGNORE"))
 		h->ignore = true;
 	keyword(&s, "INTO");
@@ -369,9 +368,9 @@ static int value(struct scan *s, struct sl_buf *out, bool *is_null)
 			k++;
 		s->i = k;
 		skip_ws(s);
-		if (s->i < s->len && (p[s->i] == '\'' || p[s->i] == '"' || p[s->i] == '0' ||
-		                      p[s->i] == 'x' || p[s->i] == 'X' || p[s->i] == 'b' ||
-		                      p[s->i] == 'B'))
+		if (s->i < s->len &&
+		    (p[s->i] == '\'' || p[s->i] == '"' || p[s->i] == '0' || p[s->i] == 'x' ||
+		     p[s->i] == 'X' || p[s->i] == 'b' || p[s->i] == 'B'))
 			return value(s, out, is_null);
 		return fail(s, "a literal expected after a character set introducer");
 	}

@@ -30,13 +30,13 @@
 struct sl_rowset;
 
 struct sl_insert_head {
-	bool replace;       /* REPLACE INTO */
-	bool ignore;        /* INSERT IGNORE */
-	char *schema;       /* `db`. before the table, or NULL (owned) */
-	char *table;        /* the table's name (owned) */
-	size_t ncols;       /* names in the column list; 0: none given */
-	char **cols;        /* the column list (owned) */
-	size_t first_row;   /* offset of the first row's '(' in the statement */
+	bool replace;     /* REPLACE INTO */
+	bool ignore;      /* INSERT IGNORE */
+	char *schema;     /* `db`. before the table, or NULL (owned) */
+	char *table;      /* the table's name (owned) */
+	size_t ncols;     /* names in the column list; 0: none given */
+	char **cols;      /* the column list (owned) */
+	size_t first_row; /* offset of the first row's '(' in the statement */
 };
 
 /* Is stmt[0..len) an INSERT or REPLACE statement?  Cheap: its first word. */

@@ -124,6 +124,7 @@ struct files_file {
 	enum sl_file_kind kind;
 	const struct sl_data_format *fmt; /* data files: their format */
 	struct sl_table *t;               /* NULL for database files */
+	bool plan;                        /* t is new: planned once its schema is read */
 	struct sl_buf schema, tname;      /* the file's database and table ("" for none) */
 	uint64_t size, got;
 	bool split;                 /* read in parts */
@@ -158,6 +159,13 @@ int files_add(struct files_source *s, struct files_file *f, const char *p, size_
  * instead of emitted (a stream checks its checksum, then emits it with
  * sl_pipeline_emit()).  SL_EFORMAT for fewer bytes than the size said. */
 int files_close(struct files_source *s, struct files_file *f, struct sl_batch **out);
+
+/* Emit a file's batch (takes the reference): as it is, or, for a data file
+ * of a table with a row hook (t->decode_rows), as the row blocks decoded
+ * from it, which the pipeline runs the hook on and encodes again
+ * (rows.c).  0 or the run's error (SL_EFORMAT naming the file for rows
+ * that do not decode). */
+int files_emit(struct files_source *s, struct sl_batch *b);
 
 /* Free what a file not closed still holds (after an error). */
 void files_file_free(struct files_file *f);

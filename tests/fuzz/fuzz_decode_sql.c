@@ -53,7 +53,8 @@ static void raw(const char *text, size_t size, size_t limit)
 	if (rc) {
 		fz_check(rc == SL_EFORMAT && err.msg[0], "head failed without a message");
 	} else {
-		size_t nc = h.ncols ? h.ncols : 1 + (size ? (size_t)((unsigned char)text[0] % 8) : 0);
+		size_t nc =
+		    h.ncols ? h.ncols : 1 + (size ? (size_t)((unsigned char)text[0] % 8) : 0);
 		if (nc > 8)
 			nc = 8;
 		struct sl_rowset rs;
@@ -101,7 +102,8 @@ static void round_trip(const uint8_t *data, size_t size, size_t limit)
 	memset(cols, 0, sizeof(cols));
 	for (size_t c = 0; c < ncols; c++) {
 		cols[c].name = (char *)"c";
-		cols[c].value_class = sl_value_class_of(types[((size ? data[0] : 0) >> (2 + c)) % 6]);
+		cols[c].value_class =
+		    sl_value_class_of(types[((size ? data[0] : 0) >> (2 + c)) % 6]);
 		colp[c] = &cols[c];
 	}
 	struct sl_rowset in, out;
@@ -128,7 +130,7 @@ static void round_trip(const uint8_t *data, size_t size, size_t limit)
 	fz_check(sl_encode_sql_rows(&opts, "t", &in, &sql) == 0, "encoding failed");
 	/* The encoder ends each statement with ";\n" and starts the next with
 	 * INSERT: no value holds a raw newline, so the split is exact. */
-	const char *p = sql.data, *end = sql.data + sql.len;
+	const char *p = sql.data, *end = sql.data ? sql.data + sql.len : NULL;
 	while (p && p < end) {
 		const char *e = strstr(p, ";\nINSERT ");
 		size_t len = e ? (size_t)(e - p) : (size_t)(end - p) - 2;

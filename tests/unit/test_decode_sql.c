@@ -119,12 +119,12 @@ static void test_bad_rows(void)
 {
 	const struct sl_column *cols[] = {&col_a, &col_c};
 	const char *bad[] = {
-	    "INSERT INTO t VALUES (1)",          "INSERT INTO t VALUES (1,2,3)",
-	    "INSERT INTO t VALUES ('a,2)",       "INSERT INTO t VALUES (NOW(),1)",
-	    "INSERT INTO t VALUES (1,2) x",      "INSERT INTO t VALUES (1,2),",
-	    "INSERT INTO t VALUES (0xZZ,1)",     "INSERT INTO t VALUES (X'abc',1)",
-	    "INSERT INTO t VALUES (b'102',1)",   "INSERT INTO t VALUES (1,2) ON DUPLICATE KEY",
-	    "INSERT INTO t VALUES (_binary,1)",  "INSERT INTO t VALUES (-,1)",
+	    "INSERT INTO t VALUES (1)",         "INSERT INTO t VALUES (1,2,3)",
+	    "INSERT INTO t VALUES ('a,2)",      "INSERT INTO t VALUES (NOW(),1)",
+	    "INSERT INTO t VALUES (1,2) x",     "INSERT INTO t VALUES (1,2),",
+	    "INSERT INTO t VALUES (0xZZ,1)",    "INSERT INTO t VALUES (X'abc',1)",
+	    "INSERT INTO t VALUES (b'102',1)",  "INSERT INTO t VALUES (1,2) ON DUPLICATE KEY",
+	    "INSERT INTO t VALUES (_binary,1)", "INSERT INTO t VALUES (-,1)",
 	    "INSERT INTO t VALUES ('a\\",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -160,8 +160,9 @@ static void test_round_trip(void)
 			for (size_t k = 0; k < n; k++)
 				v[c][k] = (char)(rand() % 256);
 			if (c == 2) /* a number as the server sends it */
-				n = (size_t)snprintf(v[c], sizeof(v[c]), "%d.%de%d", rand() - RAND_MAX / 2,
-				                     rand() % 1000, rand() % 20 - 10);
+				n = (size_t)snprintf(v[c], sizeof(v[c]), "%d.%de%d",
+				                     rand() - RAND_MAX / 2, rand() % 1000,
+				                     rand() % 20 - 10);
 			vals[c] = rand() % 10 == 0 ? NULL : v[c];
 			lens[c] = (unsigned long)n;
 		}
