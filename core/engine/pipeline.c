@@ -760,6 +760,23 @@ static int open_script(struct sl_pipeline *p)
 	return 0;
 }
 
+bool sl_pipeline_schema_unplaced(struct sl_pipeline *p, const char *schema)
+{
+	size_t n = strlen(schema);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const struct sl_instance *s = p->sinks[i].inst;
+		if (!s->renames || s->target_db)
+			continue; /* names nothing, or puts every database into one */
+		bool renamed = false;
+		for (size_t k = 0; k < s->renames->n && !renamed; k++)
+			renamed =
+			    !strncmp(s->renames->v[k], schema, n) && s->renames->v[k][n] == '=';
+		if (!renamed)
+			return true;
+	}
+	return false;
+}
+
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)
 {
 	struct sl_batch *b = sl_batch_new(SL_BATCH_TABLE_END, SL_FILE_DATA, t, t->schema, NULL);

@@ -10,6 +10,9 @@
  *                   compressed files, a final metadata)
  *   read_archive.c  a tar or zip archive (libarchive), any compression
  *   read_dir.c      a directory (sluice's layout, or mydumper's)
+ *   read_sqldump.c  a mysqldump/mariadb-dump file, plain or compressed
+ *   read_into.c     one csv, tsv or jsonl file into one table (--into)
+ *   rows.c          data files decoded back into rows, for row hooks
  *
  * A container is a small reader behind one interface (struct
  * files_reader), as curl keeps its TLS backends: it finds the files and
@@ -43,7 +46,14 @@
 #define FILES_PART         ((size_t)4 << 20)
 #define FILES_SIZE_UNKNOWN UINT64_MAX
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR, FILES_MYDUMPER };
+enum files_container {
+	FILES_AUTO,
+	FILES_STREAM,
+	FILES_ARCHIVE,
+	FILES_DIR,
+	FILES_MYDUMPER,
+	FILES_SQLDUMP
+};
 
 struct files_source_config {
 	int container;   /* enum files_container; auto: -a, -d, or what the input is */
@@ -95,6 +105,20 @@ extern const struct files_reader files_stream_reader;
 extern const struct files_reader files_archive_reader;
 extern const struct files_reader files_dir_reader;
 extern const struct files_reader files_mydumper_reader;
+extern const struct files_reader files_sqldump_reader;
+
+/* A source of input bytes: up to 'cap' into buf, *n of them (0 at the
+ * end).  0 or the run's error. */
+typedef int (*files_read_fn)(void *ctx, char *buf, size_t cap, size_t *n);
+
+/* Read a mysqldump/mariadb-dump file from 'read' (read_sqldump.c): its
+ * statements become the files of a dump's layout, checked for
+ * completeness at the end.  0 or the run's error. */
+int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx);
+
+/* Do the first bytes p[0..n) of an input look like a mysqldump file (its
+ * header comment, or SQL's first words)? */
+bool files_looks_sqldump(const char *p, size_t n);
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;
