@@ -24,6 +24,8 @@
 static const char *const containers[] = {"auto",     "stream",    "archive", "dir",
                                          "mydumper", "mysqldump", NULL};
 
+static const char *const into_formats[] = {"auto", "csv", "tsv", "jsonl", NULL};
+
 #define CFG(field) offsetof(struct files_source_config, field)
 
 static const struct sl_option files_options[] = {
@@ -51,6 +53,20 @@ static const struct sl_option files_options[] = {
      .offset = CFG(continuous),
      .help = "a stream (sluice's or mydumper's): accept several streams back to back (nc -k "
              "-l PORT | sluice ...), each handled as it arrives, until the end of the input"},
+    {.name = "into",
+     .type = SL_OPT_STRING,
+     .offset = CFG(into),
+     .arg = "DB.TABLE",
+     .help = "load: the input is one csv, tsv or jsonl file written by another tool (header "
+             "row or JSON keys naming the columns), loaded into this existing table"},
+    {.name = "format",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = into_formats,
+     .offset = CFG(format),
+     .arg = "FORMAT",
+     .help = "with --into: what the input holds, csv, tsv or jsonl (auto: by its name's "
+             "extension)"},
     {.name = "container",
      .type = SL_OPT_ENUM,
      .flags = SL_OPTF_HIDDEN,
@@ -105,6 +121,18 @@ static int recognise(struct files_source *s)
 		if (fstat(s->fd, &in) == 0 && S_ISREG(in.st_mode))
 			sl_pipeline_set_input_size(p, (uint64_t)in.st_size);
 	}
+	if (cfg->into) {
+		if (cfg->archive || cfg->directory || cfg->continuous)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "--into reads one csv, tsv or jsonl file or standard "
+			    "input: not with -a, -d or --continuous");
+		c = FILES_INTO;
+	} else if (cfg->format) {
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "--format applies with --into (a dump's files say their "
+		                        "own format)");
+	}
 	if (c == FILES_AUTO) {
 		/* A stream starts with its version line (an empty or cut input
 		 * goes to the stream reader too, which says what is missing). */
@@ -125,7 +153,8 @@ static int recognise(struct files_source *s)
 	}
 	if (cfg->continuous && c != FILES_STREAM && c != FILES_MYDUMPER)
 		return sl_pipeline_fail(p, SL_EUSAGE, "--continuous applies to streams");
-	s->r = c == FILES_STREAM     ? &files_stream_reader
+	s->r = c == FILES_INTO       ? &files_into_reader
+	       : c == FILES_STREAM   ? &files_stream_reader
 	       : c == FILES_MYDUMPER ? &files_mydumper_reader
 	       : c == FILES_SQLDUMP  ? &files_sqldump_reader
 	       : c == FILES_ARCHIVE  ? &files_archive_reader

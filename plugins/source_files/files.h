@@ -52,7 +52,8 @@ enum files_container {
 	FILES_ARCHIVE,
 	FILES_DIR,
 	FILES_MYDUMPER,
-	FILES_SQLDUMP
+	FILES_SQLDUMP,
+	FILES_INTO
 };
 
 struct files_source_config {
@@ -61,6 +62,8 @@ struct files_source_config {
 	char *archive;   /* -a FILE */
 	char *directory; /* -d DIR */
 	bool continuous;
+	char *into; /* --into DB.TABLE: one csv, tsv or jsonl file into one table */
+	int format; /* --format with --into: 0 auto (the file's extension), csv, tsv, jsonl */
 };
 
 struct files_source;
@@ -106,6 +109,7 @@ extern const struct files_reader files_archive_reader;
 extern const struct files_reader files_dir_reader;
 extern const struct files_reader files_mydumper_reader;
 extern const struct files_reader files_sqldump_reader;
+extern const struct files_reader files_into_reader;
 
 /* A source of input bytes: up to 'cap' into buf, *n of them (0 at the
  * end).  0 or the run's error. */
