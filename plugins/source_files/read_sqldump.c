@@ -947,6 +947,10 @@ int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx)
 	}
 	if (!rc)
 		rc = close_file(r);
+	if (!rc && r->statements == 0)
+		rc = sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
+		                      "%s: a mysqldump file, incomplete: not one statement in it",
+		                      s->source);
 	if (!rc && r->comments && !completed(r))
 		rc = sl_pipeline_fail(
 		    s->inst->pipe, SL_EFORMAT,
