@@ -13,7 +13,7 @@
  *   USE db                        the database of what follows (every file
  *                                 carries its own USE)
  *   CREATE TABLE / SEQUENCE       db.t-schema.sql (with DO SETVAL)
- *   INSERT / REPLACE              db.t.NNNNN.sql, data in parts of about 4
+ *   INSERT / REPLACE              db.t.NNNNN.sql, data in parts of about 2
  *                                 MiB: each part one transaction
  *   CREATE TRIGGER                db.t-schema-triggers.sql, after t's data
  *   CREATE FUNCTION, PROCEDURE,   db-schema-post.sql
@@ -52,6 +52,10 @@
 
 #define SQLD_CHUNK    ((size_t)1 << 20)
 #define SQLD_HEAD_MAX ((size_t)64 << 10)
+/* Data parts of about this size: a part being filled here, the parts in
+ * the rings and the one each loader connection runs are all in memory at
+ * once, and mysqldump's own statements are about 1 MiB. */
+#define SQLD_PART ((size_t)2 << 20)
 /* The database of a dump that names none (mysqldump DB TABLE --compact):
  * loaded with -B (or --rename sluice_no_database=DB). */
 static const char no_db[] = "sluice_no_database";
@@ -115,7 +119,8 @@ struct sqld_reader {
 	uint64_t held_bytes;
 	uint64_t statements, tables;
 	bool warned_no_db;
-	char hdr[4096]; /* the first bytes, for the header comment */
+	uint64_t other_at; /* 1 + offset of a statement in 'pre' not yet in a file */
+	char hdr[4096];    /* the first bytes, for the header comment */
 	size_t nhdr;
 	bool header_done;
 };
@@ -537,6 +542,7 @@ static int object_file(struct sqld_reader *r, const char *name, enum sl_file_kin
 	if (!rc)
 		rc = put_stmt(&b, p, len);
 	sl_buf_reset(&r->pre);
+	r->other_at = 0;
 	rc = rc ? oom(r) : open_file(r, name, kind, db, tbl, &b);
 	sl_buf_free(&b);
 	return rc;
@@ -583,6 +589,7 @@ static int hold(struct sqld_reader *r, const char *name, const char *view, enum 
 	    put_stmt(&h->body, p, len))
 		return oom(r);
 	sl_buf_reset(&r->pre);
+	r->other_at = 0;
 	r->held_bytes += h->body.len - before;
 	uint64_t bound = sl_pipeline_config(r->s->inst->pipe)->buffer;
 	if (r->held_bytes > bound)
@@ -705,7 +712,7 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 			break;
 		}
 		if (r->open && r->kind == SL_FILE_DATA && same(r->key_db, db) &&
-		    same(r->key_tbl, si.name) && r->file.got + len <= FILES_PART) {
+		    same(r->key_tbl, si.name) && r->file.got + len <= SQLD_PART) {
 			rc = add_stmt(r, p, len, true);
 			break;
 		}
@@ -723,6 +730,7 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 		    same(r->key_tbl, si.name)) {
 			rc = r->pre.len ? files_add(r->s, &r->file, r->pre.data, r->pre.len) : 0;
 			sl_buf_reset(&r->pre);
+			r->other_at = 0;
 			rc = rc ? rc : add_stmt(r, p, len, false);
 			break;
 		}
@@ -735,6 +743,7 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 		if (r->open && r->kind == SL_FILE_POST && same(r->key_db, db)) {
 			rc = r->pre.len ? files_add(r->s, &r->file, r->pre.data, r->pre.len) : 0;
 			sl_buf_reset(&r->pre);
+			r->other_at = 0;
 			rc = rc ? rc : add_stmt(r, p, len, false);
 			break;
 		}
@@ -757,6 +766,8 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 	case K_OTHER:
 		/* Goes with what follows, as it went before it in the dump. */
 		rc = put_stmt(&r->pre, p, len) ? oom(r) : 0;
+		if (!r->other_at)
+			r->other_at = r->stmt_at + 1;
 		break;
 	}
 	if (!rc && db == no_db && !r->warned_no_db && si.kind >= K_USE && si.kind != K_SETVAL) {
@@ -962,6 +973,11 @@ int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx)
 			rc = emit_held(r, i, 0);
 	for (size_t i = 0; !rc && i < r->nheld; i++)
 		rc = emit_held(r, i, 0);
+	if (!rc && r->other_at)
+		sl_instance_log(s->inst, SL_LOG_WARN,
+		                "%s: byte %" PRIu64 ": statements after the dump's last object, "
+		                "which belong to none, were not loaded",
+		                s->source, r->other_at - 1);
 	if (!rc)
 		rc = files_finish(s, true);
 	if (!rc)
