@@ -11,7 +11,10 @@
  *   db.t-schema-triggers.sql   triggers of t
  *   db.t-schema-indexes.sql    secondary indexes a loader adds after the data
  *   db.v-schema-view.sql       CREATE VIEW
- *   db-schema-post.sql         routines and events */
+ *   db-schema-post.sql         routines and events
+ * A directory may hold each of them compressed, as mydumper -c and
+ * `sluice dump -o DIR --compress` write them: the name with ".gz" or
+ * ".zst" appended (db.t.00000.sql.zst). */
 #ifndef SL_FNAME_H
 #define SL_FNAME_H
 
@@ -46,6 +49,16 @@ int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_indexes(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
 int sl_fname_post(struct sl_buf *out, const char *db);
+
+/* Compression of a file, as its name's suffix says. */
+enum sl_fname_z { SL_FNAME_PLAIN, SL_FNAME_GZIP, SL_FNAME_ZSTD };
+
+/* The compression 'name' says (".gz", ".zst" at its end, after more than
+ * the suffix), and in *base (OUT) the length of the name without it. */
+enum sl_fname_z sl_fname_compression(const char *name, size_t *base);
+
+/* The suffix of a compression: "", ".gz" or ".zst". */
+const char *sl_fname_z_suffix(enum sl_fname_z z);
 
 /* Classify a file name of the layout above (also mydumper's unnumbered
  * data files, db.t.sql) and decode its parts: 0 with *kind (OUT), the

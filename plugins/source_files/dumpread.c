@@ -170,7 +170,8 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
 	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
-	if (!f->split && size > bound)
+	/* Of unknown size (decompressed as it is read), files_add() bounds it. */
+	if (!f->split && size != FILES_SIZE_UNKNOWN && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
 		                        " bytes, over the limit of --buffer (%" PRIu64

@@ -33,7 +33,8 @@ struct mdb_config {
 	char *regex, *exclude, *where;
 	int lock_mode;
 	bool skip_triggers, routines, events, no_data, no_schema;
-	long long rows; /* target rows per chunk */
+	bool skip_definer; /* DDL of views, triggers, routines, events without DEFINER= */
+	long long rows;    /* target rows per chunk */
 };
 
 /* A table as this plugin dumps it. */
