@@ -88,6 +88,18 @@ static bool df_is(const char *p, size_t n, const char *w)
 	return strlen(w) == n && strncasecmp(p, w, n) == 0;
 }
 
+/* Is p[0..n) a keyword that names what is created (where the head ends)? */
+static bool df_object(const char *p, size_t n)
+{
+	static const char *const objects[] = {
+	    "VIEW",   "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "PACKAGE", "TABLE", "DATABASE",
+	    "SCHEMA", "INDEX",   "SEQUENCE",  "USER",     "ROLE",  "SERVER",  NULL};
+	for (const char *const *o = objects; *o; o++)
+		if (df_is(p, n, *o))
+			return true;
+	return false;
+}
+
 /* One part of an account, user or host: a quoted name or a word.  Index
  * past it, or 0 when there is none. */
 static size_t df_account_part(const char *p, size_t i, size_t len)
@@ -99,7 +111,8 @@ static size_t df_account_part(const char *p, size_t i, size_t len)
 	size_t j = i;
 	while (j < len && df_word((unsigned char)p[j]))
 		j++;
-	return j > i ? j : 0;
+	/* "DEFINER= VIEW": the account is missing, the head goes on. */
+	return j > i && !df_object(p + i, j - i) ? j : 0;
 }
 
 /* The account after "DEFINER =" at p[i]: user[@host], a role, or
@@ -120,16 +133,18 @@ static size_t df_account(const char *p, size_t i, size_t len)
 		}
 		return e;
 	}
-	if (e < len && p[e] == '@')
-		return df_account_part(p, e + 1, len);
-	return e;
+	size_t k = e;
+	while (k < len && df_space((unsigned char)p[k]))
+		k++;
+	if (k >= len || p[k] != '@')
+		return e;
+	for (k++; k < len && df_space((unsigned char)p[k]); k++)
+		;
+	return df_account_part(p, k, len);
 }
 
 bool sl_definer_find(const char *stmt, size_t len, size_t *at, size_t *n)
 {
-	static const char *const objects[] = {
-	    "VIEW",   "TRIGGER", "PROCEDURE", "FUNCTION", "EVENT", "PACKAGE", "TABLE", "DATABASE",
-	    "SCHEMA", "INDEX",   "SEQUENCE",  "USER",     "ROLE",  "SERVER",  NULL};
 	size_t i = df_blank(stmt, 0, len);
 	if (len - i < 6 || !df_is(stmt + i, 6, "CREATE") ||
 	    (i + 6 < len && df_word((unsigned char)stmt[i + 6])))
@@ -152,9 +167,8 @@ bool sl_definer_find(const char *stmt, size_t len, size_t *at, size_t *n)
 		size_t w = i;
 		while (i < len && df_word((unsigned char)stmt[i]))
 			i++;
-		for (const char *const *o = objects; *o; o++)
-			if (df_is(stmt + w, i - w, *o))
-				return false;
+		if (df_object(stmt + w, i - w))
+			return false;
 		if (!df_is(stmt + w, i - w, "DEFINER"))
 			continue;
 		size_t k = i;

@@ -32,20 +32,41 @@ static bool ml_mode_has(const char *p, size_t n, const char *mode)
 	return false;
 }
 
-/* A SET statement of sql_mode: the quoting modes it sets (the splitter
- * follows them as the loader follows the server's status flags). */
+/* Skip blanks, then the word 'w' (any case) and the blanks after it, from
+ * p[*i]: true when it was there. */
+static bool ml_word(const char *p, size_t n, size_t *i, const char *w)
+{
+	size_t k = *i, m = strlen(w);
+	while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
+		k++;
+	if (n - k < m || strncasecmp(p + k, w, m) != 0)
+		return false;
+	k += m;
+	while (k < n && (p[k] == ' ' || p[k] == '\t' || p[k] == '\n' || p[k] == '\r'))
+		k++;
+	*i = k;
+	return true;
+}
+
+/* A statement that sets the session's sql_mode ("SET [SESSION] SQL_MODE =
+ * ...", maybe in a versioned comment, as dumpers write it) sets the
+ * quoting modes of the statements after it: the splitter follows them as
+ * the loader follows the server's status flags. */
 static void ml_follow_modes(struct sl_sqlsplit *sp, const char *p, size_t n)
 {
-	const char *hit = NULL;
-	for (size_t i = 0; i + 8 <= n && !hit; i++)
-		if (!strncasecmp(p + i, "SQL_MODE", 8))
-			hit = p + i + 8;
-	if (!hit || !memchr(hit, '=', (size_t)(p + n - hit)) ||
-	    (n < 3 || (strncasecmp(p, "SET", 3) != 0 && strncmp(p, "/*!", 3) != 0)))
+	size_t i = 0;
+	if (n >= 3 && !strncmp(p, "/*!", 3))
+		for (i = 3; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			;
+	if (!ml_word(p, n, &i, "SET"))
 		return;
-	size_t rest = (size_t)(p + n - hit);
-	sp->no_backslash_escapes = ml_mode_has(hit, rest, "NO_BACKSLASH_ESCAPES");
-	sp->ansi_quotes = ml_mode_has(hit, rest, "ANSI_QUOTES") || ml_mode_has(hit, rest, "ANSI");
+	if (!ml_word(p, n, &i, "SESSION"))
+		ml_word(p, n, &i, "@@SESSION.");
+	if (!ml_word(p, n, &i, "SQL_MODE") || i >= n || p[i] != '=')
+		return;
+	sp->no_backslash_escapes = ml_mode_has(p + i, n - i, "NO_BACKSLASH_ESCAPES");
+	sp->ansi_quotes =
+	    ml_mode_has(p + i, n - i, "ANSI_QUOTES") || ml_mode_has(p + i, n - i, "ANSI");
 }
 
 /* Does the statement create something (a view's CREATE, maybe in a
@@ -63,41 +84,48 @@ static bool ml_is_create(const char *p, size_t n)
 	return n >= 6 && !strncasecmp(p, "CREATE", 6);
 }
 
+/* Whitespace as the client (and format/sqlsplit.c) sees it. */
+static bool ml_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 enum ml_state { ML_CODE, ML_SQ, ML_DQ, ML_IDENT, ML_LINE, ML_BLOCK };
 
-/* Append statement p[0..n) and its ";\n", with every ';' that ends a line
- * inside it written as myloader.h says.  'nbe', 'ansi': the quoting modes
- * it is parsed with.  0 or SL_ENOMEM. */
-static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nbe, bool ansi)
+/* Walk statement p[0..n) with the quoting modes it is parsed with ('nbe',
+ * 'ansi').  With 'out', append it with every ';' that ends a line inside it
+ * written as myloader.h says.  Returns the end of its last token that is
+ * neither a comment, nor blank, nor ';' (what a statement ends with once
+ * its own ';' and what trails it are left out), or, with 'out' and no
+ * memory, 0 with *rc (OUT) SL_ENOMEM. */
+static size_t ml_lex(const char *p, size_t n, bool nbe, bool ansi, struct sl_buf *out, int *rc)
 {
 	enum ml_state st = ML_CODE;
 	char close = 0;   /* the quote that ends the current string or identifier */
 	bool esc = false; /* the byte before was an escaping backslash */
-	size_t from = 0;  /* p[from..i) is still to be copied */
-	int rc = 0;
+	size_t from = 0;  /* out: p[from..i) is still to be copied */
+	size_t end = 0;   /* past the last significant token */
 
-	while (n > 0 && (p[n - 1] == ';' || p[n - 1] == ' ' || p[n - 1] == '\t' ||
-	                 p[n - 1] == '\n' || p[n - 1] == '\r'))
-		n--; /* a last statement with its own ';' (no line end after it) */
-	for (size_t i = 0; i < n && !rc; i++) {
+	*rc = 0;
+	for (size_t i = 0; i < n && !*rc; i++) {
 		char c = p[i];
-		if (c == ';' && i + 1 < n && p[i + 1] == '\n') {
+		if (out && c == ';' && i + 1 < n && p[i + 1] == '\n') {
 			esc = false; /* an escaped ';' is still one at a line end */
-			rc = sl_buf_append(out, p + from, i + 1 - from);
+			*rc = sl_buf_append(out, p + from, i + 1 - from);
 			if (st == ML_SQ || st == ML_DQ) {
 				if (!nbe) {
-					rc = rc ? rc : sl_buf_puts(out, "\\n");
+					*rc = *rc ? *rc : sl_buf_puts(out, "\\n");
 					from = i + 2;
 					i++;
 				} else {
 					char q[4] = {close, ' ', close, '\0'};
-					rc = rc ? rc : sl_buf_puts(out, q);
+					*rc = *rc ? *rc : sl_buf_puts(out, q);
 					from = i + 1;
 				}
 			} else if (st == ML_IDENT) {
 				from = i + 1; /* cannot be written otherwise */
 			} else {
-				rc = rc ? rc : sl_buf_putc(out, ' ');
+				*rc = *rc ? *rc : sl_buf_putc(out, ' ');
 				from = i + 1;
 			}
 			continue;
@@ -109,14 +137,17 @@ static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nb
 				     : c == '\''                    ? ML_SQ
 				                                    : ML_DQ;
 				close = c;
-			} else if (c == '#' ||
-			           (c == '-' && i + 2 < n && p[i + 1] == '-' &&
-			            (p[i + 2] == ' ' || p[i + 2] == '\t' || p[i + 2] == '\n'))) {
+			} else if (c == '#' || (c == '-' && i + 2 < n && p[i + 1] == '-' &&
+			                        ml_space(p[i + 2]))) {
+				/* "--" then a blank; at the statement's end its delimiter
+				 * follows, which makes it no comment */
 				st = ML_LINE;
 			} else if (c == '/' && i + 2 < n && p[i + 1] == '*' && p[i + 2] != '!' &&
 			           !(p[i + 2] == 'M' && i + 3 < n && p[i + 3] == '!')) {
 				st = ML_BLOCK;
 				i++;
+			} else if (c != ';' && !ml_space(c)) {
+				end = i + 1;
 			}
 			break;
 		case ML_SQ:
@@ -125,19 +156,19 @@ static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nb
 				esc = false;
 			else if (c == '\\' && !nbe)
 				esc = true;
+			else if (c == close && i + 1 < n && p[i + 1] == close)
+				i++; /* a doubled quote */
 			else if (c == close) {
-				if (i + 1 < n && p[i + 1] == close)
-					i++; /* a doubled quote */
-				else
-					st = ML_CODE;
+				st = ML_CODE;
+				end = i + 1;
 			}
 			break;
 		case ML_IDENT:
-			if (c == close) {
-				if (i + 1 < n && p[i + 1] == close)
-					i++;
-				else
-					st = ML_CODE;
+			if (c == close && i + 1 < n && p[i + 1] == close)
+				i++;
+			else if (c == close) {
+				st = ML_CODE;
+				end = i + 1;
 			}
 			break;
 		case ML_LINE:
@@ -152,7 +183,26 @@ static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nb
 			break;
 		}
 	}
-	rc = rc ? rc : sl_buf_append(out, p + from, n - from);
+	if (out && !*rc)
+		*rc = sl_buf_append(out, p + from, n - from);
+	/* The splitter saw the statement end outside quotes; should a string
+	 * still be open here, nothing is cut off. */
+	if (st == ML_SQ || st == ML_DQ || st == ML_IDENT)
+		end = n;
+	return *rc ? 0 : end;
+}
+
+/* Append statement p[0..n) in myloader's form, ending in ";\n", without
+ * what trails its last token (a ';' of its own when no line end followed
+ * it, comments).  Nothing for a statement of nothing but those.  0 or
+ * SL_ENOMEM. */
+static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nbe, bool ansi)
+{
+	int rc;
+	size_t end = ml_lex(p, n, nbe, ansi, NULL, &rc);
+	if (end == 0)
+		return 0;
+	ml_lex(p, end, nbe, ansi, out, &rc);
 	return rc ? rc : sl_buf_puts(out, ";\n");
 }
 

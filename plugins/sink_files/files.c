@@ -254,7 +254,7 @@ static int put_myloader_objects(struct files_sink *s, const struct sl_batch *b)
 	struct sl_pipeline *p = s->inst->pipe;
 	struct sl_error err = {0};
 	struct sl_buf name = SL_BUF_INIT;
-	struct sl_batch *out[2] = {NULL, NULL};
+	struct sl_batch *out[2] = {NULL, NULL}; /* the placeholder (or none), the file */
 	const char *view = NULL;
 	int rc = 0;
 	if (b->file_kind == SL_FILE_VIEW && b->table && b->table->ncols) {
@@ -262,19 +262,15 @@ static int put_myloader_objects(struct files_sink *s, const struct sl_batch *b)
 		if (sl_fname_table_schema(&name, b->schema, view) ||
 		    !(out[0] = derived(b, SL_FILE_TABLE_SCHEMA, name.data)) ||
 		    sl_myloader_placeholder(&out[0]->body, b->table, view))
-			rc = SL_ENOMEM;
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	}
 	if (!rc && !(out[1] = derived(b, b->file_kind, b->name)))
-		rc = SL_ENOMEM;
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	if (!rc && (rc = sl_myloader_objects(&out[1]->body, b->name, b->body.data, b->body.len,
 	                                     view, &err)) != 0)
 		rc = sl_pipeline_fail(p, rc, "%s: %s", s->name, err.msg);
-	else if (rc)
-		rc = sl_pipeline_fail(p, rc, "out of memory");
 	for (size_t i = 0; i < 2 && !rc; i++) {
-		if (!out[i])
-			continue;
-		if ((rc = s->w->put(s, out[i])) == 0 && account(&s->man, out[i]))
+		if (out[i] && (rc = s->w->put(s, out[i])) == 0 && account(&s->man, out[i]))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	}
 	sl_batch_release(out[0]);

@@ -92,8 +92,8 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': not %s data", s->path, name,
 		                      method);
 	else if (r != ARCHIVE_OK)
-		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': not %s data (%s)", s->path,
-		                      name, method,
+		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': cannot read it as %s: %s",
+		                      s->path, name, method,
 		                      archive_error_string(a) ? archive_error_string(a) : "empty");
 	uint64_t got = 0;
 	while (!rc) {
@@ -103,9 +103,10 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 		}
 		la_ssize_t n = archive_read_data(a, s->buf, DIR_READ_CHUNK);
 		if (n < 0)
-			rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': %s", s->path, name,
-			                      archive_error_string(a) ? archive_error_string(a)
-			                                              : "cannot decompress");
+			rc = sl_pipeline_fail(
+			    p, SL_EFORMAT, "%s: entry '%s': cannot read it as %s: %s", s->path,
+			    name, method,
+			    archive_error_string(a) ? archive_error_string(a) : "corrupt data");
 		if (n <= 0)
 			break;
 		got += (uint64_t)n;
