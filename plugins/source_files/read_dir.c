@@ -41,8 +41,7 @@ struct dir_entry {
 	char *plain;       /* owned: the layout's name, without a compression's suffix */
 	enum sl_fname_z z; /* the compression its name says */
 	int phase;         /* kind of file: the loader's order */
-	long order;        /* views: position in the manifest */
-	bool placeholder;  /* a view's placeholder table: checked, not loaded */
+	long order;        /* views (and their placeholders): position in the manifest */
 };
 
 #define DIR_READ_CHUNK (1u << 20)
@@ -118,7 +117,7 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 
 /* Read a regular file of the directory: its bytes (decompressed) go to
  * files_add() (f), or into 'out' (a small file read whole: the manifest,
- * the metadata, a view, a placeholder; at most 64 MiB).  'size' is the
+ * the metadata, a view; at most 64 MiB).  'size' is the
  * file's size in the listing (NULL: no expectation).  Refuses links and
  * special files.  0, or the pipeline's error naming the file. */
 static int dir_src_read(struct files_source *fs, struct dir_reader *s, const char *name,
@@ -296,9 +295,10 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
  * directory's order), then db.v-schema-view.sql, which drops it; a sluice
  * directory does the same for myloader.  The loader refuses a view whose
  * name exists as a table, so placeholders are not loaded: a foreign
- * directory's are skipped, a sluice directory's are read after their view
- * and checked against the manifest.  s->v is sorted by name. */
-static void dir_src_mark_placeholders(struct dir_reader *s)
+ * directory's are skipped, a sluice directory's are read right after their
+ * view (files_open() knows them then) and checked against the manifest.
+ * s->v is sorted by name. */
+static int dir_src_mark_placeholders(struct dir_reader *s)
 {
 	static const char view_sfx[] = "-schema-view.sql", table_sfx[] = "-schema.sql";
 	const size_t vs = sizeof(view_sfx) - 1, ts = sizeof(table_sfx) - 1;
@@ -309,17 +309,19 @@ static void dir_src_mark_placeholders(struct dir_reader *s)
 		if (v->phase != 4 || n <= vs)
 			continue;
 		sl_buf_reset(&want);
-		if (sl_buf_append(&want, v->plain, n - vs) || sl_buf_puts(&want, table_sfx))
-			break; /* out of memory: the placeholder is refused as a table later */
+		if (sl_buf_append(&want, v->plain, n - vs) || sl_buf_puts(&want, table_sfx)) {
+			sl_buf_free(&want);
+			return SL_ENOMEM;
+		}
 		struct dir_entry key = {.plain = want.data};
 		struct dir_entry *t = bsearch(&key, s->v, s->n, sizeof(*s->v), plain_cmp);
 		if (!t || t->phase != 1 || strlen(t->plain) != n - vs + ts)
 			continue;
-		t->placeholder = true;
 		t->phase = s->foreign ? PHASE_SKIP : 4;
 		t->order = v->order;
 	}
 	sl_buf_free(&want);
+	return 0;
 }
 
 /* mydumper 0.10 leaves the order of views to myloader's placeholder
@@ -458,8 +460,8 @@ static int dir_open(struct files_source *fs)
 		if (kind == SL_FILE_VIEW && have_manifest)
 			s->v[i].order = sl_manifest_index(&fs->expect, fs->db.data, fs->tbl.data);
 	}
-	if (!rc)
-		dir_src_mark_placeholders(s);
+	if (!rc && dir_src_mark_placeholders(s))
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	if (!rc && s->foreign)
 		rc = dir_src_order_views(fs, s);
 	if (!rc)
@@ -492,23 +494,6 @@ static void dir_destroy(struct files_source *fs)
 	fs->state = NULL;
 }
 
-/* A placeholder table of a sluice directory: accounted like every file
- * (the manifest lists it), never loaded.  0 or the pipeline's error. */
-static int dir_src_check_only(struct files_source *fs, struct dir_reader *s,
-                              const struct dir_entry *e, uint64_t size)
-{
-	struct sl_buf body = SL_BUF_INIT;
-	enum sl_file_kind kind;
-	int rc = dir_src_read(fs, s, e->name, e->z, NULL, &body, &size);
-	if (!rc && files_classify(fs, e->plain, &kind) != 0)
-		rc = sl_pipeline_fail(fs->inst->pipe, SL_ENOMEM, "out of memory");
-	if (!rc && sl_manifest_add_file(&fs->seen, fs->db.data, fs->tbl.data, e->plain,
-	                                body.data ? body.data : "", body.len, 0))
-		rc = sl_pipeline_fail(fs->inst->pipe, SL_ENOMEM, "out of memory");
-	sl_buf_free(&body);
-	return rc;
-}
-
 static int dir_run(struct files_source *fs)
 {
 	struct dir_reader *s = fs->state;
@@ -524,11 +509,6 @@ static int dir_run(struct files_source *fs)
 			return sl_pipeline_fail(fs->inst->pipe, SL_EIO, "%s: entry '%s': %s",
 			                        s->path, name, strerror(errno));
 		uint64_t size = (uint64_t)st.st_size;
-		if (e->placeholder) {
-			if ((rc = dir_src_check_only(fs, s, e, size)) != 0)
-				return rc;
-			continue;
-		}
 		char where[1200];
 		snprintf(where, sizeof(where), "%s: entry '%s'", s->path, name);
 		if ((rc = files_classify(fs, e->plain, &kind)) != 0)
