@@ -458,13 +458,15 @@ out:
 	return rc;
 }
 
-/* "db.t" or "database db" for messages. */
+/* "db.t" or "database db" for messages; ("", "") is the accounts file. */
 static void table_label(char *dst, size_t n, const struct sl_manifest_table *t)
 {
 	if (t->name[0])
 		snprintf(dst, n, "table %s.%s", t->schema, t->name);
-	else
+	else if (t->schema[0])
 		snprintf(dst, n, "the files of database %s", t->schema);
+	else
+		snprintf(dst, n, "the accounts file");
 }
 
 int sl_manifest_check(const struct sl_manifest *expect, const struct sl_manifest *seen,

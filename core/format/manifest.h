@@ -22,6 +22,7 @@
  *        "complete": true, "rows": N, "files": N, "bytes": N,
  *        "xxh64": "16 hex digits"},
  *       {"schema": "db", "table": null, ...}      the database's own files
+ *       {"schema": "", "table": null, ...}        the accounts file (--users)
  *     ]
  *   }
  *

@@ -63,13 +63,6 @@ int sl_mdb_init(struct sl_mdb_conns *c, struct sl_instance *inst, struct sl_mdb_
 	c->inst = inst;
 	c->cfg = cfg;
 	pthread_mutex_init(&c->lock, NULL);
-	if (cfg->defaults_file && cfg->defaults_extra_file)
-		return sl_pipeline_fail(
-		    inst->pipe, SL_EUSAGE,
-		    "--defaults-file and --defaults-extra-file exclude each other");
-	int rc;
-	if (cfg->defaults_extra_file && (rc = sl_mdb_read_extra_file(c)))
-		return rc;
 	const char *pw = cfg->password;
 	if (pw && strcmp(pw, SL_OPT_NO_VALUE) == 0)
 		return prompt_password(c);
@@ -210,9 +203,11 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	if (!mysql)
 		return NULL;
 	/* Option files: [client] and [sluice] groups, as the mysql client. */
-	mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
-	if (cfg->defaults_file)
-		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+	if (!cfg->no_defaults) {
+		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
+		if (cfg->defaults_file)
+			mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+	}
 	mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	/* A server that stops answering (stopped, unplugged) must not hold the
 	 * run forever; libmariadb tries a read up to three times. */
@@ -223,6 +218,8 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	}
 	if (charset)
 		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
+	if (cfg->compress)
+		mysql_optionsv(mysql, MYSQL_OPT_COMPRESS, NULL);
 	set_tls(cfg, mysql);
 	if (cfg->host && strcmp(cfg->host, "localhost") != 0 && !cfg->socket) {
 		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;
@@ -245,11 +242,19 @@ int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, bool timed, MYSQ
 	if (!mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
 	                        (unsigned int)cfg->port, cfg->socket, CLIENT_MULTI_RESULTS)) {
 		char where[300];
-		if (cfg->socket)
+		/* As libmariadb decides: the socket for localhost (or no host),
+		 * TCP for any other host. */
+		bool local = !cfg->host || !strcmp(cfg->host, "localhost");
+		const char *env_socket = getenv("MYSQL_UNIX_PORT");
+		if (local && cfg->socket)
 			snprintf(where, sizeof(where), "socket %s", cfg->socket);
+		else if (local)
+			snprintf(where, sizeof(where),
+			         "socket %s (the default; -h 127.0.0.1 for TCP)",
+			         env_socket && *env_socket ? env_socket : MARIADB_UNIX_ADDR);
 		else
-			snprintf(where, sizeof(where), "%s:%lld",
-			         cfg->host ? cfg->host : "localhost", cfg->port ? cfg->port : 3306);
+			snprintf(where, sizeof(where), "%s:%lld", cfg->host,
+			         cfg->port ? cfg->port : 3306);
 		int rc = sl_pipeline_cancelled(c->inst->pipe)
 		             ? SL_ECANCEL
 		             : sl_pipeline_fail(c->inst->pipe, SL_EDB,

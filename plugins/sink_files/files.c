@@ -78,6 +78,12 @@ static const struct sl_option files_options[] = {
      .offset = CFG(overwrite),
      .help = "-a: replace an existing archive file; -o: use a non-empty directory, removing "
              "the files of an earlier dump first"},
+    {.name = "result-file",
+     .type = SL_OPT_STRING,
+     .offset = CFG(result_file),
+     .arg = "FILE",
+     .help = "write the stream into this file instead of standard output (mysqldump's "
+             "--result-file)"},
     SL_DATA_FORMAT_OPTION(CFG(format)),
     {.name = "container",
      .type = SL_OPT_ENUM,
@@ -146,6 +152,8 @@ static int choose_container(struct files_sink *s)
 	}
 	if (!stray && c != FILES_DIR && cfg->outputdir)
 		stray = "-o";
+	if (!stray && c != FILES_STREAM && cfg->result_file)
+		stray = "--result-file";
 	if (!stray && c == FILES_STREAM && cfg->overwrite)
 		stray = "--overwrite";
 	if (stray)

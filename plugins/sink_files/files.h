@@ -37,6 +37,7 @@ struct files_sink_config {
 	long long compress_threads;
 	bool overwrite;
 	int format;             /* index in sl_data_formats */
+	char *result_file;      /* the stream into this file instead of stdout */
 	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
 };

@@ -212,7 +212,7 @@ static int archive_open(struct files_sink *s)
 		w->fd = open(path, flags, 0644);
 		if (w->fd < 0)
 			return sl_pipeline_fail(
-			    p, errno == EEXIST ? SL_EUSAGE : SL_EIO, "%s: cannot create %s: %s%s",
+			    p, errno == EEXIST ? SL_EREFUSED : SL_EIO, "%s: cannot create %s: %s%s",
 			    s->name, path, strerror(errno),
 			    errno == EEXIST ? " (use --overwrite to replace it)" : "");
 		w->owned_fd = true;

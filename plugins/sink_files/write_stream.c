@@ -10,6 +10,7 @@
  * process; close() then finishes the interrupted frame and writes the
  * error trailer within a short deadline, so the stream stays framed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -17,11 +18,13 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "engine/pipeline.h"
 #include "files.h"
 #include "format/stream.h"
 
 struct stream_writer {
 	int fd;
+	bool owned_fd;            /* --result-file */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
 	size_t written;           /* bytes of header + body written so far */
@@ -85,6 +88,15 @@ static int stream_init(struct files_sink *s)
 		return SL_ENOMEM;
 	w->fd = s->cfg->fd > 0 ? (int)s->cfg->fd : STDOUT_FILENO;
 	s->state = w;
+	if (s->cfg->result_file) {
+		/* As mysqldump -r: created or truncated; a failed dump leaves its
+		 * error trailer there, a killed one no trailer at all. */
+		w->fd = open(s->cfg->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (w->fd < 0)
+			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "cannot create %s: %s",
+			                        s->cfg->result_file, strerror(errno));
+		w->owned_fd = true;
+	}
 	return 0;
 }
 
@@ -95,6 +107,8 @@ static void stream_destroy(struct files_sink *s)
 		return;
 	sl_batch_release(w->partial);
 	sl_buf_free(&w->header);
+	if (w->owned_fd)
+		close(w->fd);
 	sl_free(w);
 	s->state = NULL;
 }

@@ -151,6 +151,9 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 				stmt = tmp->data;
 				len = tmp->len;
 			}
+			if (b[i]->file_kind == SL_FILE_USERS && l->cfg->overwrite == LOADER_DROP &&
+			    loader_accounts_statement(l, &stmt, &len, tmp))
+				return SL_ENOMEM;
 			unsigned e = run_statement(conn, stmt, len);
 			follow_quoting(conn, &split);
 			if (e && exists_ok && already_exists(e)) {
@@ -160,6 +163,8 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 				continue;
 			}
 			if (e) {
+				if (b[i]->file_kind == SL_FILE_USERS)
+					loader_accounts_failed(l, stmt, len, e);
 				*err = e;
 				return SL_EDB;
 			}
@@ -201,11 +206,14 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 		    sl_pipeline_cancelled(p)) {
 			if (sl_pipeline_cancelled(p))
 				rc = SL_ECANCEL;
+			else if (!f->schema) /* the accounts file */
+				rc = sl_pipeline_fail(p, SL_EDB, "loading %s: server error %u: %s",
+				                      f->name, err, mysql_error(*conn));
 			else
 				rc = sl_pipeline_fail(
 				    p, SL_EDB, "loading %s%s%s (%s): server error %u: %s",
-				    f->schema ? f->schema : "", table ? "." : "",
-				    table ? table : "", f->name, err, mysql_error(*conn));
+				    f->schema, table ? "." : "", table ? table : "", f->name, err,
+				    mysql_error(*conn));
 			break;
 		}
 		sl_instance_log(l->inst, SL_LOG_WARN,

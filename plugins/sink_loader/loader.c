@@ -32,7 +32,8 @@ static const struct sl_option loader_options[] = {
      .def = "fail",
      .choices = overwrite_modes,
      .arg = "MODE",
-     .help = "a table that exists already: fail, drop it, truncate it, or append to it"},
+     .help = "a table that exists already: fail, drop it, truncate it, or append to it (drop "
+             "also replaces the accounts of a --users dump)"},
     {.name = "database",
      .short_name = 'B',
      .type = SL_OPT_STRING,
@@ -389,7 +390,7 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	switch (l->cfg->overwrite) {
 	case LOADER_FAIL:
 		return sl_pipeline_fail(
-		    l->inst->pipe, SL_EUSAGE,
+		    l->inst->pipe, SL_EREFUSED,
 		    "%s `%s`.`%s` already exists in the target (use --overwrite "
 		    "drop, truncate or append)",
 		    view ? "view" : "table", db, t->name);
@@ -541,6 +542,10 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 		break;
 	case SL_FILE_SCHEMA_CREATE:
 	case SL_FILE_POST:
+		break;
+	case SL_FILE_USERS:
+		if (l->cfg->overwrite == LOADER_DROP && (rc = loader_accounts_begin(l)))
+			return rc;
 		break;
 	}
 	if (sl_pipeline_cancelled(inst->pipe))
@@ -732,6 +737,7 @@ static void loader_destroy(struct sl_instance *inst)
 	loader_progress_close(l, false);
 	sl_map_free(&l->files, NULL);
 	sl_map_free(&l->unconfirmed, NULL);
+	sl_free(l->self_account);
 	pthread_cond_destroy(&l->idle);
 	pthread_mutex_destroy(&l->lock);
 	sl_free(l);

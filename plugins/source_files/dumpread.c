@@ -114,10 +114,12 @@ int files_classify(struct files_source *s, const char *name, enum sl_file_kind *
 	return rc;
 }
 
-/* A new batch of the file's (a part, or the whole), named 'name'. */
+/* A new batch of the file's (a part, or the whole), named 'name'.  The
+ * accounts file belongs to no database: no rename touches it. */
 static struct sl_batch *file_batch(struct files_file *f, const char *name)
 {
-	return sl_batch_new(SL_BATCH_FILE, f->kind, f->t, f->schema.data, name);
+	return sl_batch_new(SL_BATCH_FILE, f->kind, f->t,
+	                    f->kind == SL_FILE_USERS ? NULL : f->schema.data, name);
 }
 
 /* The name of part k (k >= 1) of a split file: the file's number with the

@@ -188,8 +188,10 @@ static int phase_of(enum sl_file_kind kind)
 		return 4;
 	case SL_FILE_POST:
 		return 5;
+	case SL_FILE_USERS: /* grants name tables and routines: after them */
+		return 6;
 	}
-	return 6;
+	return 7;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -415,7 +417,7 @@ static int dir_open(struct files_source *fs)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dirfd < 0)
-		return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s", s->path,
+		return sl_pipeline_fail(p, SL_EIO, "cannot open directory '%s': %s", s->path,
 		                        strerror(errno));
 	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
 		goto out;
@@ -424,7 +426,7 @@ static int dir_open(struct files_source *fs)
 		                       NULL)) == 0)
 			rc = files_manifest(fs, text.data, text.len);
 	} else if (!have_metadata) {
-		rc = sl_pipeline_fail(p, SL_EUSAGE,
+		rc = sl_pipeline_fail(p, SL_EFORMAT,
 		                      "%s: neither %s nor mydumper's %s: not a dump directory",
 		                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
 	} else {
