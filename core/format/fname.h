@@ -35,6 +35,16 @@ enum sl_file_kind {
 	SL_FILE_USERS          /* mysql-users.sql: accounts and grants (no database) */
 };
 
+/* Is a file of 'kind' an object file: triggers, a view, or a database's
+ * routines and events ('of_table': a table's SL_FILE_POST is its
+ * indexes)?  Directories hold these in myloader's form, and they are split
+ * with SL_SQLSPLIT_LINE_END (format/myloader.h). */
+static inline int sl_fname_is_object(enum sl_file_kind kind, int of_table)
+{
+	return kind == SL_FILE_TRIGGERS || kind == SL_FILE_VIEW ||
+	       (kind == SL_FILE_POST && !of_table);
+}
+
 /* The one name of the accounts file.  Encoded database names never hold
  * '-', and no database file ends in "-users.sql", so it is no other file. */
 #define SL_FNAME_USERS "mysql-users.sql"

@@ -291,8 +291,7 @@ static int files_consume(struct sl_instance *inst, struct sl_batch *b)
 {
 	struct files_sink *s = inst->data;
 	if (b->kind == SL_BATCH_FILE && s->w->myloader_objects &&
-	    (b->file_kind == SL_FILE_TRIGGERS || b->file_kind == SL_FILE_VIEW ||
-	     (b->file_kind == SL_FILE_POST && !b->table)))
+	    sl_fname_is_object(b->file_kind, b->table != NULL))
 		return put_myloader_objects(s, b);
 	int rc = b->kind == SL_BATCH_FILE ? s->w->put(s, b) : 0;
 	if (rc)

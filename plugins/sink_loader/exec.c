@@ -122,9 +122,7 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 			continue;
 		}
 		sl_sqlsplit_init(&split, b[i]->name, b[i]->body.data, b[i]->body.len);
-		enum sl_file_kind k = b[i]->file_kind;
-		bool object = k == SL_FILE_TRIGGERS || k == SL_FILE_VIEW ||
-		              (k == SL_FILE_POST && !b[i]->table);
+		bool object = sl_fname_is_object(b[i]->file_kind, b[i]->table != NULL);
 		if (object)
 			sl_sqlsplit_set_delimiter(&split, SL_SQLSPLIT_LINE_END,
 			                          strlen(SL_SQLSPLIT_LINE_END));
