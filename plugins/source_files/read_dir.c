@@ -115,9 +115,9 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 	return rc;
 }
 
-/* Read a regular file of the directory: its bytes (decompressed) go to
- * files_add() (f), or into 'out' (a small file read whole: the manifest,
- * the metadata, a view; at most 64 MiB).  'size' is the
+/* Read a regular file of the directory: its bytes (decompressed when 'z'
+ * says so) go to files_add() (f), or into 'out' (a small file read whole:
+ * the manifest, the metadata, a view; at most 64 MiB).  'size' is the
  * file's size in the listing (NULL: no expectation).  Refuses links and
  * special files.  0, or the pipeline's error naming the file. */
 static int dir_src_read(struct files_source *fs, struct dir_reader *s, const char *name,
