@@ -302,7 +302,9 @@ const struct peer_option peer_options[] = {
     {"", 'c', D, "mysqldump -c, mydumper -c", PEER_FLAG,
      CUSTOM(apply_letter_c, "with -o: --compress=gzip (mydumper); else "
                             "--complete-insert, which sluice always does (mysqldump)")},
-    {"compress", 'C', D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
+    {"", 'C', D | L, "mysqldump -C, mydumper -C", PEER_FLAG, MAP("compress-protocol", NULL),
+     .text = "`--compress-protocol`"},
+    {"compress", 0, D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
      CUSTOM(apply_compress, "with a method: --compress=METHOD; alone: with -o "
                             "--compress=gzip (mydumper), else --compress-protocol (mysqldump)")},
     {"create-options", 'a', D, "mysqldump", PEER_FLAG,
@@ -504,6 +506,7 @@ const struct peer_option peer_options[] = {
     {"disable-redo-log", 0, L, "myloader", PEER_FLAG,
      REFUSE("the redo log is the server's business: ALTER INSTANCE DISABLE INNODB REDO_LOG")},
     {"stream", 0, L, "myloader", PEER_OPTIONAL, SAME("streams are recognised on standard input")},
+    {"stream", 0, D, "mydumper 0.11", PEER_OPTIONAL, MAP("stream-format", "mydumper")},
     {"rows", 'r', L, "myloader", PEER_VALUE, SAME("data files are loaded as they are")},
     {"set-names", 0, D | L, "mydumper, myloader", PEER_VALUE,
      SAME("every file sets its character set")},

@@ -231,6 +231,31 @@ int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out)
 	return rc;
 }
 
+int sl_manifest_metadata_header(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32];
+	plain_time(started, m->started);
+	return sl_buf_printf(out, "# Started dump at: %s\n[config]\nquote-character = BACKTICK\n",
+	                     started);
+}
+
+int sl_manifest_metadata_final(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32], finished[32];
+	plain_time(started, m->started);
+	plain_time(finished, m->finished);
+	int rc = sl_buf_printf(out, "# Started dump at: %s\n", started);
+	/* Comments only: myloader sets up replication from uncommented keys. */
+	if (!rc && m->binlog_file)
+		rc = sl_buf_printf(out,
+		                   "\n[source]\n# Channel_Name = ''\n# executed_gtid_set = \"%s\"\n"
+		                   "# SOURCE_LOG_FILE = \"%s\"\n# SOURCE_LOG_POS = %" PRIu64 "\n\n",
+		                   m->gtid ? m->gtid : "", m->binlog_file, m->binlog_pos);
+	if (!rc && m->status == SL_MANIFEST_OK)
+		rc = sl_buf_printf(out, "# Finished dump at: %s\n", finished);
+	return rc;
+}
+
 /* --- parsing ------------------------------------------------------------------ */
 
 /* Largest manifest read: about 100k tables.  A bigger one is refused before

@@ -124,6 +124,14 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out);
  * readers take that line for a complete dump).  0 or SL_ENOMEM. */
 int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out);
 
+/* The same for mydumper 0.14 and later, as its stream carries them (GLib
+ * key files): metadata.header, which myloader reads before anything else
+ * (the start time, [config] quote-character), and the final metadata (the
+ * binlog position as comments; "# Finished dump at" only when m's status
+ * is ok).  0 or SL_ENOMEM. */
+int sl_manifest_metadata_header(const struct sl_manifest *m, struct sl_buf *out);
+int sl_manifest_metadata_final(const struct sl_manifest *m, struct sl_buf *out);
+
 /* Parse a manifest into m (initialised, empty).  SL_EFORMAT with a message
  * naming 'what' and the byte offset, or SL_ENOMEM. */
 int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const char *what,

@@ -86,10 +86,12 @@ static bool transient(unsigned err)
 	       err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
 }
 
+/* Also a database: mydumper's CREATE DATABASE has no IF NOT EXISTS. */
 static bool already_exists(unsigned err)
 {
 	return err == ER_SP_ALREADY_EXISTS || err == ER_TRG_ALREADY_EXISTS ||
-	       err == ER_EVENT_ALREADY_EXISTS || err == ER_DUP_KEYNAME;
+	       err == ER_EVENT_ALREADY_EXISTS || err == ER_DUP_KEYNAME ||
+	       err == ER_DB_CREATE_EXISTS;
 }
 
 /* One attempt at files b[0..n): data files in one transaction.  0;

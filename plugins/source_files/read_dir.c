@@ -53,7 +53,8 @@ struct dir_reader {
 	int dirfd;
 	struct dir_entry *v;
 	size_t n, cap;
-	bool foreign; /* no manifest: mydumper's */
+	bool foreign;   /* no manifest: mydumper's */
+	uint64_t total; /* bytes of the files listed, for the progress line */
 };
 
 /* Hand n bytes of a file to files_add() (f) or to 'out' (a file read
@@ -94,13 +95,17 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s': cannot read it as %s: %s",
 		                      s->path, name, method,
 		                      archive_error_string(a) ? archive_error_string(a) : "empty");
-	uint64_t got = 0;
+	uint64_t got = 0, raw = 0;
 	while (!rc) {
 		if (sl_pipeline_cancelled(p)) {
 			rc = SL_ECANCEL;
 			break;
 		}
 		la_ssize_t n = archive_read_data(a, s->buf, DIR_READ_CHUNK);
+		/* The progress line counts the file's own (compressed) bytes. */
+		uint64_t now = (uint64_t)archive_filter_bytes(a, -1);
+		sl_pipeline_add_input(p, now - raw);
+		raw = now;
 		if (n < 0)
 			rc = sl_pipeline_fail(
 			    p, SL_EFORMAT, "%s: entry '%s': cannot read it as %s: %s", s->path,
@@ -160,6 +165,7 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 		if (n <= 0)
 			break;
 		got += (uint64_t)n;
+		sl_pipeline_add_input(p, (uint64_t)n);
 		rc = dir_src_take(fs, s, name, f, out, (size_t)n, got);
 	}
 	if (!rc && out && sl_buf_putc(out, '\0') == 0)
@@ -287,6 +293,8 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
 			*metadata = true;
 		else if (dir_src_add(s, name))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		else
+			s->total += (uint64_t)st.st_size;
 	}
 	closedir(dir);
 	return rc;
@@ -421,6 +429,7 @@ static int dir_open(struct files_source *fs)
 		                        strerror(errno));
 	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
 		goto out;
+	sl_pipeline_set_input_size(p, s->total);
 	if (have_manifest) {
 		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, SL_FNAME_PLAIN, NULL, &text,
 		                       NULL)) == 0)
