@@ -4,6 +4,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__ /* defined by the headers above */
+#include <malloc.h>
+#endif
 
 /* Remaining successful allocations before injected failures start; < 0 off.
  * Process-wide on purpose: it is a test switch, like SQLite's faultsim. */
@@ -75,4 +78,13 @@ char *sl_strdup(const char *s)
 void sl_free(void *p)
 {
 	free(p);
+}
+
+void sl_alloc_large_unpooled(void)
+{
+#ifdef __GLIBC__
+	/* A fixed threshold also stops glibc from raising it (and the trim
+	 * threshold with it) after the first free of a mapped block. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 }

@@ -850,6 +850,16 @@ static void install_wake_handler(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+void sl_pipeline_sink_reserve(struct sl_instance *sink, size_t bytes)
+{
+	struct sl_pipeline *p = sink->pipe;
+	size_t share = (size_t)(p->cfg.buffer / (p->nsinks ? p->nsinks : 1));
+	if (share < SL_RING_MIN_BYTES)
+		share = SL_RING_MIN_BYTES;
+	size_t keep = share / 4;
+	sl_ring_shrink(sink->ring, bytes < share - keep ? share - bytes : keep);
+}
+
 static int open_sinks(struct sl_pipeline *p)
 {
 	size_t per_sink = (size_t)(p->cfg.buffer / (p->nsinks ? p->nsinks : 1));

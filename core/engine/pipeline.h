@@ -100,6 +100,12 @@ int sl_pipeline_fail(struct sl_pipeline *p, int code, const char *fmt, ...)
 /* Cancelled by an error or a signal? Cheap; check at every blocking point. */
 bool sl_pipeline_cancelled(struct sl_pipeline *p);
 
+/* A sink that keeps up to 'bytes' of batches in buffers of its own (the
+ * loader's queue to its executors): its input ring gives that much of
+ * --buffer up, so that the two together stay within it (the ring keeps at
+ * least a quarter of its share).  Call from open(). */
+void sl_pipeline_sink_reserve(struct sl_instance *sink, size_t bytes);
+
 /* Logging for instances: prefixed with the instance name. */
 void sl_instance_log(struct sl_instance *inst, enum sl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -99,6 +99,14 @@ fail:
 	return NULL;
 }
 
+void sl_ring_shrink(struct sl_ring *r, size_t cap_bytes)
+{
+	pthread_mutex_lock(&r->mu);
+	if (cap_bytes >= 1 && cap_bytes < r->cap_bytes)
+		r->cap_bytes = cap_bytes;
+	pthread_mutex_unlock(&r->mu);
+}
+
 void sl_ring_free(struct sl_ring *r)
 {
 	if (!r)

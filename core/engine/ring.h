@@ -39,6 +39,11 @@ struct sl_ring_stats {
 /* NULL on allocation failure.  cap_bytes >= 1, cap_slots >= 1. */
 struct sl_ring *sl_ring_new(size_t cap_bytes, size_t cap_slots);
 
+/* Lower the byte capacity to 'cap_bytes' (>= 1; not above the current
+ * one): for a consumer that holds part of the budget itself.  Batches
+ * already queued stay; pushes wait until the ring is under the new cap. */
+void sl_ring_shrink(struct sl_ring *r, size_t cap_bytes);
+
 /* Frees the ring and releases batches still queued.  No thread may be
  * using it.  NULL is fine. */
 void sl_ring_free(struct sl_ring *r);

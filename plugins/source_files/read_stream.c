@@ -24,7 +24,7 @@
 #include "files.h"
 #include "format/stream.h"
 
-#define STREAM_READ_CHUNK (1u << 20) /* bytes per read() */
+#define STREAM_READ_CHUNK (256u << 10) /* bytes per read(): more only costs memory */
 
 struct stream_reader {
 	char *buf; /* read buffer, STREAM_READ_CHUNK bytes */
