@@ -20,7 +20,26 @@
 #   wait_quiet PID...                 wait (BENCH_QUIET_WAIT s at most) until the
 #                                     machine, the PIDs excluded, is idle
 #   median_run FILE / max_rss_mib FILE / verdict VALUE LIMIT
+#   spread FILE                       "min-max" of the first column (wall times)
 #   report LINE                       to stdout and to $REPORT
+#
+# Two-box mode.  The deployments this models are two machines: the source
+# server with what runs next to it (dump, serve) on one, the target server
+# with what runs next to it (load, myloader, an HTTP client) on the other.
+# BENCH_MODES (default "shared twobox") lists the modes a benchmark measures
+# each figure in:
+#   shared   every process on any core, as the kernel schedules them (one
+#            busy machine)
+#   twobox   box A = core 0: the source server and dump/serve; box B = core
+#            1: the target server, load, myloader and the HTTP client; each
+#            pinned with all its threads (taskset -a), so the two "machines"
+#            do not take CPU from each other
+#   box_server NAME PID A|B           a server and the box it lives on
+#   bench_mode MODE                   pin (twobox) or unpin (shared) the servers
+#   on_box A|B|- CMD...               run CMD (a program) on that box's core in
+#                                     twobox mode ("-": where it falls)
+#   box_restore                       every server's affinity as it was (EXIT)
+#   mode_note MODE                    one line that says what MODE is
 
 # shellcheck source=tests/lib/server.sh
 . "$ROOT/tests/lib/server.sh"
@@ -205,6 +224,77 @@ bench_gen_tables() { # SERVER DB N ROWS
 # --- measuring ------------------------------------------------------------------
 
 report() { printf '%s\n' "$*" | tee -a "$REPORT"; }
+
+# --- two-box mode ---------------------------------------------------------------
+
+BENCH_MODES=${BENCH_MODES:-shared twobox}
+for _m in $BENCH_MODES; do
+	case $_m in shared | twobox) ;; *)
+		echo "$BENCH_NAME: unknown mode '$_m' in BENCH_MODES (known: shared twobox)" >&2
+		exit 2
+		;;
+	esac
+done
+if [[ " $BENCH_MODES " == *" twobox "* ]] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
+	echo "$BENCH_NAME: twobox mode needs 2 cores and taskset (util-linux); BENCH_MODES=shared runs without" >&2
+	exit 2
+fi
+BOX_MODE=shared
+declare -A BOX_OF=() BOX_SAVED=() # server pid -> box, -> affinity before pinning
+
+box_core() { case $1 in A) echo 0 ;; B) echo 1 ;; *) die "no box '$1'" ;; esac; }
+
+box_server() { # NAME PID A|B
+	BOX_OF[$2]=$3
+}
+
+box_restore() {
+	local pid
+	for pid in "${!BOX_SAVED[@]}"; do
+		taskset -a -p "${BOX_SAVED[$pid]}" "$pid" >/dev/null 2>&1
+		unset "BOX_SAVED[$pid]"
+	done
+}
+
+bench_mode() { # MODE
+	local pid mask
+	BOX_MODE=$1
+	if [ "$1" = shared ]; then
+		box_restore
+		return 0
+	fi
+	for pid in "${!BOX_OF[@]}"; do
+		if [ -z "${BOX_SAVED[$pid]:-}" ]; then
+			mask=$(taskset -p "$pid" 2>/dev/null | awk '{ print $NF }')
+			[ -n "$mask" ] || die "cannot read the CPU affinity of pid $pid"
+			BOX_SAVED[$pid]=$mask
+		fi
+		taskset -a -p -c "$(box_core "${BOX_OF[$pid]}")" "$pid" >/dev/null ||
+			die "cannot pin pid $pid to box ${BOX_OF[$pid]}"
+	done
+}
+
+on_box() { # A|B CMD...
+	local box=$1
+	shift
+	if [ "$BOX_MODE" = twobox ] && [ "$box" != - ]; then
+		taskset -c "$(box_core "$box")" "$@"
+	else
+		"$@"
+	fi
+}
+
+mode_note() { # MODE
+	case $1 in
+	shared) echo "shared: one machine, every process on any of its $(nproc) cores" ;;
+	twobox) echo "twobox: two machines modelled by pinning (taskset -a): box A = core 0 (source server, dump, serve), box B = core 1 (target server, load, myloader, HTTP client)" ;;
+	esac
+}
+
+# "min-max" of the first column of FILE (the spread of the wall times).
+spread() { # FILE
+	sort -n -k1,1 "$1" | awk 'NR == 1 { a = $1 } { b = $1 } END { if (NR) printf "%s-%s", a, b }'
+}
 
 CLK_TCK=$(getconf CLK_TCK)
 
