@@ -100,30 +100,48 @@ static size_t sl_sql_worst(size_t len)
 	return 2 * len + 2 + 7; /* escaped or hex, quotes, a _latin1 introducer */
 }
 
+#ifdef __SSE2__
+/* Bit i set when p[i] (of 16) needs an escape. */
+static inline unsigned sl_sql_special_mask(const unsigned char *p)
+{
+	const __m128i nul = _mm_setzero_si128(), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
+	              sub = _mm_set1_epi8('\032'), q1 = _mm_set1_epi8('\''),
+	              q2 = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i hit =
+	    _mm_or_si128(_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nul), _mm_cmpeq_epi8(v, nl)),
+	                              _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, sub))),
+	                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q1), _mm_cmpeq_epi8(v, q2)),
+	                              _mm_cmpeq_epi8(v, bs)));
+	return (unsigned)_mm_movemask_epi8(hit);
+}
+#endif
+
 /* Copy the leading bytes of p that need no escape to w; returns how many.
  * Text is mostly plain, so 16 bytes are checked at once where SSE2 exists
- * (every x86-64); the tail and other machines go byte by byte. */
+ * (every x86-64), the last 16 overlapping what was checked before (no byte
+ * loop for the tail of a value of 16 bytes or more); shorter values and
+ * other machines go byte by byte. */
 static size_t sl_sql_plain_run(char *w, const unsigned char *p, size_t len)
 {
 	size_t i = 0;
 #ifdef __SSE2__
-	const __m128i nul = _mm_setzero_si128(), nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'),
-	              sub = _mm_set1_epi8('\032'), q1 = _mm_set1_epi8('\''),
-	              q2 = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
 	for (; i + 16 <= len; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
-		__m128i hit = _mm_or_si128(
-		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, nul), _mm_cmpeq_epi8(v, nl)),
-		                 _mm_or_si128(_mm_cmpeq_epi8(v, cr), _mm_cmpeq_epi8(v, sub))),
-		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q1), _mm_cmpeq_epi8(v, q2)),
-		                 _mm_cmpeq_epi8(v, bs)));
-		int mask = _mm_movemask_epi8(hit);
+		unsigned mask = sl_sql_special_mask(p + i);
 		if (mask) {
-			size_t k = (size_t)__builtin_ctz((unsigned)mask);
+			size_t k = (size_t)__builtin_ctz(mask);
 			memcpy(w + i, p + i, k);
 			return i + k;
 		}
-		_mm_storeu_si128((__m128i *)(void *)(w + i), v);
+		memcpy(w + i, p + i, 16);
+	}
+	if (i < len && len >= 16) {
+		/* Bytes before i are plain: the mask starts at i or later. */
+		size_t at = len - 16;
+		unsigned mask = sl_sql_special_mask(p + at);
+		size_t end = mask ? at + (size_t)__builtin_ctz(mask) : len;
+		memcpy(w + i, p + i, end - i);
+		return end;
 	}
 #endif
 	for (; i < len && !sl_sql_esc[p[i]]; i++)

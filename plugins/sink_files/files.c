@@ -230,7 +230,7 @@ static int files_open(struct sl_instance *inst)
  * end-of-table record makes its table complete with the source's count of
  * its rows (a reader of rendered files knows no rows per file).  0 or
  * SL_ENOMEM. */
-static int account(struct sl_manifest *m, const struct sl_batch *b)
+static int account(struct sl_manifest *m, const struct sl_batch *b, uint64_t hash)
 {
 	const char *schema = b->schema ? b->schema : (b->table ? b->table->schema : "");
 	const char *name = b->table ? sl_batch_table_name(b) : "";
@@ -245,8 +245,8 @@ static int account(struct sl_manifest *m, const struct sl_batch *b)
 		}
 		return 0;
 	}
-	int rc = sl_manifest_add_file(m, schema, name, b->name, b->body.data, b->body.len,
-	                              b->file_kind == SL_FILE_DATA ? b->rows : 0);
+	int rc = sl_manifest_add_hashed(m, schema, name, hash, b->body.len,
+	                                b->file_kind == SL_FILE_DATA ? b->rows : 0);
 	if (!rc && b->table && name[0]) {
 		struct sl_manifest_table *t = sl_manifest_table(m, schema, name);
 		enum sl_table_kind k = b->table->kind;
@@ -294,7 +294,11 @@ static int put_myloader_objects(struct files_sink *s, const struct sl_batch *b)
 	                                     view, &err)) != 0)
 		rc = sl_pipeline_fail(p, rc, "%s: %s", s->name, err.msg);
 	for (size_t i = 0; i < 2 && !rc; i++) {
-		if (out[i] && (rc = s->w->put(s, out[i])) == 0 && account(&s->man, out[i]))
+		if (!out[i])
+			continue;
+		uint64_t hash =
+		    sl_manifest_file_hash(out[i]->name, out[i]->body.data, out[i]->body.len);
+		if ((rc = s->w->put(s, out[i], hash)) == 0 && account(&s->man, out[i], hash))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	}
 	sl_batch_release(out[0]);
@@ -309,10 +313,14 @@ static int files_consume(struct sl_instance *inst, struct sl_batch *b)
 	if (b->kind == SL_BATCH_FILE && s->w->myloader_objects &&
 	    sl_fname_is_object(b->file_kind, b->table != NULL))
 		return put_myloader_objects(s, b);
-	int rc = b->kind == SL_BATCH_FILE ? s->w->put(s, b) : 0;
+	/* One checksum for the frame header and the manifest. */
+	uint64_t hash = b->kind == SL_BATCH_FILE
+	                    ? sl_manifest_file_hash(b->name, b->body.data, b->body.len)
+	                    : 0;
+	int rc = b->kind == SL_BATCH_FILE ? s->w->put(s, b, hash) : 0;
 	if (rc)
 		return rc;
-	if (account(&s->man, b))
+	if (account(&s->man, b, hash))
 		return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
 	return 0;
 }

@@ -56,8 +56,10 @@ struct files_writer {
 	int (*init)(struct files_sink *s);
 	/* Create the container and write its start.  Main thread. */
 	int (*open)(struct files_sink *s);
-	/* Write one file.  The sink's thread.  The pipeline's error on failure. */
-	int (*put)(struct files_sink *s, const struct sl_batch *b);
+	/* Write one file; 'hash' is its checksum (sl_manifest_file_hash(),
+	 * computed once for the manifest and the stream's frame header).  The
+	 * sink's thread.  The pipeline's error on failure. */
+	int (*put)(struct files_sink *s, const struct sl_batch *b, uint64_t hash);
 	/* Write the end: the trailer, or metadata and manifest (s->man is
 	 * complete, its run fields set from 'sum').  Called once after open()
 	 * succeeded, also after errors. */

@@ -149,14 +149,12 @@ static int stream_open(struct files_sink *s)
 	return rc ? rc : write_frame(s, w, NULL, -1);
 }
 
-static int stream_put(struct files_sink *s, const struct sl_batch *b)
+static int stream_put(struct files_sink *s, const struct sl_batch *b, uint64_t hash)
 {
 	struct stream_writer *w = s->state;
 	sl_buf_reset(&w->header);
 	int rc = w->mydumper ? sl_stream_put_mydumper_header(&w->header, b->name, b->body.len)
-	                     : sl_stream_put_frame_header(
-	                           &w->header, b->name, b->body.len,
-	                           sl_manifest_file_hash(b->name, b->body.data, b->body.len));
+	                     : sl_stream_put_frame_header(&w->header, b->name, b->body.len, hash);
 	if (rc)
 		return rc;
 	rc = write_frame(s, w, b, -1);
