@@ -216,6 +216,36 @@ static void test_byte_bound_blocks(void)
 	sl_ring_free(r);
 }
 
+/* A shrunk ring blocks at its new byte capacity; a larger one is ignored. */
+static void test_shrink(void)
+{
+	size_t cost = empty_cost();
+	struct sl_ring *r = sl_ring_new(4 * cost, 100);
+	struct sl_ring_stats st;
+	struct sl_batch *b = NULL;
+	struct call c;
+	pthread_t t;
+
+	sl_ring_shrink(r, 2 * cost);
+	sl_ring_shrink(r, 8 * cost); /* never grows */
+	for (unsigned i = 0; i < 2; i++)
+		CHECK_EQ_INT(sl_ring_push(r, mk(0, i, 0)), 0);
+	start_call(&t, &c, r, mk(0, 2, 0), false);
+	CHECK(wait_push_waits(r, 1));
+	CHECK_EQ_INT(atomic_load(&c.done), 0);
+	sl_ring_get_stats(r, &st);
+	CHECK_EQ_INT(st.count, 2);
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK_EQ_INT(sl_ring_pop(r, &b), 0);
+		CHECK_EQ_INT(tag_seq(b), i);
+		sl_batch_release(b);
+		if (i == 0)
+			pthread_join(t, NULL);
+	}
+	CHECK_EQ_INT(c.rc, 0);
+	sl_ring_free(r);
+}
+
 static void test_byte_bound_counts_body(void)
 {
 	/* Two 1000-byte bodies fit in 2 * (1000 + overhead); a third does not,
@@ -669,6 +699,7 @@ int main(void)
 	UNIT_RUN(test_new_rejects_zero_caps);
 	UNIT_RUN(test_new_under_alloc_failure);
 	UNIT_RUN(test_byte_bound_blocks);
+	UNIT_RUN(test_shrink);
 	UNIT_RUN(test_byte_bound_counts_body);
 	UNIT_RUN(test_slot_bound_blocks);
 	UNIT_RUN(test_oversize_into_empty);
