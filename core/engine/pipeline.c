@@ -714,14 +714,14 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 		/* Rows read back from files: no server to push SQL down to. */
 		if (t->where)
 			return sl_pipeline_fail(
-			    p, SL_EUSAGE,
+			    p, SL_ELUA,
 			    "%s: where() gives %s.%s a condition, but its rows come from files, "
 			    "with "
 			    "no server to run it: drop rows in transform() instead (rows:drop(i))",
 			    p->cfg.script, t->schema, t->name);
 		if (t->col_exprs)
 			return sl_pipeline_fail(
-			    p, SL_EUSAGE,
+			    p, SL_ELUA,
 			    "%s: columns rewrites %s.%s with SQL, but its rows come from files, "
 			    "with "
 			    "no server to run it: rewrite the values in transform() instead",
