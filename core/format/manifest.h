@@ -21,6 +21,9 @@
  *        "xxh64": "16 hex digits"},
  *       {"schema": "db", "table": null, ...}      the database's own files
  *       {"schema": "", "table": null, ...}        the accounts file (--users)
+ *     ],
+ *     "left_out": [                       objects left out so that the dump loads
+ *       {"kind": "view", "schema": "db", "name": "v", "missing": "db.t, db.u"}
  *     ]
  *   }
  *
@@ -47,6 +50,7 @@
 #include "base/error.h"
 #include "base/map.h"
 #include "base/xxh64.h"
+#include "format/table.h"
 
 #define SL_MANIFEST_NAME "sluice-manifest.json"
 #define SL_METADATA_NAME "metadata" /* mydumper's file, which myloader needs */
@@ -74,6 +78,8 @@ struct sl_manifest {
 
 	size_t ntables, cap;
 	struct sl_manifest_table **tables; /* owned, in order of appearance */
+	const struct sl_left_out *left_out; /* borrowed, written only (not parsed) */
+	size_t nleft_out;
 	struct sl_map index;               /* (schema, name) -> its table */
 };
 
