@@ -169,6 +169,10 @@ struct sl_pipeline {
 	struct sl_router router;
 	bool router_ready;
 	const struct sl_script_query *query; /* the source's, while it plans */
+	/* Base tables and sequences the plan took, for the workers' states
+	 * (sluice.tables in transform); borrowed from the source. */
+	struct sl_table **catalog;
+	size_t ncatalog;
 
 	/* --dry-run: what the plan printed. */
 	uint64_t explained_tables, explained_rows;
@@ -217,6 +221,7 @@ void sl_pipeline_free(struct sl_pipeline *p)
 	for (unsigned i = 0; i < p->nworker_scripts; i++)
 		sl_script_close(p->worker_scripts[i]);
 	sl_free(p->worker_scripts);
+	sl_free(p->catalog);
 	sl_script_close(p->script);
 	sl_free(p->info.source);
 	sl_free(p->info.server_version);
@@ -608,6 +613,8 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 		struct sl_error err = {0};
 		struct sl_script_opts lim = script_limits(p);
 		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
+		if (!rc && p->ncatalog)
+			rc = sl_script_set_catalog(*slot, p->catalog, p->ncatalog, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 	}
@@ -711,7 +718,19 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 	}
 	if (p->script)
 		sl_script_set_query(p->script, NULL);
-	return rc ? sl_pipeline_fail(p, rc, "%s", err.msg) : 0;
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	/* Views are not kept: a source may still leave them out (depend). */
+	for (size_t i = 0; p->has_transform && i < n; i++) {
+		if (!take[i] || tables[i]->kind == SL_TABLE_VIEW)
+			continue;
+		struct sl_table **v = sl_realloc(p->catalog, (p->ncatalog + 1) * sizeof(*v));
+		if (!v)
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		p->catalog = v;
+		p->catalog[p->ncatalog++] = tables[i];
+	}
+	return 0;
 }
 
 /* The dry run's first line. */
