@@ -76,7 +76,7 @@ function M.plan(spec)
   local lookups = {}
   for _, name in ipairs(spec.lookups or {}) do lookups[name] = true end
   local max_keys = math.tointeger(spec.max_keys or 1000000)
-  local batch = math.tointeger(spec.batch or 2000)
+  local batch = math.tointeger(spec.batch or 5000)
   local children = spec.children
   if children ~= nil and type(children) ~= "table" then
     children = math.tointeger(children)
@@ -97,6 +97,8 @@ function M.plan(spec)
     end
   end
 
+  local sql_value, concat = sluice.sql_value, table.concat
+
   -- The graph: one node per base table of the run.
   local function build()
     nodes = {}
@@ -107,8 +109,8 @@ function M.plan(spec)
           kept = {}, nkept = 0,        -- key literal -> true
           down = {},                   -- keys of rows that bring children
           conds = {},                  -- keyless tables: seed conditions
-          wanted = {},                 -- signature -> {cols, set, n, pending}
-          down_wanted = {},            -- fk name -> {fk, parent, set, pending}
+          wanted = {},                 -- signature -> {cols, set, pending}
+          down_wanted = {},            -- list of {ref, limit, set, pending}
           whole = lookups[k] or false,
         }
       end
@@ -126,83 +128,170 @@ function M.plan(spec)
     end
   end
 
-  -- The columns a query of node n reads: its key, every foreign key's
-  -- columns, and the columns its children reference.
-  local function select_list(n)
-    if n.sel then return n.sel end
-    local seen, list = {}, {}
-    local function add(c) if not seen[c] then seen[c] = #list + 1; list[#list + 1] = c end end
+  -- Integer and DECIMAL values are their own literals: no call needed.
+  local BARE = { tinyint = true, smallint = true, mediumint = true, int = true, integer = true,
+                 bigint = true, decimal = true }
+
+  local INTEGER = { tinyint = true, smallint = true, mediumint = true, int = true, integer = true,
+                    bigint = true }
+
+  -- "col IN (...)" for literals of one column; for an integer column, runs
+  -- of consecutive values become BETWEEN ranges: a contiguous block of keys
+  -- is one range scan for the server, not thousands of lookups.
+  local function in_sql(colsql, lits, integer)
+    local nums = integer and {} or nil
+    for i, l in ipairs(nums and lits or {}) do
+      local v = math.tointeger(tonumber(l))
+      if not v or tostring(v) ~= l then nums = nil break end
+      nums[i] = v
+    end
+    if not nums then
+      table.sort(lits)
+      return colsql .. " IN (" .. concat(lits, ",") .. ")"
+    end
+    table.sort(nums)
+    local singles, parts, i = {}, {}, 1
+    while i <= #nums do
+      local j = i
+      while j < #nums and nums[j + 1] <= nums[j] + 1 do j = j + 1 end
+      if nums[j] - nums[i] >= 7 then
+        parts[#parts + 1] = colsql .. " BETWEEN " .. nums[i] .. " AND " .. nums[j]
+      else
+        for x = i, j do
+          if x == i or nums[x] ~= nums[x - 1] then singles[#singles + 1] = nums[x] end
+        end
+      end
+      i = j + 1
+    end
+    if #singles > 0 then parts[#parts + 1] = colsql .. " IN (" .. concat(singles, ",") .. ")" end
+    if #parts == 1 then return parts[1] end
+    return "(" .. concat(parts, " OR ") .. ")"
+  end
+
+  -- The IN condition of literals of 'cols' of node n.
+  local function match_sql(n, cols, lits)
+    if #cols == 1 then
+      local col = n.t.columns[cols[1]]
+      return in_sql(ident(cols[1]), lits, col and INTEGER[col.data_type])
+    end
+    table.sort(lits)
+    return cols_sql(cols) .. " IN (" .. concat(lits, ",") .. ")"
+  end
+
+  -- A function of a row giving the values of 'cols' (at positions at[col])
+  -- as one SQL literal (a tuple for several), rendered with the columns
+  -- 'as_cols' of table as_t (where they are compared), or nil when one is
+  -- NULL.
+  local function getter(at, cols, as_t, as_cols)
+    local pos, bare, desc = {}, {}, {}
+    for i, c in ipairs(cols) do
+      pos[i] = at[c]
+      desc[i] = as_t.columns[as_cols[i]]
+      bare[i] = BARE[desc[i].data_type] or false
+    end
+    if #cols == 1 then
+      local p1, b1, d1 = pos[1], bare[1], desc[1]
+      if b1 then return function(row) return row[p1] end end
+      return function(row)
+        local v = row[p1]
+        return v and sql_value(v, d1)
+      end
+    end
+    return function(row)
+      local parts = {}
+      for i = 1, #pos do
+        local v = row[pos[i]]
+        if v == nil then return nil end
+        parts[i] = bare[i] and v or sql_value(v, desc[i])
+      end
+      return "(" .. concat(parts, ",") .. ")"
+    end
+  end
+
+  -- The entry of p that collects values of its columns 'cols' to ask for.
+  local function wanted_of(p, cols)
+    local sig = concat(cols, "\0")
+    local w = p.wanted[sig]
+    if not w then
+      w = { cols = cols, set = {}, pending = {},
+            is_key = p.key ~= nil and sig == concat(p.key, "\0") }
+      p.wanted[sig] = w
+    end
+    return w
+  end
+
+  -- What a query of node n reads (its key, every foreign key's columns and
+  -- the columns its children reference) and, once, the edges a row follows.
+  local function prepare(n)
+    if n.sel then return end
+    local pos, list = {}, {}
+    local function add(c) if not pos[c] then pos[c] = #list + 1; list[#list + 1] = c end end
     for _, c in ipairs(n.key or {}) do add(c) end
     for _, fk in ipairs(n.t.foreign_keys) do for _, c in ipairs(fk.columns) do add(c) end end
     for _, ref in ipairs(n.t.referenced_by) do
       for _, c in ipairs(ref.ref_columns) do add(c) end
     end
     if #list == 0 then add(n.t.columns[1].name) end
-    n.sel, n.pos = list, seen
-    return list
-  end
-
-  -- A tuple of the row's values in 'cols' as an SQL literal, rendered
-  -- with the columns of 'as' (the table they are compared in); nil when a
-  -- value is NULL.
-  local function tuple(n, row, cols, as_t, as_cols)
-    local parts = {}
-    for i, c in ipairs(cols) do
-      local v = row[n.pos[c]]
-      if v == nil then return nil end
-      parts[i] = sluice.sql_value(v, as_t.columns[as_cols[i]])
+    n.sel, n.pos = list, pos
+    local quoted = {}
+    for i, c in ipairs(list) do quoted[i] = ident(c) end
+    n.sel_sql = concat(quoted, ",")
+    n.id_of = n.key and getter(pos, n.key, n.t, n.key)
+    -- Up: the parents each row needs; ups_sql reads just their columns
+    -- (SELECT DISTINCT, for rows whose keys are known already).
+    n.ups = {}
+    local upos, ulist = {}, {}
+    for _, fk in ipairs(n.t.foreign_keys) do
+      for _, c in ipairs(fk.columns) do
+        if not upos[c] then upos[c] = #ulist + 1; ulist[#ulist + 1] = ident(c) end
+      end
     end
-    if #parts == 1 then return parts[1] end
-    return "(" .. table.concat(parts, ",") .. ")"
-  end
-
-  local function parent_of(n, fk)
-    local pk = fk.ref_schema .. "." .. fk.ref_table
-    local p = nodes[pk]
-    if not p then
-      fail("%s references %s (%s), which is not part of the run: select its database "
-           .. "too", n.name, pk, fk.name)
+    n.ups_sql = #ulist > 0 and concat(ulist, ",") or nil
+    for _, fk in ipairs(n.t.foreign_keys) do
+      local pk = fk.ref_schema .. "." .. fk.ref_table
+      local p = nodes[pk]
+      local as_t, as_cols = p and p.t or n.t, p and fk.ref_columns or fk.columns
+      n.ups[#n.ups + 1] = {
+        fk = fk, parent = pk, p = p,
+        get = getter(pos, fk.columns, as_t, as_cols),
+        get_distinct = getter(upos, fk.columns, as_t, as_cols),
+        w = p and not p.whole and wanted_of(p, fk.ref_columns) or nil,
+      }
     end
-    return p
-  end
-
-  -- Ask for rows of p whose 'cols' equal 'lit'.
-  local function want(p, cols, lit)
-    if p.whole then return end
-    local sig = table.concat(cols, "\0")
-    local w = p.wanted[sig]
-    if not w then
-      w = { cols = cols, set = {}, n = 0, pending = {} }
-      p.wanted[sig] = w
-    end
-    if w.set[lit] then return end
-    w.set[lit] = true
-    w.n = w.n + 1
-    w.pending[#w.pending + 1] = lit
-    hold(1)
-  end
-
-  -- Rows of c referencing the brought-down row of n, up to the limit.
-  local function want_children(n, row)
+    -- Down: the children a brought-down row brings.
+    n.downs = {}
     for _, ref in ipairs(n.t.referenced_by) do
       local ck = ref.schema .. "." .. ref.table
       local limit = children
       if type(children) == "table" then limit = children[ck] end
       local c = nodes[ck]
       if limit and c and not c.whole then
-        local lit = tuple(n, row, ref.ref_columns, c.t, ref.columns)
-        if lit then
-          local w = c.down_wanted[ref.name]
-          if not w then
-            w = { ref = ref, limit = limit, set = {}, pending = {} }
-            c.down_wanted[ref.name] = w
-          end
-          if not w.set[lit] then
-            w.set[lit] = true
-            w.pending[#w.pending + 1] = lit
-            hold(1)
-          end
+        local w = { ref = ref, limit = limit, set = {}, pending = {} }
+        c.down_wanted[#c.down_wanted + 1] = w
+        n.downs[#n.downs + 1] = { get = getter(pos, ref.ref_columns, c.t, ref.columns), w = w }
+      end
+    end
+  end
+
+  -- Ask for a value of an entry (wanted or down_wanted) once.
+  local function ask(w, lit)
+    if w.set[lit] then return end
+    w.set[lit] = true
+    w.pending[#w.pending + 1] = lit
+    hold(1)
+  end
+
+  -- Ask for the parents of a row of n (getter 'how' of each edge).
+  local function follow_up(n, row, how)
+    for _, up in ipairs(n.ups) do
+      local lit = up[how](row) -- nil: a NULL key needs no parent
+      if lit then
+        if not up.p then
+          fail("%s references %s (%s), which is not part of the run: select its "
+               .. "database too", n.name, up.parent, up.fk.name)
         end
+        local w = up.w
+        if w and not (w.is_key and up.p.kept[lit]) then ask(w, lit) end
       end
     end
   end
@@ -212,7 +301,7 @@ function M.plan(spec)
   local function take(n, row, down)
     local new, newdown = true, down
     if n.key then
-      local id = tuple(n, row, n.key, n.t, n.key)
+      local id = n.id_of(row)
       if n.kept[id] then new = false else
         n.kept[id] = true
         n.nkept = n.nkept + 1
@@ -222,37 +311,30 @@ function M.plan(spec)
         if n.down[id] then newdown = false else n.down[id] = true end
       end
     end
-    if new then
-      for _, fk in ipairs(n.t.foreign_keys) do
-        local null = false
-        for _, c in ipairs(fk.columns) do null = null or row[n.pos[c]] == nil end
-        if not null then -- a NULL key needs no parent
-          local p = parent_of(n, fk)
-          want(p, fk.ref_columns, tuple(n, row, fk.columns, p.t, fk.ref_columns))
-        end
+    if new then follow_up(n, row, "get") end
+    if newdown then
+      for _, d in ipairs(n.downs) do
+        local lit = d.get(row)
+        if lit then ask(d.w, lit) end
       end
     end
-    if newdown and children then want_children(n, row) end
   end
 
   local function query_rows(n, cond, down)
-    local sql = "SELECT " .. (function()
-      local l = {}
-      for i, c in ipairs(select_list(n)) do l[i] = ident(c) end
-      return table.concat(l, ",")
-    end)() .. " FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name)
+    prepare(n)
+    local sql = "SELECT " .. n.sel_sql .. " FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name)
     if cond then sql = sql .. " WHERE " .. cond end
     sluice.query(sql, function(row) take(n, row, down) end)
   end
 
-  -- Take up to 'batch' entries off a pending list as an IN list.
+  -- Take up to 'batch' entries off a pending list.
   local function next_batch(pending)
     local k = #pending
     if k == 0 then return nil end
     local from = k > batch and k - batch + 1 or 1
     local lits = table.move(pending, from, k, 1, {})
     for i = k, from, -1 do pending[i] = nil end
-    return table.concat(lits, ",")
+    return lits
   end
 
   local function children_transitive() return type(children) == "table" end
@@ -261,6 +343,7 @@ function M.plan(spec)
     if computed then return end
     computed = true
     build()
+    for _, n in pairs(nodes) do prepare(n) end
     -- Lookups: their parents.
     for k in pairs(lookups) do
       local n = nodes[k]
@@ -282,30 +365,43 @@ function M.plan(spec)
           local list = next_batch(w.pending)
           while list do
             busy = true
-            query_rows(n, cols_sql(w.cols) .. " IN (" .. list .. ")", false)
+            if w.is_key then
+              -- Their keys are known: keep them, and read only the distinct
+              -- values of their foreign keys (a key the source lacks matches
+              -- no row when dumped).
+              local new = {}
+              for _, lit in ipairs(list) do
+                if not n.kept[lit] then
+                  n.kept[lit] = true
+                  n.nkept = n.nkept + 1
+                  hold(1)
+                  new[#new + 1] = lit
+                end
+              end
+              if #new > 0 and n.ups_sql then
+                sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) ..
+                             "." .. ident(n.t.name) .. " WHERE " .. match_sql(n, w.cols, new),
+                             function(row) follow_up(n, row, "get_distinct") end)
+              end
+            else
+              query_rows(n, match_sql(n, w.cols, list), false)
+            end
             list = next_batch(w.pending)
           end
         end
-        for _, w in pairs(n.down_wanted) do
+        for _, w in ipairs(n.down_wanted) do
           local list = next_batch(w.pending)
           while list do
             busy = true
-            local fkc = cols_sql(w.ref.columns)
-            local cond = fkc .. " IN (" .. list .. ")"
+            local cond = match_sql(n, w.ref.columns, list)
             if n.key then
-              local sel = {}
-              for i, c in ipairs(select_list(n)) do sel[i] = ident(c) end
-              local ordered = {}
+              local part, ordered = {}, {}
+              for i, c in ipairs(w.ref.columns) do part[i] = ident(c) end
               for i, c in ipairs(n.key) do ordered[i] = ident(c) end
-              local sql = "SELECT " .. table.concat(sel, ",") .. " FROM (SELECT " ..
-                  table.concat(sel, ",") .. ", ROW_NUMBER() OVER (PARTITION BY " ..
-                  table.concat((function()
-                    local l = {}
-                    for i, c in ipairs(w.ref.columns) do l[i] = ident(c) end
-                    return l
-                  end)(), ",") .. " ORDER BY " .. table.concat(ordered, ",") ..
-                  ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name) ..
-                  " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
+              local sql = "SELECT " .. n.sel_sql .. " FROM (SELECT " .. n.sel_sql ..
+                  ", ROW_NUMBER() OVER (PARTITION BY " .. concat(part, ",") .. " ORDER BY " ..
+                  concat(ordered, ",") .. ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." ..
+                  ident(n.t.name) .. " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
                   math.tointeger(w.limit)
               sluice.query(sql, function(row) take(n, row, children_transitive()) end)
             else
@@ -332,6 +428,48 @@ function M.plan(spec)
     end
   end
 
+  -- The condition of the kept rows of a table with a composite key: where
+  -- every row of a first-column value is kept (all the items of an
+  -- order), that value alone, which the server reads as a range; the
+  -- other rows by their whole key.
+  local function composite_sql(n, lits)
+    local c1 = n.key[1]
+    local col1 = n.t.columns[c1]
+    local per = {} -- first value's literal -> kept rows
+    local firsts, first_of = {}, {}
+    local find, sub = string.find, string.sub
+    for i, id in ipairs(lits) do
+      -- "(first,...)": literals hold no comma (text is written in hex)
+      local f = sub(id, 2, find(id, ",", 2, true) - 1)
+      first_of[i] = f
+      if not per[f] then firsts[#firsts + 1] = f end
+      per[f] = (per[f] or 0) + 1
+    end
+    if INTEGER[col1.data_type] then
+      table.sort(firsts, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
+    end
+    local whole = {}
+    for i = 1, #firsts, batch do
+      local part = table.move(firsts, i, math.min(i + batch - 1, #firsts), 1, {})
+      sluice.query("SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) .. "." ..
+                   ident(n.t.name) .. " WHERE " .. match_sql(n, { c1 }, part) ..
+                   " GROUP BY " .. ident(c1), function(row)
+        local f = BARE[col1.data_type] and row[1] or sql_value(row[1], col1)
+        if per[f] and tonumber(row[2]) == per[f] then whole[f] = true end
+      end)
+    end
+    local full, rest = {}, {}
+    for f in pairs(whole) do full[#full + 1] = f end
+    for i, id in ipairs(lits) do
+      if not whole[first_of[i]] then rest[#rest + 1] = id end
+    end
+    local parts = {}
+    if #full > 0 then parts[#parts + 1] = match_sql(n, { c1 }, full) end
+    if #rest > 0 then parts[#parts + 1] = match_sql(n, n.key, rest) end
+    if #parts == 1 then return parts[1] end
+    return "(" .. concat(parts, " OR ") .. ")"
+  end
+
   -- The SQL condition of the rows kept in table k; false when none are;
   -- nil when all are.
   local memo = {}
@@ -342,23 +480,17 @@ function M.plan(spec)
     if n.whole then return nil end
     if memo[k] ~= nil then return memo[k] end
     local cond = false
-    if n.key then
-      if n.nkept > 0 then
-        local lits = {}
-        for id in pairs(n.kept) do lits[#lits + 1] = id end
-        table.sort(lits)
-        cond = cols_sql(n.key) .. " IN (" .. table.concat(lits, ",") .. ")"
-      end
-    else
+    if n.key and n.nkept > 0 then
+      local lits = {}
+      for id in pairs(n.kept) do lits[#lits + 1] = id end
+      cond = #n.key == 1 and match_sql(n, n.key, lits) or composite_sql(n, lits)
+    elseif not n.key then
       local parts = {}
       for _, c in ipairs(n.conds) do parts[#parts + 1] = c end
       for _, w in pairs(n.wanted) do
         local lits = {}
         for lit in pairs(w.set) do lits[#lits + 1] = lit end
-        if #lits > 0 then
-          table.sort(lits)
-          parts[#parts + 1] = cols_sql(w.cols) .. " IN (" .. table.concat(lits, ",") .. ")"
-        end
+        if #lits > 0 then parts[#parts + 1] = match_sql(n, w.cols, lits) end
       end
       if #parts > 0 then cond = table.concat(parts, " OR ") end
     end
@@ -393,8 +525,12 @@ function M.plan(spec)
     return needed_tables()[name_of(t)] or false
   end
   function plan.where(t)
-    local c = condition(name_of(t))
-    if c == false then return "1 = 0" end
+    local k = name_of(t)
+    local c = condition(k)
+    if c == false then return "1 = 0", 0 end
+    local n = nodes[k]
+    -- The count lets sluice size the table's ranges without asking.
+    if c and n.key then return c, n.nkept end
     return c
   end
   -- The condition of table "db.t" (nil: every row, false: none).

@@ -770,7 +770,9 @@ int sl_pipeline_left_out(struct sl_pipeline *p, const char *kind, const char *sc
 	    lacking >= 0 && (size_t)lacking < p->nsinks ? p->sinks[lacking].name : NULL;
 	sl_logf(p->log, SL_LOG_WARN, NULL, "%s %s.%s left out%s%s: it needs %s, which %s%s%s", kind,
 	        schema, name, sname ? " of sink " : "", sname ? sname : "", missing,
-	        sname ? "that sink does not take" : lname ? "sink " : "the run does not take",
+	        sname   ? "that sink does not take"
+	        : lname ? "sink "
+	                : "the run does not take",
 	        !sname && lname ? lname : "", !sname && lname ? " does not take" : "");
 	if (p->cfg.dry_run) {
 		dry_header(p);
@@ -808,7 +810,8 @@ int sl_pipeline_explain(struct sl_pipeline *p, const struct sl_table *t, uint64_
 			rc = sl_buf_printf(&sinks, "=%s.%s", ts, tn);
 	}
 	if (!rc)
-		rc = t->where ? put_condition(&cond, t->where, 200) : sl_buf_puts(&cond, "(all rows)");
+		rc = t->where ? put_condition(&cond, t->where, 200)
+		              : sl_buf_puts(&cond, "(all rows)");
 	char est[32] = "-";
 	if (t->kind == SL_TABLE_BASE) {
 		snprintf(est, sizeof(est), "%llu", (unsigned long long)rows);
@@ -816,8 +819,8 @@ int sl_pipeline_explain(struct sl_pipeline *p, const struct sl_table *t, uint64_
 	}
 	p->explained_tables++;
 	if (!rc)
-		printf("%-8s %-40s %12s  %-20s %s\n", kinds[t->kind], name.data,
-		       est, sinks.len ? sinks.data : "(none)",
+		printf("%-8s %-40s %12s  %-20s %s\n", kinds[t->kind], name.data, est,
+		       sinks.len ? sinks.data : "(none)",
 		       t->kind == SL_TABLE_BASE ? cond.data : "");
 	sl_buf_free(&name);
 	sl_buf_free(&sinks);

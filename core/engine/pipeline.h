@@ -60,7 +60,7 @@ struct sl_run_info {
 	char *server_version; /* e.g. "10.11.19-MariaDB" */
 	char *binlog_file;    /* NULL when binary logging is off */
 	uint64_t binlog_pos;
-	char *gtid; /* NULL when unknown */
+	char *gtid;                       /* NULL when unknown */
 	struct sl_run_left_out *left_out; /* views and triggers left out (sl_pipeline_left_out) */
 	size_t nleft_out;
 };

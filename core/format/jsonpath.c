@@ -117,8 +117,7 @@ int sl_json_string_encode(struct sl_buf *out, const char *p, size_t len)
 
 static void ws(struct finder *f)
 {
-	while (f->p < f->end &&
-	       (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+	while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
 		f->p++;
 }
 

@@ -77,10 +77,10 @@ struct sl_manifest {
 	uint64_t files, bytes, rows;
 
 	size_t ntables, cap;
-	struct sl_manifest_table **tables; /* owned, in order of appearance */
+	struct sl_manifest_table **tables;  /* owned, in order of appearance */
 	const struct sl_left_out *left_out; /* borrowed, written only (not parsed) */
 	size_t nleft_out;
-	struct sl_map index;               /* (schema, name) -> its table */
+	struct sl_map index; /* (schema, name) -> its table */
 };
 
 void sl_manifest_init(struct sl_manifest *m);

@@ -156,9 +156,9 @@ int sl_sql_check_select(const char *sql, size_t len, char *why, size_t cap)
 	if (!is_word(&t, "SELECT") && !is_word(&t, "WITH") && !is_word(&t, "VALUES"))
 		return refuse(why, cap, "only SELECT queries may run here, not '%.*s'", &t);
 	for (; t.kind != TOK_END; prev = t, t = next_tok(&lx)) {
-		static const char *const banned[] = {"INTO",       "NEXTVAL",     "SETVAL",
-		                                     "GET_LOCK",   "RELEASE_LOCK", "RELEASE_ALL_LOCKS",
-		                                     "IS_USED_LOCK", NULL};
+		static const char *const banned[] = {
+		    "INTO",         "NEXTVAL",           "SETVAL",       "GET_LOCK",
+		    "RELEASE_LOCK", "RELEASE_ALL_LOCKS", "IS_USED_LOCK", NULL};
 		if (t.kind == TOK_BAD)
 			return refuse(why, cap, "a string, name or comment that does not end%.*s",
 			              NULL);
@@ -173,8 +173,8 @@ int sl_sql_check_select(const char *sql, size_t len, char *why, size_t cap)
 		}
 		for (size_t i = 0; banned[i]; i++)
 			if (is_word(&t, banned[i]))
-				return refuse(why, cap, "'%.*s' is not allowed in a read-only query",
-				              &t);
+				return refuse(why, cap,
+				              "'%.*s' is not allowed in a read-only query", &t);
 		if ((is_word(&prev, "FOR") && (is_word(&t, "UPDATE") || is_word(&t, "SHARE"))) ||
 		    (is_word(&prev, "LOCK") && is_word(&t, "IN")))
 			return refuse(why, cap, "locking reads are not allowed here%.*s", NULL);
@@ -213,12 +213,15 @@ static bool decode_name(const struct tok *t, char *out, size_t cap)
 static bool stop_word(const struct tok *t)
 {
 	static const char *const words[] = {
-	    "WHERE",  "JOIN",     "ON",     "USING", "LEFT",   "RIGHT",     "INNER",  "CROSS",
-	    "NATURAL", "STRAIGHT_JOIN", "GROUP", "ORDER", "LIMIT", "HAVING", "UNION", "EXCEPT",
-	    "INTERSECT", "SET",   "VALUES", "VALUE", "SELECT", "WINDOW",    "FOR",    "LOCK",
-	    "PARTITION", "USE",   "FORCE",  "IGNORE", "FULL",  "OUTER",     "INTO",   "FROM",
-	    "RETURNING", "AS",    "OFFSET", "PROCEDURE", "DO", "END",      "THEN",   "ELSE",
-	    "WHEN",   "WITH",     NULL};
+	    "WHERE",     "JOIN",      "ON",        "USING",   "LEFT",
+	    "RIGHT",     "INNER",     "CROSS",     "NATURAL", "STRAIGHT_JOIN",
+	    "GROUP",     "ORDER",     "LIMIT",     "HAVING",  "UNION",
+	    "EXCEPT",    "INTERSECT", "SET",       "VALUES",  "VALUE",
+	    "SELECT",    "WINDOW",    "FOR",       "LOCK",    "PARTITION",
+	    "USE",       "FORCE",     "IGNORE",    "FULL",    "OUTER",
+	    "INTO",      "FROM",      "RETURNING", "AS",      "OFFSET",
+	    "PROCEDURE", "DO",        "END",       "THEN",    "ELSE",
+	    "WHEN",      "WITH",      NULL};
 	if (t->kind != TOK_WORD)
 		return false;
 	for (size_t i = 0; words[i]; i++)
@@ -256,6 +259,10 @@ static struct tok advance(struct refscan *rs)
  * column list ('columns'). */
 static int one_ref(struct refscan *rs, bool columns, int *stop)
 {
+	/* Joins in parentheses: "from ((`a` join `b` ...)"; a derived table's
+	 * '(' is followed by SELECT, no name. */
+	while (!columns && is_punct(&rs->look, '('))
+		advance(rs);
 	if (!name_tok(&rs->look))
 		return 0;
 	struct tok first = advance(rs);

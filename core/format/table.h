@@ -73,8 +73,10 @@ struct sl_table {
 	size_t nfks;
 	struct sl_foreign_key *fks;
 
-	char *where;      /* extra row filter (from --where or a hook), or NULL */
-	char **col_exprs; /* ncols SQL expressions replacing columns in the SELECT
+	char *where;          /* extra row filter (from --where or a hook), or NULL */
+	bool where_rows_said; /* a hook said how many rows 'where' selects ... */
+	uint64_t where_rows;  /* ... at most this many */
+	char **col_exprs;     /* ncols SQL expressions replacing columns in the SELECT
 	                     (masking pushed down), NULL entries for the others;
 	                     NULL when no column is rewritten */
 

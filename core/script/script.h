@@ -46,8 +46,8 @@ struct sl_strlist;
  * then once per row (values NULL where SQL NULL).  A non-zero row() result
  * stops the query and is returned; any other failure is SL_E* with a
  * one-line message in 'err'. */
-typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *names,
-                                char **values, const unsigned long *lens);
+typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *names, char **values,
+                                const unsigned long *lens);
 struct sl_script_query {
 	int (*run)(void *ud, const char *sql, size_t len, uint64_t timeout_ms, sl_script_row_fn row,
 	           void *cb, struct sl_error *err);

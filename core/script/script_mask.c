@@ -159,7 +159,8 @@ static void text_stream(struct sl_buf *b, const char *key, size_t klen, int roun
 {
 	for (size_t blk = 0; blk * 32 < n; blk++) {
 		unsigned char md[32], head[80];
-		int hl = snprintf((char *)head, sizeof(head), "%c%d:%zu:%zu:", 0, round, blk, total);
+		int hl =
+		    snprintf((char *)head, sizeof(head), "%c%d:%zu:%zu:", 0, round, blk, total);
 		if (hl < 0 || (size_t)hl >= sizeof(head))
 			hl = 0;
 		sl_buf_reset(b);
@@ -298,8 +299,9 @@ static int lib_regex_replace(lua_State *L)
 	PCRE2_SIZE cap = 2 * n + 64;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (cap > MAX_REPLACED)
-			return luaL_error(L, "regex_replace: the result would be larger than %u "
-			                     "bytes",
+			return luaL_error(L,
+			                  "regex_replace: the result would be larger than %u "
+			                  "bytes",
 			                  MAX_REPLACED);
 		if (sl_buf_reserve(out, cap + 1))
 			return luaL_error(L, "not enough memory");
@@ -325,7 +327,7 @@ static int lib_regex_replace(lua_State *L)
 
 /* --- JSON ---------------------------------------------------------------------- */
 
-static const char *const json_kinds[] = {"string", "number", "true",  "false",
+static const char *const json_kinds[] = {"string", "number", "true", "false",
                                          "null",   "object", "array"};
 
 /* The spans of sl_json_find(), held during a call (freed by __close). */

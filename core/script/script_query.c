@@ -133,7 +133,7 @@ static int lib_query(lua_State *L)
 	uint64_t ms = sl_script_time_left(L);
 	sl_script_charge(L, 1000); /* a round trip is never free */
 
-	struct qstate q = {L, lua_isnoneornil(L, 2) ? 0 : 2, 0, 0, 0, LUA_NOREF, 0, NULL, NULL,
+	struct qstate q = {L,   lua_isnoneornil(L, 2) ? 0 : 2, 0, 0, 0, LUA_NOREF, 0, NULL, NULL,
 	                   NULL};
 	lua_settop(L, 2);
 	lua_newtable(L);

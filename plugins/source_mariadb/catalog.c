@@ -411,7 +411,8 @@ static int load_triggers(struct mdb_source *m)
 		char **v = sl_realloc(mt->triggers, (mt->ntriggers + 1) * sizeof(*v));
 		if (v)
 			mt->triggers = v;
-		char **b = v ? sl_realloc(mt->trigger_bodies, (mt->ntriggers + 1) * sizeof(*b)) : NULL;
+		char **b =
+		    v ? sl_realloc(mt->trigger_bodies, (mt->ntriggers + 1) * sizeof(*b)) : NULL;
 		if (b)
 			mt->trigger_bodies = b;
 		if (!b || !(v[mt->ntriggers] = sl_strdup(row[2]))) {

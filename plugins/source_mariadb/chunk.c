@@ -203,20 +203,30 @@ int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table 
 	 * worker's fair share of all rows (8 equal tables on 2 workers stay
 	 * whole; one big table among small ones is split). */
 	uint64_t share = m->est_rows_total / (2 * (uint64_t)m->nworkers);
-	bool split =
-	    c && per > 0 && m->nworkers > 1 && t->est_rows >= 2 * per && t->est_rows > share;
+	uint64_t est = t->est_rows;
+	bool split = c && per > 0 && m->nworkers > 1 && est >= 2 * per && est > share;
+	/* A condition (--where, a script's, a subset's key list) may select few
+	 * of the rows: every range would read its whole list for nothing.  The
+	 * optimizer says how many it selects. */
+	if (split && t->where) {
+		if (t->where_rows_said)
+			est = t->where_rows; /* the hook knows (a subset counts its keys) */
+		else if ((rc = mdb_estimate_rows(m, w->conn, t, &est)))
+			return rc;
+		split = est >= 2 * per;
+	}
 	bd = sl_calloc(1, sizeof(*bd));
 	if (!bd)
 		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
 	if (split) {
-		size_t nchunks = (size_t)(t->est_rows / per) + 1;
+		size_t nchunks = (size_t)(est / per) + 1;
 		if (nchunks > MAX_CHUNKS)
 			nchunks = MAX_CHUNKS;
 		bool dense = false;
 		if (is_integer(c) && (rc = integer_bounds(m, w, mt, c, nchunks, bd, &dense)))
 			goto fail;
 		if (!dense) {
-			uint64_t step = t->est_rows / nchunks;
+			uint64_t step = est / nchunks;
 			if (step < per)
 				step = per;
 			if ((rc = walk_bounds(m, w, mt, c, step, bd)))

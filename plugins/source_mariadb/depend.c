@@ -64,8 +64,8 @@ struct scan {
 	const struct sl_map *server; /* (schema, name) of every table on the server, or NULL */
 	const char *schema;          /* for unqualified names; NULL: ignore them */
 	size_t sink;
-	bool any_sink;        /* lacking in any sink that takes 'owner' */
-	int lacking;          /* any_sink: the first sink found lacking, or -1 */
+	bool any_sink; /* lacking in any sink that takes 'owner' */
+	int lacking;   /* any_sink: the first sink found lacking, or -1 */
 	const struct sl_table *owner;
 	size_t nsinks;
 	struct sl_buf missing; /* "db.t, db.u" */
@@ -134,8 +134,12 @@ static int prune_views(struct mdb_source *m, struct sl_map *run, size_t nsinks)
 			for (size_t i = 0; i < nsinks && !rc; i++) {
 				if (!takes(t, i))
 					continue;
-				struct scan sc = {.m = m, .run = run, .sink = i, .nsinks = nsinks,
-				                  .missing = SL_BUF_INIT, .seen = SL_MAP_INIT};
+				struct scan sc = {.m = m,
+				                  .run = run,
+				                  .sink = i,
+				                  .nsinks = nsinks,
+				                  .missing = SL_BUF_INIT,
+				                  .seen = SL_MAP_INIT};
 				sl_sql_table_refs(def ? def : "", def ? strlen(def) : 0, note_ref,
 				                  &sc);
 				rc = sc.rc;
@@ -144,9 +148,9 @@ static int prune_views(struct mdb_source *m, struct sl_map *run, size_t nsinks)
 					if (untake(t, i, nsinks))
 						rc = SL_ENOMEM;
 					else
-						rc = sl_pipeline_left_out(m->inst->pipe, "view", t->schema,
-						                          t->name, sc.missing.data,
-						                          nsinks > 1 ? (int)i : -1, -1);
+						rc = sl_pipeline_left_out(
+						    m->inst->pipe, "view", t->schema, t->name,
+						    sc.missing.data, nsinks > 1 ? (int)i : -1, -1);
 				}
 				scan_free(&sc);
 			}
@@ -174,9 +178,8 @@ static int load_server_names(struct mdb_source *m, struct sl_map *server)
 {
 	MYSQL_RES *res = NULL;
 	pthread_mutex_lock(&m->control_lock);
-	int rc = mdb_query_result(m, m->control,
-	                          "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES",
-	                          &res);
+	int rc = mdb_query_result(
+	    m, m->control, "SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES", &res);
 	MYSQL_ROW row;
 	static char one;
 	while (!rc && res && (row = mysql_fetch_row(res)))

@@ -151,6 +151,9 @@ int mdb_snapshot_start_one(struct mdb_source *m);
  * plan with estimated rows. */
 int mdb_plan_with_queries(struct mdb_source *m);
 int mdb_dry_run(struct mdb_source *m);
+/* The optimizer's estimate of the rows t->where selects (EXPLAIN's rows
+ * times filtered%), on connection c.  0 or the pipeline's error. */
+int mdb_estimate_rows(struct mdb_source *m, MYSQL *c, const struct sl_table *t, uint64_t *out);
 
 /* depend.c: leave out views whose tables or views a sink does not take,
  * and triggers whose bodies name tables the run leaves out (one warning

@@ -12,6 +12,7 @@
 #include <mysqld_error.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
@@ -82,17 +83,22 @@ int mdb_plan_with_queries(struct mdb_source *m)
 {
 	struct sl_script_query q = {hook_query, m};
 	struct sl_pipeline *p = m->inst->pipe;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	sl_pipeline_set_query(p, m->workers && m->workers[0].conn ? &q : NULL);
 	int rc = mdb_catalog_plan(m);
 	sl_pipeline_set_query(p, NULL);
-	return rc ? rc : mdb_prune_dependents(m);
+	if (rc || (rc = mdb_prune_dependents(m)))
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	sl_instance_log(m->inst, SL_LOG_DEBUG, "planned %zu tables and %zu views in %.3f s",
+	                m->ntables, m->nviews,
+	                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return 0;
 }
 
-/* The optimizer's estimate of the rows of t its condition selects: rows
- * times filtered% of EXPLAIN's first line. */
-static int estimate(struct mdb_source *m, const struct sl_table *t, uint64_t *out)
+int mdb_estimate_rows(struct mdb_source *m, MYSQL *c, const struct sl_table *t, uint64_t *out)
 {
-	MYSQL *c = m->workers[0].conn ? m->workers[0].conn : m->control;
 	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
 	int rc = sl_buf_puts(&q, "EXPLAIN SELECT 1 FROM ");
@@ -130,8 +136,10 @@ int mdb_dry_run(struct mdb_source *m)
 		uint64_t rows = t->est_rows;
 		if (t->kind == SL_TABLE_BASE && m->cfg->no_data)
 			rows = 0;
+		else if (t->kind == SL_TABLE_BASE && t->where && t->where_rows_said)
+			rows = t->where_rows;
 		else if (t->kind == SL_TABLE_BASE && t->where)
-			rc = estimate(m, t, &rows);
+			rc = mdb_estimate_rows(m, m->workers[0].conn, t, &rows);
 		if (!rc)
 			rc = sl_pipeline_explain(p, t, rows);
 	}
