@@ -200,6 +200,29 @@ static int apply_purge_mode(struct peer_ctx *ctx, const char *value, struct sl_e
 	                    ctx->spelling, value);
 }
 
+/* mysqlsh --compatibility=strip_definers[,...]: the one of its
+ * compatibility fixes sluice has. */
+static int apply_compatibility(struct peer_ctx *ctx, const char *value, struct sl_error *err)
+{
+	const char *p = value;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == 14 && !strncasecmp(p, "strip_definers", n)) {
+			int rc = ctx->set(ctx, "skip-definer", NULL, err);
+			if (rc)
+				return rc;
+		} else {
+			return sl_error_set(err, SL_EUSAGE,
+			                    "%s: '%.*s' is not supported; strip_definers is "
+			                    "--skip-definer",
+			                    ctx->spelling, (int)n, p);
+		}
+		p = comma ? comma + 1 : p + n;
+	}
+	return 0;
+}
+
 /* mysqlsh --defer-table-indexes=off|fulltext|all. */
 static int apply_defer_indexes(struct peer_ctx *ctx, const char *value, struct sl_error *err)
 {
@@ -302,7 +325,9 @@ const struct peer_option peer_options[] = {
     {"", 'c', D, "mysqldump -c, mydumper -c", PEER_FLAG,
      CUSTOM(apply_letter_c, "with -o: --compress=gzip (mydumper); else "
                             "--complete-insert, which sluice always does (mysqldump)")},
-    {"compress", 'C', D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
+    {"", 'C', D | L, "mysqldump -C, mydumper -C", PEER_FLAG, MAP("compress-protocol", NULL),
+     .text = "`--compress-protocol`"},
+    {"compress", 0, D | L, "mysqldump, mydumper 0.13", PEER_OPTIONAL,
      CUSTOM(apply_compress, "with a method: --compress=METHOD; alone: with -o "
                             "--compress=gzip (mydumper), else --compress-protocol (mysqldump)")},
     {"create-options", 'a', D, "mysqldump", PEER_FLAG,
@@ -504,6 +529,7 @@ const struct peer_option peer_options[] = {
     {"disable-redo-log", 0, L, "myloader", PEER_FLAG,
      REFUSE("the redo log is the server's business: ALTER INSTANCE DISABLE INNODB REDO_LOG")},
     {"stream", 0, L, "myloader", PEER_OPTIONAL, SAME("streams are recognised on standard input")},
+    {"stream", 0, D, "mydumper 0.11", PEER_OPTIONAL, MAP("stream-format", "mydumper")},
     {"rows", 'r', L, "myloader", PEER_VALUE, SAME("data files are loaded as they are")},
     {"set-names", 0, D | L, "mydumper, myloader", PEER_VALUE,
      SAME("every file sets its character set")},
@@ -514,6 +540,8 @@ const struct peer_option peer_options[] = {
      CUSTOM(apply_chunking, "false: --rows=0; true: sluice's default")},
     {"compression", 0, D, "mysqlsh", PEER_VALUE, MAP("compress", NULL)},
     {"consistent", 0, D, "mysqlsh", PEER_OPTIONAL, SAME(snapshot)},
+    {"compatibility", 0, D, "mysqlsh", PEER_VALUE,
+     CUSTOM(apply_compatibility, "strip_definers: `--skip-definer`; others refused")},
     {"ddl-only", 0, D, "mysqlsh", PEER_FLAG, MAP("no-data", NULL)},
     {"data-only", 0, D, "mysqlsh", PEER_FLAG, MAP("no-schema", NULL)},
     {"include-schemas", 0, D, "mysqlsh", PEER_VALUE, MAP("databases", NULL)},

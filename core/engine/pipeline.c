@@ -127,7 +127,17 @@ const struct sl_option sl_pipeline_options[] = {
      .choices = progress_modes,
      .offset = offsetof(struct sl_pipeline_config, progress),
      .arg = "WHEN",
-     .help = "progress line on stderr (auto: when stderr is a terminal)"},
+     .help = "progress on stderr (auto: a line redrawn on a terminal; always: also a line "
+             "of its own every 10 s into a file or JSON logs)"},
+    {.name = "progress-interval",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "10",
+     .offset = offsetof(struct sl_pipeline_config, progress_interval),
+     .arg = "SECONDS",
+     .help = "seconds between progress lines of their own (not on a terminal)",
+     .min = 1,
+     .max = 3600},
     SL_OPTION_END};
 
 /* One sink of the run: its instance (with its input ring) and its thread. */
@@ -154,6 +164,9 @@ struct sl_pipeline {
 	atomic_uint_fast64_t rows, bytes, files, tables_done;
 	atomic_uint_fast64_t table_rows; /* rows of the tables ended so far */
 	uint64_t tables_total, est_rows;
+	atomic_uint_fast64_t input_size, input_read;
+	unsigned phases; /* phases begun and not ended; guarded by lock */
+	char phase[160]; /* the last begun; guarded by lock */
 	struct timespec started;
 
 	struct sl_run_info info;
@@ -164,8 +177,6 @@ struct sl_pipeline {
 	struct sl_script **worker_scripts; /* one per worker: transform() */
 	unsigned nworker_scripts;
 	bool has_transform;
-	bool has_row_hooks;     /* where, columns or transform */
-	bool warned_rows_hooks; /* told once that row hooks do not apply here */
 	struct sl_router router;
 	bool router_ready;
 	const struct sl_script_query *query; /* the source's, while it plans */
@@ -273,6 +284,32 @@ void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est
 	p->est_rows = est_rows;
 }
 
+void sl_pipeline_set_input_size(struct sl_pipeline *p, uint64_t bytes)
+{
+	atomic_store(&p->input_size, bytes);
+}
+
+void sl_pipeline_add_input(struct sl_pipeline *p, uint64_t bytes)
+{
+	atomic_fetch_add(&p->input_read, bytes);
+}
+
+void sl_pipeline_phase_begin(struct sl_pipeline *p, const char *what)
+{
+	pthread_mutex_lock(&p->lock);
+	p->phases++;
+	snprintf(p->phase, sizeof(p->phase), "%s", what);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void sl_pipeline_phase_end(struct sl_pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->phases && --p->phases == 0)
+		p->phase[0] = '\0';
+	pthread_mutex_unlock(&p->lock);
+}
+
 void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
 {
 	struct timespec now;
@@ -285,6 +322,11 @@ void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
 	out->est_rows = p->est_rows;
 	out->bytes = atomic_load(&p->bytes);
 	out->files = atomic_load(&p->files);
+	out->input_size = atomic_load(&p->input_size);
+	out->input_read = atomic_load(&p->input_read);
+	pthread_mutex_lock(&p->lock);
+	snprintf(out->phase, sizeof(out->phase), "%s", p->phase);
+	pthread_mutex_unlock(&p->lock);
 	out->elapsed = (double)(now.tv_sec - p->started.tv_sec) +
 	               (double)(now.tv_nsec - p->started.tv_nsec) / 1e9;
 }
@@ -577,8 +619,10 @@ static int encode_file(struct sl_pipeline *p, struct sl_table *t, const struct s
 	}
 	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
 	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
+	struct sl_encode_opts opts = p->encode;
+	opts.names = t->names;
 	if (!rc)
-		rc = f->encode(&p->encode, schema, name, rs, &b->body);
+		rc = f->encode(&opts, schema, name, rs, &b->body);
 	if (rc)
 		goto fail;
 	b->rows = rs->nrows;
@@ -705,21 +749,32 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 		take[i] = true;
 		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
 			break;
-		/* A stream's, archive's or directory's rows are already rendered. */
-		if (p->has_row_hooks && !p->warned_rows_hooks && tables[i]->kind == SL_TABLE_BASE &&
-		    tables[i]->ncols == 0) {
-			p->warned_rows_hooks = true;
-			sl_logf(
-			    p->log, SL_LOG_WARN, NULL,
-			    "%s: where, columns and transform apply when dumping from a server; "
-			    "loading rendered files, only tables, route and rename do",
-			    p->cfg.script);
-		}
 	}
 	if (p->script)
 		sl_script_set_query(p->script, NULL);
 	if (rc)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		struct sl_table *t = tables[i];
+		if (!t->from_files)
+			continue;
+		/* Rows read back from files: no server to push SQL down to. */
+		if (t->where)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "%s: where() gives %s.%s a condition, but its rows come from files, "
+			    "with "
+			    "no server to run it: drop rows in transform() instead (rows:drop(i))",
+			    p->cfg.script, t->schema, t->name);
+		if (t->col_exprs)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "%s: columns rewrites %s.%s with SQL, but its rows come from files, "
+			    "with "
+			    "no server to run it: rewrite the values in transform() instead",
+			    p->cfg.script, t->schema, t->name);
+		t->decode_rows = p->has_transform && take[i] && t->kind == SL_TABLE_BASE;
+	}
 	/* Views are not kept: a source may still leave them out (depend). */
 	for (size_t i = 0; p->has_transform && i < n; i++) {
 		if (!take[i] || tables[i]->kind == SL_TABLE_VIEW)
@@ -842,8 +897,6 @@ static int open_script(struct sl_pipeline *p)
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");
-		p->has_row_hooks = p->has_transform || sl_script_has(p->script, "where") ||
-		                   sl_script_has(p->script, "columns");
 		if (p->has_transform) {
 			p->nworker_scripts = (unsigned)p->cfg.threads;
 			p->worker_scripts =
@@ -861,6 +914,23 @@ static int open_script(struct sl_pipeline *p)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	p->router_ready = true;
 	return 0;
+}
+
+bool sl_pipeline_schema_unplaced(struct sl_pipeline *p, const char *schema)
+{
+	size_t n = strlen(schema);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const struct sl_instance *s = p->sinks[i].inst;
+		if (!s->renames || s->target_db)
+			continue; /* names nothing, or puts every database into one */
+		bool renamed = false;
+		for (size_t k = 0; k < s->renames->n && !renamed; k++)
+			renamed =
+			    !strncmp(s->renames->v[k], schema, n) && s->renames->v[k][n] == '=';
+		if (!renamed)
+			return true;
+	}
+	return false;
 }
 
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)
@@ -999,10 +1069,17 @@ static void log_summary(struct sl_pipeline *p)
 	sl_pipeline_get_stats(p, &st);
 	sl_format_bytes(bytes, sizeof(bytes), (double)st.bytes);
 	sl_format_bytes(rate, sizeof(rate), st.elapsed > 0 ? (double)st.bytes / st.elapsed : 0);
-	sl_logf(p->log, SL_LOG_INFO, NULL,
-	        "done: %llu tables, %llu rows, %s of data in %.2f s (%s/s)",
-	        (unsigned long long)st.tables_done, (unsigned long long)st.rows, bytes, st.elapsed,
-	        rate);
+	const struct sl_log_field fields[] = {
+	    {"tables", (double)st.tables_done},
+	    {"rows", (double)st.rows},
+	    {"bytes", (double)st.bytes},
+	    {"files", (double)st.files},
+	    {"seconds", st.elapsed},
+	    {"bytes_per_second", st.elapsed > 0 ? (double)st.bytes / st.elapsed : 0}};
+	sl_log_fields(p->log, SL_LOG_INFO, NULL, fields, sizeof(fields) / sizeof(fields[0]),
+	              "done: %llu tables, %llu rows, %s of data in %.2f s (%s/s)",
+	              (unsigned long long)st.tables_done, (unsigned long long)st.rows, bytes,
+	              st.elapsed, rate);
 	/* -vv: which side was slow.  Producers that waited on a sink's ring
 	 * were held back by that sink. */
 	for (size_t i = 0; i < p->nsinks; i++) {

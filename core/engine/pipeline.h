@@ -40,10 +40,11 @@ struct sl_pipeline_config {
 	long long script_timeout; /* seconds one hook call may take, 0: none */
 	struct sl_strlist params; /* --set KEY=VALUE: sluice.params in scripts */
 	bool quiet;
-	long long verbose; /* counted -v */
-	int log_format;    /* 0 text, 1 json */
-	int progress;      /* 0 auto, 1 always, 2 never */
-	bool dry_run;      /* plan, print the plan on stdout, move nothing */
+	long long verbose;           /* counted -v */
+	int log_format;              /* 0 text, 1 json */
+	int progress;                /* 0 auto, 1 always, 2 never */
+	long long progress_interval; /* seconds between lines of their own */
+	bool dry_run;                /* plan, print the plan on stdout, move nothing */
 };
 
 extern const struct sl_option sl_pipeline_options[];
@@ -152,6 +153,11 @@ int sl_pipeline_left_out(struct sl_pipeline *p, const char *kind, const char *sc
  * error (stdout failed). */
 int sl_pipeline_explain(struct sl_pipeline *p, const struct sl_table *t, uint64_t rows);
 
+/* Does some sink of the run that puts databases somewhere (a loader)
+ * have no target for source database 'schema' (no -B, no --rename of
+ * it)?  For a source whose input names no database. */
+bool sl_pipeline_schema_unplaced(struct sl_pipeline *p, const char *schema);
+
 /* All data of 't' has been emitted: send its end-of-table record. */
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);
 
@@ -159,10 +165,24 @@ int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);
  * will dump.  Set by the source in prepare(). */
 void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est_rows);
 
+/* For the progress line of a run that reads files: how many bytes the
+ * input holds (0: unknown, a pipe), and the bytes read so far.  Any
+ * thread. */
+void sl_pipeline_set_input_size(struct sl_pipeline *p, uint64_t bytes);
+void sl_pipeline_add_input(struct sl_pipeline *p, uint64_t bytes);
+
+/* A phase the progress line names while it lasts ("adding indexes to
+ * db.t"); phases may overlap (several threads), the last begun is shown
+ * until all have ended.  Any thread. */
+void sl_pipeline_phase_begin(struct sl_pipeline *p, const char *what);
+void sl_pipeline_phase_end(struct sl_pipeline *p);
+
 struct sl_pipeline_stats {
 	uint64_t tables_done, tables_total;
 	uint64_t rows, est_rows, bytes, files;
-	double elapsed; /* seconds since the run started */
+	uint64_t input_size, input_read; /* bytes of the input (0: unknown), read */
+	double elapsed;                  /* seconds since the run started */
+	char phase[160];                 /* "" or what is going on now */
 };
 
 void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out);

@@ -40,6 +40,7 @@ void sl_manifest_free(struct sl_manifest *m)
 	sl_free(m->binlog_file);
 	sl_free(m->gtid);
 	sl_free(m->error);
+	sl_free(m->compression);
 	sl_manifest_init(m);
 }
 
@@ -170,6 +171,8 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out)
 	rc = rc ? rc : put_member(out, "status", jstr(status_name(m->status)), ",\n");
 	rc = rc ? rc : put_member(out, "error", jstr(m->error), ",\n");
 	rc = rc ? rc : put_member(out, "hash", json_object_new_string("xxh64"), ",\n");
+	rc = rc ? rc : put_member(out, "hashed", json_object_new_string("uncompressed"), ",\n");
+	rc = rc ? rc : put_member(out, "compression", jstr(m->compression), ",\n");
 	rc = rc ? rc : put_member(out, "files", json_object_new_uint64(m->files), ",\n");
 	rc = rc ? rc : put_member(out, "bytes", json_object_new_uint64(m->bytes), ",\n");
 	rc = rc ? rc : put_member(out, "rows", json_object_new_uint64(m->rows), ",\n");
@@ -239,6 +242,31 @@ int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out)
 	/* mydumper's readers take this line for "the dump is complete". */
 	if (!rc && m->status == SL_MANIFEST_OK)
 		rc = sl_buf_printf(out, "Finished dump at: %s\n", finished);
+	return rc;
+}
+
+int sl_manifest_metadata_header(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32];
+	plain_time(started, m->started);
+	return sl_buf_printf(out, "# Started dump at: %s\n[config]\nquote-character = BACKTICK\n",
+	                     started);
+}
+
+int sl_manifest_metadata_final(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32], finished[32];
+	plain_time(started, m->started);
+	plain_time(finished, m->finished);
+	int rc = sl_buf_printf(out, "# Started dump at: %s\n", started);
+	/* Comments only: myloader sets up replication from uncommented keys. */
+	if (!rc && m->binlog_file)
+		rc = sl_buf_printf(out,
+		                   "\n[source]\n# Channel_Name = ''\n# executed_gtid_set = \"%s\"\n"
+		                   "# SOURCE_LOG_FILE = \"%s\"\n# SOURCE_LOG_POS = %" PRIu64 "\n\n",
+		                   m->gtid ? m->gtid : "", m->binlog_file, m->binlog_pos);
+	if (!rc && m->status == SL_MANIFEST_OK)
+		rc = sl_buf_printf(out, "# Finished dump at: %s\n", finished);
 	return rc;
 }
 
@@ -432,6 +460,14 @@ int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const
 			    strcmp(json_object_get_string(val), "xxh64") != 0)
 				rc = sl_error_set(err, SL_EFORMAT,
 				                  "%s: unknown hash (expected \"xxh64\")", what);
+		} else if (!strcmp(key, "hashed")) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    strcmp(json_object_get_string(val), "uncompressed") != 0)
+				rc =
+				    sl_error_set(err, SL_EFORMAT,
+				                 "%s: \"hashed\": expected \"uncompressed\"", what);
+		} else if (!strcmp(key, "compression")) {
+			rc = get_string(val, &m->compression, what, key, err);
 		} else if (!strcmp(key, "binlog_pos")) {
 			rc = val ? get_count(val, &m->binlog_pos, what, key, err) : 0;
 		} else if (!strcmp(key, "files")) {

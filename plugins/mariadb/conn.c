@@ -77,6 +77,8 @@ void sl_mdb_destroy(struct sl_mdb_conns *c)
 {
 	if (!c->inst)
 		return; /* never initialised */
+	if (c->killer_started)
+		pthread_join(c->killer, NULL);
 	while (c->n)
 		sl_mdb_disconnect(c, c->v[c->n - 1]);
 	if (c->password) {
@@ -88,6 +90,28 @@ void sl_mdb_destroy(struct sl_mdb_conns *c)
 	c->inst = NULL;
 }
 
+/* Cut one connection: shutdown() makes a read blocked in libmariadb
+ * return at once; a zero linger makes the close that follows a reset. */
+static void cut(my_socket fd)
+{
+	if (fd == (my_socket)-1)
+		return;
+	struct linger reset = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	shutdown(fd, SHUT_RDWR);
+}
+
+/* The server may keep a thread that writes rows to a cut connection
+ * blocked for net_write_timeout (an hour, with its snapshot open): KILL
+ * them from a connection of our own, right away rather than at the end,
+ * which a signal's deadline may never reach. */
+static void *killer_main(void *arg)
+{
+	struct sl_mdb_conns *c = arg;
+	sl_mdb_kill(c, c->kill_ids, c->nkill);
+	return NULL;
+}
+
 /* Remember a connection so interrupt() can reach it. */
 static void register_conn(struct sl_mdb_conns *c, MYSQL *conn)
 {
@@ -95,7 +119,7 @@ static void register_conn(struct sl_mdb_conns *c, MYSQL *conn)
 	if (c->n < SL_MDB_MAX_CONNS)
 		c->v[c->n++] = conn;
 	if (c->interrupted) /* connected while being cancelled */
-		shutdown(mysql_get_socket(conn), SHUT_RDWR);
+		cut(mysql_get_socket(conn));
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -116,16 +140,16 @@ void sl_mdb_disconnect(struct sl_mdb_conns *c, MYSQL *conn)
 
 void sl_mdb_interrupt(struct sl_mdb_conns *c)
 {
-	/* shutdown() makes a read blocked in libmariadb return at once; the
-	 * owner closes the connection afterwards, which resets it and makes
-	 * the server abort the query. */
 	pthread_mutex_lock(&c->lock);
+	bool first = !c->interrupted;
 	c->interrupted = true;
 	for (size_t i = 0; i < c->n; i++) {
-		my_socket fd = mysql_get_socket(c->v[i]);
-		if (fd != (my_socket)-1)
-			shutdown(fd, SHUT_RDWR);
+		if (first)
+			c->kill_ids[c->nkill++] = mysql_thread_id(c->v[i]);
+		cut(mysql_get_socket(c->v[i]));
 	}
+	if (first && c->nkill)
+		c->killer_started = pthread_create(&c->killer, NULL, killer_main, c) == 0;
 	pthread_mutex_unlock(&c->lock);
 }
 

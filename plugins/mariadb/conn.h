@@ -166,6 +166,13 @@ struct sl_mdb_conns {
 	size_t n;
 	MYSQL *v[SL_MDB_MAX_CONNS];
 	bool interrupted;
+
+	/* At the interrupt: the server's ids of the connections then open,
+	 * killed by a thread of their own (joined by destroy). */
+	unsigned long kill_ids[SL_MDB_MAX_CONNS];
+	size_t nkill;
+	pthread_t killer;
+	bool killer_started;
 };
 
 /* Read --defaults-extra-file, resolve the password (asking on the terminal

@@ -2,7 +2,8 @@
  *
  *   files.c          the plugin: options, the choice of container, the
  *                    manifest every file is accounted in
- *   write_stream.c   the sluice stream on a file descriptor (stdout)
+ *   write_stream.c   the sluice stream, or mydumper's, on a file descriptor
+ *                    (stdout)
  *   write_archive.c  one tar or zip archive (libarchive)
  *   write_dir.c      a directory in mydumper's layout
  *
@@ -24,7 +25,7 @@
 #include "engine/pipeline.h"
 #include "format/manifest.h"
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR };
+enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR, FILES_MYDUMPER };
 enum files_compress { FILES_Z_AUTO, FILES_Z_NONE, FILES_Z_GZIP, FILES_Z_ZSTD, FILES_Z_XZ };
 
 struct files_sink_config {
@@ -32,11 +33,12 @@ struct files_sink_config {
 	char *archive;      /* -a FILE ('-': stdout) */
 	char *outputdir;    /* -o DIR */
 	int archive_format; /* auto, tar, zip */
-	int compress;       /* enum files_compress */
+	int compress;       /* enum files_compress; -o: each file on its own (mydumper's -c) */
 	long long compress_level;
 	long long compress_threads;
 	bool overwrite;
 	int format;             /* index in sl_data_formats */
+	int stream_format;      /* 0: sluice's stream, 1: mydumper's */
 	char *result_file;      /* the stream into this file instead of stdout */
 	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
@@ -45,6 +47,11 @@ struct files_sink_config {
 struct files_sink;
 
 struct files_writer {
+	/* The container holds triggers, routines, events and views in the
+	 * form myloader replays, views after their placeholder tables
+	 * (format/myloader.h): files.c converts them before put(), and the
+	 * manifest accounts what was written. */
+	bool myloader_objects;
 	/* Check the options that concern this container.  Main thread. */
 	int (*init)(struct files_sink *s);
 	/* Create the container and write its start.  Main thread. */
@@ -70,6 +77,7 @@ struct files_sink {
 };
 
 extern const struct files_writer files_stream_writer;
+extern const struct files_writer files_mydumper_writer;
 extern const struct files_writer files_archive_writer;
 extern const struct files_writer files_dir_writer;
 

@@ -1,10 +1,16 @@
-/* write_stream.c - the files sink's stream writer: the sluice stream on a
- * file descriptor (standard output, or a pipe to an HTTP response).
+/* write_stream.c - the files sink's stream writers: the sluice stream, or
+ * mydumper's (`--stream-format mydumper`), on a file descriptor (standard
+ * output, or a pipe to an HTTP response).
  *
- * Writes the version line, one frame per file (header + exact body), and
- * at close the trailer with the run's status, counts, binlog position and
- * every complete table's rows, all read off the sink's manifest
- * (format/stream.h).  It only writes bytes: encoding was done by the
+ * The sluice stream: the version line, one frame per file (header + exact
+ * body), and at close the trailer with the run's status, counts, binlog
+ * position and every complete table's rows, all read off the sink's
+ * manifest (format/stream.h).  mydumper's stream, as its stream thread
+ * writes it from 0.14 on, so that `myloader --stream` reads it: a frame
+ * "\n-- NAME SIZE\n" + body per file, metadata.header first and, after a
+ * run that succeeded, the final `metadata` (mydumper's "the dump is
+ * complete"; format/manifest.h).  Both write the same files under the same
+ * names; only the framing differs.  It only writes bytes: encoding was done by the
  * producing threads.  Writes are interrupted by the pipeline (SIGUSR1 ->
  * EINTR) when the run is cancelled, so a stalled reader cannot hold the
  * process; close() then finishes the interrupted frame and writes the
@@ -24,6 +30,7 @@
 
 struct stream_writer {
 	int fd;
+	bool mydumper;            /* mydumper's framing */
 	bool owned_fd;            /* --result-file */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
@@ -87,6 +94,7 @@ static int stream_init(struct files_sink *s)
 	if (!w)
 		return SL_ENOMEM;
 	w->fd = s->cfg->fd > 0 ? (int)s->cfg->fd : STDOUT_FILENO;
+	w->mydumper = s->container == FILES_MYDUMPER;
 	s->state = w;
 	if (s->cfg->result_file) {
 		/* As mysqldump -r: created or truncated; a failed dump leaves its
@@ -98,6 +106,17 @@ static int stream_init(struct files_sink *s)
 		w->owned_fd = true;
 	}
 	return 0;
+}
+
+/* Write one whole mydumper frame: 'name' with body p[0..len). */
+static int mydumper_frame(struct files_sink *s, struct stream_writer *w, const char *name,
+                          const char *p, size_t len, long deadline)
+{
+	struct sl_batch b = {.body = {.data = (char *)p, .len = len}};
+	sl_buf_reset(&w->header);
+	w->written = 0;
+	int rc = sl_stream_put_mydumper_header(&w->header, name, len);
+	return rc ? rc : write_frame(s, w, &b, deadline);
 }
 
 static void stream_destroy(struct files_sink *s)
@@ -117,6 +136,15 @@ static int stream_open(struct files_sink *s)
 {
 	struct stream_writer *w = s->state;
 	sl_buf_reset(&w->header);
+	if (w->mydumper) {
+		/* myloader reads metadata.header before any other file. */
+		struct sl_buf meta = SL_BUF_INIT;
+		int rc = sl_manifest_metadata_header(&s->man, &meta);
+		if (!rc)
+			rc = mydumper_frame(s, w, "metadata.header", meta.data, meta.len, -1);
+		sl_buf_free(&meta);
+		return rc;
+	}
 	int rc = sl_stream_put_version(&w->header);
 	return rc ? rc : write_frame(s, w, NULL, -1);
 }
@@ -125,9 +153,10 @@ static int stream_put(struct files_sink *s, const struct sl_batch *b)
 {
 	struct stream_writer *w = s->state;
 	sl_buf_reset(&w->header);
-	int rc =
-	    sl_stream_put_frame_header(&w->header, b->name, b->body.len,
-	                               sl_manifest_file_hash(b->name, b->body.data, b->body.len));
+	int rc = w->mydumper ? sl_stream_put_mydumper_header(&w->header, b->name, b->body.len)
+	                     : sl_stream_put_frame_header(
+	                           &w->header, b->name, b->body.len,
+	                           sl_manifest_file_hash(b->name, b->body.data, b->body.len));
 	if (rc)
 		return rc;
 	rc = write_frame(s, w, b, -1);
@@ -173,6 +202,18 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 		if (rc)
 			return sum->status ? 0 : rc;
 	}
+	if (w->mydumper) {
+		/* The final metadata says the dump finished: only after success
+		 * (mydumper writes none after a failure either). */
+		if (sum->status)
+			return 0;
+		struct sl_buf meta = SL_BUF_INIT;
+		int rc = sl_manifest_metadata_final(&s->man, &meta);
+		if (!rc)
+			rc = mydumper_frame(s, w, SL_METADATA_NAME, meta.data, meta.len, -1);
+		sl_buf_free(&meta);
+		return rc;
+	}
 	struct sl_stream_table_count *tables = NULL;
 	size_t ntables = 0;
 	int rc = trailer_tables(&s->man, &tables, &ntables);
@@ -202,6 +243,15 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 }
 
 const struct files_writer files_stream_writer = {
+    .init = stream_init,
+    .open = stream_open,
+    .put = stream_put,
+    .close = stream_close,
+    .destroy = stream_destroy,
+};
+
+/* The same writer; stream_init() reads the container. */
+const struct files_writer files_mydumper_writer = {
     .init = stream_init,
     .open = stream_open,
     .put = stream_put,

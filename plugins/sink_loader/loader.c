@@ -45,6 +45,11 @@ static const struct sl_option loader_options[] = {
      .offset = CFG(renames),
      .arg = "OLD=NEW",
      .help = "load database OLD into NEW (repeatable)"},
+    {.name = "skip-definer",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(skip_definer),
+     .help = "leave DEFINER= out of views, triggers, routines and events: they belong to the "
+             "loading user, who then needs no SUPER or SET USER privilege"},
     {.name = "skip-binlog",
      .type = SL_OPT_BOOL,
      .offset = CFG(skip_binlog),
@@ -264,8 +269,14 @@ static int run_job(struct loader *l, struct sl_batch *job)
 	 * is longer than --read-timeout: its own connection, without one. */
 	MYSQL *ic = NULL;
 	int rc = done ? 0 : loader_connect(l, false, &ic);
-	if (!done && !rc)
+	if (!done && !rc) {
+		char phase[160];
+		snprintf(phase, sizeof(phase), "adding indexes to %s.%s", job->schema,
+		         sl_batch_table_name(job));
+		sl_pipeline_phase_begin(l->inst->pipe, phase);
 		rc = loader_exec_file(l, &ic, job, l->cfg->resume);
+		sl_pipeline_phase_end(l->inst->pipe);
+	}
 	if (ic)
 		sl_mdb_disconnect(&l->conns, ic);
 	if (rc)
@@ -389,9 +400,12 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 		    "%s `%s`.`%s` already exists in the target (use --overwrite "
 		    "drop, truncate or append)",
 		    view ? "view" : "table", db, t->name);
-	case LOADER_DROP:
-		return run_ddl_statement(l, view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ",
-		                         db, t->name);
+	case LOADER_DROP: {
+		/* The name may be of the other kind there (a view where mydumper
+		 * writes a placeholder table first): both go. */
+		int rc = run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
+		return rc ? rc : run_ddl_statement(l, "DROP TABLE IF EXISTS ", db, t->name);
+	}
 	case LOADER_TRUNCATE:
 		if (view)
 			return run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
@@ -519,10 +533,19 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 				return reload_if_keyless(l, t);
 			return 0;
 		}
-		if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW)))
+		if (t && b->file_kind == SL_FILE_VIEW && t->created) {
+			/* mydumper writes a table with the view's columns first, so
+			 * that views on views load in any order; the view takes its
+			 * place. */
+			if ((rc = run_ddl_statement(l, "DROP TABLE IF EXISTS ", t->db, t->name)))
+				return rc;
+		} else if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW))) {
 			return rc;
+		}
 		if (t && t->skip_ddl)
 			return 0;
+		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA)
+			t->created = true;
 		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes) {
 			rc = create_deferred(l, t, b, true);
 			if (rc < 0)

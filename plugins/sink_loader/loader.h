@@ -35,6 +35,7 @@ struct loader_config {
 	char *database;            /* -B: the one database of the stream goes here */
 	struct sl_strlist renames; /* old=new */
 	bool skip_binlog;
+	bool skip_definer; /* CREATE statements of objects without DEFINER= */
 	long long retries;
 	char *progress_file;
 	bool resume;
@@ -57,6 +58,8 @@ struct loader_table {
 	bool alter_queued; /* handed to an executor */
 	bool indexed;      /* the deferred indexes were added */
 	bool reload;       /* resumed without keys: emptied, every file loaded again */
+	bool created;      /* this load ran its CREATE TABLE: a view file of the same
+	                    * name replaces it (mydumper's placeholder for a view) */
 };
 
 struct loader {

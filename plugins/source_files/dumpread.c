@@ -38,6 +38,7 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 		ssize_t k = read(s->fd, buf, cap);
 		if (k >= 0) {
 			*n = (size_t)k;
+			sl_pipeline_add_input(s->inst->pipe, (uint64_t)k);
 			return 0;
 		}
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -74,6 +75,7 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	           {"-schema-post.sql", SL_FILE_POST, false},
 	           {"-schema-triggers.sql", SL_FILE_TRIGGERS, true},
 	           {"-schema-view.sql", SL_FILE_VIEW, true},
+	           {"-schema-sequence.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {"-schema.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {".sql", SL_FILE_DATA, true}};
 	size_t n = strlen(name), base = 0, i;
@@ -83,13 +85,15 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	if (!base)
 		return SL_EFORMAT;
 	*kind = sfx[i].kind;
-	if (*kind == SL_FILE_DATA) {
-		/* db.t.00001.sql: a chunk number of 5 digits or more */
+	/* db.t.00001.sql: a chunk number of 5 digits or more; mydumper 0.12
+	 * and later add a sub-part: db.t.00001.00002.sql. */
+	for (int part = 0; *kind == SL_FILE_DATA && part < 2; part++) {
 		size_t d = base;
 		while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
 			d--;
-		if (base - d >= 5 && d > 0 && name[d - 1] == '.')
-			base = d - 1;
+		if (base - d < 5 || d == 0 || name[d - 1] != '.')
+			break;
+		base = d - 1;
 	}
 	size_t dblen = sfx[i].table ? strcspn(name, ".") : base;
 	if (dblen == 0 || dblen >= base || (sfx[i].table && dblen + 1 >= base) ||
@@ -157,7 +161,13 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 	 * its tables' (dump order); an archive of a directory made with tar
 	 * has readdir's order, which a loader cannot follow. */
 	bool late = false;
-	if (kind == SL_FILE_TABLE_SCHEMA) {
+	if (kind == SL_FILE_TABLE_SCHEMA && s->tbl.len) {
+		/* Written after its view (a sluice directory's order). */
+		struct sl_table *v = sl_map_get2(&s->tables.map, s->db.data, s->tbl.data);
+		f->placeholder = v && v->kind == SL_TABLE_VIEW;
+		f->t = f->placeholder ? v : NULL;
+	}
+	if (kind == SL_FILE_TABLE_SCHEMA && !f->placeholder) {
 		long i = sl_manifest_index(&s->seen, s->db.data, s->tbl.data);
 		late = i >= 0 && s->seen.tables[i]->files > 0;
 	} else if (kind == SL_FILE_SCHEMA_CREATE) {
@@ -172,16 +182,24 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
 	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
-	if (!f->split && size > bound)
+	/* Of unknown size (decompressed as it is read), files_add() bounds it. */
+	if (!f->split && size != FILES_SIZE_UNKNOWN && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
 		                        " bytes, over the limit of --buffer (%" PRIu64
 		                        " bytes) for a file held whole: raise --buffer to read it",
 		                        where, size, bound);
-	if (s->tbl.len && (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
-	                                         kind == SL_FILE_VIEW, &f->t)))
+	/* A table met first by its schema file is planned when the file is
+	 * read, so that hooks see its columns (files_close()). */
+	if (s->tbl.len && kind == SL_FILE_TABLE_SCHEMA && !f->split && !f->placeholder) {
+		if (!(f->t = sl_tableset_get(&s->tables, s->db.data, s->tbl.data, &f->plan)))
+			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
+	} else if (s->tbl.len && !f->placeholder &&
+	           (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
+	                                  kind == SL_FILE_VIEW, &f->t))) {
 		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", s->source)
 		                       : rc;
+	}
 	if (sl_buf_puts(&f->schema, s->db.data) || sl_buf_puts(&f->tname, s->tbl.data))
 		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	sl_manifest_hash_begin(&f->hash, name);
@@ -243,7 +261,7 @@ static int emit_part(struct files_source *s, struct files_file *f, size_t n)
 	f->scanned -= n;
 	f->cut -= n;
 	f->parts++;
-	return sl_pipeline_emit(s->inst->pipe, b);
+	return files_emit(s, b);
 }
 
 /* Does the statement begin a data statement (the end of the session
@@ -357,14 +375,20 @@ int files_close(struct files_source *s, struct files_file *f, struct sl_batch **
 		rc = sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	if (!rc && f->split && (f->cur.len || !f->parts))
 		rc = emit_part(s, f, f->cur.len);
-	if (!rc && !f->split) {
+	if (!rc && f->plan) {
+		f->plan = false;
+		rc = sl_tableset_plan(p, f->t, f->b->body.data, f->b->body.len);
+		if (rc == SL_ENOMEM)
+			rc = sl_pipeline_fail(p, rc, "%s: out of memory", s->source);
+	}
+	if (!rc && !f->split && !f->placeholder) {
 		struct sl_batch *b = f->b;
 		f->b = NULL;
 		b->body.data[b->body.len] = '\0';
 		if (out)
 			*out = b;
 		else
-			rc = sl_pipeline_emit(p, b);
+			rc = files_emit(s, b);
 	}
 	files_file_free(f);
 	return rc;
@@ -392,6 +416,11 @@ int files_manifest(struct files_source *s, const char *text, size_t len)
 	if (rc)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	s->have_manifest = true;
+	/* What the progress line counts against. */
+	uint64_t tables = 0;
+	for (size_t i = 0; i < s->expect.ntables; i++)
+		tables += s->expect.tables[i]->name[0] != '\0';
+	sl_pipeline_set_totals(p, tables, s->expect.rows);
 	if (s->expect.status != SL_MANIFEST_OK)
 		return sl_pipeline_fail(
 		    p, SL_EFORMAT, "%s: status %s%s%s: the dump is incomplete", what,
@@ -429,7 +458,8 @@ int files_end_table(struct files_source *s, const char *schema, const char *name
 	struct sl_table *t = sl_tableset_get(&s->tables, schema, name, NULL);
 	if (!t)
 		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "%s: out of memory", s->source);
-	atomic_store(&t->rows_done, rows);
+	if (!t->decode_rows) /* decoded rows were counted as they went out */
+		atomic_store(&t->rows_done, rows);
 	return sl_pipeline_end_table(s->inst->pipe, t);
 }
 

@@ -4,9 +4,11 @@
  * `sluice load` and `sluice verify` take one input: a file or standard
  * input (a bare argument or -i), an archive (-a) or a directory (-d).  What
  * a file or stdin holds is recognised here, in one place, from its first
- * bytes: the stream's version line, else an archive (libarchive then tells
- * tar from zip and the compressions); a path that is a directory is read
- * as one.  The reader of that container then finds the files, and
+ * bytes: the stream's version line, mydumper's stream (a newline and "-- ",
+ * its first header), a mysqldump file (its header comment or SQL's first
+ * words), else an archive (libarchive then tells tar from zip and the
+ * compressions, and hands a compressed single file to the mysqldump
+ * reader); a path that is a directory is read as one.  The reader of that container then finds the files, and
  * dumpread.c turns each into a batch for the pipeline. */
 #include "files.h"
 
@@ -19,7 +21,10 @@
 #include "base/alloc.h"
 #include "base/input.h"
 
-static const char *const containers[] = {"auto", "stream", "archive", "dir", NULL};
+static const char *const containers[] = {"auto",     "stream",    "archive", "dir",
+                                         "mydumper", "mysqldump", NULL};
+
+static const char *const into_formats[] = {"auto", "csv", "tsv", "jsonl", NULL};
 
 #define CFG(field) offsetof(struct files_source_config, field)
 
@@ -46,8 +51,22 @@ static const struct sl_option files_options[] = {
     {.name = "continuous",
      .type = SL_OPT_BOOL,
      .offset = CFG(continuous),
-     .help = "a stream: accept several streams back to back (nc -k -l PORT | sluice ...), "
-             "each handled as it arrives, until the end of the input"},
+     .help = "a stream (sluice's or mydumper's): accept several streams back to back (nc -k "
+             "-l PORT | sluice ...), each handled as it arrives, until the end of the input"},
+    {.name = "into",
+     .type = SL_OPT_STRING,
+     .offset = CFG(into),
+     .arg = "DB.TABLE",
+     .help = "load: the input is one csv, tsv or jsonl file written by another tool (header "
+             "row or JSON keys naming the columns), loaded into this existing table"},
+    {.name = "format",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = into_formats,
+     .offset = CFG(format),
+     .arg = "FORMAT",
+     .help = "with --into: what the input holds, csv, tsv or jsonl (auto: by its name's "
+             "extension)"},
     {.name = "container",
      .type = SL_OPT_ENUM,
      .flags = SL_OPTF_HIDDEN,
@@ -56,11 +75,13 @@ static const struct sl_option files_options[] = {
      .offset = CFG(container),
      .arg = "KIND",
      .help = "what the input is (auto: recognised); job scripts say it with type = "
-             "\"stream\", \"archive\" or \"dir\""},
+             "\"stream\", \"mydumper\", \"archive\" or \"dir\""},
     SL_OPTION_END};
 
 /* What every sluice stream starts with (format/stream.h). */
 static const char stream_magic[] = "-- sluice stream";
+/* What mydumper's stream starts with: its first file's header line. */
+static const char mydumper_magic[] = "\n-- ";
 
 /* Which container the options and the input say: -a, -d, a directory, or
  * the first bytes of a file or standard input (kept to be read again). */
@@ -96,11 +117,26 @@ static int recognise(struct files_source *s)
 		                       &s->owned_fd, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		struct stat in;
+		if (fstat(s->fd, &in) == 0 && S_ISREG(in.st_mode))
+			sl_pipeline_set_input_size(p, (uint64_t)in.st_size);
+	}
+	if (cfg->into) {
+		if (cfg->archive || cfg->directory || cfg->continuous)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "--into reads one csv, tsv or jsonl file or standard "
+			    "input: not with -a, -d or --continuous");
+		c = FILES_INTO;
+	} else if (cfg->format) {
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "--format applies with --into (a dump's files say their "
+		                        "own format)");
 	}
 	if (c == FILES_AUTO) {
 		/* A stream starts with its version line (an empty or cut input
 		 * goes to the stream reader too, which says what is missing). */
-		size_t want = sizeof(stream_magic) - 1, n = 1;
+		size_t want = 24, n = 1;
 		while (s->npeek < want && n > 0) {
 			int rc = files_input_read(s, s->peek + s->npeek, want - s->npeek, &n);
 			if (rc)
@@ -109,13 +145,20 @@ static int recognise(struct files_source *s)
 			s->peek_pos = s->npeek; /* read on, not the peeked bytes again */
 		}
 		s->peek_pos = 0; /* the reader gets them first */
-		c = memcmp(s->peek, stream_magic, s->npeek) == 0 ? FILES_STREAM : FILES_ARCHIVE;
+		size_t mm = sizeof(mydumper_magic) - 1, sm = sizeof(stream_magic) - 1;
+		c = s->npeek >= mm && !memcmp(s->peek, mydumper_magic, mm)          ? FILES_MYDUMPER
+		    : !memcmp(s->peek, stream_magic, s->npeek < sm ? s->npeek : sm) ? FILES_STREAM
+		    : files_looks_sqldump(s->peek, s->npeek)                        ? FILES_SQLDUMP
+		                                                                    : FILES_ARCHIVE;
 	}
-	if (cfg->continuous && c != FILES_STREAM)
+	if (cfg->continuous && c != FILES_STREAM && c != FILES_MYDUMPER)
 		return sl_pipeline_fail(p, SL_EUSAGE, "--continuous applies to streams");
-	s->r = c == FILES_STREAM    ? &files_stream_reader
-	       : c == FILES_ARCHIVE ? &files_archive_reader
-	                            : &files_dir_reader;
+	s->r = c == FILES_INTO       ? &files_into_reader
+	       : c == FILES_STREAM   ? &files_stream_reader
+	       : c == FILES_MYDUMPER ? &files_mydumper_reader
+	       : c == FILES_SQLDUMP  ? &files_sqldump_reader
+	       : c == FILES_ARCHIVE  ? &files_archive_reader
+	                             : &files_dir_reader;
 	s->inst->name = s->r->name;
 	return 0;
 }
@@ -185,8 +228,8 @@ static int files_work(struct sl_instance *inst, unsigned worker)
 const struct sl_plugin sl_source_files = {
     .name = "files",
     .kind = SL_PLUGIN_SOURCE,
-    .summary = "a dump's files: a sluice stream, a tar or zip archive (any compression) or a "
-               "directory, from a file or standard input",
+    .summary = "a dump's files: a sluice stream, mydumper's stream, a mysqldump file, a tar or "
+               "zip archive (any compression) or a directory, from a file or standard input",
     .options = files_options,
     .config_size = sizeof(struct files_source_config),
     .init = files_init,

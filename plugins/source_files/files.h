@@ -6,8 +6,13 @@
  *                   turned into batches, the check against the dump's own
  *                   account (trailer or manifest)
  *   read_stream.c   the sluice stream (framed by lengths, with a trailer)
+ *   read_mydumper.c mydumper's stream (--stream: sized or unsized headers,
+ *                   compressed files, a final metadata)
  *   read_archive.c  a tar or zip archive (libarchive), any compression
  *   read_dir.c      a directory (sluice's layout, or mydumper's)
+ *   read_sqldump.c  a mysqldump/mariadb-dump file, plain or compressed
+ *   read_into.c     one csv, tsv or jsonl file into one table (--into)
+ *   rows.c          data files decoded back into rows, for row hooks
  *
  * A container is a small reader behind one interface (struct
  * files_reader), as curl keeps its TLS backends: it finds the files and
@@ -41,7 +46,15 @@
 #define FILES_PART         ((size_t)4 << 20)
 #define FILES_SIZE_UNKNOWN UINT64_MAX
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR };
+enum files_container {
+	FILES_AUTO,
+	FILES_STREAM,
+	FILES_ARCHIVE,
+	FILES_DIR,
+	FILES_MYDUMPER,
+	FILES_SQLDUMP,
+	FILES_INTO
+};
 
 struct files_source_config {
 	int container;   /* enum files_container; auto: -a, -d, or what the input is */
@@ -49,12 +62,14 @@ struct files_source_config {
 	char *archive;   /* -a FILE */
 	char *directory; /* -d DIR */
 	bool continuous;
+	char *into; /* --into DB.TABLE: one csv, tsv or jsonl file into one table */
+	int format; /* --format with --into: 0 auto (the file's extension), csv, tsv, jsonl */
 };
 
 struct files_source;
 
 struct files_reader {
-	const char *name; /* the container, for logs: "stream", "archive", "dir" */
+	const char *name; /* the container, for logs: "stream", "archive", "dir", "mydumper" */
 	/* Open what files.c could not (a directory); set up.  prepare(). */
 	int (*open)(struct files_source *s);
 	/* Read every file, calling files_begin()/files_emit() and at the end
@@ -92,6 +107,22 @@ struct files_source {
 extern const struct files_reader files_stream_reader;
 extern const struct files_reader files_archive_reader;
 extern const struct files_reader files_dir_reader;
+extern const struct files_reader files_mydumper_reader;
+extern const struct files_reader files_sqldump_reader;
+extern const struct files_reader files_into_reader;
+
+/* A source of input bytes: up to 'cap' into buf, *n of them (0 at the
+ * end).  0 or the run's error. */
+typedef int (*files_read_fn)(void *ctx, char *buf, size_t cap, size_t *n);
+
+/* Read a mysqldump/mariadb-dump file from 'read' (read_sqldump.c): its
+ * statements become the files of a dump's layout, checked for
+ * completeness at the end.  0 or the run's error. */
+int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx);
+
+/* Do the first bytes p[0..n) of an input look like a mysqldump file (its
+ * header comment, or SQL's first words)? */
+bool files_looks_sqldump(const char *p, size_t n);
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;
@@ -121,6 +152,7 @@ struct files_file {
 	enum sl_file_kind kind;
 	const struct sl_data_format *fmt; /* data files: their format */
 	struct sl_table *t;               /* NULL for database files */
+	bool plan;                        /* t is new: planned once its schema is read */
 	struct sl_buf schema, tname;      /* the file's database and table ("" for none) */
 	uint64_t size, got;
 	bool split;                 /* read in parts */
@@ -130,6 +162,7 @@ struct files_file {
 	size_t scanned, cut;        /* split: bytes of cur scanned; end of the last statement/row */
 	struct sl_buf head;         /* split: repeated at the start of every part after the first */
 	bool in_head;               /* split: still before the first INSERT (or the header row) */
+	bool placeholder;           /* a view's placeholder table: accounted, never emitted */
 	bool quoted;                /* split csv: inside a quoted field */
 	struct sl_sqlsplit sp;      /* split sql: the statement scanner */
 	unsigned parts;             /* emitted */
@@ -137,7 +170,9 @@ struct files_file {
 
 /* Start reading file 'name' (classified by files_classify() just before:
  * s->db, s->tbl) of 'size' bytes (FILES_SIZE_UNKNOWN: not said), meeting
- * its table (the router decides about it).  'whole': never cut in parts.
+ * its table (the router decides about it).  A table's schema file for a
+ * name met as a view before is that view's placeholder table, which
+ * myloader needs (format/myloader.h): read and accounted, never loaded.  'whole': never cut in parts.
  * With raw_names an SQL file starts with a USE statement for its
  * database, as myloader would run.  Fails the pipeline with a message
  * starting with 'where': SL_EFORMAT (a file after files that need it; one
@@ -155,6 +190,13 @@ int files_add(struct files_source *s, struct files_file *f, const char *p, size_
  * instead of emitted (a stream checks its checksum, then emits it with
  * sl_pipeline_emit()).  SL_EFORMAT for fewer bytes than the size said. */
 int files_close(struct files_source *s, struct files_file *f, struct sl_batch **out);
+
+/* Emit a file's batch (takes the reference): as it is, or, for a data file
+ * of a table with a row hook (t->decode_rows), as the row blocks decoded
+ * from it, which the pipeline runs the hook on and encodes again
+ * (rows.c).  0 or the run's error (SL_EFORMAT naming the file for rows
+ * that do not decode). */
+int files_emit(struct files_source *s, struct sl_batch *b);
 
 /* Free what a file not closed still holds (after an error). */
 void files_file_free(struct files_file *f);
