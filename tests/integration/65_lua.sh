@@ -302,13 +302,13 @@ assert_same "$(sql src "CHECKSUM TABLE shop.products" | cut -f2)" \
 assert_eq "0" "$(sql dst "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA='shop' AND TABLE_NAME IN ('audit_log','products')")" "left out and renamed away"
 t_pass
 
-t_begin "load --script with row hooks: a warning says they do not apply"
+t_begin "load --script with where(): rows from files have no server to run it, a usage error"
 lua ldw 'function where(t) return "1 = 0" end'
 drop_dbs dst shop
 capture ldw sluice load "${DST[@]}" -a "$T/shop-ld.tar.zst" --script "$T/ldw.lua"
-assert_exit_zero "$RC" "load exit"
-assert_contains "$ERR" "only tables, route and rename do" "warning"
-assert_same "$(checksum_db src shop)" "$(checksum_db dst shop)" "everything loaded"
+assert_exit 2 "$RC" "load exit"
+assert_one_line "$ERR" "sluice: error:" "stderr"
+assert_contains "$ERR" "no server to run it" "the error says why"
 t_pass
 
 # sandbox CASE BODY EXPECTED-MESSAGE-ERE

@@ -213,6 +213,16 @@ assert_eq "store_staff" "$(sql dst "SELECT GROUP_CONCAT(TABLE_NAME) FROM informa
 assert_eq 3 "$(sql dst "SELECT COUNT(*) FROM sub_rent.store_staff")" "and answers"
 t_pass
 
+t_begin "--ignore-table: the views over the ignored table and the trigger writing to it are left out"
+capture ign sluice dump "${SRC[@]}" -B sub_rent --ignore-table sub_rent.audit --no-data
+assert_exit_zero "$RC" "exit code ($ERR)"
+assert_contains "$ERR" "view sub_rent.audit_view left out: it needs sub_rent.audit" "view over the table"
+assert_contains "$ERR" "view sub_rent.audit_count left out: it needs sub_rent.audit_view" "view over that view"
+assert_contains "$ERR" "trigger sub_rent.rental_audit left out: it needs sub_rent.audit" "trigger"
+assert_contains "$(cat "$OUT")" "VIEW \`sub_rent\`.\`rental_summary\` AS" "views over dumped tables kept"
+assert_not_contains "$(cat "$OUT")" "VIEW \`sub_rent\`.\`audit_view\`" "the view left out is not in the dump"
+t_pass
+
 t_begin "route: a view is left out only of the sink that lacks its table, a trigger out of all"
 cat >"$T/route.lua" <<JOB
 source = { type = "mariadb", host = "127.0.0.1", port = $(server_port src), user = "$SL_USER",
