@@ -16,4 +16,6 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([MHD], [libmicrohttpd >= 0.9.71], [GNU libmicrohttpd], [libmicrohttpd-dev])
   SL_REQUIRE_PKG([JSONC], [json-c >= 0.13], [json-c], [libjson-c-dev])
   SL_REQUIRE_PKG([XXHASH], [libxxhash >= 0.8], [xxHash], [libxxhash-dev])
+  dnl SHA-256 for the masking kit (the same digest as the server's SHA2()).
+  SL_REQUIRE_PKG([CRYPTO], [libcrypto >= 1.1], [OpenSSL's libcrypto (SHA-256)], [libssl-dev])
 ])

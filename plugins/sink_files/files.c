@@ -342,7 +342,21 @@ static int files_close(struct sl_instance *inst, const struct sl_run_summary *su
 	    set_str(&m->binlog_file, info->binlog_file) || set_str(&m->gtid, info->gtid))
 		return sum->status ? 0 : SL_ENOMEM;
 	m->binlog_pos = info->binlog_pos;
-	return s->w->close(s, sum);
+	/* What the run left out of this sink goes into its trailer or manifest. */
+	struct sl_left_out *lo = sl_calloc(info->nleft_out + 1, sizeof(*lo));
+	if (!lo)
+		return sum->status ? 0 : SL_ENOMEM;
+	size_t nlo = 0;
+	for (size_t i = 0; i < info->nleft_out; i++)
+		if (info->left_out[i].sink < 0 || (unsigned)info->left_out[i].sink == inst->index)
+			lo[nlo++] = info->left_out[i].lo;
+	m->left_out = lo;
+	m->nleft_out = nlo;
+	int rc = s->w->close(s, sum);
+	m->left_out = NULL;
+	m->nleft_out = 0;
+	sl_free(lo);
+	return rc;
 }
 
 const struct sl_plugin sl_sink_files = {

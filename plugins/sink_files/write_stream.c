@@ -228,6 +228,8 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	    .gtid = sum->info->gtid,
 	    .ntables = ntables,
 	    .tables = tables,
+	    .left_out = s->man.left_out,
+	    .nleft_out = s->man.nleft_out,
 	};
 	sl_buf_reset(&w->header);
 	w->written = 0;

@@ -394,6 +394,65 @@ count_db() { # NAME DB
 	done < <(db_tables "$name" "$db")
 }
 
+# "'a','b'" for databases a b.
+_sql_list() {
+	local out="" d
+	for d in "$@"; do out+="${out:+,}$(qs "$d")"; done
+	printf '%s' "$out"
+}
+
+# Foreign keys of databases DB... on server NAME that rows break: one line
+# "db.t constraint<TAB>orphans" per key with orphans (child rows whose key,
+# NULL in no column, has no parent: LEFT JOIN counts), or the error of a
+# query that fails (a parent table missing).  Nothing: every key holds.
+fk_orphans() { # NAME DB...
+	local name=$1 q
+	shift
+	q=$(sql "$name" "SELECT CONCAT('SELECT ', QUOTE(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' ', CONSTRAINT_NAME)),
+	  ', COUNT(*) FROM \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` c LEFT JOIN \`', REFERENCED_TABLE_SCHEMA,
+	  '\`.\`', REFERENCED_TABLE_NAME, '\` p ON ',
+	  GROUP_CONCAT(CONCAT('p.\`', REFERENCED_COLUMN_NAME, '\` <=> c.\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION SEPARATOR ' AND '),
+	  ' WHERE ', GROUP_CONCAT(CONCAT('c.\`', COLUMN_NAME, '\` IS NOT NULL') ORDER BY ORDINAL_POSITION SEPARATOR ' AND '),
+	  ' AND p.\`', MIN(REFERENCED_COLUMN_NAME), '\` IS NULL;')
+	  FROM information_schema.KEY_COLUMN_USAGE
+	  WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA IN ($(_sql_list "$@"))
+	  GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME")
+	[ -n "$q" ] || return 0
+	sql "$name" "$q" 2>&1 | awk -F'\t' 'NF != 2 || $2 != 0'
+}
+
+# The server's verdict on the foreign keys of databases DB... on server
+# NAME: each one dropped and added again with foreign_key_checks=1 (a
+# copying ALTER that checks every row).  Prints the keys it refused.  The
+# keys lose their ON DELETE/UPDATE rules: use it on a scratch copy.
+fk_server_judges() { # NAME DB...
+	local name=$1 stmts drop add key
+	shift
+	stmts=$(sql "$name" "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' ', CONSTRAINT_NAME, '|',
+	  'ALTER TABLE \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` DROP FOREIGN KEY \`', CONSTRAINT_NAME, '\`', '|',
+	  'SET foreign_key_checks = 1; ALTER TABLE \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` ADD CONSTRAINT \`',
+	  CONSTRAINT_NAME, '\` FOREIGN KEY (', GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION),
+	  ') REFERENCES \`', REFERENCED_TABLE_SCHEMA, '\`.\`', REFERENCED_TABLE_NAME, '\` (',
+	  GROUP_CONCAT(CONCAT('\`', REFERENCED_COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION), ')')
+	  FROM information_schema.KEY_COLUMN_USAGE
+	  WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA IN ($(_sql_list "$@"))
+	  GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME")
+	while IFS='|' read -r key drop add; do
+		[ -n "$key" ] || continue
+		sql "$name" "$drop" >/dev/null 2>&1
+		sql "$name" "$add" 2>&1 >/dev/null | head -c 200 | sed "s/^/$key: /"
+	done <<<"$stmts"
+}
+
+# Views of databases DB... on server NAME that fail a SELECT, one per line.
+views_failing() { # NAME DB...
+	local name=$1 v
+	shift
+	for v in $(sql "$name" "SELECT CONCAT('\`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\`') FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN ($(_sql_list "$@"))"); do
+		sql "$name" "SELECT COUNT(*) FROM $v" >/dev/null 2>&1 || echo "$v"
+	done
+}
+
 # Drop databases on a server (before an import into a "fresh" server).
 drop_dbs() { # NAME DB...
 	local name=$1 db stmts=""
