@@ -1,8 +1,10 @@
 /* request.c - one request to the store (s3_internal.h), on libcurl: the
  * URL built in the canonical form Signature V4 signs (libcurl 7.88 signs
- * the path and query as given), signed by libcurl (CURLOPT_AWS_SIGV4) with
- * the payload's SHA-256 (UNSIGNED-PAYLOAD over TLS, which protects it
- * already), and tried again with backoff when the failure may pass: the
+ * the path and query as given), signed by libcurl (CURLOPT_AWS_SIGV4).
+ * The payload's SHA-256 goes in x-amz-content-sha256 (S3 wants the header,
+ * which libcurl 7.88 does not send, and signs what it says): OpenSSL's,
+ * or UNSIGNED-PAYLOAD over TLS, which protects the bytes already.  It is
+ * tried again with backoff when the failure may pass: the
  * network, a 5xx, 408, 429 or S3's RequestTimeout and SlowDown.  A request
  * that moves no byte for --s3-timeout seconds fails (and is retried); a
  * cancel aborts it from libcurl's progress callback, which runs at least
@@ -20,6 +22,8 @@
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
+
+#include <openssl/evp.h>
 
 #include "base/alloc.h"
 #include "s3_internal.h"
@@ -62,6 +66,22 @@ int s3_encode(struct sl_buf *out, const char *s, bool keep_slash)
 			return rc;
 	}
 	return 0;
+}
+
+/* The SHA-256 of p[0..n) in hex into out[65].  false when OpenSSL fails. */
+static bool sha256_hex(const void *p, size_t n, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	if (!EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) || len != 32)
+		return false;
+	for (unsigned i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	return true;
 }
 
 /* What one transfer collects (libcurl's callbacks). */
@@ -149,6 +169,7 @@ static int prepare(struct sl_s3 *c, struct s3_conn *h, const struct s3_req *rq, 
 	CURL *e = h->curl;
 	struct sl_buf url = SL_BUF_INIT;
 	char line[SL_S3_ETAG_MAX + 64];
+	char hash[65] = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 	int rc = sl_buf_puts(&url, cfg->base);
 	if (!rc && rq->key && *rq->key) {
 		rc = sl_buf_putc(&url, '/');
@@ -210,7 +231,9 @@ static int prepare(struct sl_s3 *c, struct s3_conn *h, const struct s3_req *rq, 
 		               ? "Content-Type: application/xml"
 		               : "Content-Type: application/octet-stream");
 		if (cfg->tls)
-			ADD_HEADER("x-amz-content-sha256: UNSIGNED-PAYLOAD");
+			strcpy(hash, "UNSIGNED-PAYLOAD");
+		else if (rq->body_len && !sha256_hex(rq->body, rq->body_len, hash))
+			goto nomem;
 	} else {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
 	}
@@ -223,6 +246,8 @@ static int prepare(struct sl_s3 *c, struct s3_conn *h, const struct s3_req *rq, 
 		snprintf(line, sizeof(line), "If-Match: %s", rq->if_match);
 		ADD_HEADER(line);
 	}
+	snprintf(line, sizeof(line), "x-amz-content-sha256: %s", hash);
+	ADD_HEADER(line);
 	if (cfg->token_header)
 		ADD_HEADER(cfg->token_header);
 #undef ADD_HEADER

@@ -1,8 +1,9 @@
 /* files.c - sink plugin "files": the dump's files in a stream, an archive
  * or a directory (files.h).
  *
- * `sluice dump` writes the stream on stdout; `-a FILE` makes it a tar or
- * zip archive, `-o DIR` a directory.  One option table serves all three,
+ * `sluice dump` writes the stream on stdout (or --result-file FILE);
+ * `-a FILE` makes it a tar or zip archive, `-o DIR` a directory; any of
+ * the three may be s3://bucket/key (output_s3.c).  One option table serves all three,
  * so a command's options are known before it runs; options that only one
  * container takes are refused for the others.  Every batch is handed to
  * the container's writer and accounted in the manifest: files (size,
@@ -26,18 +27,25 @@ static const char *const compressions[] = {"auto", "none", "gzip", "zstd", "xz",
 #define CFG(field) offsetof(struct files_sink_config, field)
 
 static const struct sl_option files_options[] = {
+    {.name = "result-file",
+     .type = SL_OPT_STRING,
+     .offset = CFG(result_file),
+     .arg = "FILE",
+     .help = "write the stream to this file or s3://BUCKET/KEY instead of standard output"},
     {.name = "archive",
      .short_name = 'a',
      .type = SL_OPT_STRING,
      .offset = CFG(archive),
      .arg = "FILE",
-     .help = "write the dump as one tar or zip archive file ('-': standard output)"},
+     .help = "write the dump as one tar or zip archive file or s3://BUCKET/KEY ('-': "
+             "standard output)"},
     {.name = "outputdir",
      .short_name = 'o',
      .type = SL_OPT_STRING,
      .offset = CFG(outputdir),
      .arg = "DIR",
-     .help = "write the dump's files into this directory (mydumper's layout)"},
+     .help = "write the dump's files into this directory (mydumper's layout), or one object "
+             "each under s3://BUCKET/PREFIX/"},
     {.name = "archive-format",
      .type = SL_OPT_ENUM,
      .def = "auto",
@@ -73,8 +81,8 @@ static const struct sl_option files_options[] = {
     {.name = "overwrite",
      .type = SL_OPT_BOOL,
      .offset = CFG(overwrite),
-     .help = "-a: replace an existing archive file; -o: use a non-empty directory, removing "
-             "the files of an earlier dump first"},
+     .help = "-a, --result-file: replace an existing file or object; -o: use a non-empty "
+             "directory or prefix, removing the files of an earlier dump first"},
     SL_DATA_FORMAT_OPTION(CFG(format)),
     {.name = "container",
      .type = SL_OPT_ENUM,
@@ -105,6 +113,7 @@ static const struct sl_option files_options[] = {
              "reader",
      .min = 0,
      .max = 3600000},
+    SL_S3_OPTIONS(CFG(s3)),
     SL_OPTION_END};
 
 static bool ends_with(const char *s, const char *suffix)
@@ -120,9 +129,10 @@ static int choose_container(struct files_sink *s)
 	const struct files_sink_config *cfg = s->cfg;
 	struct sl_pipeline *p = s->inst->pipe;
 	enum files_container c = (enum files_container)cfg->container;
-	if (cfg->archive && cfg->outputdir)
-		return sl_pipeline_fail(
-		    p, SL_EUSAGE, "-a and -o exclude each other: one archive or one directory");
+	if (!!cfg->archive + !!cfg->outputdir + !!cfg->result_file > 1)
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "-a, -o and --result-file exclude each other: one archive, "
+		                        "one directory or one stream");
 	if (c == FILES_AUTO)
 		c = cfg->outputdir ? FILES_DIR : cfg->archive ? FILES_TAR : FILES_STREAM;
 	if (c == FILES_TAR &&
@@ -141,11 +151,14 @@ static int choose_container(struct files_sink *s)
 	}
 	if (!stray && c != FILES_DIR && cfg->outputdir)
 		stray = "-o";
-	if (!stray && c == FILES_STREAM && cfg->overwrite)
+	if (!stray && c != FILES_STREAM && cfg->result_file)
+		stray = "--result-file";
+	if (!stray && c == FILES_STREAM && cfg->overwrite && !cfg->result_file)
 		stray = "--overwrite";
 	if (stray)
 		return sl_pipeline_fail(p, SL_EUSAGE, "%s does not apply to %s", stray,
-		                        c == FILES_STREAM ? "the stream (give -a FILE or -o DIR)"
+		                        c == FILES_STREAM ? "the stream on stdout (give "
+		                                            "--result-file, -a FILE or -o DIR)"
 		                        : c == FILES_DIR  ? "a directory (-o)"
 		                                          : "an archive (-a)");
 	s->container = c;
@@ -175,6 +188,8 @@ static int files_init(struct sl_instance *inst)
 	 * `dump --script` routes say "stdout", "tar" or "dir". */
 	if (!strcmp(inst->name, inst->plugin->name))
 		inst->name = s->name;
+	if (sl_s3_is_url(files_output_path(s)) && (rc = files_s3_open(s)) != 0)
+		return rc;
 	return s->w->init ? s->w->init(s) : 0;
 }
 
@@ -185,9 +200,19 @@ static void files_destroy(struct sl_instance *inst)
 		return;
 	if (s->w && s->w->destroy)
 		s->w->destroy(s);
+	sl_s3_free(s->s3);
 	sl_manifest_free(&s->man);
 	sl_free(s);
 	inst->data = NULL;
+}
+
+/* Make blocked writes return (a cancel): waits for object storage; a
+ * descriptor's write() is interrupted by the pipeline's signal. */
+static void files_interrupt(struct sl_instance *inst)
+{
+	struct files_sink *s = inst->data;
+	if (s && s->s3)
+		sl_s3_cancel(s->s3);
 }
 
 static int files_open(struct sl_instance *inst)
@@ -272,7 +297,7 @@ const struct sl_plugin sl_sink_files = {
     .name = "files",
     .kind = SL_PLUGIN_SINK,
     .summary = "the dump's files: the sluice stream on stdout, a tar or zip archive (-a), or "
-               "a directory (-o)",
+               "a directory (-o), on disk or in object storage (s3://)",
     .options = files_options,
     .config_size = sizeof(struct files_sink_config),
     .init = files_init,
@@ -280,4 +305,5 @@ const struct sl_plugin sl_sink_files = {
     .open = files_open,
     .consume = files_consume,
     .close = files_close,
+    .interrupt = files_interrupt,
 };

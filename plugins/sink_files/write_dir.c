@@ -11,7 +11,16 @@
  * and replaces the manifest (written to a temporary name, then renamed)
  * with the final one, status ok or error.  A write error (a full disk,
  * `ulimit -f`) fails the run naming the file; the manifest then stays
- * "running" or says "error". */
+ * "running" or says "error".
+ *
+ * `-o s3://bucket/prefix/` is the same layout as one object per file under
+ * the prefix: open() lists it (empty, or with --overwrite an earlier
+ * dump's objects only, deleted manifest first) and writes the "running"
+ * manifest; files are PUT by the client's workers, --s3-parallel at once,
+ * each from the batch itself (held by a reference until its PUT ends, no
+ * copy); close() waits for every PUT to be confirmed, then writes metadata
+ * and, last, the final manifest.  A PUT replaces an object whole, so a
+ * reader sees the "running" manifest or the final one, never a mix. */
 #define _GNU_SOURCE 1 /* syncfs */
 #include <dirent.h>
 #include <errno.h>
@@ -28,7 +37,9 @@
 struct dir_writer {
 	const char *path;
 	int dirfd;
-	bool failed; /* a write failed: the directory is not a good dump */
+	bool failed;          /* a write failed: the directory is not a good dump */
+	struct sl_buf prefix; /* s3://: the keys' prefix ("" or ending with '/') */
+	struct sl_buf key;    /* s3://: scratch */
 };
 
 static int dir_init(struct files_sink *s)
@@ -51,8 +62,153 @@ static void dir_destroy(struct files_sink *s)
 		return;
 	if (d->dirfd >= 0)
 		close(d->dirfd);
+	if (s->s3) /* PUTs still running hold batches: let them end */
+		sl_s3_put_wait(s->s3, &(struct sl_error){0});
+	sl_buf_free(&d->prefix);
+	sl_buf_free(&d->key);
 	sl_free(d);
 	s->state = NULL;
+}
+
+/* --- in object storage ------------------------------------------------------------ */
+
+/* The key of file 'name' (in d->key).  0 or SL_ENOMEM. */
+static int s3_key(struct dir_writer *d, const char *name)
+{
+	sl_buf_reset(&d->key);
+	return sl_buf_append(&d->key, d->prefix.data, d->prefix.len) || sl_buf_puts(&d->key, name)
+	           ? SL_ENOMEM
+	           : 0;
+}
+
+static bool dir_is_dump_file(const char *name);
+
+/* What the listing of the prefix found, for s3_check_empty(). */
+struct s3_listing {
+	struct files_sink *s;
+	struct sl_strlist names; /* an earlier dump's, to remove */
+	bool manifest;
+	int rc;
+};
+
+static int s3_list_entry(void *ud, const char *name, uint64_t size, const char *etag, bool is_dir)
+{
+	struct s3_listing *l = ud;
+	struct files_sink *s = l->s;
+	struct dir_writer *d = s->state;
+	(void)size, (void)etag;
+	if (!s->cfg->overwrite)
+		return l->rc = sl_pipeline_fail(
+		           s->inst->pipe, SL_EUSAGE,
+		           "dir: %s is not empty (it holds '%s'); use an empty prefix, or "
+		           "--overwrite to replace an earlier dump",
+		           d->path, name);
+	if (is_dir || !dir_is_dump_file(name))
+		return l->rc =
+		           sl_pipeline_fail(s->inst->pipe, SL_EUSAGE,
+		                            "dir: %s holds '%s%s', which is not a file of a dump; "
+		                            "--overwrite only replaces dumps",
+		                            d->path, name, is_dir ? "/" : "");
+	if (!strcmp(name, SL_MANIFEST_NAME)) {
+		l->manifest = true;
+		return 0;
+	}
+	if (sl_strlist_add(&l->names, name))
+		return l->rc = sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The prefix must be empty; with --overwrite an earlier dump's objects are
+ * removed, its manifest first (so it stops looking complete). */
+static int s3_check_empty(struct files_sink *s, struct dir_writer *d)
+{
+	struct s3_listing l = {.s = s};
+	struct sl_error err = {0};
+	int rc = sl_s3_list(s->s3, d->prefix.data, s3_list_entry, &l, &err);
+	if (rc && !l.rc)
+		rc = files_s3_fail(s, rc, &err);
+	if (!rc && l.manifest) {
+		rc = s3_key(d, SL_MANIFEST_NAME) ? SL_ENOMEM
+		                                 : sl_s3_delete(s->s3, d->key.data, &err);
+		if (rc)
+			rc = files_s3_fail(s, rc, &err);
+	}
+	for (size_t i = 0; !rc && i < l.names.n; i++) {
+		rc = s3_key(d, l.names.v[i]) ? SL_ENOMEM : sl_s3_delete(s->s3, d->key.data, &err);
+		if (rc)
+			rc = files_s3_fail(s, rc, &err);
+	}
+	sl_strlist_free(&l.names);
+	return rc;
+}
+
+/* PUT the manifest text (one request: the object is replaced whole). */
+static int s3_put_manifest(struct files_sink *s, struct dir_writer *d, const struct sl_buf *json,
+                           bool cleanup)
+{
+	struct sl_error err = {0};
+	if (s3_key(d, SL_MANIFEST_NAME))
+		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	int rc = sl_s3_put(s->s3, d->key.data, json->data, json->len, cleanup, &err);
+	if (rc) {
+		d->failed = true;
+		return cleanup ? rc : files_s3_fail(s, rc, &err);
+	}
+	return 0;
+}
+
+static int s3_open(struct files_sink *s, struct dir_writer *d)
+{
+	const char *key = sl_s3_key(s->s3);
+	if (sl_buf_puts(&d->prefix, key) ||
+	    (key[0] && key[strlen(key) - 1] != '/' && sl_buf_putc(&d->prefix, '/')))
+		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	return s3_check_empty(s, d);
+}
+
+static void s3_release_batch(void *ud)
+{
+	sl_batch_release(ud);
+}
+
+static int s3_put_file(struct files_sink *s, struct dir_writer *d, const struct sl_batch *b)
+{
+	struct sl_error err = {0};
+	if (s3_key(d, b->name))
+		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	struct sl_batch *ref = sl_batch_ref((struct sl_batch *)b);
+	int rc = sl_s3_put_async(s->s3, d->key.data, b->body.data, b->body.len, s3_release_batch,
+	                         ref, &err);
+	if (rc) {
+		d->failed = true;
+		return files_s3_fail(s, rc, &err);
+	}
+	return 0;
+}
+
+/* The end: every PUT confirmed, then metadata, then the manifest.  After a
+ * failed run only the manifest (status error), on a short deadline. */
+static int s3_close(struct files_sink *s, struct dir_writer *d, const struct sl_run_summary *sum,
+                    const struct sl_buf *meta, const struct sl_buf *json)
+{
+	struct sl_error err = {0};
+	int rc = sl_s3_put_wait(s->s3, &err);
+	if (sum->status) {
+		/* "running" stays if even this cannot be written. */
+		s3_put_manifest(s, d, json, true);
+		return 0;
+	}
+	if (rc) {
+		d->failed = true;
+		return files_s3_fail(s, rc, &err);
+	}
+	if (s3_key(d, SL_METADATA_NAME))
+		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "out of memory");
+	if ((rc = sl_s3_put(s->s3, d->key.data, meta->data, meta->len, false, &err)) != 0) {
+		d->failed = true;
+		return files_s3_fail(s, rc, &err);
+	}
+	return s3_put_manifest(s, d, json, false);
 }
 
 /* Write all of p[0..len) to a new file 'name' in the directory (replacing
@@ -174,6 +330,15 @@ static int dir_open(struct files_sink *s)
 	struct sl_buf json = SL_BUF_INIT;
 	int rc;
 
+	if (s->s3) {
+		rc = s3_open(s, d);
+		if (!rc && !(rc = sl_manifest_write(&s->man, &json)))
+			rc = s3_put_manifest(s, d, &json, false);
+		else if (rc == SL_ENOMEM)
+			rc = sl_pipeline_fail(p, rc, "out of memory");
+		sl_buf_free(&json);
+		return rc;
+	}
 	/* `ulimit -f` must surface as EFBIG from write(), not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (mkdir(d->path, 0755) != 0 && errno != EEXIST)
@@ -199,6 +364,8 @@ static int dir_put(struct files_sink *s, const struct sl_batch *b)
 	struct dir_writer *d = s->state;
 	if (d->failed)
 		return SL_EIO;
+	if (s->s3)
+		return s3_put_file(s, d, b);
 	return dir_write_file(s, d, b->name, b->body.data, b->body.len, false);
 }
 
@@ -211,6 +378,10 @@ static int dir_close(struct files_sink *s, const struct sl_run_summary *sum)
 		return sum->status ? 0 : SL_EIO; /* the manifest says "running": incomplete */
 	if (sl_manifest_metadata(&s->man, &meta) || sl_manifest_write(&s->man, &json)) {
 		rc = SL_ENOMEM;
+		goto out;
+	}
+	if (s->s3) {
+		rc = s3_close(s, d, sum, &meta, &json);
 		goto out;
 	}
 	/* Data and metadata reach the disk before the manifest says so. */

@@ -1,5 +1,7 @@
 /* write_stream.c - the files sink's stream writer: the sluice stream on a
- * file descriptor (standard output, or a pipe to an HTTP response).
+ * file descriptor (standard output, a pipe to an HTTP response, or the
+ * file of --result-file), or as one object (--result-file s3://...: the
+ * object appears when the run succeeded, output_s3.c).
  *
  * Writes the version line, one frame per file (header + exact body), and
  * at close the trailer with the run's status, counts, binlog position and
@@ -10,6 +12,7 @@
  * process; close() then finishes the interrupted frame and writes the
  * error trailer within a short deadline, so the stream stays framed. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <string.h>
@@ -22,6 +25,9 @@
 
 struct stream_writer {
 	int fd;
+	bool owned_fd;            /* --result-file FILE */
+	const char *out_name;     /* for messages */
+	struct sl_s3_upload *up;  /* --result-file s3://...: the object, or NULL */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
 	size_t written;           /* bytes of header + body written so far */
@@ -68,9 +74,10 @@ static int write_frame(struct files_sink *s, struct stream_writer *w, const stru
 			w->broken = true;
 			if (errno == EPIPE)
 				return sl_pipeline_fail(s->inst->pipe, SL_EIO,
-				                        "stdout: the reader closed the pipe");
-			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "stdout: write failed: %s",
-			                        strerror(errno));
+				                        "%s: the reader closed the pipe",
+				                        w->out_name);
+			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "%s: write failed: %s",
+			                        w->out_name, strerror(errno));
 		}
 		w->written += (size_t)k;
 	}
@@ -84,7 +91,17 @@ static int stream_init(struct files_sink *s)
 	if (!w)
 		return SL_ENOMEM;
 	w->fd = s->cfg->fd > 0 ? (int)s->cfg->fd : STDOUT_FILENO;
+	w->out_name = "stdout";
 	s->state = w;
+	if (s->cfg->fd <= 0 && s->cfg->result_file) {
+		w->fd = -1;
+		w->out_name = s->cfg->result_file;
+		if (!w->out_name[0] || !strcmp(w->out_name, "-"))
+			return sl_pipeline_fail(
+			    s->inst->pipe, SL_EUSAGE,
+			    "--result-file: a file or s3://BUCKET/KEY is needed "
+			    "(the stream goes to stdout without it)");
+	}
 	return 0;
 }
 
@@ -95,16 +112,46 @@ static void stream_destroy(struct files_sink *s)
 		return;
 	sl_batch_release(w->partial);
 	sl_buf_free(&w->header);
+	files_upload_free(s, w->up);
+	if (w->owned_fd && w->fd >= 0)
+		close(w->fd);
 	sl_free(w);
 	s->state = NULL;
+}
+
+/* Write what w->header holds (and b's body) to the object.  0 or the
+ * pipeline's error. */
+static int upload_frame(struct files_sink *s, struct stream_writer *w, const struct sl_batch *b)
+{
+	int rc = files_upload_write(s, w->up, w->header.data, w->header.len);
+	if (!rc && b && b->body.len)
+		rc = files_upload_write(s, w->up, b->body.data, b->body.len);
+	return rc;
 }
 
 static int stream_open(struct files_sink *s)
 {
 	struct stream_writer *w = s->state;
+	const char *path = s->cfg->result_file;
+	int rc;
+	if (s->s3) {
+		if ((rc = files_upload_open(s, &w->up)) != 0)
+			return rc;
+	} else if (w->fd < 0) {
+		int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (s->cfg->overwrite ? O_TRUNC : O_EXCL);
+		w->fd = open(path, flags, 0644);
+		if (w->fd < 0)
+			return sl_pipeline_fail(
+			    s->inst->pipe, errno == EEXIST ? SL_EUSAGE : SL_EIO,
+			    "stdout: cannot create %s: %s%s", path, strerror(errno),
+			    errno == EEXIST ? " (use --overwrite to replace it)" : "");
+		w->owned_fd = true;
+	}
 	sl_buf_reset(&w->header);
-	int rc = sl_stream_put_version(&w->header);
-	return rc ? rc : write_frame(s, w, NULL, -1);
+	rc = sl_stream_put_version(&w->header);
+	if (rc)
+		return rc;
+	return w->up ? upload_frame(s, w, NULL) : write_frame(s, w, NULL, -1);
 }
 
 static int stream_put(struct files_sink *s, const struct sl_batch *b)
@@ -116,6 +163,8 @@ static int stream_put(struct files_sink *s, const struct sl_batch *b)
 	                               sl_manifest_file_hash(b->name, b->body.data, b->body.len));
 	if (rc)
 		return rc;
+	if (w->up)
+		return upload_frame(s, w, b);
 	rc = write_frame(s, w, b, -1);
 	if (rc == SL_ECANCEL && w->written > 0) {
 		/* Finished at close, so it counts as written. */
@@ -148,6 +197,8 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	struct stream_writer *w = s->state;
 	if (w->broken)
 		return 0; /* nobody is reading; the error is already recorded */
+	if (w->up && sum->status)
+		return 0; /* the object is not completed: destroy() aborts it */
 	/* After an error the trailer must still go out, but a stalled reader may
 	 * not hold the process for long: writes then wait at most this long. */
 	long deadline = sum->status ? files_now_ms() + (long)s->cfg->trailer_wait : -1;
@@ -178,8 +229,20 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	w->written = 0;
 	if (!rc)
 		rc = sl_stream_put_trailer(&w->header, &t);
-	if (!rc)
+	if (!rc && w->up) {
+		rc = upload_frame(s, w, NULL);
+		if (!rc)
+			rc = files_upload_finish(s, w->up);
+	} else if (!rc) {
 		rc = write_frame(s, w, NULL, deadline);
+	}
+	if (!rc && w->owned_fd) {
+		int fd = w->fd;
+		w->fd = -1;
+		if ((fsync(fd) != 0 && errno != EINVAL) | (close(fd) != 0))
+			rc = sl_pipeline_fail(s->inst->pipe, SL_EIO, "stdout: cannot write %s: %s",
+			                      w->out_name, strerror(errno));
+	}
 	sl_free(tables);
 	/* After a failed run, that failure is what the user is told. */
 	return sum->status ? 0 : rc;

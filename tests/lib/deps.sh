@@ -10,7 +10,7 @@
 
 SL_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev libmicrohttpd-dev libjson-c-dev libxxhash-dev
-libcurl4-openssl-dev libxml2-dev ceph-mon ceph-osd radosgw
+libcurl4-openssl-dev libxml2-dev libssl-dev ceph-mon ceph-osd radosgw
 mariadb-server mariadb-client mydumper sysbench clang-format clang libclang-rt-dev zstd curl socat procps iproute2
 python3 openssl"
 
