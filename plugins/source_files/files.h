@@ -9,6 +9,11 @@
  *   read_archive.c  a tar or zip archive (libarchive), any compression
  *   read_dir.c      a directory (sluice's layout, or mydumper's)
  *
+ * Any of them may be in object storage (s3://, plugins/objstore/): a stream
+ * or an archive is one object read in ranges fetched ahead (s->dl), which
+ * files_input_read() hands out as it does a descriptor's bytes; a
+ * directory is a prefix whose objects read_dir.c lists and reads.
+ *
  * A container is a small reader behind one interface (struct
  * files_reader), as curl keeps its TLS backends: it finds the files and
  * their bytes; dumpread.c classifies each file name, meets its table (the
@@ -33,6 +38,7 @@
 #include "format/manifest.h"
 #include "format/sqlsplit.h"
 #include "format/stream.h"
+#include "objstore/s3.h"
 
 /* Data files bigger than this are read in parts of about FILES_PART bytes,
  * cut at statement (or row) boundaries: memory stays bounded whatever a
@@ -49,6 +55,7 @@ struct files_source_config {
 	char *archive;   /* -a FILE */
 	char *directory; /* -d DIR */
 	bool continuous;
+	struct sl_s3_options s3;
 };
 
 struct files_source;
@@ -73,6 +80,11 @@ struct files_source {
 	const char *source; /* the input's name in messages: a path or "stdin" */
 	const char *path;   /* what to open: the input, archive or directory */
 
+	/* Object storage: the client (s3:// input), and the object of a stream
+	 * or archive, read instead of fd. */
+	struct sl_s3 *s3;
+	struct sl_s3_download *dl;
+
 	/* A stream's or archive's input. */
 	int fd;
 	bool owned_fd;
@@ -95,8 +107,11 @@ extern const struct files_reader files_dir_reader;
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;
- * SL_EIO through the pipeline when read() fails. */
+ * SL_EIO through the pipeline when read() (or object storage) fails. */
 int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n);
+
+/* Turn an objstore error into the pipeline's (a cancel stays quiet). */
+int files_input_fail(struct files_source *s, int rc, const struct sl_error *err);
 
 /* Classify a file name into *kind and s->db, s->tbl (NUL-terminated, tbl
  * empty for database files): the dump layout (format/fname.h), or with

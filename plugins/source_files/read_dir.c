@@ -12,10 +12,18 @@
  * without a manifest is taken as mydumper's only when its metadata file
  * says the dump finished ("Finished dump at"); every table in it is then
  * complete once its files were read.  Memory: the list of names, and one
- * file at a time. */
+ * file at a time.
+ *
+ * The objects under s3://bucket/prefix/ are the same directory: listed
+ * (a "subdirectory" is refused like a directory), sorted alike, the small
+ * files (manifest, metadata, views) read with one GET each, and the files
+ * read in order through one download that fetches the next files (and
+ * ranges of big ones) ahead, --s3-parallel at once, each GET conditional
+ * on the ETag the listing gave, so a file replaced meanwhile fails. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,9 +33,11 @@
 #include "files.h"
 
 struct dir_entry {
-	char *name; /* owned */
-	int phase;  /* kind of file: the loader's order */
-	long order; /* views: position in the manifest */
+	char *name;    /* owned */
+	int phase;     /* kind of file: the loader's order */
+	long order;    /* views: position in the manifest */
+	uint64_t size; /* s3: from the listing */
+	char *etag;    /* s3: from the listing (owned), else NULL */
 };
 
 #define DIR_READ_CHUNK (1u << 20)
@@ -40,7 +50,66 @@ struct dir_reader {
 	struct dir_entry *v;
 	size_t n, cap;
 	bool foreign; /* no manifest: mydumper's */
+	/* s3: */
+	struct sl_buf prefix, key; /* the keys' prefix ("" or ending '/'), scratch */
+	struct sl_s3_download *dl; /* the files, in order */
+	uint64_t manifest_size, metadata_size;
 };
+
+/* The key of file 'name' in s->key.  0 or SL_ENOMEM. */
+static int dir_key(struct dir_reader *s, const char *name)
+{
+	sl_buf_reset(&s->key);
+	return sl_buf_append(&s->key, s->prefix.data, s->prefix.len) || sl_buf_puts(&s->key, name)
+	           ? SL_ENOMEM
+	           : 0;
+}
+
+/* dir_src_read() in object storage: a small file with one GET (its size
+ * from the listing, at most 64 MiB), or the current file of the download
+ * into f. */
+static int dir_s3_read(struct files_source *fs, struct dir_reader *s, const char *name,
+                       struct files_file *f, struct sl_buf *out, const uint64_t *size)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	struct sl_error err = {0};
+	int rc;
+	if (!f) {
+		uint64_t known = !strcmp(name, SL_MANIFEST_NAME)   ? s->manifest_size
+		                 : !strcmp(name, SL_METADATA_NAME) ? s->metadata_size
+		                                                   : 0;
+		for (size_t i = 0; i < s->n && !known; i++)
+			if (!strcmp(s->v[i].name, name))
+				known = s->v[i].size;
+		if (known > (64u << 20))
+			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path,
+			                        name);
+		if (dir_key(s, name))
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		rc = sl_s3_get(fs->s3, s->key.data, 64u << 20, out, NULL, &err);
+		if (rc)
+			return files_input_fail(fs, rc, &err);
+		if (sl_buf_putc(out, '\0'))
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		out->len--;
+		return 0;
+	}
+	uint64_t got = 0;
+	for (;;) {
+		size_t n = 0;
+		if ((rc = sl_s3_download_read(s->dl, s->buf, DIR_READ_CHUNK, &n, &err)) != 0)
+			return files_input_fail(fs, rc, &err);
+		if (n == 0)
+			break;
+		got += n;
+		if ((rc = files_add(fs, f, s->buf, n)) != 0)
+			return rc;
+	}
+	if (size && got != *size)
+		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
+		                        s->path, name);
+	return 0;
+}
 
 /* Read a regular file of the directory: its bytes go to files_add() (f),
  * or into 'out' (a small file read whole: the manifest, the metadata, a
@@ -52,6 +121,8 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 {
 	struct sl_pipeline *p = fs->inst->pipe;
 	struct stat st;
+	if (fs->s3)
+		return dir_s3_read(fs, s, name, f, out, size);
 	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return sl_pipeline_fail(p, errno == ELOOP ? SL_EFORMAT : SL_EIO,
@@ -128,8 +199,9 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Add a name to the list.  0 or SL_ENOMEM. */
-static int dir_src_add(struct dir_reader *s, const char *name)
+/* Add a name to the list (its size and ETag when in object storage).  0
+ * or SL_ENOMEM. */
+static int dir_src_add(struct dir_reader *s, const char *name, uint64_t size, const char *etag)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -139,12 +211,62 @@ static int dir_src_add(struct dir_reader *s, const char *name)
 		s->v = v;
 		s->cap = cap;
 	}
-	if (!(s->v[s->n].name = sl_strdup(name)))
+	struct dir_entry *e = &s->v[s->n];
+	*e = (struct dir_entry){.size = size};
+	if (!(e->name = sl_strdup(name)) || (etag && !(e->etag = sl_strdup(etag)))) {
+		sl_free(e->name);
 		return SL_ENOMEM;
-	s->v[s->n].phase = 0;
-	s->v[s->n].order = 0;
+	}
 	s->n++;
 	return 0;
+}
+
+/* What listing the objects under the prefix needs. */
+struct s3_listing {
+	struct files_source *fs;
+	struct dir_reader *s;
+	bool *manifest, *metadata;
+	int rc;
+};
+
+static int dir_s3_entry(void *ud, const char *name, uint64_t size, const char *etag, bool is_dir)
+{
+	struct s3_listing *l = ud;
+	struct dir_reader *s = l->s;
+	struct sl_pipeline *p = l->fs->inst->pipe;
+	if (is_dir)
+		return l->rc = sl_pipeline_fail(
+		           p, SL_EFORMAT, "%s: entry '%s' refused: a directory", s->path, name);
+	if (!strcmp(name, SL_MANIFEST_NAME)) {
+		*l->manifest = true;
+		s->manifest_size = size;
+	} else if (!strcmp(name, SL_METADATA_NAME)) {
+		*l->metadata = true;
+		s->metadata_size = size;
+	} else if (dir_src_add(s, name, size, etag)) {
+		return l->rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* dir_src_list() in object storage. */
+static int dir_s3_list(struct files_source *fs, struct dir_reader *s, bool *manifest,
+                       bool *metadata)
+{
+	struct s3_listing l = {.fs = fs, .s = s, .manifest = manifest, .metadata = metadata};
+	struct sl_error err = {0};
+	const char *key = sl_s3_key(fs->s3);
+	if (sl_buf_puts(&s->prefix, key) ||
+	    (key[0] && key[strlen(key) - 1] != '/' && sl_buf_putc(&s->prefix, '/')))
+		return sl_pipeline_fail(fs->inst->pipe, SL_ENOMEM, "out of memory");
+	int rc = sl_s3_list(fs->s3, s->prefix.data, dir_s3_entry, &l, &err);
+	if (rc && !l.rc)
+		return files_input_fail(fs, rc, &err);
+	if (!rc && !s->n && !*manifest && !*metadata)
+		return sl_pipeline_fail(fs->inst->pipe, SL_EUSAGE,
+		                        "%s: no such object, nor objects under %s/", s->path,
+		                        s->path);
+	return rc;
 }
 
 /* List the directory into s->v: regular files only, anything else is
@@ -181,7 +303,7 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
 			*manifest = true;
 		else if (!strcmp(name, SL_METADATA_NAME))
 			*metadata = true;
-		else if (dir_src_add(s, name))
+		else if (dir_src_add(s, name, (uint64_t)st.st_size, NULL))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	}
 	closedir(dir);
@@ -296,11 +418,16 @@ static int dir_open(struct files_source *fs)
 	s->buf = sl_malloc(DIR_READ_CHUNK);
 	if (!s->buf)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
-	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
-		return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s", s->path,
-		                        strerror(errno));
-	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
+	if (fs->s3) {
+		rc = dir_s3_list(fs, s, &have_manifest, &have_metadata);
+	} else {
+		s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->dirfd < 0)
+			return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s",
+			                        s->path, strerror(errno));
+		rc = dir_src_list(fs, s, &have_manifest, &have_metadata);
+	}
+	if (rc)
 		goto out;
 	if (have_manifest) {
 		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, NULL, &text, NULL)) == 0)
@@ -348,8 +475,11 @@ static int dir_open(struct files_source *fs)
 	}
 	if (!rc)
 		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
-	while (s->n > 0 && s->v[s->n - 1].phase == PHASE_SKIP)
-		sl_free(s->v[--s->n].name);
+	while (s->n > 0 && s->v[s->n - 1].phase == PHASE_SKIP) {
+		s->n--;
+		sl_free(s->v[s->n].name);
+		sl_free(s->v[s->n].etag);
+	}
 out:
 	sl_buf_free(&text);
 	return rc;
@@ -360,8 +490,13 @@ static void dir_destroy(struct files_source *fs)
 	struct dir_reader *s = fs->state;
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		sl_free(s->v[i].name);
+		sl_free(s->v[i].etag);
+	}
+	sl_s3_download_free(s->dl);
+	sl_buf_free(&s->prefix);
+	sl_buf_free(&s->key);
 	sl_free(s->v);
 	sl_free(s->buf);
 	files_file_free(&s->file);
@@ -371,20 +506,49 @@ static void dir_destroy(struct files_source *fs)
 	fs->state = NULL;
 }
 
+/* The download of every file, in load order (object storage). */
+static int dir_s3_start(struct files_source *fs, struct dir_reader *s)
+{
+	struct sl_s3_object *objs = sl_calloc(s->n ? s->n : 1, sizeof(*objs));
+	struct sl_error err = {0};
+	int rc = objs ? 0 : SL_ENOMEM;
+	for (size_t i = 0; !rc && i < s->n; i++) {
+		if (dir_key(s, s->v[i].name) || !(objs[i].key = sl_strdup(s->key.data))) {
+			rc = SL_ENOMEM;
+			break;
+		}
+		objs[i].size = s->v[i].size;
+		snprintf(objs[i].etag, sizeof(objs[i].etag), "%s",
+		         s->v[i].etag ? s->v[i].etag : "");
+	}
+	if (!rc)
+		rc = sl_s3_download_open(fs->s3, objs, s->n, &s->dl, &err);
+	for (size_t i = 0; objs && i < s->n; i++)
+		sl_free(objs[i].key);
+	sl_free(objs);
+	if (rc == SL_ENOMEM)
+		return sl_pipeline_fail(fs->inst->pipe, rc, "out of memory");
+	return rc ? files_input_fail(fs, rc, &err) : 0;
+}
+
 static int dir_run(struct files_source *fs)
 {
 	struct dir_reader *s = fs->state;
 	int rc;
+	if (fs->s3 && (rc = dir_s3_start(fs, s)) != 0)
+		return rc;
 	for (size_t i = 0; i < s->n; i++) {
 		const char *name = s->v[i].name;
 		struct stat st;
 		enum sl_file_kind kind = SL_FILE_DATA;
 		if (sl_pipeline_cancelled(fs->inst->pipe))
 			return SL_ECANCEL;
-		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if (fs->s3 && i > 0)
+			sl_s3_download_next(s->dl);
+		if (!fs->s3 && fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			return sl_pipeline_fail(fs->inst->pipe, SL_EIO, "%s: entry '%s': %s",
 			                        s->path, name, strerror(errno));
-		uint64_t size = (uint64_t)st.st_size;
+		uint64_t size = fs->s3 ? s->v[i].size : (uint64_t)st.st_size;
 		char where[1200];
 		snprintf(where, sizeof(where), "%s: entry '%s'", s->path, name);
 		if ((rc = files_classify(fs, name, &kind)) != 0)
