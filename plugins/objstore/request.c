@@ -405,8 +405,9 @@ int s3_request(struct sl_s3 *c, struct s3_conn *h, const struct s3_req *rq, stru
 		                   : rs->status == 301
 		                       ? " (another region or endpoint: --s3-region, "
 		                         "--s3-endpoint)"
-		                   : rs->status == 403 && !code[0] ? " (access denied)"
-		                                                   : "";
+		                   : rs->status == 403 && !code[0]
+		                       ? " (access denied, or wrong keys: a HEAD has no error text)"
+		                       : "";
 		rc = sl_error_set(err, SL_EIO, "s3://%s/%s: %s: HTTP %ld%s%s%s%s%s", cfg->bucket,
 		                  rq->key ? rq->key : "", rq->what, rs->status, code[0] ? " " : "",
 		                  code, msg[0] ? ": " : "", msg, hint);

@@ -325,6 +325,20 @@ need_server() { # NAME...
 	done
 }
 
+# Record a failing case and leave when the S3 store (tests/lib/s3server.sh,
+# started by tests/run) is not there; otherwise export its endpoint and
+# keys (SL_S3_ENDPOINT, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+need_s3() {
+	# shellcheck source=tests/lib/s3server.sh
+	. "$SL_ROOT/tests/lib/s3server.sh"
+	if ! s3_env s3 2>/dev/null || ! curl -q -s -o /dev/null -m 5 "$SL_S3_ENDPOINT/"; then
+		t_begin "the S3 store is up"
+		t_fail "no S3 store answers in $SL_TEST_TMP/s3 (tests/run starts it for scripts that call need_s3)"
+		exit 1
+	fi
+	export AWS_ENDPOINT_URL=$SL_S3_ENDPOINT
+}
+
 # --- SQL helpers -------------------------------------------------------------
 
 # Quote an identifier / a string literal for SQL.

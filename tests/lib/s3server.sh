@@ -171,6 +171,8 @@ osd objectstore = memstore
 memstore device bytes = 4294967296
 osd max object name len = 460
 osd max object namespace len = 64
+osd crush update on start = false
+osd class update on start = false
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:$port
 rgw data = $d/rgw
@@ -187,19 +189,24 @@ EOF
 	}
 	setsid ceph-mon -c "$d/ceph.conf" -i a -f </dev/null >>"$d/mon.out" 2>&1 &
 	echo $! >"$d/mon.pid"
+	# The OSD goes into the CRUSH map here, not by itself at start: its own
+	# commands then can race the monitor map it has not received yet and
+	# fail ('wrong fsid'), which ends the OSD.
 	{
 		timeout 60 ceph -c "$d/ceph.conf" --connect-timeout 30 osd create "$osd_uuid" &&
+			timeout 60 ceph -c "$d/ceph.conf" osd crush add osd.0 1.0 root=default &&
 			ceph-osd -c "$d/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid"
 	} >>"$d/setup.log" 2>&1 || {
 		echo "s3server.sh: creating the OSD failed; see $d/setup.log" >&2
 		s3_stop "$name"
 		return 1
 	}
-	setsid ceph-osd -c "$d/ceph.conf" -i 0 -f </dev/null >>"$d/osd.out" 2>&1 &
-	echo $! >"$d/osd.pid"
 	for ((i = 0; i < SL_S3_WAIT * 5; i++)); do
+		if ! _s3_pid_alive "$d/osd.pid"; then
+			setsid ceph-osd -c "$d/ceph.conf" -i 0 -f </dev/null >>"$d/osd.out" 2>&1 &
+			echo $! >"$d/osd.pid"
+		fi
 		timeout 10 ceph -c "$d/ceph.conf" osd stat 2>/dev/null | grep -q ' 1 up' && break
-		_s3_pid_alive "$d/osd.pid" || break
 		sleep 0.2
 	done
 	if ! timeout 10 ceph -c "$d/ceph.conf" osd stat 2>/dev/null | grep -q ' 1 up'; then
