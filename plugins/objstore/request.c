@@ -227,6 +227,11 @@ static int prepare(struct sl_s3 *c, struct s3_conn *h, const struct s3_req *rq, 
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body ? (const char *)rq->body : "");
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
+		/* libcurl sends "Expect: 100-continue" for bodies over 1 MiB and
+		 * waits a second for the answer, which not every store gives; an
+		 * empty "Expect:" header would be signed but not sent, so the
+		 * wait is made zero instead. */
+		curl_easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
 		ADD_HEADER(!strcmp(rq->method, "POST") && rq->body_len
 		               ? "Content-Type: application/xml"
 		               : "Content-Type: application/octet-stream");

@@ -33,25 +33,11 @@ uploads_of() {
 		python3 -c 'import re,sys; k=sys.argv[1]; print(sum(1 for m in re.findall(r"<Key>([^<]*)</Key>", sys.stdin.read()) if m == k))' "$1"
 }
 
-t_begin "setup: corpus on src, bucket $BUCKET"
-if ! server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then
-	t_fail "loading the corpus failed: $(tail -n 3 "$T/corpus.log")"
-	t_done
-fi
+corpus_on_src
+t_begin "bucket $BUCKET"
 assert_eq 200 "$(s3 -o /dev/null -w '%{http_code}' -X PUT "$SL_S3_ENDPOINT/$BUCKET")" "create bucket"
 t_pass
-SRC_CK=$(checksum_db src fidelity)
 DUMP=(dump "${SRC[@]}" -B fidelity --routines --events)
-
-# load_check NAME LOAD-ARGS...: load into a fresh dst, compare checksums.
-load_check() {
-	local name=$1
-	shift
-	drop_dbs dst fidelity
-	capture "$name" sluice load "${DST[@]}" "$@"
-	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
-	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
-}
 
 # --- round trips -----------------------------------------------------------------
 

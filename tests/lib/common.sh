@@ -416,6 +416,28 @@ drop_dbs() { # NAME DB...
 	sql "$name" "$stmts"
 }
 
+# The fidelity corpus (tests/data/fidelity.sql) on src, loaded once per
+# script; SRC_CK holds its checksums.  Leaves the script when it fails.
+corpus_on_src() {
+	t_begin "corpus tests/data/fidelity.sql on src"
+	if server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then t_pass; else
+		t_fail "loading failed: $(tail -n 3 "$T/corpus.log")"
+		t_done
+	fi
+	SRC_CK=$(checksum_db src fidelity)
+}
+
+# load_check NAME LOAD-ARGS...: `sluice load` into dst with the fidelity
+# database dropped first; its checksums must be $SRC_CK (corpus_on_src).
+load_check() {
+	local name=$1
+	shift
+	drop_dbs dst fidelity
+	capture "$name" sluice load "${DST[@]}" "$@"
+	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
+	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+}
+
 # Connections of user sluice on a server (sluice's own connections).
 sluice_conns() { # NAME
 	sql "$1" "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'sluice'"

@@ -235,4 +235,23 @@ EOF
 		"sluice-test-$port" "$secret" >"$d/curlrc"
 	chmod 600 "$d/credentials" "$d/curlrc"
 	s3_env "$name"
+	_s3_warm_up "$name"
+}
+
+# radosgw creates its data pools on first use, which takes seconds: write
+# an object and a part of a multipart upload once, so that the first test
+# or benchmark does not pay for it.
+_s3_warm_up() { # NAME
+	local url=$SL_S3_ENDPOINT/sluice-warm-up id
+	s3_curl "$1" -o /dev/null -X PUT "$url" &&
+		s3_curl "$1" -o /dev/null -X PUT --data-binary warm "$url/x" &&
+		id=$(s3_curl "$1" -X POST "$url/x?uploads=" | sed -n 's/.*<UploadId>\([^<]*\)<.*/\1/p') &&
+		[ -n "$id" ] &&
+		s3_curl "$1" -o /dev/null -X PUT --data-binary part "$url/x?partNumber=1&uploadId=$id" &&
+		s3_curl "$1" -o /dev/null -X DELETE "$url/x?uploadId=$id" &&
+		s3_curl "$1" -o /dev/null -X DELETE "$url/x" &&
+		s3_curl "$1" -o /dev/null -X DELETE "$url" || {
+		echo "s3server.sh: warming up '$1' failed" >&2
+		return 1
+	}
 }
