@@ -27,7 +27,9 @@ static const struct {
     {"tar", &sl_sink_files, "container=tar"},
     {"zip", &sl_sink_files, "container=zip"},
     {"dir", &sl_sink_files, "container=dir"},
+    {"mydumper", &sl_sink_files, "container=mydumper"},
     {"stream", &sl_source_files, "container=stream"},
+    {"mydumper", &sl_source_files, "container=mydumper"},
     {"archive", &sl_source_files, "container=archive"},
     {"dir", &sl_source_files, "container=dir"},
 };

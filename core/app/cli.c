@@ -1,14 +1,13 @@
-/* cli.c - subcommands, getopt tables built from option tables, signals.
+/* cli.c - subcommands, their option groups, help, signals.
  *
  * Each command has a handler and, for those that run one pipeline, the
  * names of its source and sink plugins: their option tables and the run's
- * are merged into one getopt_long table, so a command's options are known
- * before anything is read and the tables are the single truth for
- * parsing, validation and --help. */
+ * are the command's option groups, read by app/args.c from option files
+ * and the command line, so the tables are the single truth for parsing,
+ * validation and --help. */
 #include "app/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,22 +18,19 @@
 #include "config.h"
 #endif
 
+#include "app/args.h"
 #include "app/job.h"
+#include "app/manpage.h"
+#include "app/peers.h"
 #include "app/progress.h"
 #include "app/serve.h"
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/suggest.h"
 #include "engine/pipeline.h"
 #include "engine/plugin.h"
 #include "registry.h"
 #include "script/script.h"
-
-/* One group of options: a table and the struct it fills. */
-struct opt_group {
-	const char *heading;
-	const struct sl_option *opts;
-	void *config;
-};
 
 struct command;
 typedef int (*command_fn)(const struct command *c, int argc, char **argv);
@@ -45,8 +41,11 @@ struct command {
 	command_fn run;
 	const char *source; /* plugins run_pipeline() runs */
 	const char *sink;
-	const char *positional; /* option one bare argument sets, or NULL */
-	bool two_servers;       /* connection options come as --from / --to DSNs */
+	enum args_positional positional;
+	const char *positional_option; /* ARGS_POS_ONE */
+	const char *positional_usage;  /* in the usage line */
+	unsigned peers;                /* which peer tools' options apply */
+	bool two_servers;              /* connection options come as --from / --to DSNs */
 };
 
 static int run_pipeline(const struct command *c, int argc, char **argv);
@@ -57,18 +56,20 @@ static const struct command commands[] = {
     {"dump",
      "dump databases from a MariaDB/MySQL server: SQL stream on stdout, archive (-a) or "
      "directory (-o)",
-     run_pipeline, "mariadb", "files", NULL, false},
+     run_pipeline, "mariadb", "files", ARGS_POS_SELECTION, NULL, "[DB [TABLE...]]", PEER_DUMP,
+     false},
     {"verify", "check that a stream, archive or directory is complete and intact, without a server",
-     run_pipeline, "files", "null", "input", false},
+     run_pipeline, "files", "null", ARGS_POS_ONE, "input", "[FILE]", 0, false},
     {"load", "load a stream, archive (-a) or directory (-d) into a MariaDB/MySQL server",
-     run_pipeline, "files", "loader", "input", false},
+     run_pipeline, "files", "loader", ARGS_POS_ONE, "input", "[FILE]", PEER_LOAD, false},
     {"copy", "copy databases from one server to another in one process, with no stream between",
-     run_pipeline, "mariadb", "loader", NULL, true},
+     run_pipeline, "mariadb", "loader", ARGS_POS_SELECTION, NULL, "[DB [TABLE...]]",
+     PEER_DUMP | PEER_LOAD, true},
     {"run", "run a job defined in Lua: source, sinks, hooks (scripts/README.md)", run_job, NULL,
-     NULL, "script", false},
+     NULL, ARGS_POS_ONE, "script", "JOB.lua", 0, false},
     {"serve", "serve dumps to HTTP clients: GET /dump/PROFILE streams one", run_serve, "mariadb",
-     NULL, NULL, false},
-    {NULL, NULL, NULL, NULL, NULL, NULL, false}};
+     NULL, ARGS_POS_NONE, NULL, "", PEER_DUMP, false},
+    {NULL, NULL, NULL, NULL, NULL, ARGS_POS_NONE, NULL, NULL, 0, false}};
 
 static void usage(FILE *out)
 {
@@ -81,12 +82,9 @@ static void usage(FILE *out)
 	             "Options: --help, --version\n");
 }
 
-static void command_help(const struct command *c, const struct opt_group *groups, size_t ngroups)
+static void command_help(const struct command *c, const struct args_group *groups, size_t ngroups)
 {
-	const struct sl_option *pos =
-	    c->positional ? sl_options_find(groups[0].opts, c->positional, 0) : NULL;
-	printf("Usage: sluice %s [OPTIONS]%s%s%s\n\n%s.\n", c->name, pos ? " [" : "",
-	       pos ? (pos->arg ? pos->arg : pos->name) : "", pos ? "]" : "", c->summary);
+	printf("Usage: sluice %s [OPTIONS] %s\n\n%s.\n", c->name, c->positional_usage, c->summary);
 	if (c->two_servers)
 		printf("\nServers:\n"
 		       "  --from=DSN                       the source server, e.g. "
@@ -100,161 +98,95 @@ static void command_help(const struct command *c, const struct opt_group *groups
 	for (size_t i = 0; i < ngroups; i++)
 		sl_options_help_filtered(groups[i].opts, groups[i].heading,
 		                         c->two_servers ? SL_OPTF_CONN : 0, stdout);
+	printf("\nOption files (read first, the command line over them):\n"
+	       "      --no-defaults                read no option file\n"
+	       "      --defaults-file=FILE         read this option file only\n"
+	       "      --defaults-extra-file=FILE   read this one too, before ~/.my.cnf\n"
+	       "      --defaults-group-suffix=SUF  read [clientSUF] and [sluiceSUF] too\n"
+	       "      --print-options              print the options as read, in sluice's "
+	       "spelling, and exit\n"
+	       "  Groups: [client] (connection options), [sluice] and [sluice-%s] (any option).\n"
+	       "  mysqldump, mydumper, myloader and MySQL Shell options are taken with their\n"
+	       "  meaning or refused with a hint: 'sluice help peers'.\n",
+	       c->name);
 	printf("\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
-/* Locate the group and option a getopt 'val' refers to. */
-struct opt_ref {
-	size_t group;
-	const struct sl_option *opt;
-};
-
-/* Overwrite a secret in argv so `ps` does not show it (as the mysql client). */
-static void scrub_argv_secret(char *value)
-{
-	if (value)
-		memset(value, 'x', strlen(value));
-}
-
-/* Parse argv[optind..] into the groups.  0, SL_EUSAGE (message in err), or
- * 1 when --help was printed. */
-static int parse_args(int argc, char **argv, const struct command *c, struct opt_group *groups,
-                      size_t ngroups, struct sl_error *err)
-{
-	size_t nopts = 0;
-	for (size_t g = 0; g < ngroups; g++)
-		for (const struct sl_option *o = groups[g].opts; o->name; o++)
-			nopts++;
-	struct option *longopts = sl_calloc(nopts + 4, sizeof(*longopts));
-	struct opt_ref *refs = sl_calloc(nopts + 1, sizeof(*refs));
-	/* ':' reports a missing argument as ':'; '+' stops at the first bare
-	 * argument, except for commands that take one (options may follow it). */
-	char shortopts[256];
-	snprintf(shortopts, sizeof(shortopts), "%s", c->positional ? ":" : "+:");
-	size_t sl = strlen(shortopts);
-	int rc = 0;
-	if (!longopts || !refs) {
-		rc = SL_ENOMEM;
-		goto out;
-	}
-	size_t k = 0;
-	for (size_t g = 0; g < ngroups; g++) {
-		for (const struct sl_option *o = groups[g].opts; o->name; o++, k++) {
-			if (c->two_servers && (o->flags & SL_OPTF_CONN)) {
-				/* Set through --from / --to only: an entry getopt never matches. */
-				longopts[k] = (struct option){"", no_argument, NULL, 0};
-				refs[k] = (struct opt_ref){g, o};
-				continue;
-			}
-			int has_arg = required_argument;
-			if (o->type == SL_OPT_BOOL || (o->flags & SL_OPTF_COUNT))
-				has_arg = no_argument;
-			else if (o->flags & SL_OPTF_OPTIONAL_ARG)
-				has_arg = optional_argument;
-			longopts[k] = (struct option){o->name, has_arg, NULL, (int)(1000 + k)};
-			refs[k] = (struct opt_ref){g, o};
-			if (o->short_name && sl + 4 < sizeof(shortopts)) {
-				shortopts[sl++] = (char)o->short_name;
-				if (has_arg == required_argument)
-					shortopts[sl++] = ':';
-				else if (has_arg == optional_argument) {
-					shortopts[sl++] = ':';
-					shortopts[sl++] = ':';
-				}
-			}
-		}
-	}
-	longopts[k++] = (struct option){"help", no_argument, NULL, '?' + 2000};
-	if (c->two_servers) {
-		longopts[k++] = (struct option){"from", required_argument, NULL, 3000};
-		longopts[k++] = (struct option){"to", required_argument, NULL, 3001};
-	}
-	shortopts[sl++] = '?';
-	shortopts[sl] = '\0';
-
-	opterr = 0;
-	for (;;) {
-		int longidx = -1;
-		int ch = getopt_long(argc, argv, shortopts, longopts, &longidx);
-		if (ch == -1)
-			break;
-		if (ch == '?' + 2000 || (ch == '?' && optopt == '?')) {
-			command_help(c, groups, ngroups);
-			rc = 1;
-			goto out;
-		}
-		if (ch == '?' || ch == ':') {
-			const char *arg = argv[optind - 1];
-			if (ch == ':')
-				rc = sl_error_set(err, SL_EUSAGE, "option '%s' needs a value", arg);
-			else if (optopt && optopt < 1000)
-				rc = sl_error_set(err, SL_EUSAGE, "unknown option '-%c'", optopt);
-			else
-				rc = sl_error_set(err, SL_EUSAGE, "unknown option '%s'", arg);
-			goto out;
-		}
-		if (ch == 3000 || ch == 3001) {
-			/* --from sets the source's connection, --to the sink's. */
-			size_t g = ch == 3000 ? 0 : 1;
-			rc = sl_options_set_dsn(groups[g].opts, groups[g].config,
-			                        ch == 3000 ? "--from" : "--to", optarg, err);
-			scrub_argv_secret(optarg);
-			if (rc)
-				goto out;
-			continue;
-		}
-		const struct opt_ref *ref = NULL;
-		if (ch >= 1000 && ch < 1000 + (int)nopts) {
-			ref = &refs[ch - 1000];
-		} else {
-			/* A letter two groups use (-B in copy) belongs to the first,
-			 * the source; the other stays reachable by its long name. */
-			for (size_t i = 0; i < nopts && !ref; i++)
-				if (refs[i].opt->short_name == ch &&
-				    !(c->two_servers && (refs[i].opt->flags & SL_OPTF_CONN)))
-					ref = &refs[i];
-		}
-		if (!ref) {
-			rc = sl_error_set(err, SL_EUSAGE, "unknown option '-%c'", ch);
-			goto out;
-		}
-		rc = sl_option_set(ref->opt, groups[ref->group].config, optarg, err);
-		if (ref->opt->flags & SL_OPTF_SECRET)
-			scrub_argv_secret(optarg);
-		if (rc)
-			goto out;
-	}
-	/* A command's one bare argument sets an option of its source (groups[0]). */
-	if (c->positional && optind < argc &&
-	    (rc = sl_options_set(groups[0].opts, groups[0].config, c->positional, argv[optind++],
-	                         err)) != 0)
-		goto out;
-	if (optind < argc)
-		rc = sl_error_set(err, SL_EUSAGE, "unexpected argument '%s'", argv[optind]);
-out:
-	sl_free(longopts);
-	sl_free(refs);
-	return rc;
-}
-
-/* Fill every group with its defaults, then parse argv over them.  Returns
- * as parse_args(). */
-static int parse_groups(int argc, char **argv, const struct command *c, struct opt_group *groups,
-                        size_t ngroups, struct sl_error *err)
-{
-	for (size_t g = 0; g < ngroups; g++) {
-		int rc = sl_options_defaults(groups[g].opts, groups[g].config, err);
-		if (rc)
-			return rc;
-	}
-	return parse_args(argc, argv, c, groups, ngroups, err);
-}
-
-/* "Source 'mariadb' (summary)": the --help heading of a plugin's options. */
+/* The heading of a plugin's options in --help. */
 static void plugin_heading(char *out, size_t size, const struct sl_plugin *p)
 {
 	snprintf(out, size, "%s '%s' (%s)", p->kind == SL_PLUGIN_SOURCE ? "Source" : "Sink",
 	         p->name, p->summary);
+}
+
+/* Is 'name' an option of some command?  ([sluice] in option files may hold
+ * any command's options.) */
+static bool known_option_anywhere(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++) {
+		const char *plugins[2] = {c->source, c->sink};
+		for (int k = 0; k < 2; k++) {
+			const struct sl_plugin *p =
+			    plugins[k] ? sl_registry_find(k ? SL_PLUGIN_SINK : SL_PLUGIN_SOURCE,
+			                                  plugins[k], NULL)
+			               : NULL;
+			if (p && sl_options_find(p->options, name, 0))
+				return true;
+		}
+		if (peer_find(name, c->peers))
+			return true;
+	}
+	return sl_options_find(sl_pipeline_options, name, 0) ||
+	       sl_options_find(sl_serve_options, name, 0);
+}
+
+/* Read the option files and the command line into the groups.  0, an
+ * error, or 1 when --help, --version or --print-options was answered. */
+static int parse_groups(int argc, char **argv, const struct command *c, struct args_group *groups,
+                        size_t ngroups, bool over_current, struct args_result *res,
+                        struct sl_error *err)
+{
+	struct args_spec spec = {.command = c->name,
+	                         .peers = c->peers,
+	                         .positional = c->positional,
+	                         .positional_option = c->positional_option,
+	                         .two_servers = c->two_servers,
+	                         .known_elsewhere = known_option_anywhere,
+	                         .over_current = over_current};
+	int rc = args_parse(&spec, groups, ngroups, argc, argv, res, err);
+	if (rc)
+		return rc;
+	if (res->help) {
+		command_help(c, groups, ngroups);
+		return 1;
+	}
+	if (res->version) {
+		printf("sluice %s\n", PACKAGE_VERSION);
+		return 1;
+	}
+	if (res->print_options) {
+		for (size_t i = 0; i < res->nwarnings; i++)
+			fprintf(stderr, "sluice: warning: %s\n", res->warnings[i]);
+		printf("sluice %s", c->name);
+		for (size_t i = 0; i < res->nprinted; i++)
+			if (res->printed[i][0] != '#')
+				printf(" %s", res->printed[i]);
+		printf("\n");
+		for (size_t i = 0; i < res->nprinted; i++)
+			if (res->printed[i][0] == '#')
+				printf("%s\n", res->printed[i]);
+		return 1;
+	}
+	return 0;
+}
+
+/* What the peer options were taken as (-v), and the --loose-X ignored. */
+static void log_notes(struct sl_log *log, const struct args_result *res)
+{
+	for (size_t i = 0; i < res->nwarnings; i++)
+		sl_logf(log, SL_LOG_WARN, NULL, "%s", res->warnings[i]);
+	for (size_t i = 0; i < res->nnotes; i++)
+		sl_logf(log, SL_LOG_INFO, NULL, "%s", res->notes[i]);
 }
 
 /* --- signals ------------------------------------------------------------- */
@@ -267,8 +199,9 @@ struct signal_watch {
 };
 
 /* How long a cancelled run may take to end before the process exits
- * anyway (every blocking point is interruptible; this is the net). */
-#define SIGNAL_DEADLINE_S 5
+ * anyway (every blocking point is interruptible; this is the net, so
+ * that a signal always ends the process within 2 s). */
+#define SIGNAL_DEADLINE_MS 1500
 
 /* Write a line to stderr from a thread that may be racing everything else
  * (no stdio locks). */
@@ -281,29 +214,30 @@ static void say_now(const char *msg)
 static void *signal_main(void *arg)
 {
 	struct signal_watch *w = arg;
-	bool signalled = false;
+	int first = 0;
 	for (;;) {
 		int sig = 0;
-		if (signalled) {
+		if (first) {
 			/* The run has been cancelled: wait for it, a second signal,
 			 * or the deadline. */
-			struct timespec deadline = {SIGNAL_DEADLINE_S, 0};
+			struct timespec deadline = {SIGNAL_DEADLINE_MS / 1000,
+			                            (SIGNAL_DEADLINE_MS % 1000) * 1000000L};
 			siginfo_t info;
 			sig = sigtimedwait(&w->set, &info, &deadline);
 			if (atomic_load(&w->done))
 				return NULL;
 			if (sig < 0 && errno == EINTR)
 				continue;
-			say_now(sig < 0 ? "sluice: error: the run did not stop within 5 s of the "
+			say_now(sig < 0 ? "sluice: error: the run did not stop in time after the "
 			                  "signal; exiting\n"
 			                : "sluice: error: interrupted again; exiting now\n");
-			_exit(sig == SIGINT ? 130 : 143);
+			_exit(first == SIGINT ? 130 : 143);
 		}
 		if (sigwait(&w->set, &sig) != 0)
 			continue;
 		if (atomic_load(&w->done))
 			return NULL;
-		signalled = true;
+		first = sig;
 		sl_pipeline_fail(w->pipe, SL_ECANCEL, "interrupted by %s",
 		                 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	}
@@ -379,15 +313,18 @@ static void report(int rc, const struct sl_error *err, const struct command *c, 
 		fprintf(stderr, "sluice: error: %s\n", msg);
 }
 
-/* The end of every command: report the error, free the run options and the
- * log, and turn the status into an exit code (1 from parse_args: --help). */
+/* The end of every command: report the error, free the run options, what
+ * the command line said and the log, and turn the status into an exit code
+ * (1 from parse_groups: --help and the like answered). */
 static int finish_command(int rc, const struct sl_error *err, const struct command *c,
-                          struct sl_pipeline_config *pcfg, struct sl_log *log, bool log_ready)
+                          struct sl_pipeline_config *pcfg, struct args_result *ares,
+                          struct sl_log *log, bool log_ready)
 {
 	if (rc == 1)
 		rc = 0;
 	report(rc, err, c, log_ready ? log : NULL);
 	sl_options_free(sl_pipeline_options, pcfg);
+	args_result_free(ares);
 	if (log_ready)
 		sl_log_destroy(log);
 	return sl_exit_code(rc);
@@ -407,6 +344,7 @@ static int run_pipeline(const struct command *c, int argc, char **argv)
 	struct sl_pipeline_config pcfg;
 	struct sl_job job;
 	struct sl_log log;
+	struct args_result ares = {0};
 	bool log_ready = false;
 	int rc;
 
@@ -430,19 +368,22 @@ static int run_pipeline(const struct command *c, int argc, char **argv)
 	char src_heading[160], sink_heading[160];
 	plugin_heading(src_heading, sizeof(src_heading), src);
 	plugin_heading(sink_heading, sizeof(sink_heading), sink);
-	struct opt_group groups[] = {
+	struct args_group groups[] = {
 	    {src_heading, src->options, job.source.config},
 	    {sink_heading, sink->options, job.sinks[0].config},
 	    {"Run", sl_pipeline_options, &pcfg},
 	};
-	if ((rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), &err)))
+	rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), false, &ares,
+	                  &err);
+	if (rc)
 		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;
+	log_notes(&log, &ares);
 	rc = execute(&pcfg, &log, &job, &err);
 out:
 	sl_job_free(&job);
-	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
+	return finish_command(rc, &err, c, &pcfg, &ares, &log, log_ready);
 }
 
 /* sluice run JOB.lua [run options]: the job's own options first, the
@@ -453,13 +394,14 @@ static int run_job(const struct command *c, int argc, char **argv)
 	struct sl_pipeline_config pcfg;
 	struct sl_job job;
 	struct sl_log log;
+	struct args_result ares = {0};
 	bool log_ready = false;
-	struct opt_group groups[] = {{"Run", sl_pipeline_options, &pcfg}};
+	struct args_group groups[] = {{"Run", sl_pipeline_options, &pcfg}};
 	int rc;
 
 	memset(&pcfg, 0, sizeof(pcfg));
 	memset(&job, 0, sizeof(job));
-	if ((rc = parse_groups(argc, argv, c, groups, 1, &err)))
+	if ((rc = parse_groups(argc, argv, c, groups, 1, false, &ares, &err)))
 		goto out;
 	if (!pcfg.script) {
 		rc = sl_error_set(&err, SL_EUSAGE, "no job script given");
@@ -483,18 +425,19 @@ static int run_job(const struct command *c, int argc, char **argv)
 		rc = sl_job_load(path, &lim, sl_pipeline_options, &pcfg, &job, &err);
 	sl_options_free(sl_pipeline_options, &first);
 	if (!rc) {
-		optind = 1;
-		rc = parse_args(argc, argv, c, groups, 1, &err);
+		args_result_free(&ares);
+		rc = parse_groups(argc, argv, c, groups, 1, true, &ares, &err);
 	}
 	sl_free(path);
 	if (rc)
 		goto out;
 	open_log(&log, &pcfg);
 	log_ready = true;
+	log_notes(&log, &ares);
 	rc = execute(&pcfg, &log, &job, &err);
 out:
 	sl_job_free(&job);
-	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
+	return finish_command(rc, &err, c, &pcfg, &ares, &log, log_ready);
 }
 
 /* sluice serve: the source's connection and selection options are the
@@ -505,6 +448,7 @@ static int run_serve(const struct command *c, int argc, char **argv)
 	struct sl_pipeline_config pcfg;
 	struct sl_serve_config scfg;
 	struct sl_log log;
+	struct args_result ares = {0};
 	bool log_ready = false;
 	const struct sl_plugin *src = sl_registry_find(SL_PLUGIN_SOURCE, c->source, NULL);
 	void *src_cfg = src ? new_config(src) : NULL;
@@ -518,15 +462,18 @@ static int run_serve(const struct command *c, int argc, char **argv)
 	}
 	char src_heading[160];
 	plugin_heading(src_heading, sizeof(src_heading), src);
-	struct opt_group groups[] = {
+	struct args_group groups[] = {
 	    {src_heading, src->options, src_cfg},
 	    {"Serve", sl_serve_options, &scfg},
 	    {"Run (each dump)", sl_pipeline_options, &pcfg},
 	};
-	if ((rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), &err)))
+	rc = parse_groups(argc, argv, c, groups, sizeof(groups) / sizeof(groups[0]), false, &ares,
+	                  &err);
+	if (rc)
 		goto out; /* 1: help printed, exit 0 */
 	open_log(&log, &pcfg);
 	log_ready = true;
+	log_notes(&log, &ares);
 	rc = sl_serve_run(&scfg, src, src_cfg, &pcfg, &log, &err);
 out:
 	if (src_cfg) {
@@ -534,7 +481,81 @@ out:
 		sl_free(src_cfg);
 	}
 	sl_options_free(sl_serve_options, &scfg);
-	return finish_command(rc, &err, c, &pcfg, &log, log_ready);
+	return finish_command(rc, &err, c, &pcfg, &ares, &log, log_ready);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+/* The man page or the completion script: every command's option groups,
+ * as --help shows them. */
+static int print_docs(bool man)
+{
+	enum { NCMDS = sizeof(commands) / sizeof(commands[0]) - 1 };
+	struct doc_command docs[NCMDS];
+	struct args_group groups[NCMDS][3];
+	char headings[NCMDS][2][160];
+	size_t n = 0;
+	for (const struct command *c = commands; c->name; c++, n++) {
+		size_t k = 0;
+		const char *names[2] = {c->source, c->run == run_serve ? NULL : c->sink};
+		for (int side = 0; side < 2; side++) {
+			const struct sl_plugin *p =
+			    names[side] ? sl_registry_find(side ? SL_PLUGIN_SINK : SL_PLUGIN_SOURCE,
+			                                   names[side], NULL)
+			                : NULL;
+			if (!p)
+				continue;
+			plugin_heading(headings[n][side], sizeof(headings[n][side]), p);
+			groups[n][k++] = (struct args_group){headings[n][side], p->options, NULL};
+		}
+		if (c->run == run_serve)
+			groups[n][k++] = (struct args_group){"Serve", sl_serve_options, NULL};
+		groups[n][k++] = (struct args_group){"Run", sl_pipeline_options, NULL};
+		docs[n] = (struct doc_command){c->name,   c->summary, c->positional_usage,
+		                               groups[n], k,          c->two_servers};
+	}
+	if (man)
+		doc_man_page(docs, n, PACKAGE_VERSION, stdout);
+	else
+		doc_bash_completion(docs, n, stdout);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* sluice help [COMMAND | peers | man | bash-completion] */
+static int run_help(int argc, char **argv)
+{
+	if (argc < 3) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[2], "peers")) {
+		printf("Options of mysqldump/mariadb-dump, mydumper, myloader and MySQL Shell, and "
+		       "what sluice makes of them:\n\n");
+		peer_print_table(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[2], "man") || !strcmp(argv[2], "bash-completion"))
+		return print_docs(argv[2][0] == 'm');
+	if (!strcmp(argv[2], "peer-list")) { /* for tests: tab-separated */
+		peer_print_list(stdout);
+		return 0;
+	}
+	const struct command *c = find_command(argv[2]);
+	if (!c) {
+		fprintf(stderr,
+		        "sluice: no help on '%s' (commands: dump, verify, load, copy, run, "
+		        "serve; or 'peers')\n",
+		        argv[2]);
+		return 2;
+	}
+	char *help_argv[] = {argv[2], "--help", NULL};
+	return c->run(c, 2, help_argv);
 }
 
 int sl_cli_main(int argc, char **argv)
@@ -547,7 +568,9 @@ int sl_cli_main(int argc, char **argv)
 		return 2;
 	}
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-?") || !strcmp(cmd, "help")) {
+	if (!strcmp(cmd, "help"))
+		return run_help(argc, argv);
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-?")) {
 		usage(stdout);
 		return 0;
 	}
@@ -555,12 +578,17 @@ int sl_cli_main(int argc, char **argv)
 		printf("sluice %s\n", PACKAGE_VERSION);
 		return 0;
 	}
-	for (const struct command *c = commands; c->name; c++) {
-		if (!strcmp(c->name, cmd)) {
-			optind = 1;
-			return c->run(c, argc - 1, argv + 1);
-		}
-	}
-	fprintf(stderr, "sluice: unknown command '%s' (try 'sluice --help')\n", cmd);
+	const struct command *c = find_command(cmd);
+	if (c)
+		return c->run(c, argc - 1, argv + 1);
+	struct sl_suggest near;
+	sl_suggest_init(&near, cmd);
+	for (c = commands; c->name; c++)
+		sl_suggest_offer(&near, c->name);
+	if (near.best)
+		fprintf(stderr, "sluice: unknown command '%s' (did you mean '%s'?)\n", cmd,
+		        near.best);
+	else
+		fprintf(stderr, "sluice: unknown command '%s' (try 'sluice --help')\n", cmd);
 	return 2;
 }

@@ -61,6 +61,8 @@ const char *sl_strerror(int code)
 		return "script error";
 	case SL_EINTERNAL:
 		return "internal error";
+	case SL_EREFUSED:
+		return "refused";
 	default:
 		return "unknown error";
 	}

@@ -11,15 +11,17 @@
 
 enum {
 	SL_OK = 0,
-	SL_ENOMEM = -1,   /* allocation failed */
-	SL_EUSAGE = -2,   /* bad command line, option or input given by the user */
-	SL_EIO = -3,      /* read/write failure (includes EPIPE) */
-	SL_EDB = -4,      /* database server error */
-	SL_ECANCEL = -5,  /* the run was cancelled (signal or another error) */
-	SL_EFORMAT = -6,  /* malformed input data (stream, archive) */
-	SL_ECLOSED = -7,  /* ring closed: no more data; not an error for consumers */
-	SL_ELUA = -8,     /* error in a Lua script */
-	SL_EINTERNAL = -9 /* a bug: an invariant did not hold */
+	SL_ENOMEM = -1,    /* allocation failed */
+	SL_EUSAGE = -2,    /* bad command line, option or input given by the user */
+	SL_EIO = -3,       /* read/write failure (includes EPIPE) */
+	SL_EDB = -4,       /* database server error */
+	SL_ECANCEL = -5,   /* the run was cancelled (signal or another error) */
+	SL_EFORMAT = -6,   /* malformed input data (stream, archive) */
+	SL_ECLOSED = -7,   /* ring closed: no more data; not an error for consumers */
+	SL_ELUA = -8,      /* error in a Lua script */
+	SL_EINTERNAL = -9, /* a bug: an invariant did not hold */
+	SL_EREFUSED = -10  /* the world is not as the run needs it: a table that is
+	                      not there, a target that exists (exit 1, not 2) */
 };
 
 #define SL_ERROR_MAX 1024

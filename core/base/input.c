@@ -23,8 +23,7 @@ int sl_input_open(const char *path, const char *tty_hint, const char *dir_hint, 
 	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (*fd < 0) {
 		int e = errno;
-		return sl_error_set(err, e == ENOENT || e == ENOTDIR ? SL_EUSAGE : SL_EIO,
-		                    "cannot open '%s': %s", path, strerror(e));
+		return sl_error_set(err, SL_EIO, "cannot open '%s': %s", path, strerror(e));
 	}
 	*owned = true;
 	struct stat st;

@@ -52,17 +52,11 @@ static void clear_status_locked(struct sl_log *log)
 	}
 }
 
-void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt,
-              va_list ap)
+/* One line: text ("sluice: [who: ]msg", errors and warnings marked) or a
+ * JSON object with the fields as numbers. */
+static void emit(struct sl_log *log, const char *level, const char *who, const char *msg,
+                 const struct sl_log_field *fields, size_t nfields)
 {
-	if (level > log->level)
-		return;
-	char msg[2048];
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	for (char *c = msg; *c; c++)
-		if (*c == '\n' || *c == '\r')
-			*c = ' ';
-
 	struct sl_buf line = SL_BUF_INIT;
 	if (log->json) {
 		struct timeval tv;
@@ -72,7 +66,7 @@ void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, cons
 		gmtime_r(&tv.tv_sec, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		sl_buf_printf(&line, "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\"", ts,
-		              (int)(tv.tv_usec / 1000), level_names[level]);
+		              (int)(tv.tv_usec / 1000), level);
 		if (who) {
 			sl_buf_puts(&line, ",\"who\":\"");
 			sl_json_escape(&line, who);
@@ -80,10 +74,21 @@ void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, cons
 		}
 		sl_buf_puts(&line, ",\"msg\":\"");
 		sl_json_escape(&line, msg);
-		sl_buf_puts(&line, "\"}\n");
-	} else if (level == SL_LOG_ERROR) {
+		sl_buf_putc(&line, '"');
+		for (size_t i = 0; i < nfields; i++) {
+			double v = fields[i].value;
+			/* Whole numbers as integers, others with what matters. */
+			if (v == (double)(long long)v && v < 9.0e15 && v > -9.0e15)
+				sl_buf_printf(&line, ",\"%s\":%lld", fields[i].key, (long long)v);
+			else if (v >= 1e6 || v <= -1e6)
+				sl_buf_printf(&line, ",\"%s\":%.0f", fields[i].key, v);
+			else
+				sl_buf_printf(&line, ",\"%s\":%.3f", fields[i].key, v);
+		}
+		sl_buf_puts(&line, "}\n");
+	} else if (!strcmp(level, "error")) {
 		sl_buf_printf(&line, "sluice: error: %s\n", msg);
-	} else if (level == SL_LOG_WARN) {
+	} else if (!strcmp(level, "warning")) {
 		sl_buf_printf(&line, "sluice: warning: %s%s%s\n", who ? who : "", who ? ": " : "",
 		              msg);
 	} else {
@@ -99,6 +104,43 @@ void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, cons
 	fflush(log->out);
 	pthread_mutex_unlock(&log->lock);
 	sl_buf_free(&line);
+}
+
+static void format_msg(char *msg, size_t size, const char *fmt, va_list ap)
+{
+	vsnprintf(msg, size, fmt, ap);
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+}
+
+void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt,
+              va_list ap)
+{
+	if (level > log->level)
+		return;
+	char msg[2048];
+	format_msg(msg, sizeof(msg), fmt, ap);
+	emit(log, level_names[level], who, msg, NULL, 0);
+}
+
+void sl_log_fields(struct sl_log *log, enum sl_log_level level, const char *who,
+                   const struct sl_log_field *fields, size_t nfields, const char *fmt, ...)
+{
+	if (level > log->level)
+		return;
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	format_msg(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	emit(log, level_names[level], who, msg, fields, nfields);
+}
+
+void sl_log_progress(struct sl_log *log, const struct sl_log_field *fields, size_t nfields,
+                     const char *text)
+{
+	emit(log, "progress", log->json ? NULL : "progress", text, fields, nfields);
 }
 
 void sl_logf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt, ...)

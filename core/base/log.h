@@ -31,6 +31,24 @@ void sl_logf(struct sl_log *log, enum sl_log_level level, const char *who, const
 void sl_vlogf(struct sl_log *log, enum sl_log_level level, const char *who, const char *fmt,
               va_list ap) __attribute__((format(printf, 4, 0)));
 
+/* A number that JSON lines carry as such ("rows": 1200). */
+struct sl_log_field {
+	const char *key;
+	double value;
+};
+
+/* Log a line with numbers: a text line shows the message only, a JSON
+ * line also each field. */
+void sl_log_fields(struct sl_log *log, enum sl_log_level level, const char *who,
+                   const struct sl_log_field *fields, size_t nfields, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* A progress report as a line of its own, whatever the level: for a log
+ * that is not a terminal ("sluice: progress: ...") or JSON ("level":
+ * "progress", with the fields). */
+void sl_log_progress(struct sl_log *log, const struct sl_log_field *fields, size_t nfields,
+                     const char *text);
+
 /* Draw (or with NULL, erase) the progress line.  Text mode on a tty only;
  * the caller decides whether progress is wanted. */
 void sl_log_status(struct sl_log *log, const char *line);

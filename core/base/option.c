@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/alloc.h"
+#include "base/suggest.h"
 
 #define FIELD(config, o, type) ((type *)(void *)((char *)(config) + (o)->offset))
 
@@ -185,24 +187,30 @@ int sl_option_set(const struct sl_option *o, void *config, const char *value, st
 		*FIELD(config, o, bool) = v;
 		return 0;
 	}
-	case SL_OPT_ENUM:
+	case SL_OPT_ENUM: {
+		/* Case does not matter (--lock-mode=FTWRL, --ssl-mode=DISABLED). */
+		struct sl_suggest near;
+		sl_suggest_init(&near, value);
 		for (int i = 0; sl_option_choice(o, i); i++) {
-			if (!strcmp(sl_option_choice(o, i), value)) {
+			if (!strcasecmp(sl_option_choice(o, i), value)) {
 				*FIELD(config, o, int) = i;
 				return 0;
 			}
+			sl_suggest_offer(&near, sl_option_choice(o, i));
 		}
-		{
-			char list[256] = "";
-			for (int i = 0; sl_option_choice(o, i); i++) {
-				if (i)
-					strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-				strncat(list, sl_option_choice(o, i),
-				        sizeof(list) - strlen(list) - 1);
-			}
-			return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not one of %s", o->name,
-			                    value, list);
+		char list[256] = "";
+		for (int i = 0; sl_option_choice(o, i); i++) {
+			if (i)
+				strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+			strncat(list, sl_option_choice(o, i), sizeof(list) - strlen(list) - 1);
 		}
+		if (near.best)
+			return sl_error_set(err, SL_EUSAGE,
+			                    "--%s: '%s' is not one of %s (did you mean '%s'?)",
+			                    o->name, value, list, near.best);
+		return sl_error_set(err, SL_EUSAGE, "--%s: '%s' is not one of %s", o->name, value,
+		                    list);
+	}
 	case SL_OPT_LIST:
 		return add_list_items(o, FIELD(config, o, struct sl_strlist), value, err);
 	}
@@ -228,6 +236,59 @@ int sl_options_defaults(const struct sl_option *opts, void *config, struct sl_er
 			return rc;
 	}
 	return 0;
+}
+
+void sl_option_format(const struct sl_option *o, const void *config, char *out, size_t size)
+{
+	const char *cfg = config;
+	out[0] = '\0';
+	switch (o->type) {
+	case SL_OPT_STRING: {
+		const char *v = *(char *const *)(const void *)(cfg + o->offset);
+		if (!v)
+			break;
+		if (!strcmp(v, SL_OPT_NO_VALUE))
+			break; /* given without a value (-p: prompt) */
+		snprintf(out, size, "%s", (o->flags & SL_OPTF_SECRET) ? "****" : v);
+		break;
+	}
+	case SL_OPT_INT:
+		snprintf(out, size, "%lld", *(const long long *)(const void *)(cfg + o->offset));
+		break;
+	case SL_OPT_SIZE: {
+		uint64_t v = *(const uint64_t *)(const void *)(cfg + o->offset);
+		static const char units[] = "KMGT";
+		int u = -1;
+		while (u < 3 && v && v % 1024 == 0) {
+			v /= 1024;
+			u++;
+		}
+		if (u >= 0)
+			snprintf(out, size, "%llu%c", (unsigned long long)v, units[u]);
+		else
+			snprintf(out, size, "%llu", (unsigned long long)v);
+		break;
+	}
+	case SL_OPT_BOOL:
+		snprintf(out, size, "%s",
+		         *(const bool *)(const void *)(cfg + o->offset) ? "true" : "false");
+		break;
+	case SL_OPT_ENUM:
+		snprintf(out, size, "%s",
+		         sl_option_choice(o, *(const int *)(const void *)(cfg + o->offset)));
+		break;
+	case SL_OPT_LIST: {
+		const struct sl_strlist *l = (const void *)(cfg + o->offset);
+		size_t n = 0;
+		for (size_t i = 0; i < l->n && n < size; i++) {
+			int w = snprintf(out + n, size - n, "%s%s", i ? "," : "", l->v[i]);
+			if (w < 0)
+				break;
+			n += (size_t)w;
+		}
+		break;
+	}
+	}
 }
 
 void sl_options_help(const struct sl_option *opts, const char *heading, FILE *out)

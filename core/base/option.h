@@ -86,6 +86,10 @@ int sl_option_set(const struct sl_option *o, void *config, const char *value, st
 int sl_options_set(const struct sl_option *opts, void *config, const char *name, const char *value,
                    struct sl_error *err);
 
+/* The option's value in 'config' as it would be given on a command line
+ * ("64M", "true", "a,b"); secrets as "****".  Truncated to 'size'. */
+void sl_option_format(const struct sl_option *o, const void *config, char *out, size_t size);
+
 /* Print help lines for the table, under a heading. */
 void sl_options_help(const struct sl_option *opts, const char *heading, FILE *out);
 

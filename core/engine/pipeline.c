@@ -54,14 +54,6 @@ const struct sl_option sl_pipeline_options[] = {
      .help = "rows are moved in blocks of about this many bytes",
      .min = 4096,
      .max = 1LL << 30},
-    {.name = "chunk-filesize",
-     .type = SL_OPT_SIZE,
-     .offset = offsetof(struct sl_pipeline_config, batch_size),
-     .arg = "SIZE",
-     .help = "the same as --batch-size: a data file holds about this much of a table "
-             "(mydumper's flag; give a unit: 64M)",
-     .min = 4096,
-     .max = 1LL << 30},
     {.name = "statement-size",
      .type = SL_OPT_SIZE,
      .def = "1M",
@@ -128,7 +120,17 @@ const struct sl_option sl_pipeline_options[] = {
      .choices = progress_modes,
      .offset = offsetof(struct sl_pipeline_config, progress),
      .arg = "WHEN",
-     .help = "progress line on stderr (auto: when stderr is a terminal)"},
+     .help = "progress on stderr (auto: a line redrawn on a terminal; always: also a line "
+             "of its own every 10 s into a file or JSON logs)"},
+    {.name = "progress-interval",
+     .type = SL_OPT_INT,
+     .flags = SL_OPTF_HIDDEN,
+     .def = "10",
+     .offset = offsetof(struct sl_pipeline_config, progress_interval),
+     .arg = "SECONDS",
+     .help = "seconds between progress lines of their own (not on a terminal)",
+     .min = 1,
+     .max = 3600},
     SL_OPTION_END};
 
 /* One sink of the run: its instance (with its input ring) and its thread. */
@@ -155,6 +157,9 @@ struct sl_pipeline {
 	atomic_uint_fast64_t rows, bytes, files, tables_done;
 	atomic_uint_fast64_t table_rows; /* rows of the tables ended so far */
 	uint64_t tables_total, est_rows;
+	atomic_uint_fast64_t input_size, input_read;
+	unsigned phases; /* phases begun and not ended; guarded by lock */
+	char phase[160]; /* the last begun; guarded by lock */
 	struct timespec started;
 
 	struct sl_run_info info;
@@ -253,6 +258,32 @@ void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est
 	p->est_rows = est_rows;
 }
 
+void sl_pipeline_set_input_size(struct sl_pipeline *p, uint64_t bytes)
+{
+	atomic_store(&p->input_size, bytes);
+}
+
+void sl_pipeline_add_input(struct sl_pipeline *p, uint64_t bytes)
+{
+	atomic_fetch_add(&p->input_read, bytes);
+}
+
+void sl_pipeline_phase_begin(struct sl_pipeline *p, const char *what)
+{
+	pthread_mutex_lock(&p->lock);
+	p->phases++;
+	snprintf(p->phase, sizeof(p->phase), "%s", what);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void sl_pipeline_phase_end(struct sl_pipeline *p)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->phases && --p->phases == 0)
+		p->phase[0] = '\0';
+	pthread_mutex_unlock(&p->lock);
+}
+
 void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
 {
 	struct timespec now;
@@ -265,6 +296,11 @@ void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out)
 	out->est_rows = p->est_rows;
 	out->bytes = atomic_load(&p->bytes);
 	out->files = atomic_load(&p->files);
+	out->input_size = atomic_load(&p->input_size);
+	out->input_read = atomic_load(&p->input_read);
+	pthread_mutex_lock(&p->lock);
+	snprintf(out->phase, sizeof(out->phase), "%s", p->phase);
+	pthread_mutex_unlock(&p->lock);
 	out->elapsed = (double)(now.tv_sec - p->started.tv_sec) +
 	               (double)(now.tv_nsec - p->started.tv_nsec) / 1e9;
 }
@@ -853,10 +889,17 @@ static void log_summary(struct sl_pipeline *p)
 	sl_pipeline_get_stats(p, &st);
 	sl_format_bytes(bytes, sizeof(bytes), (double)st.bytes);
 	sl_format_bytes(rate, sizeof(rate), st.elapsed > 0 ? (double)st.bytes / st.elapsed : 0);
-	sl_logf(p->log, SL_LOG_INFO, NULL,
-	        "done: %llu tables, %llu rows, %s of data in %.2f s (%s/s)",
-	        (unsigned long long)st.tables_done, (unsigned long long)st.rows, bytes, st.elapsed,
-	        rate);
+	const struct sl_log_field fields[] = {
+	    {"tables", (double)st.tables_done},
+	    {"rows", (double)st.rows},
+	    {"bytes", (double)st.bytes},
+	    {"files", (double)st.files},
+	    {"seconds", st.elapsed},
+	    {"bytes_per_second", st.elapsed > 0 ? (double)st.bytes / st.elapsed : 0}};
+	sl_log_fields(p->log, SL_LOG_INFO, NULL, fields, sizeof(fields) / sizeof(fields[0]),
+	              "done: %llu tables, %llu rows, %s of data in %.2f s (%s/s)",
+	              (unsigned long long)st.tables_done, (unsigned long long)st.rows, bytes,
+	              st.elapsed, rate);
 	/* -vv: which side was slow.  Producers that waited on a sink's ring
 	 * were held back by that sink. */
 	for (size_t i = 0; i < p->nsinks; i++) {

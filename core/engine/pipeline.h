@@ -40,9 +40,10 @@ struct sl_pipeline_config {
 	long long script_timeout; /* seconds one hook call may take, 0: none */
 	struct sl_strlist params; /* --set KEY=VALUE: sluice.params in scripts */
 	bool quiet;
-	long long verbose; /* counted -v */
-	int log_format;    /* 0 text, 1 json */
-	int progress;      /* 0 auto, 1 always, 2 never */
+	long long verbose;           /* counted -v */
+	int log_format;              /* 0 text, 1 json */
+	int progress;                /* 0 auto, 1 always, 2 never */
+	long long progress_interval; /* seconds between lines of their own */
 };
 
 extern const struct sl_option sl_pipeline_options[];
@@ -127,10 +128,24 @@ int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);
  * will dump.  Set by the source in prepare(). */
 void sl_pipeline_set_totals(struct sl_pipeline *p, uint64_t tables, uint64_t est_rows);
 
+/* For the progress line of a run that reads files: how many bytes the
+ * input holds (0: unknown, a pipe), and the bytes read so far.  Any
+ * thread. */
+void sl_pipeline_set_input_size(struct sl_pipeline *p, uint64_t bytes);
+void sl_pipeline_add_input(struct sl_pipeline *p, uint64_t bytes);
+
+/* A phase the progress line names while it lasts ("adding indexes to
+ * db.t"); phases may overlap (several threads), the last begun is shown
+ * until all have ended.  Any thread. */
+void sl_pipeline_phase_begin(struct sl_pipeline *p, const char *what);
+void sl_pipeline_phase_end(struct sl_pipeline *p);
+
 struct sl_pipeline_stats {
 	uint64_t tables_done, tables_total;
 	uint64_t rows, est_rows, bytes, files;
-	double elapsed; /* seconds since the run started */
+	uint64_t input_size, input_read; /* bytes of the input (0: unknown), read */
+	double elapsed;                  /* seconds since the run started */
+	char phase[160];                 /* "" or what is going on now */
 };
 
 void sl_pipeline_get_stats(struct sl_pipeline *p, struct sl_pipeline_stats *out);

@@ -405,6 +405,8 @@ static int rename_file(struct sl_buf *out, const struct sl_batch *b, const char 
 		return sl_fname_view(out, schema, name);
 	case SL_FILE_POST:
 		return name ? sl_fname_indexes(out, schema, name) : sl_fname_post(out, schema);
+	case SL_FILE_USERS: /* the instance's: no database to rename */
+		return sl_buf_puts(out, SL_FNAME_USERS);
 	case SL_FILE_DATA: {
 		/* db.t.00042.sql: keep the number and the extension. */
 		const char *ext = strrchr(b->name, '.');

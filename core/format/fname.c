@@ -251,6 +251,15 @@ int sl_fname_classify(const char *name, enum sl_file_kind *kind, struct sl_buf *
 	size_t tlen = 0;
 	int rc;
 
+	if (!strcmp(name, SL_FNAME_USERS)) {
+		*kind = SL_FILE_USERS;
+		sl_buf_reset(db);
+		sl_buf_reset(tbl);
+		if (sl_buf_putc(db, '\0') || sl_buf_putc(tbl, '\0'))
+			return SL_ENOMEM;
+		db->len = tbl->len = 0; /* empty, NUL-terminated */
+		return 0;
+	}
 	if (*rest == '-') {
 		if (!strcmp(rest, "-schema-create.sql"))
 			*kind = SL_FILE_SCHEMA_CREATE;

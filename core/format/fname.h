@@ -11,7 +11,9 @@
  *   db.t-schema-triggers.sql   triggers of t
  *   db.t-schema-indexes.sql    secondary indexes a loader adds after the data
  *   db.v-schema-view.sql       CREATE VIEW
- *   db-schema-post.sql         routines and events */
+ *   db-schema-post.sql         routines and events
+ *   mysql-users.sql            accounts, roles and their grants (--users): the
+ *                              instance's, not a database's; loaded last */
 #ifndef SL_FNAME_H
 #define SL_FNAME_H
 
@@ -26,8 +28,13 @@ enum sl_file_kind {
 	SL_FILE_DATA,          /* db.t.00000.sql */
 	SL_FILE_TRIGGERS,      /* db.t-schema-triggers.sql */
 	SL_FILE_VIEW,          /* db.v-schema-view.sql */
-	SL_FILE_POST           /* db-schema-post.sql: routines, events */
+	SL_FILE_POST,          /* db-schema-post.sql: routines, events */
+	SL_FILE_USERS          /* mysql-users.sql: accounts and grants (no database) */
 };
+
+/* The one name of the accounts file.  Encoded database names never hold
+ * '-', and no database file ends in "-users.sql", so it is no other file. */
+#define SL_FNAME_USERS "mysql-users.sql"
 
 /* Append the encoding of a UTF-8 identifier.  SL_EFORMAT if 'ident' is not
  * valid UTF-8 or holds a code point above U+FFFF; SL_ENOMEM. */
@@ -50,8 +57,8 @@ int sl_fname_post(struct sl_buf *out, const char *db);
 /* Classify a file name of the layout above (also mydumper's unnumbered
  * data files, db.t.sql) and decode its parts: 0 with *kind (OUT), the
  * database in 'db' and the table in 'tbl' (both reset, then NUL-terminated;
- * tbl empty for database files); SL_EFORMAT for a name outside the layout
- * or a bad encoding; SL_ENOMEM. */
+ * tbl empty for database files, both empty for the accounts file);
+ * SL_EFORMAT for a name outside the layout or a bad encoding; SL_ENOMEM. */
 int sl_fname_classify(const char *name, enum sl_file_kind *kind, struct sl_buf *db,
                       struct sl_buf *tbl);
 

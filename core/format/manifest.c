@@ -228,6 +228,31 @@ int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out)
 	return rc;
 }
 
+int sl_manifest_metadata_header(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32];
+	plain_time(started, m->started);
+	return sl_buf_printf(out, "# Started dump at: %s\n[config]\nquote-character = BACKTICK\n",
+	                     started);
+}
+
+int sl_manifest_metadata_final(const struct sl_manifest *m, struct sl_buf *out)
+{
+	char started[32], finished[32];
+	plain_time(started, m->started);
+	plain_time(finished, m->finished);
+	int rc = sl_buf_printf(out, "# Started dump at: %s\n", started);
+	/* Comments only: myloader sets up replication from uncommented keys. */
+	if (!rc && m->binlog_file)
+		rc = sl_buf_printf(out,
+		                   "\n[source]\n# Channel_Name = ''\n# executed_gtid_set = \"%s\"\n"
+		                   "# SOURCE_LOG_FILE = \"%s\"\n# SOURCE_LOG_POS = %" PRIu64 "\n\n",
+		                   m->gtid ? m->gtid : "", m->binlog_file, m->binlog_pos);
+	if (!rc && m->status == SL_MANIFEST_OK)
+		rc = sl_buf_printf(out, "# Finished dump at: %s\n", finished);
+	return rc;
+}
+
 /* --- parsing ------------------------------------------------------------------ */
 
 /* Largest manifest read: about 100k tables.  A bigger one is refused before
@@ -447,13 +472,15 @@ out:
 	return rc;
 }
 
-/* "db.t" or "database db" for messages. */
+/* "db.t" or "database db" for messages; ("", "") is the accounts file. */
 static void table_label(char *dst, size_t n, const struct sl_manifest_table *t)
 {
 	if (t->name[0])
 		snprintf(dst, n, "table %s.%s", t->schema, t->name);
-	else
+	else if (t->schema[0])
 		snprintf(dst, n, "the files of database %s", t->schema);
+	else
+		snprintf(dst, n, "the accounts file");
 }
 
 int sl_manifest_check(const struct sl_manifest *expect, const struct sl_manifest *seen,

@@ -20,6 +20,7 @@
  *        "complete": true, "rows": N, "files": N, "bytes": N,
  *        "xxh64": "16 hex digits"},
  *       {"schema": "db", "table": null, ...}      the database's own files
+ *       {"schema": "", "table": null, ...}        the accounts file (--users)
  *     ]
  *   }
  *
@@ -113,6 +114,14 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out);
  * binlog position; "Finished dump at" only when m's status is ok (mydumper's
  * readers take that line for a complete dump).  0 or SL_ENOMEM. */
 int sl_manifest_metadata(const struct sl_manifest *m, struct sl_buf *out);
+
+/* The same for mydumper 0.14 and later, as its stream carries them (GLib
+ * key files): metadata.header, which myloader reads before anything else
+ * (the start time, [config] quote-character), and the final metadata (the
+ * binlog position as comments; "# Finished dump at" only when m's status
+ * is ok).  0 or SL_ENOMEM. */
+int sl_manifest_metadata_header(const struct sl_manifest *m, struct sl_buf *out);
+int sl_manifest_metadata_final(const struct sl_manifest *m, struct sl_buf *out);
 
 /* Parse a manifest into m (initialised, empty).  SL_EFORMAT with a message
  * naming 'what' and the byte offset, or SL_ENOMEM. */

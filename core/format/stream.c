@@ -146,6 +146,20 @@ int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len,
 	return sl_buf_printf(out, "-- sluice frame %zu %s %016" PRIx64 "\n", len, name, hash);
 }
 
+int sl_stream_put_mydumper_header(struct sl_buf *out, const char *name, size_t len)
+{
+	struct sl_buf scratch = SL_BUF_INIT;
+	const char *why = NULL;
+	int rc = sl_stream_check_name(name, strlen(name), &scratch, &why);
+	sl_buf_free(&scratch);
+	/* mydumper's metadata files are not names of the layout. */
+	if (rc == SL_EFORMAT && strcmp(name, "metadata") && strcmp(name, "metadata.header"))
+		return SL_EINTERNAL;
+	if (rc && rc != SL_EFORMAT)
+		return rc;
+	return sl_buf_printf(out, "\n-- %s %zu\n", name, len);
+}
+
 /* Length of the longest prefix of s[0..n) that is at most 'max' bytes and
  * does not end inside a UTF-8 sequence. */
 static size_t sl_stream_utf8_cut(const char *s, size_t n, size_t max)

@@ -73,6 +73,13 @@ int sl_stream_put_version(struct sl_buf *out);
  * checksum is 'hash' (sl_manifest_file_hash()). */
 int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len, uint64_t hash);
 
+/* Append mydumper's frame header (its --stream, 0.14 and later): a
+ * newline, "-- ", the name, a space, the body's length and a newline.  The
+ * name is one of the layout or mydumper's metadata files ("metadata",
+ * "metadata.header"); anything else is a bug of the caller: SL_EINTERNAL.
+ * Otherwise 0 or SL_ENOMEM. */
+int sl_stream_put_mydumper_header(struct sl_buf *out, const char *name, size_t len);
+
 /* Append the complete trailer (header line, body, end line) for 't'.
  * Names in t->tables are raw and get encoded here. */
 int sl_stream_put_trailer(struct sl_buf *out, const struct sl_stream_trailer *t);

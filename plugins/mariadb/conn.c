@@ -63,13 +63,6 @@ int sl_mdb_init(struct sl_mdb_conns *c, struct sl_instance *inst, struct sl_mdb_
 	c->inst = inst;
 	c->cfg = cfg;
 	pthread_mutex_init(&c->lock, NULL);
-	if (cfg->defaults_file && cfg->defaults_extra_file)
-		return sl_pipeline_fail(
-		    inst->pipe, SL_EUSAGE,
-		    "--defaults-file and --defaults-extra-file exclude each other");
-	int rc;
-	if (cfg->defaults_extra_file && (rc = sl_mdb_read_extra_file(c)))
-		return rc;
 	const char *pw = cfg->password;
 	if (pw && strcmp(pw, SL_OPT_NO_VALUE) == 0)
 		return prompt_password(c);
@@ -84,6 +77,8 @@ void sl_mdb_destroy(struct sl_mdb_conns *c)
 {
 	if (!c->inst)
 		return; /* never initialised */
+	if (c->killer_started)
+		pthread_join(c->killer, NULL);
 	while (c->n)
 		sl_mdb_disconnect(c, c->v[c->n - 1]);
 	if (c->password) {
@@ -95,6 +90,28 @@ void sl_mdb_destroy(struct sl_mdb_conns *c)
 	c->inst = NULL;
 }
 
+/* Cut one connection: shutdown() makes a read blocked in libmariadb
+ * return at once; a zero linger makes the close that follows a reset. */
+static void cut(my_socket fd)
+{
+	if (fd == (my_socket)-1)
+		return;
+	struct linger reset = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	shutdown(fd, SHUT_RDWR);
+}
+
+/* The server may keep a thread that writes rows to a cut connection
+ * blocked for net_write_timeout (an hour, with its snapshot open): KILL
+ * them from a connection of our own, right away rather than at the end,
+ * which a signal's deadline may never reach. */
+static void *killer_main(void *arg)
+{
+	struct sl_mdb_conns *c = arg;
+	sl_mdb_kill(c, c->kill_ids, c->nkill);
+	return NULL;
+}
+
 /* Remember a connection so interrupt() can reach it. */
 static void register_conn(struct sl_mdb_conns *c, MYSQL *conn)
 {
@@ -102,7 +119,7 @@ static void register_conn(struct sl_mdb_conns *c, MYSQL *conn)
 	if (c->n < SL_MDB_MAX_CONNS)
 		c->v[c->n++] = conn;
 	if (c->interrupted) /* connected while being cancelled */
-		shutdown(mysql_get_socket(conn), SHUT_RDWR);
+		cut(mysql_get_socket(conn));
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -123,16 +140,16 @@ void sl_mdb_disconnect(struct sl_mdb_conns *c, MYSQL *conn)
 
 void sl_mdb_interrupt(struct sl_mdb_conns *c)
 {
-	/* shutdown() makes a read blocked in libmariadb return at once; the
-	 * owner closes the connection afterwards, which resets it and makes
-	 * the server abort the query. */
 	pthread_mutex_lock(&c->lock);
+	bool first = !c->interrupted;
 	c->interrupted = true;
 	for (size_t i = 0; i < c->n; i++) {
-		my_socket fd = mysql_get_socket(c->v[i]);
-		if (fd != (my_socket)-1)
-			shutdown(fd, SHUT_RDWR);
+		if (first)
+			c->kill_ids[c->nkill++] = mysql_thread_id(c->v[i]);
+		cut(mysql_get_socket(c->v[i]));
 	}
+	if (first && c->nkill)
+		c->killer_started = pthread_create(&c->killer, NULL, killer_main, c) == 0;
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -210,9 +227,11 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	if (!mysql)
 		return NULL;
 	/* Option files: [client] and [sluice] groups, as the mysql client. */
-	mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
-	if (cfg->defaults_file)
-		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+	if (!cfg->no_defaults) {
+		mysql_optionsv(mysql, MYSQL_READ_DEFAULT_GROUP, "sluice");
+		if (cfg->defaults_file)
+			mysql_optionsv(mysql, MYSQL_READ_DEFAULT_FILE, cfg->defaults_file);
+	}
 	mysql_optionsv(mysql, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
 	/* A server that stops answering (stopped, unplugged) must not hold the
 	 * run forever; libmariadb tries a read up to three times. */
@@ -223,6 +242,8 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	}
 	if (charset)
 		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
+	if (cfg->compress)
+		mysql_optionsv(mysql, MYSQL_OPT_COMPRESS, NULL);
 	set_tls(cfg, mysql);
 	if (cfg->host && strcmp(cfg->host, "localhost") != 0 && !cfg->socket) {
 		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;
@@ -245,11 +266,19 @@ int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, bool timed, MYSQ
 	if (!mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
 	                        (unsigned int)cfg->port, cfg->socket, CLIENT_MULTI_RESULTS)) {
 		char where[300];
-		if (cfg->socket)
+		/* As libmariadb decides: the socket for localhost (or no host),
+		 * TCP for any other host. */
+		bool local = !cfg->host || !strcmp(cfg->host, "localhost");
+		const char *env_socket = getenv("MYSQL_UNIX_PORT");
+		if (local && cfg->socket)
 			snprintf(where, sizeof(where), "socket %s", cfg->socket);
+		else if (local)
+			snprintf(where, sizeof(where),
+			         "socket %s (the default; -h 127.0.0.1 for TCP)",
+			         env_socket && *env_socket ? env_socket : MARIADB_UNIX_ADDR);
 		else
-			snprintf(where, sizeof(where), "%s:%lld",
-			         cfg->host ? cfg->host : "localhost", cfg->port ? cfg->port : 3306);
+			snprintf(where, sizeof(where), "%s:%lld", cfg->host,
+			         cfg->port ? cfg->port : 3306);
 		int rc = sl_pipeline_cancelled(c->inst->pipe)
 		             ? SL_ECANCEL
 		             : sl_pipeline_fail(c->inst->pipe, SL_EDB,

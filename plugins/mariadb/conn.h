@@ -3,12 +3,12 @@
  *
  * Connection options follow the mysql client (-h -P -u -p -S, option files
  * with [client] and [sluice] groups, --defaults-extra-file, MYSQL_PWD, TLS
- * modes); a plugin embeds struct sl_mdb_config in its config and lists
- * SL_MDB_CONN_OPTIONS() in its option table.  struct sl_mdb_conns keeps
- * every open connection so that interrupt() can cut them all (shutdown()
- * makes a blocked read return at once), and reports errors through the
- * pipeline with the server's error number and text.  The password is
- * never logged. */
+ * modes, protocol compression); a plugin embeds struct sl_mdb_config in
+ * its config and lists SL_MDB_CONN_OPTIONS() in its option table.  struct
+ * sl_mdb_conns keeps every open connection so that interrupt() can cut
+ * them all (shutdown() makes a blocked read return at once), and reports
+ * errors through the pipeline with the server's error number and text.
+ * The password is never logged. */
 #ifndef SL_MARIADB_CONN_H
 #define SL_MARIADB_CONN_H
 
@@ -36,10 +36,12 @@ struct sl_mdb_config {
 	char *socket;
 	char *defaults_file;
 	char *defaults_extra_file;
+	bool no_defaults; /* --no-defaults: libmariadb reads no option file either */
 	char *ssl_ca, *ssl_cert, *ssl_key;
 	int ssl_mode;
 	long long connect_timeout;
 	long long read_timeout; /* seconds a query may wait for the server; 0: forever */
+	bool compress;          /* client/server protocol compression */
 };
 
 extern const char *const sl_mdb_ssl_modes[];
@@ -85,17 +87,22 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .arg = "PATH",                                                                        \
 	     .help = "server Unix socket"},                                                        \
 	    {.name = "defaults-file",                                                              \
-	     .flags = SL_OPTF_CONN,                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
 	     .type = SL_OPT_STRING,                                                                \
 	     .offset = offsetof(cfgtype, member.defaults_file),                                    \
 	     .arg = "FILE",                                                                        \
 	     .help = "read connection options from this file only ([client], [sluice])"},          \
 	    {.name = "defaults-extra-file",                                                        \
-	     .flags = SL_OPTF_CONN,                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
 	     .type = SL_OPT_STRING,                                                                \
 	     .offset = offsetof(cfgtype, member.defaults_extra_file),                              \
 	     .arg = "FILE",                                                                        \
 	     .help = "read connection options from this file too"},                                \
+	    {.name = "no-defaults",                                                                \
+	     .flags = SL_OPTF_CONN | SL_OPTF_HIDDEN,                                               \
+	     .type = SL_OPT_BOOL,                                                                  \
+	     .offset = offsetof(cfgtype, member.no_defaults),                                      \
+	     .help = "read no option file"},                                                       \
 	    {.name = "ssl-ca",                                                                     \
 	     .flags = SL_OPTF_CONN,                                                                \
 	     .type = SL_OPT_STRING,                                                                \
@@ -122,6 +129,11 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .choices = sl_mdb_ssl_modes,                                                          \
 	     .arg = "MODE",                                                                        \
 	     .help = "TLS use and verification"},                                                  \
+	    {.name = "compress-protocol",                                                          \
+	     .flags = SL_OPTF_CONN,                                                                \
+	     .type = SL_OPT_BOOL,                                                                  \
+	     .offset = offsetof(cfgtype, member.compress),                                         \
+	     .help = "compress the client/server protocol (less network, more CPU on both ends)"}, \
 	    {.name = "connect-timeout",                                                            \
 	     .flags = SL_OPTF_CONN,                                                                \
 	     .type = SL_OPT_INT,                                                                   \
@@ -154,6 +166,13 @@ struct sl_mdb_conns {
 	size_t n;
 	MYSQL *v[SL_MDB_MAX_CONNS];
 	bool interrupted;
+
+	/* At the interrupt: the server's ids of the connections then open,
+	 * killed by a thread of their own (joined by destroy). */
+	unsigned long kill_ids[SL_MDB_MAX_CONNS];
+	size_t nkill;
+	pthread_t killer;
+	bool killer_started;
 };
 
 /* Read --defaults-extra-file, resolve the password (asking on the terminal
@@ -188,8 +207,5 @@ int sl_mdb_query_result(struct sl_mdb_conns *c, MYSQL *conn, const char *sql, MY
 /* After a cancel: KILL these server connections from a fresh connection,
  * so their queries leave SHOW PROCESSLIST now. Best effort, bounded time. */
 void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n);
-
-/* optfile.c: apply --defaults-extra-file to unset options. */
-int sl_mdb_read_extra_file(struct sl_mdb_conns *c);
 
 #endif

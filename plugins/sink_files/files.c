@@ -20,18 +20,14 @@
 #include "base/alloc.h"
 #include "format/dataformat.h"
 
-static const char *const containers[] = {"auto", "stream", "tar", "zip", "dir", NULL};
+static const char *const containers[] = {"auto", "stream", "tar", "zip", "dir", "mydumper", NULL};
+static const char *const stream_formats[] = {"sluice", "mydumper", NULL};
 static const char *const archive_formats[] = {"auto", "tar", "zip", NULL};
 static const char *const compressions[] = {"auto", "none", "gzip", "zstd", "xz", NULL};
 
 #define CFG(field) offsetof(struct files_sink_config, field)
 
 static const struct sl_option files_options[] = {
-    {.name = "result-file",
-     .type = SL_OPT_STRING,
-     .offset = CFG(result_file),
-     .arg = "FILE",
-     .help = "write the stream to this file or s3://BUCKET/KEY instead of standard output"},
     {.name = "archive",
      .short_name = 'a',
      .type = SL_OPT_STRING,
@@ -81,8 +77,23 @@ static const struct sl_option files_options[] = {
     {.name = "overwrite",
      .type = SL_OPT_BOOL,
      .offset = CFG(overwrite),
-     .help = "-a, --result-file: replace an existing file or object; -o: use a non-empty "
-             "directory or prefix, removing the files of an earlier dump first"},
+     .help = "-a: replace an existing archive file; -o: use a non-empty directory, removing "
+             "the files of an earlier dump first"},
+    {.name = "stream-format",
+     .type = SL_OPT_ENUM,
+     .def = "sluice",
+     .choices = stream_formats,
+     .offset = CFG(stream_format),
+     .arg = "FORMAT",
+     .help = "the stream on stdout: sluice (frames with checksums, a trailer) or mydumper "
+             "(mydumper --stream's framing and names, a final metadata: myloader --stream "
+             "reads it)"},
+    {.name = "result-file",
+     .type = SL_OPT_STRING,
+     .offset = CFG(result_file),
+     .arg = "FILE",
+     .help = "write the stream into this file or object (s3://BUCKET/KEY) instead of "
+             "standard output, replacing it (mysqldump's --result-file)"},
     SL_DATA_FORMAT_OPTION(CFG(format)),
     {.name = "container",
      .type = SL_OPT_ENUM,
@@ -106,7 +117,7 @@ static const struct sl_option files_options[] = {
     {.name = "trailer-wait",
      .type = SL_OPT_INT,
      .flags = SL_OPTF_HIDDEN,
-     .def = "2000",
+     .def = "1000",
      .offset = CFG(trailer_wait),
      .arg = "MS",
      .help = "after an error, how long the rest of a frame and the trailer may wait for the "
@@ -135,6 +146,8 @@ static int choose_container(struct files_sink *s)
 		                        "one directory or one stream");
 	if (c == FILES_AUTO)
 		c = cfg->outputdir ? FILES_DIR : cfg->archive ? FILES_TAR : FILES_STREAM;
+	if (c == FILES_STREAM && cfg->stream_format == 1)
+		c = FILES_MYDUMPER;
 	if (c == FILES_TAR &&
 	    (cfg->archive_format == 2 ||
 	     (cfg->archive_format == 0 && cfg->archive && ends_with(cfg->archive, ".zip"))))
@@ -149,24 +162,27 @@ static int choose_container(struct files_sink *s)
 		        : cfg->compress_threads != -1   ? "--compress-threads"
 		                                        : NULL;
 	}
+	bool stream = c == FILES_STREAM || c == FILES_MYDUMPER;
 	if (!stray && c != FILES_DIR && cfg->outputdir)
 		stray = "-o";
-	if (!stray && c != FILES_STREAM && cfg->result_file)
+	if (!stray && !stream && cfg->result_file)
 		stray = "--result-file";
-	if (!stray && c == FILES_STREAM && cfg->overwrite && !cfg->result_file)
+	if (!stray && stream && cfg->overwrite)
 		stray = "--overwrite";
+	if (!stray && !stream && cfg->stream_format != 0)
+		stray = "--stream-format";
 	if (stray)
 		return sl_pipeline_fail(p, SL_EUSAGE, "%s does not apply to %s", stray,
-		                        c == FILES_STREAM ? "the stream on stdout (give "
-		                                            "--result-file, -a FILE or -o DIR)"
-		                        : c == FILES_DIR  ? "a directory (-o)"
-		                                          : "an archive (-a)");
+		                        stream           ? "the stream (give -a FILE or -o DIR)"
+		                        : c == FILES_DIR ? "a directory (-o)"
+		                                         : "an archive (-a)");
 	s->container = c;
-	static const char *const names[] = {"files", "stdout", "tar", "zip", "dir"};
+	static const char *const names[] = {"files", "stdout", "tar", "zip", "dir", "stdout"};
 	s->name = names[c];
-	s->w = c == FILES_STREAM ? &files_stream_writer
-	       : c == FILES_DIR  ? &files_dir_writer
-	                         : &files_archive_writer;
+	s->w = c == FILES_STREAM     ? &files_stream_writer
+	       : c == FILES_MYDUMPER ? &files_mydumper_writer
+	       : c == FILES_DIR      ? &files_dir_writer
+	                             : &files_archive_writer;
 	return 0;
 }
 

@@ -2,7 +2,8 @@
  *
  *   files.c          the plugin: options, the choice of container, the
  *                    manifest every file is accounted in
- *   write_stream.c   the sluice stream on a file descriptor (stdout)
+ *   write_stream.c   the sluice stream, or mydumper's, on a file descriptor
+ *                    (stdout)
  *   write_archive.c  one tar or zip archive (libarchive)
  *   write_dir.c      a directory in mydumper's layout
  *   output_s3.c      the object storage under them: s3:// in --result-file,
@@ -27,12 +28,11 @@
 #include "format/manifest.h"
 #include "objstore/s3.h"
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR };
+enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR, FILES_MYDUMPER };
 enum files_compress { FILES_Z_AUTO, FILES_Z_NONE, FILES_Z_GZIP, FILES_Z_ZSTD, FILES_Z_XZ };
 
 struct files_sink_config {
 	int container;      /* enum files_container; auto: -a an archive, -o a directory */
-	char *result_file;  /* --result-file FILE: the stream there instead of stdout */
 	char *archive;      /* -a FILE ('-': stdout) */
 	char *outputdir;    /* -o DIR */
 	int archive_format; /* auto, tar, zip */
@@ -41,6 +41,8 @@ struct files_sink_config {
 	long long compress_threads;
 	bool overwrite;
 	int format;             /* index in sl_data_formats */
+	int stream_format;      /* 0: sluice's stream, 1: mydumper's */
+	char *result_file;      /* the stream into this file (or s3:// object) instead of stdout */
 	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
 	struct sl_s3_options s3;
@@ -75,6 +77,7 @@ struct files_sink {
 };
 
 extern const struct files_writer files_stream_writer;
+extern const struct files_writer files_mydumper_writer;
 extern const struct files_writer files_archive_writer;
 extern const struct files_writer files_dir_writer;
 
@@ -91,9 +94,9 @@ static inline const char *files_output_path(const struct files_sink *s)
 int files_s3_open(struct files_sink *s);
 
 /* Start the object of an s3:// stream or archive at the URL's key: refused
- * when it exists, unless --overwrite (checked now; the object appears only
+ * when it exists, unless 'replace' (checked now; the object appears only
  * when the upload completes).  0 or the pipeline's error. */
-int files_upload_open(struct files_sink *s, struct sl_s3_upload **out);
+int files_upload_open(struct files_sink *s, bool replace, struct sl_s3_upload **out);
 
 /* Append to the object: 0, or the pipeline's error (SL_ECANCEL quietly). */
 int files_upload_write(struct files_sink *s, struct sl_s3_upload *up, const void *p, size_t n);

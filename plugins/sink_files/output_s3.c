@@ -4,8 +4,10 @@
  * A stream (--result-file) or an archive (-a) is written as one multipart
  * upload (plugins/objstore/upload.c) that completes only at the end of a
  * successful run: a failed or cancelled run aborts it, so no object, and
- * nothing that looks complete, appears under the key.  An existing object
- * is refused unless --overwrite, as an existing file is. */
+ * nothing that looks complete, appears under the key.  An archive's
+ * existing object is refused unless --overwrite, as an existing file is; a
+ * stream's is replaced, as --result-file replaces a file (only once the
+ * new one is complete). */
 #include <string.h>
 
 #include "files.h"
@@ -24,7 +26,7 @@ int files_s3_open(struct files_sink *s)
 	return rc ? sl_pipeline_fail(s->inst->pipe, rc, "%s", err.msg) : 0;
 }
 
-int files_upload_open(struct files_sink *s, struct sl_s3_upload **out)
+int files_upload_open(struct files_sink *s, bool replace, struct sl_s3_upload **out)
 {
 	struct sl_error err = {0};
 	const char *key = sl_s3_key(s->s3);
@@ -37,7 +39,7 @@ int files_upload_open(struct files_sink *s, struct sl_s3_upload **out)
 	int rc = sl_s3_head(s->s3, key, &found, NULL, &err);
 	if (rc)
 		return files_s3_fail(s, rc, &err);
-	if (found && !s->cfg->overwrite)
+	if (found && !replace)
 		return sl_pipeline_fail(s->inst->pipe, SL_EUSAGE,
 		                        "%s: %s exists (use --overwrite to replace it)", s->name,
 		                        sl_s3_url(s->s3));

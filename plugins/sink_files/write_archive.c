@@ -217,7 +217,7 @@ static int archive_open(struct files_sink *s)
 		/* set up by init() */
 	} else if (s->s3) {
 		w->out_name = sl_s3_url(s->s3);
-		int rc = files_upload_open(s, &w->up);
+		int rc = files_upload_open(s, s->cfg->overwrite, &w->up);
 		if (rc)
 			return rc;
 	} else if (!strcmp(path, "-")) {
@@ -233,7 +233,7 @@ static int archive_open(struct files_sink *s)
 		w->fd = open(path, flags, 0644);
 		if (w->fd < 0)
 			return sl_pipeline_fail(
-			    p, errno == EEXIST ? SL_EUSAGE : SL_EIO, "%s: cannot create %s: %s%s",
+			    p, errno == EEXIST ? SL_EREFUSED : SL_EIO, "%s: cannot create %s: %s%s",
 			    s->name, path, strerror(errno),
 			    errno == EEXIST ? " (use --overwrite to replace it)" : "");
 		w->owned_fd = true;

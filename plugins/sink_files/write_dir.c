@@ -306,12 +306,12 @@ static int dir_check_empty(struct files_sink *s, struct dir_writer *d)
 			continue;
 		if (!overwrite)
 			rc =
-			    sl_pipeline_fail(p, SL_EUSAGE,
+			    sl_pipeline_fail(p, SL_EREFUSED,
 			                     "dir: %s is not empty (it holds '%s'); use an empty "
 			                     "directory, or --overwrite to replace an earlier dump",
 			                     path, e->d_name);
 		else if (!dir_is_dump_file(e->d_name))
-			rc = sl_pipeline_fail(p, SL_EUSAGE,
+			rc = sl_pipeline_fail(p, SL_EREFUSED,
 			                      "dir: %s holds '%s', which is not a file of a dump; "
 			                      "--overwrite only replaces dumps",
 			                      path, e->d_name);
@@ -342,11 +342,11 @@ static int dir_open(struct files_sink *s)
 	/* `ulimit -f` must surface as EFBIG from write(), not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (mkdir(d->path, 0755) != 0 && errno != EEXIST)
-		return sl_pipeline_fail(p, errno == ENOENT ? SL_EUSAGE : SL_EIO,
-		                        "dir: cannot create %s: %s", d->path, strerror(errno));
+		return sl_pipeline_fail(p, SL_EIO, "dir: cannot create %s: %s", d->path,
+		                        strerror(errno));
 	d->dirfd = open(d->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (d->dirfd < 0)
-		return sl_pipeline_fail(p, SL_EUSAGE, "dir: cannot open %s: %s", d->path,
+		return sl_pipeline_fail(p, SL_EIO, "dir: cannot open %s: %s", d->path,
 		                        strerror(errno));
 	if ((rc = dir_check_empty(s, d)) != 0)
 		return rc;

@@ -1,12 +1,18 @@
-/* write_stream.c - the files sink's stream writer: the sluice stream on a
- * file descriptor (standard output, a pipe to an HTTP response, or the
- * file of --result-file), or as one object (--result-file s3://...: the
- * object appears when the run succeeded, output_s3.c).
+/* write_stream.c - the files sink's stream writers: the sluice stream, or
+ * mydumper's (`--stream-format mydumper`), on a file descriptor (standard
+ * output, a pipe to an HTTP response, the file of --result-file), or as
+ * one object (--result-file s3://...), which appears only when the run
+ * succeeded (output_s3.c).
  *
- * Writes the version line, one frame per file (header + exact body), and
- * at close the trailer with the run's status, counts, binlog position and
- * every complete table's rows, all read off the sink's manifest
- * (format/stream.h).  It only writes bytes: encoding was done by the
+ * The sluice stream: the version line, one frame per file (header + exact
+ * body), and at close the trailer with the run's status, counts, binlog
+ * position and every complete table's rows, all read off the sink's
+ * manifest (format/stream.h).  mydumper's stream, as its stream thread
+ * writes it from 0.14 on, so that `myloader --stream` reads it: a frame
+ * "\n-- NAME SIZE\n" + body per file, metadata.header first and, after a
+ * run that succeeded, the final `metadata` (mydumper's "the dump is
+ * complete"; format/manifest.h).  Both write the same files under the same
+ * names; only the framing differs.  It only writes bytes: encoding was done by the
  * producing threads.  Writes are interrupted by the pipeline (SIGUSR1 ->
  * EINTR) when the run is cancelled, so a stalled reader cannot hold the
  * process; close() then finishes the interrupted frame and writes the
@@ -20,13 +26,14 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "engine/pipeline.h"
 #include "files.h"
 #include "format/stream.h"
 
 struct stream_writer {
 	int fd;
-	bool owned_fd;            /* --result-file FILE */
-	const char *out_name;     /* for messages */
+	bool mydumper;            /* mydumper's framing */
+	bool owned_fd;            /* --result-file */
 	struct sl_s3_upload *up;  /* --result-file s3://...: the object, or NULL */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
@@ -43,6 +50,13 @@ static int write_frame(struct files_sink *s, struct stream_writer *w, const stru
                        long deadline)
 {
 	size_t hl = w->header.len, bl = b ? b->body.len : 0, total = hl + bl;
+	if (w->up) {
+		/* Into the object: waits only for a part's buffer to be free. */
+		int rc = files_upload_write(s, w->up, w->header.data, hl);
+		if (!rc && bl)
+			rc = files_upload_write(s, w->up, b->body.data, bl);
+		return rc;
+	}
 	while (w->written < total) {
 		struct iovec iov[2];
 		int n = 0;
@@ -74,10 +88,9 @@ static int write_frame(struct files_sink *s, struct stream_writer *w, const stru
 			w->broken = true;
 			if (errno == EPIPE)
 				return sl_pipeline_fail(s->inst->pipe, SL_EIO,
-				                        "%s: the reader closed the pipe",
-				                        w->out_name);
-			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "%s: write failed: %s",
-			                        w->out_name, strerror(errno));
+				                        "stdout: the reader closed the pipe");
+			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "stdout: write failed: %s",
+			                        strerror(errno));
 		}
 		w->written += (size_t)k;
 	}
@@ -91,18 +104,29 @@ static int stream_init(struct files_sink *s)
 	if (!w)
 		return SL_ENOMEM;
 	w->fd = s->cfg->fd > 0 ? (int)s->cfg->fd : STDOUT_FILENO;
-	w->out_name = "stdout";
+	w->mydumper = s->container == FILES_MYDUMPER;
 	s->state = w;
-	if (s->cfg->fd <= 0 && s->cfg->result_file) {
-		w->fd = -1;
-		w->out_name = s->cfg->result_file;
-		if (!w->out_name[0] || !strcmp(w->out_name, "-"))
-			return sl_pipeline_fail(
-			    s->inst->pipe, SL_EUSAGE,
-			    "--result-file: a file or s3://BUCKET/KEY is needed "
-			    "(the stream goes to stdout without it)");
+	if (s->cfg->result_file && !s->s3) {
+		/* As mysqldump -r: created or truncated; a failed dump leaves its
+		 * error trailer there, a killed one no trailer at all. */
+		w->fd = open(s->cfg->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (w->fd < 0)
+			return sl_pipeline_fail(s->inst->pipe, SL_EIO, "cannot create %s: %s",
+			                        s->cfg->result_file, strerror(errno));
+		w->owned_fd = true;
 	}
 	return 0;
+}
+
+/* Write one whole mydumper frame: 'name' with body p[0..len). */
+static int mydumper_frame(struct files_sink *s, struct stream_writer *w, const char *name,
+                          const char *p, size_t len, long deadline)
+{
+	struct sl_batch b = {.body = {.data = (char *)p, .len = len}};
+	sl_buf_reset(&w->header);
+	w->written = 0;
+	int rc = sl_stream_put_mydumper_header(&w->header, name, len);
+	return rc ? rc : write_frame(s, w, &b, deadline);
 }
 
 static void stream_destroy(struct files_sink *s)
@@ -113,58 +137,45 @@ static void stream_destroy(struct files_sink *s)
 	sl_batch_release(w->partial);
 	sl_buf_free(&w->header);
 	files_upload_free(s, w->up);
-	if (w->owned_fd && w->fd >= 0)
+	if (w->owned_fd)
 		close(w->fd);
 	sl_free(w);
 	s->state = NULL;
 }
 
-/* Write what w->header holds (and b's body) to the object.  0 or the
- * pipeline's error. */
-static int upload_frame(struct files_sink *s, struct stream_writer *w, const struct sl_batch *b)
-{
-	int rc = files_upload_write(s, w->up, w->header.data, w->header.len);
-	if (!rc && b && b->body.len)
-		rc = files_upload_write(s, w->up, b->body.data, b->body.len);
-	return rc;
-}
-
 static int stream_open(struct files_sink *s)
 {
 	struct stream_writer *w = s->state;
-	const char *path = s->cfg->result_file;
-	int rc;
+	/* An object is replaced, as --result-file replaces a file. */
 	if (s->s3) {
-		if ((rc = files_upload_open(s, &w->up)) != 0)
+		int rc = files_upload_open(s, true, &w->up);
+		if (rc)
 			return rc;
-	} else if (w->fd < 0) {
-		int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (s->cfg->overwrite ? O_TRUNC : O_EXCL);
-		w->fd = open(path, flags, 0644);
-		if (w->fd < 0)
-			return sl_pipeline_fail(
-			    s->inst->pipe, errno == EEXIST ? SL_EUSAGE : SL_EIO,
-			    "stdout: cannot create %s: %s%s", path, strerror(errno),
-			    errno == EEXIST ? " (use --overwrite to replace it)" : "");
-		w->owned_fd = true;
 	}
 	sl_buf_reset(&w->header);
-	rc = sl_stream_put_version(&w->header);
-	if (rc)
+	if (w->mydumper) {
+		/* myloader reads metadata.header before any other file. */
+		struct sl_buf meta = SL_BUF_INIT;
+		int rc = sl_manifest_metadata_header(&s->man, &meta);
+		if (!rc)
+			rc = mydumper_frame(s, w, "metadata.header", meta.data, meta.len, -1);
+		sl_buf_free(&meta);
 		return rc;
-	return w->up ? upload_frame(s, w, NULL) : write_frame(s, w, NULL, -1);
+	}
+	int rc = sl_stream_put_version(&w->header);
+	return rc ? rc : write_frame(s, w, NULL, -1);
 }
 
 static int stream_put(struct files_sink *s, const struct sl_batch *b)
 {
 	struct stream_writer *w = s->state;
 	sl_buf_reset(&w->header);
-	int rc =
-	    sl_stream_put_frame_header(&w->header, b->name, b->body.len,
-	                               sl_manifest_file_hash(b->name, b->body.data, b->body.len));
+	int rc = w->mydumper ? sl_stream_put_mydumper_header(&w->header, b->name, b->body.len)
+	                     : sl_stream_put_frame_header(
+	                           &w->header, b->name, b->body.len,
+	                           sl_manifest_file_hash(b->name, b->body.data, b->body.len));
 	if (rc)
 		return rc;
-	if (w->up)
-		return upload_frame(s, w, b);
 	rc = write_frame(s, w, b, -1);
 	if (rc == SL_ECANCEL && w->written > 0) {
 		/* Finished at close, so it counts as written. */
@@ -192,13 +203,12 @@ static int trailer_tables(const struct sl_manifest *m, struct sl_stream_table_co
 	return 0;
 }
 
-static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
+/* The end of the stream: the trailer, or mydumper's final metadata. */
+static int stream_end(struct files_sink *s, const struct sl_run_summary *sum)
 {
 	struct stream_writer *w = s->state;
 	if (w->broken)
 		return 0; /* nobody is reading; the error is already recorded */
-	if (w->up && sum->status)
-		return 0; /* the object is not completed: destroy() aborts it */
 	/* After an error the trailer must still go out, but a stalled reader may
 	 * not hold the process for long: writes then wait at most this long. */
 	long deadline = sum->status ? files_now_ms() + (long)s->cfg->trailer_wait : -1;
@@ -209,6 +219,18 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 		w->partial = NULL;
 		if (rc)
 			return sum->status ? 0 : rc;
+	}
+	if (w->mydumper) {
+		/* The final metadata says the dump finished: only after success
+		 * (mydumper writes none after a failure either). */
+		if (sum->status)
+			return 0;
+		struct sl_buf meta = SL_BUF_INIT;
+		int rc = sl_manifest_metadata_final(&s->man, &meta);
+		if (!rc)
+			rc = mydumper_frame(s, w, SL_METADATA_NAME, meta.data, meta.len, -1);
+		sl_buf_free(&meta);
+		return rc;
 	}
 	struct sl_stream_table_count *tables = NULL;
 	size_t ntables = 0;
@@ -229,26 +251,34 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	w->written = 0;
 	if (!rc)
 		rc = sl_stream_put_trailer(&w->header, &t);
-	if (!rc && w->up) {
-		rc = upload_frame(s, w, NULL);
-		if (!rc)
-			rc = files_upload_finish(s, w->up);
-	} else if (!rc) {
+	if (!rc)
 		rc = write_frame(s, w, NULL, deadline);
-	}
-	if (!rc && w->owned_fd) {
-		int fd = w->fd;
-		w->fd = -1;
-		if ((fsync(fd) != 0 && errno != EINVAL) | (close(fd) != 0))
-			rc = sl_pipeline_fail(s->inst->pipe, SL_EIO, "stdout: cannot write %s: %s",
-			                      w->out_name, strerror(errno));
-	}
 	sl_free(tables);
 	/* After a failed run, that failure is what the user is told. */
 	return sum->status ? 0 : rc;
 }
 
+static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
+{
+	struct stream_writer *w = s->state;
+	if (w->up && sum->status)
+		return 0; /* not completed: destroy() aborts the upload, no object appears */
+	int rc = stream_end(s, sum);
+	if (!rc && w->up)
+		rc = files_upload_finish(s, w->up);
+	return rc;
+}
+
 const struct files_writer files_stream_writer = {
+    .init = stream_init,
+    .open = stream_open,
+    .put = stream_put,
+    .close = stream_close,
+    .destroy = stream_destroy,
+};
+
+/* The same writer; stream_init() reads the container. */
+const struct files_writer files_mydumper_writer = {
     .init = stream_init,
     .open = stream_open,
     .put = stream_put,

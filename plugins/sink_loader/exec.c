@@ -82,10 +82,12 @@ static bool transient(unsigned err)
 	       err == CR_SERVER_GONE_ERROR || err == CR_SERVER_LOST;
 }
 
+/* Also a database: mydumper's CREATE DATABASE has no IF NOT EXISTS. */
 static bool already_exists(unsigned err)
 {
 	return err == ER_SP_ALREADY_EXISTS || err == ER_TRG_ALREADY_EXISTS ||
-	       err == ER_EVENT_ALREADY_EXISTS || err == ER_DUP_KEYNAME;
+	       err == ER_EVENT_ALREADY_EXISTS || err == ER_DUP_KEYNAME ||
+	       err == ER_DB_CREATE_EXISTS;
 }
 
 /* One attempt at files b[0..n): data files in one transaction.  0;
@@ -131,6 +133,9 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 				stmt = tmp->data;
 				len = tmp->len;
 			}
+			if (b[i]->file_kind == SL_FILE_USERS && l->cfg->overwrite == LOADER_DROP &&
+			    loader_accounts_statement(l, &stmt, &len, tmp))
+				return SL_ENOMEM;
 			unsigned e = run_statement(conn, stmt, len);
 			follow_quoting(conn, &split);
 			if (e && exists_ok && already_exists(e)) {
@@ -140,6 +145,8 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 				continue;
 			}
 			if (e) {
+				if (b[i]->file_kind == SL_FILE_USERS)
+					loader_accounts_failed(l, stmt, len, e);
 				*err = e;
 				return SL_EDB;
 			}
@@ -181,11 +188,14 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 		    sl_pipeline_cancelled(p)) {
 			if (sl_pipeline_cancelled(p))
 				rc = SL_ECANCEL;
+			else if (!f->schema) /* the accounts file */
+				rc = sl_pipeline_fail(p, SL_EDB, "loading %s: server error %u: %s",
+				                      f->name, err, mysql_error(*conn));
 			else
 				rc = sl_pipeline_fail(
 				    p, SL_EDB, "loading %s%s%s (%s): server error %u: %s",
-				    f->schema ? f->schema : "", table ? "." : "",
-				    table ? table : "", f->name, err, mysql_error(*conn));
+				    f->schema, table ? "." : "", table ? table : "", f->name, err,
+				    mysql_error(*conn));
 			break;
 		}
 		sl_instance_log(l->inst, SL_LOG_WARN,

@@ -32,7 +32,8 @@ static const struct sl_option loader_options[] = {
      .def = "fail",
      .choices = overwrite_modes,
      .arg = "MODE",
-     .help = "a table that exists already: fail, drop it, truncate it, or append to it"},
+     .help = "a table that exists already: fail, drop it, truncate it, or append to it (drop "
+             "also replaces the accounts of a --users dump)"},
     {.name = "database",
      .short_name = 'B',
      .type = SL_OPT_STRING,
@@ -263,8 +264,14 @@ static int run_job(struct loader *l, struct sl_batch *job)
 	 * is longer than --read-timeout: its own connection, without one. */
 	MYSQL *ic = NULL;
 	int rc = done ? 0 : loader_connect(l, false, &ic);
-	if (!done && !rc)
+	if (!done && !rc) {
+		char phase[160];
+		snprintf(phase, sizeof(phase), "adding indexes to %s.%s", job->schema,
+		         sl_batch_table_name(job));
+		sl_pipeline_phase_begin(l->inst->pipe, phase);
 		rc = loader_exec_file(l, &ic, job, l->cfg->resume);
+		sl_pipeline_phase_end(l->inst->pipe);
+	}
 	if (ic)
 		sl_mdb_disconnect(&l->conns, ic);
 	if (rc)
@@ -384,13 +391,16 @@ static int prepare_target(struct loader *l, struct loader_table *t, bool view)
 	switch (l->cfg->overwrite) {
 	case LOADER_FAIL:
 		return sl_pipeline_fail(
-		    l->inst->pipe, SL_EUSAGE,
+		    l->inst->pipe, SL_EREFUSED,
 		    "%s `%s`.`%s` already exists in the target (use --overwrite "
 		    "drop, truncate or append)",
 		    view ? "view" : "table", db, t->name);
-	case LOADER_DROP:
-		return run_ddl_statement(l, view ? "DROP VIEW IF EXISTS " : "DROP TABLE IF EXISTS ",
-		                         db, t->name);
+	case LOADER_DROP: {
+		/* The name may be of the other kind there (a view where mydumper
+		 * writes a placeholder table first): both go. */
+		int rc = run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
+		return rc ? rc : run_ddl_statement(l, "DROP TABLE IF EXISTS ", db, t->name);
+	}
 	case LOADER_TRUNCATE:
 		if (view)
 			return run_ddl_statement(l, "DROP VIEW IF EXISTS ", db, t->name);
@@ -518,10 +528,19 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 				return reload_if_keyless(l, t);
 			return 0;
 		}
-		if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW)))
+		if (t && b->file_kind == SL_FILE_VIEW && t->created) {
+			/* mydumper writes a table with the view's columns first, so
+			 * that views on views load in any order; the view takes its
+			 * place. */
+			if ((rc = run_ddl_statement(l, "DROP TABLE IF EXISTS ", t->db, t->name)))
+				return rc;
+		} else if (t && (rc = prepare_target(l, t, b->file_kind == SL_FILE_VIEW))) {
 			return rc;
+		}
 		if (t && t->skip_ddl)
 			return 0;
+		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA)
+			t->created = true;
 		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes) {
 			rc = create_deferred(l, t, b, true);
 			if (rc < 0)
@@ -536,6 +555,10 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 		break;
 	case SL_FILE_SCHEMA_CREATE:
 	case SL_FILE_POST:
+		break;
+	case SL_FILE_USERS:
+		if (l->cfg->overwrite == LOADER_DROP && (rc = loader_accounts_begin(l)))
+			return rc;
 		break;
 	}
 	if (sl_pipeline_cancelled(inst->pipe))
@@ -727,6 +750,7 @@ static void loader_destroy(struct sl_instance *inst)
 	loader_progress_close(l, false);
 	sl_map_free(&l->files, NULL);
 	sl_map_free(&l->unconfirmed, NULL);
+	sl_free(l->self_account);
 	pthread_cond_destroy(&l->idle);
 	pthread_mutex_destroy(&l->lock);
 	sl_free(l);

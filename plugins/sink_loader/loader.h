@@ -6,6 +6,7 @@
  *   progress.c  the --progress-file of done files, and --resume
  *   indexes.c secondary indexes added after the data
  *   load_data.c csv, tsv and jsonl data files through LOAD DATA LOCAL
+ *   accounts.c  the accounts file (mysql-users.sql) under --overwrite drop
  *
  * The sink's own thread is a dispatcher: database, table, view, trigger and
  * routine files run on it, in stream order, on one DDL connection; data
@@ -56,6 +57,8 @@ struct loader_table {
 	bool alter_queued; /* handed to an executor */
 	bool indexed;      /* the deferred indexes were added */
 	bool reload;       /* resumed without keys: emptied, every file loaded again */
+	bool created;      /* this load ran its CREATE TABLE: a view file of the same
+	                    * name replaces it (mydumper's placeholder for a view) */
 };
 
 struct loader {
@@ -80,6 +83,8 @@ struct loader {
 	int progress_fd;           /* --progress-file, or -1 */
 	struct sl_map files;       /* --resume: file name -> LOADER_FILE_* of the last load */
 	struct sl_map unconfirmed; /* --resume: (db, table) with a file started, not done */
+	char *self_account;        /* `user`@`host` the DDL connection logs in as, once
+	                              the accounts file comes under --overwrite drop */
 };
 
 /* exec.c */
@@ -115,6 +120,23 @@ void loader_infile_refuse(MYSQL *conn);
  * 0 to run the file as it is, SL_ENOMEM. */
 int loader_defer_indexes(const struct sl_batch *b, const char *target_db, struct sl_buf *body,
                          char **alter);
+
+/* accounts.c */
+
+/* Learn the account the DDL connection logs in as (once).  0 or the
+ * pipeline's error. */
+int loader_accounts_begin(struct loader *l);
+
+/* --overwrite drop: a statement of the accounts file, rewritten into tmp
+ * when it creates an account (CREATE OR REPLACE instead of IF NOT EXISTS,
+ * except for the loader's own account); *stmt and *len point at what to
+ * run.  0 or SL_ENOMEM. */
+int loader_accounts_statement(struct loader *l, const char **stmt, size_t *len, struct sl_buf *tmp);
+
+/* A statement of the accounts file failed with server error 'err': say
+ * which (up to its account: never a password hash), and what to do when
+ * a role on the target is not the loading account's to grant. */
+void loader_accounts_failed(struct loader *l, const char *stmt, size_t len, unsigned err);
 
 /* progress.c */
 int loader_progress_open(struct loader *l);

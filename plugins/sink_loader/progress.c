@@ -74,8 +74,8 @@ static int read_previous(struct loader *l, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
-		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE, "--resume: cannot read %s: %s",
-		                        path, strerror(errno));
+		return sl_pipeline_fail(l->inst->pipe, SL_EIO, "--resume: cannot read %s: %s", path,
+		                        strerror(errno));
 	char line[4096];
 	size_t done = 0;
 	int rc = 0;
@@ -165,14 +165,14 @@ int loader_progress_open(struct loader *l)
 		if (rc)
 			return rc;
 	} else if (exists && st.st_size > 0) {
-		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE,
+		return sl_pipeline_fail(l->inst->pipe, SL_EREFUSED,
 		                        "--progress-file %s holds an earlier load: add --resume to "
 		                        "continue it, or remove the file",
 		                        path);
 	}
 	l->progress_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (l->progress_fd < 0)
-		return sl_pipeline_fail(l->inst->pipe, SL_EUSAGE, "--progress-file %s: %s", path,
+		return sl_pipeline_fail(l->inst->pipe, SL_EIO, "--progress-file %s: %s", path,
 		                        strerror(errno));
 	char ts[32];
 	time_t now = time(NULL);

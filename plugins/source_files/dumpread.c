@@ -50,6 +50,7 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 		ssize_t k = read(s->fd, buf, cap);
 		if (k >= 0) {
 			*n = (size_t)k;
+			sl_pipeline_add_input(s->inst->pipe, (uint64_t)k);
 			return 0;
 		}
 		if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
@@ -86,6 +87,7 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	           {"-schema-post.sql", SL_FILE_POST, false},
 	           {"-schema-triggers.sql", SL_FILE_TRIGGERS, true},
 	           {"-schema-view.sql", SL_FILE_VIEW, true},
+	           {"-schema-sequence.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {"-schema.sql", SL_FILE_TABLE_SCHEMA, true},
 	           {".sql", SL_FILE_DATA, true}};
 	size_t n = strlen(name), base = 0, i;
@@ -95,13 +97,15 @@ static int classify_raw(const char *name, enum sl_file_kind *kind, struct sl_buf
 	if (!base)
 		return SL_EFORMAT;
 	*kind = sfx[i].kind;
-	if (*kind == SL_FILE_DATA) {
-		/* db.t.00001.sql: a chunk number of 5 digits or more */
+	/* db.t.00001.sql: a chunk number of 5 digits or more; mydumper 0.12
+	 * and later add a sub-part: db.t.00001.00002.sql. */
+	for (int part = 0; *kind == SL_FILE_DATA && part < 2; part++) {
 		size_t d = base;
 		while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
 			d--;
-		if (base - d >= 5 && d > 0 && name[d - 1] == '.')
-			base = d - 1;
+		if (base - d < 5 || d == 0 || name[d - 1] != '.')
+			break;
+		base = d - 1;
 	}
 	size_t dblen = sfx[i].table ? strcspn(name, ".") : base;
 	if (dblen == 0 || dblen >= base || (sfx[i].table && dblen + 1 >= base) ||
@@ -126,10 +130,12 @@ int files_classify(struct files_source *s, const char *name, enum sl_file_kind *
 	return rc;
 }
 
-/* A new batch of the file's (a part, or the whole), named 'name'. */
+/* A new batch of the file's (a part, or the whole), named 'name'.  The
+ * accounts file belongs to no database: no rename touches it. */
 static struct sl_batch *file_batch(struct files_file *f, const char *name)
 {
-	return sl_batch_new(SL_BATCH_FILE, f->kind, f->t, f->schema.data, name);
+	return sl_batch_new(SL_BATCH_FILE, f->kind, f->t,
+	                    f->kind == SL_FILE_USERS ? NULL : f->schema.data, name);
 }
 
 /* The name of part k (k >= 1) of a split file: the file's number with the
@@ -182,7 +188,7 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
 	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
-	if (!f->split && size > bound)
+	if (!f->split && size != FILES_SIZE_UNKNOWN && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
 		                        " bytes, over the limit of --buffer (%" PRIu64
@@ -402,6 +408,11 @@ int files_manifest(struct files_source *s, const char *text, size_t len)
 	if (rc)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	s->have_manifest = true;
+	/* What the progress line counts against. */
+	uint64_t tables = 0;
+	for (size_t i = 0; i < s->expect.ntables; i++)
+		tables += s->expect.tables[i]->name[0] != '\0';
+	sl_pipeline_set_totals(p, tables, s->expect.rows);
 	if (s->expect.status != SL_MANIFEST_OK)
 		return sl_pipeline_fail(
 		    p, SL_EFORMAT, "%s: status %s%s%s: the dump is incomplete", what,

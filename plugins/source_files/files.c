@@ -4,10 +4,11 @@
  * `sluice load` and `sluice verify` take one input: a file or standard
  * input (a bare argument or -i), an archive (-a) or a directory (-d).  What
  * a file or stdin holds is recognised here, in one place, from its first
- * bytes: the stream's version line, else an archive (libarchive then tells
- * tar from zip and the compressions); a path that is a directory is read
- * as one.  The reader of that container then finds the files, and
- * dumpread.c turns each into a batch for the pipeline.
+ * bytes: the stream's version line, mydumper's stream (a newline and "-- ",
+ * its first header), else an archive (libarchive then tells tar from zip
+ * and the compressions); a path that is a directory is read as one.  The
+ * reader of that container then finds the files, and dumpread.c turns each
+ * into a batch for the pipeline.
  *
  * An s3://bucket/key input is an object when one is there (its first bytes
  * then tell a stream from an archive, as for a file), and a directory (the
@@ -24,7 +25,7 @@
 #include "base/alloc.h"
 #include "base/input.h"
 
-static const char *const containers[] = {"auto", "stream", "archive", "dir", NULL};
+static const char *const containers[] = {"auto", "stream", "archive", "dir", "mydumper", NULL};
 
 #define CFG(field) offsetof(struct files_source_config, field)
 
@@ -53,8 +54,8 @@ static const struct sl_option files_options[] = {
     {.name = "continuous",
      .type = SL_OPT_BOOL,
      .offset = CFG(continuous),
-     .help = "a stream: accept several streams back to back (nc -k -l PORT | sluice ...), "
-             "each handled as it arrives, until the end of the input"},
+     .help = "a stream (sluice's or mydumper's): accept several streams back to back (nc -k "
+             "-l PORT | sluice ...), each handled as it arrives, until the end of the input"},
     {.name = "container",
      .type = SL_OPT_ENUM,
      .flags = SL_OPTF_HIDDEN,
@@ -63,12 +64,14 @@ static const struct sl_option files_options[] = {
      .offset = CFG(container),
      .arg = "KIND",
      .help = "what the input is (auto: recognised); job scripts say it with type = "
-             "\"stream\", \"archive\" or \"dir\""},
+             "\"stream\", \"mydumper\", \"archive\" or \"dir\""},
     SL_S3_OPTIONS(CFG(s3)),
     SL_OPTION_END};
 
 /* What every sluice stream starts with (format/stream.h). */
 static const char stream_magic[] = "-- sluice stream";
+/* What mydumper's stream starts with: its first file's header line. */
+static const char mydumper_magic[] = "\n-- ";
 
 /* An s3:// input: the client; an object to read (s->dl) unless it is a
  * directory (*c becomes FILES_DIR).  0 or the pipeline's error. */
@@ -100,6 +103,7 @@ static int open_s3(struct files_source *s, enum files_container *c)
 	}
 	if (!found)
 		return sl_pipeline_fail(p, SL_EUSAGE, "%s: no such object", s->path);
+	sl_pipeline_set_input_size(p, obj.size);
 	rc = sl_s3_download_open(s->s3, &obj, 1, &s->dl, &err);
 	return rc ? sl_pipeline_fail(p, rc, "%s", err.msg) : 0;
 }
@@ -143,6 +147,9 @@ static int recognise(struct files_source *s)
 		                       &s->owned_fd, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		struct stat in;
+		if (fstat(s->fd, &in) == 0 && S_ISREG(in.st_mode))
+			sl_pipeline_set_input_size(p, (uint64_t)in.st_size);
 	}
 	if (c == FILES_AUTO) {
 		/* A stream starts with its version line (an empty or cut input
@@ -156,13 +163,17 @@ static int recognise(struct files_source *s)
 			s->peek_pos = s->npeek; /* read on, not the peeked bytes again */
 		}
 		s->peek_pos = 0; /* the reader gets them first */
-		c = memcmp(s->peek, stream_magic, s->npeek) == 0 ? FILES_STREAM : FILES_ARCHIVE;
+		size_t mm = sizeof(mydumper_magic) - 1;
+		c = s->npeek >= mm && !memcmp(s->peek, mydumper_magic, mm) ? FILES_MYDUMPER
+		    : memcmp(s->peek, stream_magic, s->npeek) == 0         ? FILES_STREAM
+		                                                           : FILES_ARCHIVE;
 	}
-	if (cfg->continuous && c != FILES_STREAM)
+	if (cfg->continuous && c != FILES_STREAM && c != FILES_MYDUMPER)
 		return sl_pipeline_fail(p, SL_EUSAGE, "--continuous applies to streams");
-	s->r = c == FILES_STREAM    ? &files_stream_reader
-	       : c == FILES_ARCHIVE ? &files_archive_reader
-	                            : &files_dir_reader;
+	s->r = c == FILES_STREAM     ? &files_stream_reader
+	       : c == FILES_MYDUMPER ? &files_mydumper_reader
+	       : c == FILES_ARCHIVE  ? &files_archive_reader
+	                             : &files_dir_reader;
 	s->inst->name = s->r->name;
 	return 0;
 }
@@ -238,8 +249,9 @@ static int files_work(struct sl_instance *inst, unsigned worker)
 const struct sl_plugin sl_source_files = {
     .name = "files",
     .kind = SL_PLUGIN_SOURCE,
-    .summary = "a dump's files: a sluice stream, a tar or zip archive (any compression) or a "
-               "directory, from a file, standard input or object storage (s3://)",
+    .summary = "a dump's files: a sluice stream, mydumper's stream, a tar or zip archive (any "
+               "compression) or a directory, from a file, standard input or object storage "
+               "(s3://)",
     .options = files_options,
     .config_size = sizeof(struct files_source_config),
     .init = files_init,

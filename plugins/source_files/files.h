@@ -6,6 +6,8 @@
  *                   turned into batches, the check against the dump's own
  *                   account (trailer or manifest)
  *   read_stream.c   the sluice stream (framed by lengths, with a trailer)
+ *   read_mydumper.c mydumper's stream (--stream: sized or unsized headers,
+ *                   compressed files, a final metadata)
  *   read_archive.c  a tar or zip archive (libarchive), any compression
  *   read_dir.c      a directory (sluice's layout, or mydumper's)
  *
@@ -47,7 +49,7 @@
 #define FILES_PART         ((size_t)4 << 20)
 #define FILES_SIZE_UNKNOWN UINT64_MAX
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR };
+enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR, FILES_MYDUMPER };
 
 struct files_source_config {
 	int container;   /* enum files_container; auto: -a, -d, or what the input is */
@@ -61,7 +63,7 @@ struct files_source_config {
 struct files_source;
 
 struct files_reader {
-	const char *name; /* the container, for logs: "stream", "archive", "dir" */
+	const char *name; /* the container, for logs: "stream", "archive", "dir", "mydumper" */
 	/* Open what files.c could not (a directory); set up.  prepare(). */
 	int (*open)(struct files_source *s);
 	/* Read every file, calling files_begin()/files_emit() and at the end
@@ -104,6 +106,7 @@ struct files_source {
 extern const struct files_reader files_stream_reader;
 extern const struct files_reader files_archive_reader;
 extern const struct files_reader files_dir_reader;
+extern const struct files_reader files_mydumper_reader;
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;

@@ -113,9 +113,10 @@ static int archive_open(struct files_source *s)
 	if (archive_read_open1(r->a) != ARCHIVE_OK) {
 		if (sl_pipeline_cancelled(p))
 			return SL_ECANCEL;
-		return sl_pipeline_fail(p, SL_EFORMAT,
-		                        "%s: not a sluice stream, nor a tar or zip archive: %s",
-		                        s->source, archive_error_string(r->a));
+		return sl_pipeline_fail(
+		    p, SL_EFORMAT,
+		    "%s: not a sluice or mydumper stream, nor a tar or zip archive: %s", s->source,
+		    archive_error_string(r->a));
 	}
 	return 0;
 }

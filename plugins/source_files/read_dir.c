@@ -49,7 +49,8 @@ struct dir_reader {
 	int dirfd;
 	struct dir_entry *v;
 	size_t n, cap;
-	bool foreign; /* no manifest: mydumper's */
+	bool foreign;   /* no manifest: mydumper's */
+	uint64_t total; /* bytes of the files listed, for the progress line */
 	/* s3: */
 	struct sl_buf prefix, key; /* the keys' prefix ("" or ending '/'), scratch */
 	struct sl_s3_download *dl; /* the files, in order */
@@ -153,6 +154,7 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 		if (n <= 0)
 			break;
 		got += (uint64_t)n;
+		sl_pipeline_add_input(p, (uint64_t)n);
 		if (f)
 			rc = files_add(fs, f, s->buf, (size_t)n);
 		else if (got > (64u << 20) || sl_buf_append(out, s->buf, (size_t)n))
@@ -185,8 +187,10 @@ static int phase_of(enum sl_file_kind kind)
 		return 4;
 	case SL_FILE_POST:
 		return 5;
+	case SL_FILE_USERS: /* grants name tables and routines: after them */
+		return 6;
 	}
-	return 6;
+	return 7;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -245,6 +249,8 @@ static int dir_s3_entry(void *ud, const char *name, uint64_t size, const char *e
 		s->metadata_size = size;
 	} else if (dir_src_add(s, name, size, etag)) {
 		return l->rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	} else {
+		s->total += size;
 	}
 	return 0;
 }
@@ -305,6 +311,8 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
 			*metadata = true;
 		else if (dir_src_add(s, name, (uint64_t)st.st_size, NULL))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		else
+			s->total += (uint64_t)st.st_size;
 	}
 	closedir(dir);
 	return rc;
@@ -423,17 +431,18 @@ static int dir_open(struct files_source *fs)
 	} else {
 		s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (s->dirfd < 0)
-			return sl_pipeline_fail(p, SL_EUSAGE, "cannot open directory '%s': %s",
+			return sl_pipeline_fail(p, SL_EIO, "cannot open directory '%s': %s",
 			                        s->path, strerror(errno));
 		rc = dir_src_list(fs, s, &have_manifest, &have_metadata);
 	}
 	if (rc)
 		goto out;
+	sl_pipeline_set_input_size(p, s->total);
 	if (have_manifest) {
 		if ((rc = dir_src_read(fs, s, SL_MANIFEST_NAME, NULL, &text, NULL)) == 0)
 			rc = files_manifest(fs, text.data, text.len);
 	} else if (!have_metadata) {
-		rc = sl_pipeline_fail(p, SL_EUSAGE,
+		rc = sl_pipeline_fail(p, SL_EFORMAT,
 		                      "%s: neither %s nor mydumper's %s: not a dump directory",
 		                      s->path, SL_MANIFEST_NAME, SL_METADATA_NAME);
 	} else {

@@ -129,7 +129,7 @@ static int load_schemas(struct mdb_source *m)
 	}
 	for (size_t i = 0; i < m->cfg->databases.n; i++) {
 		if (!sl_strlist_has(&all, m->cfg->databases.v[i])) {
-			rc = sl_pipeline_fail(m->inst->pipe, SL_EUSAGE, "unknown database '%s'",
+			rc = sl_pipeline_fail(m->inst->pipe, SL_EREFUSED, "unknown database '%s'",
 			                      m->cfg->databases.v[i]);
 			goto out;
 		}
@@ -217,7 +217,7 @@ check:
 		if (!find_table(m->tables, m->ntables, db, t) &&
 		    !find_table(m->views, m->nviews, db, t)) {
 			rc =
-			    sl_pipeline_fail(m->inst->pipe, SL_EUSAGE,
+			    sl_pipeline_fail(m->inst->pipe, SL_EREFUSED,
 			                     "--tables: table '%s' not found", m->cfg->tables.v[i]);
 			goto out;
 		}

@@ -4,7 +4,10 @@
  * whole table.  Rows are copied into the worker's rowset; every
  * --batch-size bytes the block is handed to the pipeline, which encodes it
  * and blocks while the sinks are behind (backpressure reaches the server
- * through the unread socket). */
+ * through the unread socket).  --max-rate charges the bytes each
+ * connection has read to one limiter shared by the workers, which makes a
+ * worker wait while the rate is used up: the socket fills meanwhile and
+ * the server slows down with it. */
 #include <string.h>
 #include <sys/socket.h>
 
@@ -28,6 +31,21 @@ static int build_query(struct sl_buf *q, const struct mdb_table *mt, const char 
 	if (!rc && t->where)
 		rc = sl_buf_printf(q, "(%s)", t->where);
 	return rc;
+}
+
+/* --max-rate: charge what the connection read since the last charge (the
+ * bytes on the wire: compressed with --compress-protocol), once that is at
+ * least a step, or all of it when 'all'.  0 or SL_ECANCEL. */
+static int charge_reads(struct mdb_source *m, struct mdb_worker *w, bool all)
+{
+	size_t nread = 0;
+	if (!m->rate_on || mariadb_get_infov(w->conn, MARIADB_CONNECTION_BYTES_READ, &nread))
+		return 0;
+	uint64_t due = (uint64_t)nread - w->charged;
+	if (due == 0 || (!all && due < m->rate_step))
+		return 0;
+	w->charged = (uint64_t)nread;
+	return sl_ratelimit_take(&m->rate, due);
 }
 
 int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
@@ -56,6 +74,8 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 	MYSQL_ROW row;
 	rc = 0;
 	while ((row = mysql_fetch_row(res))) {
+		if ((rc = charge_reads(m, w, false)))
+			break;
 		unsigned long *lens = mysql_fetch_lengths(res);
 		if (sl_rowset_add_row(&w->rs, (const char *const *)row, lens)) {
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
@@ -69,6 +89,8 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 				break;
 		}
 	}
+	if (!rc)
+		rc = charge_reads(m, w, true);
 	if (!rc && mysql_errno(w->conn)) {
 		struct sl_buf what = SL_BUF_INIT;
 		sl_buf_printf(&what, "reading %s.%s", mt->t->schema, mt->t->name);

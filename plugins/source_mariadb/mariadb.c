@@ -5,8 +5,9 @@
  * pull jobs: a table job emits the table's DDL and splits it into ranges
  * (chunk jobs, which any worker may take); the worker finishing a table's
  * last range emits its triggers and end-of-table record.  finish() emits
- * views (dependency order), routines and events.  Emitting DDL before
- * queueing data keeps per-table order in every ring (rings are FIFO). */
+ * views (dependency order), routines and events, and with --users the
+ * accounts (users.c).  Emitting DDL before queueing data keeps per-table
+ * order in every ring (rings are FIFO). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,33 @@ static const struct sl_option mdb_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(no_schema),
      .help = "dump data only (no CREATE statements)"},
+    {.name = "users",
+     .type = SL_OPT_STRING,
+     .flags = SL_OPTF_OPTIONAL_ARG,
+     .offset = CFG(users),
+     .arg = "USER@HOST,...",
+     .help = "dump accounts, roles and grants too (all but system accounts, or those matching "
+             "LIKE patterns)"},
+    {.name = "max-rate",
+     .type = SL_OPT_SIZE,
+     .offset = CFG(max_rate),
+     .def = "0",
+     .arg = "SIZE",
+     .help = "read at most SIZE bytes a second from the server, all threads together (0: no "
+             "limit)"},
+    {.name = "long-query-guard",
+     .type = SL_OPT_INT,
+     .offset = CFG(long_query_guard),
+     .def = "0",
+     .arg = "SECONDS",
+     .help = "before taking the instance lock, fail if a query has run longer than this (0: "
+             "do not look)",
+     .min = 0,
+     .max = 31536000},
+    {.name = "kill-long-queries",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(kill_long_queries),
+     .help = "with --long-query-guard: KILL QUERY those queries instead of failing"},
     SL_OPTION_END};
 
 static int mdb_init(struct sl_instance *inst)
@@ -108,9 +136,29 @@ static int mdb_init(struct sl_instance *inst)
 	pthread_cond_init(&m->jobs_cond, NULL);
 	inst->data = m;
 
-	if (cfg->no_data && cfg->no_schema)
+	if (cfg->no_data && cfg->no_schema && !cfg->users)
 		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
 		                        "--no-data and --no-schema together leave nothing to dump");
+	if (cfg->kill_long_queries && !cfg->long_query_guard)
+		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+		                        "--kill-long-queries needs --long-query-guard SECONDS");
+	if (cfg->max_rate && cfg->max_rate < 1024)
+		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+		                        "--max-rate %llu: below the least rate, 1K bytes a second",
+		                        (unsigned long long)cfg->max_rate);
+	if (cfg->max_rate) {
+		if (sl_ratelimit_init(&m->rate, cfg->max_rate))
+			return SL_ENOMEM;
+		m->rate_on = true;
+		/* Charge often enough for the rate to be smooth (20 times a
+		 * second), not so often that workers contend for the limiter. */
+		m->rate_step = cfg->max_rate / 20;
+		if (m->rate_step > 64 * 1024)
+			m->rate_step = 64 * 1024;
+	}
+	int urc = mdb_users_init(m);
+	if (urc)
+		return urc;
 	struct sl_error err = {0};
 	int rc = sl_select_init(&m->select, &cfg->databases, &cfg->tables, &cfg->ignore_tables,
 	                        cfg->regex, cfg->exclude, &err);
@@ -153,6 +201,9 @@ static void mdb_destroy(struct sl_instance *inst)
 		sl_free(j);
 	}
 	mdb_catalog_free(m);
+	mdb_users_free(m);
+	if (m->rate_on)
+		sl_ratelimit_destroy(&m->rate);
 	sl_select_free(&m->select);
 	sl_mdb_destroy(&m->conns);
 	sl_free(m->workers);
@@ -168,6 +219,8 @@ static void mdb_interrupt(struct sl_instance *inst)
 	if (!m)
 		return;
 	sl_mdb_interrupt(&m->conns);
+	if (m->rate_on)
+		sl_ratelimit_cancel(&m->rate);
 	pthread_mutex_lock(&m->jobs_lock);
 	pthread_cond_broadcast(&m->jobs_cond);
 	pthread_mutex_unlock(&m->jobs_lock);
@@ -220,7 +273,17 @@ static int mdb_prepare(struct sl_instance *inst)
 	if ((rc = mdb_source_name(m, &ri->source)))
 		return rc;
 	sl_instance_log(inst, SL_LOG_DEBUG, "connected to %s", info ? info : "server");
+	size_t nread;
+	if (m->rate_on && mariadb_get_infov(m->control, MARIADB_CONNECTION_BYTES_READ, &nread))
+		return sl_pipeline_fail(inst->pipe, SL_EUSAGE,
+		                        "--max-rate needs a client library that counts the bytes "
+		                        "it reads (libmariadb 3.3 or later)");
 
+	if ((rc = mdb_users_plan(m)))
+		return rc;
+	/* --users --no-data --no-schema: the accounts alone. */
+	if (m->cfg->no_data && m->cfg->no_schema)
+		return 0;
 	if ((rc = mdb_catalog_load(m)))
 		return rc;
 	if (!m->cfg->no_data && m->ntables && (rc = mdb_snapshot_start(m)))
@@ -376,7 +439,8 @@ static int mdb_finish(struct sl_instance *inst)
 	for (size_t i = 0; !rc && !m->cfg->no_schema && i < m->nschemas; i++)
 		if (schema_wanted(m, m->schemas[i]))
 			rc = mdb_emit_post(m, m->schemas[i]);
-	return rc;
+	/* Last: grants name tables, views and routines, which must exist. */
+	return rc ? rc : mdb_emit_users(m);
 }
 
 const struct sl_plugin sl_source_mariadb = {

@@ -6,7 +6,8 @@
  *   snapshot.c  instance lock, consistent snapshot on every worker, binlog position
  *   chunk.c     splitting a big table into key ranges
  *   schema.c    DDL files: databases, tables, sequences, triggers, views, routines, events
- *   fetch.c     streaming one range of rows into row blocks
+ *   fetch.c     streaming one range of rows into row blocks (--max-rate)
+ *   users.c     accounts, roles and grants (--users): mysql-users.sql
  *
  * One control connection (utf8mb4) reads the catalog and DDL under
  * 'control_lock'; each worker owns one data connection (binary charset)
@@ -20,6 +21,7 @@
 
 #include "base/error.h"
 #include "base/option.h"
+#include "base/ratelimit.h"
 #include "engine/pipeline.h"
 #include "engine/select.h"
 #include "format/rowset.h"
@@ -33,7 +35,11 @@ struct mdb_config {
 	char *regex, *exclude, *where;
 	int lock_mode;
 	bool skip_triggers, routines, events, no_data, no_schema;
-	long long rows; /* target rows per chunk */
+	long long rows;             /* target rows per chunk */
+	char *users;                /* --users patterns, SL_OPT_NO_VALUE: all, NULL: none */
+	uint64_t max_rate;          /* bytes a second read from the server, 0: no limit */
+	long long long_query_guard; /* seconds; 0: do not look before the lock */
+	bool kill_long_queries;
 };
 
 /* A table as this plugin dumps it. */
@@ -58,7 +64,10 @@ struct mdb_worker {
 	unsigned id;
 	struct sl_rowset rs;
 	uint64_t rows, jobs;
+	uint64_t charged; /* --max-rate: bytes of conn already charged */
 };
+
+struct mdb_users;
 
 struct mdb_source {
 	struct sl_instance *inst;
@@ -88,6 +97,11 @@ struct mdb_source {
 	size_t next_table;        /* index into the size-ordered table list */
 	struct mdb_table **order; /* biggest first */
 	unsigned planning;        /* table jobs running (they may add chunks) */
+
+	struct mdb_users *users;  /* --users: the accounts chosen, or NULL */
+	struct sl_ratelimit rate; /* --max-rate, shared by the workers */
+	bool rate_on;
+	uint64_t rate_step; /* bytes a worker reads between two charges */
 };
 
 /* session.c: a connection set up for its role (data: binary charset). */
@@ -140,5 +154,14 @@ int mdb_ddl_prologue(struct sl_buf *out, const char *schema);
 /* fetch.c */
 int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
                     const char *range);
+
+/* users.c.  init(): parse --users (SL_EUSAGE for an empty pattern).
+ * plan(), in prepare: choose the accounts and the roles they hold (fails
+ * on a server that is not MariaDB 10.2+).  emit(), after everything else:
+ * the accounts file.  Each fails through the pipeline. */
+int mdb_users_init(struct mdb_source *m);
+int mdb_users_plan(struct mdb_source *m);
+int mdb_emit_users(struct mdb_source *m);
+void mdb_users_free(struct mdb_source *m);
 
 #endif

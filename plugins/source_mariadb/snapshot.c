@@ -6,7 +6,15 @@
  * START TRANSACTION WITH CONSISTENT SNAPSHOT, release the lock.  All
  * workers then see the same committed state (InnoDB), and the position
  * matches it.  One worker needs no lock: its transaction is the snapshot,
- * and MariaDB reports the matching position in binlog_snapshot_*. */
+ * and MariaDB reports the matching position in binlog_snapshot_*.
+ *
+ * --long-query-guard looks at the process list before the lock: FTWRL
+ * waits for every running statement that uses a table, and every writer
+ * waits behind FTWRL meanwhile, so one long query stalls the server.  A
+ * query running longer than the guard fails the dump, naming it, or with
+ * --kill-long-queries is killed (KILL QUERY, the connection stays). */
+#include <mysqld_error.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +79,62 @@ static int start_workers(struct mdb_source *m)
 	return 0;
 }
 
+/* Printable, one line: a query's text for a message. */
+static void one_line(char *dst, size_t cap, const char *text)
+{
+	size_t n = 0;
+	for (; text && *text && n + 1 < cap; text++)
+		dst[n++] = (unsigned char)*text < 0x20 ? ' ' : *text;
+	dst[n] = '\0';
+}
+
+/* Queries that have run longer than --long-query-guard: fail naming the
+ * longest, or kill them all.  0 or the pipeline's error. */
+static int guard_long_queries(struct mdb_source *m)
+{
+	long long guard = m->cfg->long_query_guard;
+	if (guard <= 0)
+		return 0;
+	char q[512];
+	const char *ms = m->is_mariadb ? "TIME_MS" : "TIME * 1000";
+	snprintf(q, sizeof(q),
+	         "SELECT ID, USER, HOST, ROUND(%s / 1000, 1), LEFT(INFO, 200) "
+	         "FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
+	         "AND COMMAND IN ('Query', 'Execute') AND %s > %lld ORDER BY 4 DESC",
+	         ms, ms, guard * 1000);
+	MYSQL_RES *res = NULL;
+	int rc = mdb_query_result(m, m->control, q, &res);
+	if (rc || !res)
+		return rc;
+	MYSQL_ROW row;
+	while (!rc && (row = mysql_fetch_row(res))) {
+		char info[240];
+		one_line(info, sizeof(info), row[4]);
+		const char *id = row[0] ? row[0] : "?", *user = row[1] ? row[1] : "",
+		           *host = row[2] ? row[2] : "", *secs = row[3] ? row[3] : "?";
+		if (!m->cfg->kill_long_queries) {
+			rc = sl_pipeline_fail(
+			    m->inst->pipe, SL_EDB,
+			    "query %s of %s@%s has run for %s s, longer than --long-query-guard "
+			    "%lld, and the instance lock would wait for it (with every writer "
+			    "behind it): %s (--kill-long-queries kills such queries)",
+			    id, user, host, secs, guard, info);
+			break;
+		}
+		snprintf(q, sizeof(q), "KILL QUERY %s", id);
+		if (mysql_query(m->control, q) && mysql_errno(m->control) != ER_NO_SUCH_THREAD) {
+			rc = mdb_fail(m, m->control, q);
+			break;
+		}
+		sl_instance_log(m->inst, SL_LOG_WARN,
+		                "killed query %s of %s@%s, running for %s s (--long-query-guard "
+		                "%lld): %s",
+		                id, user, host, secs, guard, info);
+	}
+	mysql_free_result(res);
+	return rc;
+}
+
 /* Is this a "you lack the privilege" error? */
 static bool access_denied(MYSQL *c)
 {
@@ -93,7 +157,7 @@ int mdb_snapshot_start(struct mdb_source *m)
 	if (mode == MDB_LOCK_BACKUP_STAGE) {
 		if (!m->is_mariadb || m->server_version < 100401)
 			return sl_pipeline_fail(
-			    m->inst->pipe, SL_EUSAGE,
+			    m->inst->pipe, SL_EREFUSED,
 			    "--lock-mode backup-stage needs MariaDB 10.4.1 or later");
 		lock_sql = "BACKUP STAGE START";
 		unlock_sql = "BACKUP STAGE END";
@@ -105,6 +169,11 @@ int mdb_snapshot_start(struct mdb_source *m)
 	bool locked = false;
 	pthread_mutex_lock(&m->control_lock);
 	if (lock_sql) {
+		int grc = guard_long_queries(m);
+		if (grc) {
+			pthread_mutex_unlock(&m->control_lock);
+			return grc;
+		}
 		bool ok = mysql_query(m->control, lock_sql) == 0 &&
 		          (mode != MDB_LOCK_BACKUP_STAGE ||
 		           mysql_query(m->control, "BACKUP STAGE BLOCK_COMMIT") == 0);

@@ -329,17 +329,18 @@ t_pass
 
 # --- inputs -------------------------------------------------------------------------
 
-t_begin "a missing input file is a usage error naming the path"
+t_begin "a missing input file: exit 1, one line naming the path"
 capture missing sluice verify --input "$T/no-such-file.sql"
-assert_exit "$RC" 2 "exit code"
+assert_exit "$RC" 1 "exit code"
 assert_one_line "$ERR" "sluice: error: " "stderr"
 assert_contains "$ERR" "$T/no-such-file.sql" "stderr"
 assert_contains "$ERR" "No such file or directory" "stderr"
 t_pass
 
-t_begin "a directory as input is a usage error"
+t_begin "a directory that is not a dump: exit 1, one line"
 capture dir sluice verify "$T"
-assert_exit "$RC" 2 "exit code"
+assert_exit "$RC" 1 "exit code"
+assert_contains "$ERR" "not a dump directory" "message"
 assert_one_line "$ERR" "sluice: error: " "stderr"
 t_pass
 

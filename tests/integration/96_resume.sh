@@ -63,7 +63,7 @@ t_pass
 
 t_begin "a second load without --resume refuses the used progress file"
 capture norez sluice load "${VICTIM[@]}" --progress-file "$T/progress.json" "$T/big.sql"
-assert_exit "$RC" 2 "exit code"
+assert_exit "$RC" 1 "exit code"
 assert_contains "$ERR" "--resume" "message"
 t_pass
 

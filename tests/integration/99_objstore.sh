@@ -77,10 +77,19 @@ capture lfile sluice "${DUMP[@]}" --result-file "$T/local.sql"
 assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
 capture vlfile sluice verify "$T/local.sql"
 assert_exit_zero "$RC" "verify (stderr: $(_t_show "$ERR"))"
-capture lfile2 sluice "${DUMP[@]}" --result-file "$T/local.sql"
-assert_exit "$RC" 2 "a second dump to the same file"
-assert_one_line "$ERR" "sluice: error:"
-assert_contains "$ERR" "--overwrite"
+t_pass
+
+t_begin "--result-file s3:// replaces an existing object, but only once the new one is complete"
+etag0=$(s3 -I "$SL_S3_ENDPOINT/$BUCKET/d.sql" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p')
+capture again sluice dump "${SRC[@]}" -B fidelity --result-file "$S3/d.sql" --no-data
+assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
+etag1=$(s3 -I "$SL_S3_ENDPOINT/$BUCKET/d.sql" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p')
+assert_ne "$etag0" "$etag1" "ETag after the second dump"
+capture again2 sluice dump "${SRC[@]}" -B fidelity --result-file "$S3/d.sql" --where "no_such_column = 1"
+assert_exit "$RC" 1 "a failing dump"
+assert_eq "$etag1" "$(s3 -I "$SL_S3_ENDPOINT/$BUCKET/d.sql" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: *//p')" "ETag after a failed dump"
+capture again3 sluice "${DUMP[@]}" --result-file "$S3/d.sql"
+assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
 t_pass
 
 t_begin "dump -o s3://dir/ (one object per file) -> verify -d -> load s3://dir: equal"

@@ -12,7 +12,7 @@ by frame length, never by scanning for markers, and checks:
   * per-table order (invariant 5): database DDL before the database's other
     frames, table DDL before its data, triggers after the table's data,
     views after the database's table DDL, routines/events (db-schema-post)
-    after the database's data;
+    after the database's data, the accounts file (mysql-users.sql) last;
   * the trailer `-- sluice trailer <len> ok|error`: status, files (= number
     of frames), rows (= sum of the per-table rows), bytes, optional binlog
     and gtid lines, `-- table <db>.<t> N` lines; an error trailer carries an
@@ -26,7 +26,7 @@ Output (stdout), one of:
   --summary           status/files/rows/bytes/binlog/gtid/error/frames lines
   --frames            <len> <name> for every frame, in stream order
   --objects           <kind><TAB>db<TAB>name for every frame, decoded; kind is
-                      database, table, data, triggers, view or post
+                      database, table, data, triggers, view, post or users
   --extract NAME      the body of frame NAME (raw name as in the header)
   --inserts           <name><TAB>statements<TAB>largest for every data frame:
                       the number of statements starting with INSERT at the
@@ -53,6 +53,7 @@ MAX_NAME = 1024    # SL_STREAM_MAX_NAME
 
 PART = r"(?:[A-Za-z0-9_]|@[0-9a-f]{4})+"
 NAME_PATTERNS = [
+    ("users", re.compile(r"mysql-users\.sql\Z")),  # accounts: no database
     ("database", re.compile(r"(%s)-schema-create\.sql\Z" % PART)),
     ("post", re.compile(r"(%s)-schema-post\.sql\Z" % PART)),
     ("triggers", re.compile(r"(%s)\.(%s)-schema-triggers\.sql\Z" % (PART, PART))),
@@ -237,6 +238,7 @@ def check_stream(rd, opts, out):
     triggers = {}
     views = []
     posts = {}
+    users_idx = None
     idx = 0
     while True:
         off, ln = rd.line("frame header")
@@ -265,8 +267,11 @@ def check_stream(rd, opts, out):
         seen.add(name)
         if length == 0:
             raise Malformed(off, "frame %s: empty body" % name)
-        db = parts[0]
-        first_frame_of_db.setdefault(db, idx)
+        if users_idx is not None:
+            raise Malformed(off, "frame %s comes after the accounts file" % name)
+        db = parts[0] if parts else ""
+        if kind != "users":
+            first_frame_of_db.setdefault(db, idx)
         sink_parts = []
         if opts.extract == name or (opts.inserts and kind == "data"):
             sink = sink_parts.append
@@ -309,6 +314,8 @@ def check_stream(rd, opts, out):
             views.append((db, parts[1], idx, off, name))
         elif kind == "post":
             posts[db] = idx
+        elif kind == "users":
+            users_idx = idx
         info["frames"].append((length, name, kind, parts))
         idx += 1
 
@@ -404,7 +411,7 @@ def main():
     elif opts.objects:
         for s in streams:
             for _, _, kind, parts in s["frames"]:
-                dbn = decode(parts[0])
+                dbn = decode(parts[0]) if parts else ""
                 obj = decode(parts[1]) if len(parts) > 1 and kind != "post" and kind != "database" else ""
                 out.write("%s\t%s\t%s\n" % (kind, dbn, obj))
     elif opts.extract or opts.inserts or opts.quiet:

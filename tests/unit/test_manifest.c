@@ -157,6 +157,12 @@ static void test_classify(void)
 	CHECK_EQ_INT(k, SL_FILE_VIEW);
 	CHECK_EQ_INT(sl_fname_classify("d-schema-post.sql", &k, &db, &tbl), 0);
 	CHECK_EQ_INT(k, SL_FILE_POST);
+	CHECK_EQ_INT(sl_fname_classify("mysql-users.sql", &k, &db, &tbl), 0);
+	CHECK_EQ_INT(k, SL_FILE_USERS);
+	CHECK_EQ_INT(db.len, 0);
+	CHECK_EQ_STR(db.data, "");
+	CHECK_EQ_INT(tbl.len, 0);
+	CHECK_EQ_INT(sl_fname_classify("shop-users.sql", &k, &db, &tbl), SL_EFORMAT);
 	CHECK_EQ_INT(sl_fname_classify("metadata", &k, &db, &tbl), SL_EFORMAT);
 	CHECK_EQ_INT(sl_fname_classify("../x.sql", &k, &db, &tbl), SL_EFORMAT);
 	CHECK_EQ_INT(sl_fname_classify("d.t.12.sql", &k, &db, &tbl), SL_EFORMAT);

@@ -126,6 +126,8 @@ static void test_values(void)
 	CHECK(!c.flag);
 	CHECK_EQ_INT(sl_options_set(opts, &c, "mode", "none", &err), 0);
 	CHECK_EQ_INT(c.mode, 2);
+	CHECK_EQ_INT(sl_options_set(opts, &c, "mode", "FTWRL", &err), 0); /* case is free */
+	CHECK_EQ_INT(c.mode, 1);
 	CHECK_EQ_INT(sl_options_set(opts, &c, "buffer", "8M", &err), 0);
 	CHECK_EQ_INT(c.buffer, 8 << 20);
 	sl_options_free(opts, &c);
@@ -149,6 +151,9 @@ static void test_errors(void)
 	sl_error_clear(&err);
 	CHECK_EQ_INT(sl_options_set(opts, &c, "mode", "bogus", &err), SL_EUSAGE);
 	CHECK(strstr(err.msg, "auto, ftwrl, none") != NULL);
+	sl_error_clear(&err);
+	CHECK_EQ_INT(sl_options_set(opts, &c, "mode", "ftwr", &err), SL_EUSAGE);
+	CHECK(strstr(err.msg, "did you mean 'ftwrl'?") != NULL);
 	sl_error_clear(&err);
 	CHECK_EQ_INT(sl_options_set(opts, &c, "flag", "maybe", &err), SL_EUSAGE);
 	sl_error_clear(&err);
