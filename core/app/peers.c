@@ -200,6 +200,29 @@ static int apply_purge_mode(struct peer_ctx *ctx, const char *value, struct sl_e
 	                    ctx->spelling, value);
 }
 
+/* mysqlsh --compatibility=strip_definers[,...]: the one of its
+ * compatibility fixes sluice has. */
+static int apply_compatibility(struct peer_ctx *ctx, const char *value, struct sl_error *err)
+{
+	const char *p = value;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n == 14 && !strncasecmp(p, "strip_definers", n)) {
+			int rc = ctx->set(ctx, "skip-definer", NULL, err);
+			if (rc)
+				return rc;
+		} else {
+			return sl_error_set(err, SL_EUSAGE,
+			                    "%s: '%.*s' is not supported; strip_definers is "
+			                    "--skip-definer",
+			                    ctx->spelling, (int)n, p);
+		}
+		p = comma ? comma + 1 : p + n;
+	}
+	return 0;
+}
+
 /* mysqlsh --defer-table-indexes=off|fulltext|all. */
 static int apply_defer_indexes(struct peer_ctx *ctx, const char *value, struct sl_error *err)
 {
@@ -517,6 +540,8 @@ const struct peer_option peer_options[] = {
      CUSTOM(apply_chunking, "false: --rows=0; true: sluice's default")},
     {"compression", 0, D, "mysqlsh", PEER_VALUE, MAP("compress", NULL)},
     {"consistent", 0, D, "mysqlsh", PEER_OPTIONAL, SAME(snapshot)},
+    {"compatibility", 0, D, "mysqlsh", PEER_VALUE,
+     CUSTOM(apply_compatibility, "strip_definers: `--skip-definer`; others refused")},
     {"ddl-only", 0, D, "mysqlsh", PEER_FLAG, MAP("no-data", NULL)},
     {"data-only", 0, D, "mysqlsh", PEER_FLAG, MAP("no-schema", NULL)},
     {"include-schemas", 0, D, "mysqlsh", PEER_VALUE, MAP("databases", NULL)},

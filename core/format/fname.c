@@ -296,3 +296,26 @@ int sl_fname_classify(const char *name, enum sl_file_kind *kind, struct sl_buf *
 		tbl->len = 0; /* an empty, NUL-terminated table name */
 	return tbl->data ? 0 : SL_ENOMEM;
 }
+
+enum sl_fname_z sl_fname_compression(const char *name, size_t *base)
+{
+	static const struct {
+		const char *suffix;
+		enum sl_fname_z z;
+	} known[] = {{".gz", SL_FNAME_GZIP}, {".zst", SL_FNAME_ZSTD}};
+	size_t n = strlen(name);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		size_t m = strlen(known[i].suffix);
+		if (n > m && !strcmp(name + n - m, known[i].suffix)) {
+			*base = n - m;
+			return known[i].z;
+		}
+	}
+	*base = n;
+	return SL_FNAME_PLAIN;
+}
+
+const char *sl_fname_z_suffix(enum sl_fname_z z)
+{
+	return z == SL_FNAME_GZIP ? ".gz" : z == SL_FNAME_ZSTD ? ".zst" : "";
+}

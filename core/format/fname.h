@@ -13,7 +13,10 @@
  *   db.v-schema-view.sql       CREATE VIEW
  *   db-schema-post.sql         routines and events
  *   mysql-users.sql            accounts, roles and their grants (--users): the
- *                              instance's, not a database's; loaded last */
+ *                              instance's, not a database's; loaded last
+ * A directory may hold each of them compressed, as mydumper -c and
+ * `sluice dump -o DIR --compress` write them: the name with ".gz" or
+ * ".zst" appended (db.t.00000.sql.zst). */
 #ifndef SL_FNAME_H
 #define SL_FNAME_H
 
@@ -31,6 +34,16 @@ enum sl_file_kind {
 	SL_FILE_POST,          /* db-schema-post.sql: routines, events */
 	SL_FILE_USERS          /* mysql-users.sql: accounts and grants (no database) */
 };
+
+/* Is a file of 'kind' an object file: triggers, a view, or a database's
+ * routines and events ('of_table': a table's SL_FILE_POST is its
+ * indexes)?  Directories hold these in myloader's form, and they are split
+ * with SL_SQLSPLIT_LINE_END (format/myloader.h). */
+static inline int sl_fname_is_object(enum sl_file_kind kind, int of_table)
+{
+	return kind == SL_FILE_TRIGGERS || kind == SL_FILE_VIEW ||
+	       (kind == SL_FILE_POST && !of_table);
+}
 
 /* The one name of the accounts file.  Encoded database names never hold
  * '-', and no database file ends in "-users.sql", so it is no other file. */
@@ -53,6 +66,16 @@ int sl_fname_triggers(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_indexes(struct sl_buf *out, const char *db, const char *table);
 int sl_fname_view(struct sl_buf *out, const char *db, const char *view);
 int sl_fname_post(struct sl_buf *out, const char *db);
+
+/* Compression of a file, as its name's suffix says. */
+enum sl_fname_z { SL_FNAME_PLAIN, SL_FNAME_GZIP, SL_FNAME_ZSTD };
+
+/* The compression 'name' says (".gz", ".zst" at its end, after more than
+ * the suffix), and in *base (OUT) the length of the name without it. */
+enum sl_fname_z sl_fname_compression(const char *name, size_t *base);
+
+/* The suffix of a compression: "", ".gz" or ".zst". */
+const char *sl_fname_z_suffix(enum sl_fname_z z);
 
 /* Classify a file name of the layout above (also mydumper's unnumbered
  * data files, db.t.sql) and decode its parts: 0 with *kind (OUT), the

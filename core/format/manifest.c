@@ -40,6 +40,7 @@ void sl_manifest_free(struct sl_manifest *m)
 	sl_free(m->binlog_file);
 	sl_free(m->gtid);
 	sl_free(m->error);
+	sl_free(m->compression);
 	sl_manifest_init(m);
 }
 
@@ -170,6 +171,8 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out)
 	rc = rc ? rc : put_member(out, "status", jstr(status_name(m->status)), ",\n");
 	rc = rc ? rc : put_member(out, "error", jstr(m->error), ",\n");
 	rc = rc ? rc : put_member(out, "hash", json_object_new_string("xxh64"), ",\n");
+	rc = rc ? rc : put_member(out, "hashed", json_object_new_string("uncompressed"), ",\n");
+	rc = rc ? rc : put_member(out, "compression", jstr(m->compression), ",\n");
 	rc = rc ? rc : put_member(out, "files", json_object_new_uint64(m->files), ",\n");
 	rc = rc ? rc : put_member(out, "bytes", json_object_new_uint64(m->bytes), ",\n");
 	rc = rc ? rc : put_member(out, "rows", json_object_new_uint64(m->rows), ",\n");
@@ -443,6 +446,14 @@ int sl_manifest_parse(struct sl_manifest *m, const char *text, size_t len, const
 			    strcmp(json_object_get_string(val), "xxh64") != 0)
 				rc = sl_error_set(err, SL_EFORMAT,
 				                  "%s: unknown hash (expected \"xxh64\")", what);
+		} else if (!strcmp(key, "hashed")) {
+			if (!json_object_is_type(val, json_type_string) ||
+			    strcmp(json_object_get_string(val), "uncompressed") != 0)
+				rc =
+				    sl_error_set(err, SL_EFORMAT,
+				                 "%s: \"hashed\": expected \"uncompressed\"", what);
+		} else if (!strcmp(key, "compression")) {
+			rc = get_string(val, &m->compression, what, key, err);
 		} else if (!strcmp(key, "binlog_pos")) {
 			rc = val ? get_count(val, &m->binlog_pos, what, key, err) : 0;
 		} else if (!strcmp(key, "files")) {

@@ -14,6 +14,8 @@
  *     "status": "ok" | "error" | "running",
  *     "error": "message" | null,
  *     "hash": "xxh64",
+ *     "hashed": "uncompressed",           what "bytes" and "xxh64" cover (below)
+ *     "compression": "zstd" | "gzip" | null,   a directory's files, each compressed
  *     "files": N, "bytes": N, "rows": N,  files listed below, their bytes, data rows
  *     "tables": [
  *       {"schema": "db", "table": "t", "kind": "table" | "view" | "sequence",
@@ -28,6 +30,12 @@
  * so a body under another name does not match; a table's "xxh64" is the
  * sum modulo 2^64 of the hashes of all its files (schema, data, triggers,
  * view), which does not depend on the order the files were written in.
+ * Sizes and hashes are of the files' uncompressed bytes, under the name
+ * without the compression's suffix (db.t.00000.sql for
+ * db.t.00000.sql.zst): a dump's manifest is the same whether its files
+ * are compressed or not, a reader checks what it loads, and a file
+ * decompressed in place still matches.  "hashed" says so; a manifest that
+ * says anything else there is refused.
  * Memory is one record per table, whatever the size of the dump.
  *
  * "running" is what a directory dump says while it is being written: an
@@ -67,6 +75,7 @@ struct sl_manifest_table {
 
 struct sl_manifest {
 	char *sluice, *source, *server, *binlog_file, *gtid, *error; /* owned, NULL: unknown */
+	char *compression; /* owned: how the files are compressed ("gzip", "zstd"); NULL: not */
 	uint64_t binlog_pos;
 	char started[32], finished[32];
 	enum sl_manifest_status status;

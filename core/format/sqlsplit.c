@@ -267,6 +267,12 @@ static bool sp_delim_at(const struct sl_sqlsplit *s, size_t i)
 	return s->delim_len <= s->len - i && memcmp(s->p + i, s->delim, s->delim_len) == 0;
 }
 
+/* Does the delimiter end a line (SL_SQLSPLIT_LINE_END)? */
+static bool sp_delim_eol(const struct sl_sqlsplit *s)
+{
+	return s->delim[s->delim_len - 1] == '\n';
+}
+
 /* Back from 'hi' over whitespace, not below 'lo'. */
 static size_t sp_trim(const unsigned char *p, size_t lo, size_t hi)
 {
@@ -386,7 +392,7 @@ static int sp_skip(struct sl_sqlsplit *s, struct sl_error *err)
 		}
 		if (c == (unsigned char)s->delim[0] && sp_delim_at(s, i)) {
 			i += s->delim_len; /* an empty statement */
-			bol = false;
+			bol = sp_delim_eol(s);
 			continue;
 		}
 		if (c == '#' || (c == '-' && i + 1 < len && p[i + 1] == '-')) {
@@ -581,8 +587,18 @@ int sl_sqlsplit_next(struct sl_sqlsplit *s, const char **stmt, size_t *stmt_len,
 	*stmt = s->p + s->pos;
 	*stmt_len = end - s->pos;
 	s->pos = next;
-	s->bol = false;
+	s->bol = sp_delim_eol(s); /* the delimiter took the line's end */
 	return 1;
+}
+
+void sl_sqlsplit_set_delimiter(struct sl_sqlsplit *s, const char *d, size_t n)
+{
+	if (n == 0)
+		return;
+	if (n > SL_SQLSPLIT_DELIM_MAX)
+		n = SL_SQLSPLIT_DELIM_MAX;
+	memcpy(s->delim, d, n);
+	s->delim_len = n;
 }
 
 size_t sl_sqlsplit_pending(const struct sl_sqlsplit *s)

@@ -84,6 +84,20 @@ struct sl_sqlsplit {
  * as the client does.  Cannot fail. */
 void sl_sqlsplit_init(struct sl_sqlsplit *s, const char *name, const char *p, size_t len);
 
+/* The delimiter of object files (triggers, routines, events, views) in
+ * the form myloader replays: a ';' that ends a line.  Such a file's
+ * statements hold ';' inside (BEGIN ... END bodies) but none at a line
+ * end, where each statement ends; a file of the mysqldump form switches
+ * to its own delimiter with DELIMITER lines, so one convention reads
+ * both (format/myloader.h). */
+#define SL_SQLSPLIT_LINE_END ";\n"
+
+/* Start with delimiter d[0..n) instead of ';' (1..SL_SQLSPLIT_DELIM_MAX
+ * bytes; longer ones are cut), as if a DELIMITER line had set it, before
+ * the first next().  A delimiter that ends with a newline leaves the
+ * splitter at the start of a line, where a DELIMITER line may follow. */
+void sl_sqlsplit_set_delimiter(struct sl_sqlsplit *s, const char *d, size_t n);
+
 /* The next statement: 1 with *stmt (OUT: points into the buffer, valid as
  * long as the buffer) and *stmt_len (OUT: at least 1) set, without its
  * delimiter and trimmed of leading and trailing whitespace and comments;

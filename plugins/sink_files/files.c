@@ -7,7 +7,8 @@
  * so a command's options are known before it runs; options that only one
  * container takes are refused for the others.  Every batch is handed to
  * the container's writer and accounted in the manifest: files (size,
- * checksum, rows) and end-of-table records (the table's rows, complete). */
+ * checksum, rows) and end-of-table records (the table's rows, complete).
+ * A directory's object files are first put in myloader's form. */
 #include "files.h"
 
 #include <limits.h>
@@ -19,6 +20,7 @@
 
 #include "base/alloc.h"
 #include "format/dataformat.h"
+#include "format/myloader.h"
 
 static const char *const containers[] = {"auto", "stream", "tar", "zip", "dir", "mydumper", NULL};
 static const char *const stream_formats[] = {"sluice", "mydumper", NULL};
@@ -56,13 +58,14 @@ static const struct sl_option files_options[] = {
      .offset = CFG(compress),
      .arg = "METHOD",
      .help = "-a: none, gzip, zstd or xz (auto: from the file name; zstd for tar, deflate "
-             "(gzip) for zip)"},
+             "(gzip) for zip); -o: gzip or zstd compresses each file (NAME.sql.gz, "
+             "NAME.sql.zst; auto: none)"},
     {.name = "compress-level",
      .type = SL_OPT_INT,
      .def = "0",
      .offset = CFG(compress_level),
      .arg = "N",
-     .help = "-a: compression level (0: the method's default; zstd 1-19, gzip/xz 1-9)",
+     .help = "-a, -o: compression level (0: the method's default; zstd 1-19, gzip/xz 1-9)",
      .min = 0,
      .max = 22},
     {.name = "compress-threads",
@@ -155,12 +158,14 @@ static int choose_container(struct files_sink *s)
 	/* Options of one container given to another are mistakes. */
 	const char *stray = NULL;
 	if (c != FILES_TAR && c != FILES_ZIP) {
-		stray = cfg->archive                    ? "-a"
-		        : cfg->archive_format != 0      ? "--archive-format"
-		        : cfg->compress != FILES_Z_AUTO ? "--compress"
-		        : cfg->compress_level != 0      ? "--compress-level"
-		        : cfg->compress_threads != -1   ? "--compress-threads"
-		                                        : NULL;
+		/* A directory compresses each file on its own (write_dir.c). */
+		bool dir = c == FILES_DIR;
+		stray = cfg->archive                            ? "-a"
+		        : cfg->archive_format != 0              ? "--archive-format"
+		        : cfg->compress != FILES_Z_AUTO && !dir ? "--compress"
+		        : cfg->compress_level != 0 && !dir      ? "--compress-level"
+		        : cfg->compress_threads != -1           ? "--compress-threads"
+		                                                : NULL;
 	}
 	bool stream = c == FILES_STREAM || c == FILES_MYDUMPER;
 	if (!stray && c != FILES_DIR && cfg->outputdir)
@@ -270,9 +275,57 @@ static int account(struct sl_manifest *m, const struct sl_batch *b)
 	return rc;
 }
 
+/* A new file batch of b's table under b's names: 'kind', 'name'. */
+static struct sl_batch *derived(const struct sl_batch *b, enum sl_file_kind kind, const char *name)
+{
+	struct sl_batch *c = sl_batch_new(SL_BATCH_FILE, kind, b->table, b->schema, name);
+	if (c && b->table_name && !(c->table_name = sl_strdup(b->table_name))) {
+		sl_batch_release(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* Put object file b (triggers, routines and events, or a view) in
+ * myloader's form; a view whose columns are known goes after its
+ * placeholder table, db.v-schema.sql (format/myloader.h).  Both are
+ * accounted as files of the view.  0 or the pipeline's error. */
+static int put_myloader_objects(struct files_sink *s, const struct sl_batch *b)
+{
+	struct sl_pipeline *p = s->inst->pipe;
+	struct sl_error err = {0};
+	struct sl_buf name = SL_BUF_INIT;
+	struct sl_batch *out[2] = {NULL, NULL}; /* the placeholder (or none), the file */
+	const char *view = NULL;
+	int rc = 0;
+	if (b->file_kind == SL_FILE_VIEW && b->table && b->table->ncols) {
+		view = sl_batch_table_name(b);
+		if (sl_fname_table_schema(&name, b->schema, view) ||
+		    !(out[0] = derived(b, SL_FILE_TABLE_SCHEMA, name.data)) ||
+		    sl_myloader_placeholder(&out[0]->body, b->table, view))
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	if (!rc && !(out[1] = derived(b, b->file_kind, b->name)))
+		rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	if (!rc && (rc = sl_myloader_objects(&out[1]->body, b->name, b->body.data, b->body.len,
+	                                     view, &err)) != 0)
+		rc = sl_pipeline_fail(p, rc, "%s: %s", s->name, err.msg);
+	for (size_t i = 0; i < 2 && !rc; i++) {
+		if (out[i] && (rc = s->w->put(s, out[i])) == 0 && account(&s->man, out[i]))
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	sl_batch_release(out[0]);
+	sl_batch_release(out[1]);
+	sl_buf_free(&name);
+	return rc;
+}
+
 static int files_consume(struct sl_instance *inst, struct sl_batch *b)
 {
 	struct files_sink *s = inst->data;
+	if (b->kind == SL_BATCH_FILE && s->w->myloader_objects &&
+	    sl_fname_is_object(b->file_kind, b->table != NULL))
+		return put_myloader_objects(s, b);
 	int rc = b->kind == SL_BATCH_FILE ? s->w->put(s, b) : 0;
 	if (rc)
 		return rc;

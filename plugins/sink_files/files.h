@@ -36,7 +36,7 @@ struct files_sink_config {
 	char *archive;      /* -a FILE ('-': stdout) */
 	char *outputdir;    /* -o DIR */
 	int archive_format; /* auto, tar, zip */
-	int compress;       /* enum files_compress */
+	int compress;       /* enum files_compress; -o: each file on its own (mydumper's -c) */
 	long long compress_level;
 	long long compress_threads;
 	bool overwrite;
@@ -51,6 +51,11 @@ struct files_sink_config {
 struct files_sink;
 
 struct files_writer {
+	/* The container holds triggers, routines, events and views in the
+	 * form myloader replays, views after their placeholder tables
+	 * (format/myloader.h): files.c converts them before put(), and the
+	 * manifest accounts what was written. */
+	bool myloader_objects;
 	/* Check the options that concern this container.  Main thread. */
 	int (*init)(struct files_sink *s);
 	/* Create the container and write its start.  Main thread. */

@@ -1,9 +1,12 @@
 /* exec.c - run one file of the stream on a loader connection.
  *
  * A file body is split into statements (format/sqlsplit.c understands
- * quotes, comments and DELIMITER lines, as the mysql client does) and each
- * is sent as it is: names were rewritten for -B / --rename by the router
- * before the file got here.  A data file is one transaction, so retrying
+ * quotes, comments and DELIMITER lines, as the mysql client does; object
+ * files end statements at a ';' that ends a line, myloader's form, until a
+ * DELIMITER line says otherwise) and each is sent as it is: names were
+ * rewritten for -B / --rename by the router before the file got here;
+ * --skip-definer leaves the DEFINER clauses of objects out
+ * (format/definer.h).  A data file is one transaction, so retrying
  * it after a deadlock, a lock wait timeout or a lost connection cannot
  * apply rows twice; csv, tsv and jsonl data files go through LOAD DATA
  * (load_data.c). */
@@ -16,6 +19,7 @@
 #include "base/buf.h"
 #include "engine/pipeline.h"
 #include "format/dataformat.h"
+#include "format/definer.h"
 #include "format/sqlsplit.h"
 #include "format/table.h"
 #include "loader.h"
@@ -120,9 +124,23 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 			continue;
 		}
 		sl_sqlsplit_init(&split, b[i]->name, b[i]->body.data, b[i]->body.len);
+		bool object = sl_fname_is_object(b[i]->file_kind, b[i]->table != NULL);
+		if (object)
+			sl_sqlsplit_set_delimiter(&split, SL_SQLSPLIT_LINE_END,
+			                          strlen(SL_SQLSPLIT_LINE_END));
 		while ((more = sl_sqlsplit_next(&split, &stmt, &len, perr)) == 1) {
 			if (sl_pipeline_cancelled(l->inst->pipe))
 				return SL_ECANCEL;
+			if (object && l->cfg->skip_definer) {
+				sl_buf_reset(tmp);
+				int stripped = sl_definer_strip(tmp, stmt, len);
+				if (stripped < 0)
+					return SL_ENOMEM;
+				if (stripped) {
+					stmt = tmp->data;
+					len = tmp->len;
+				}
+			}
 			if (insert_ignore && insert_ignore[i] &&
 			    starts_with(stmt, len, "INSERT INTO ")) {
 				/* A file that may have committed before the load died. */

@@ -45,6 +45,11 @@ static const struct sl_option loader_options[] = {
      .offset = CFG(renames),
      .arg = "OLD=NEW",
      .help = "load database OLD into NEW (repeatable)"},
+    {.name = "skip-definer",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(skip_definer),
+     .help = "leave DEFINER= out of views, triggers, routines and events: they belong to the "
+             "loading user, who then needs no SUPER or SET USER privilege"},
     {.name = "skip-binlog",
      .type = SL_OPT_BOOL,
      .offset = CFG(skip_binlog),

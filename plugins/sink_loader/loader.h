@@ -35,6 +35,7 @@ struct loader_config {
 	char *database;            /* -B: the one database of the stream goes here */
 	struct sl_strlist renames; /* old=new */
 	bool skip_binlog;
+	bool skip_definer; /* CREATE statements of objects without DEFINER= */
 	long long retries;
 	char *progress_file;
 	bool resume;

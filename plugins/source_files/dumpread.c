@@ -173,7 +173,13 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 	 * its tables' (dump order); an archive of a directory made with tar
 	 * has readdir's order, which a loader cannot follow. */
 	bool late = false;
-	if (kind == SL_FILE_TABLE_SCHEMA) {
+	if (kind == SL_FILE_TABLE_SCHEMA && s->tbl.len) {
+		/* Written after its view (a sluice directory's order). */
+		struct sl_table *v = sl_map_get2(&s->tables.map, s->db.data, s->tbl.data);
+		f->placeholder = v && v->kind == SL_TABLE_VIEW;
+		f->t = f->placeholder ? v : NULL;
+	}
+	if (kind == SL_FILE_TABLE_SCHEMA && !f->placeholder) {
 		long i = sl_manifest_index(&s->seen, s->db.data, s->tbl.data);
 		late = i >= 0 && s->seen.tables[i]->files > 0;
 	} else if (kind == SL_FILE_SCHEMA_CREATE) {
@@ -188,14 +194,16 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		    "archive of a directory? extract it and load it with -d DIR)",
 		    where);
 	f->split = !whole && kind == SL_FILE_DATA && size > FILES_SPLIT_FROM;
+	/* Of unknown size (decompressed as it is read), files_add() bounds it. */
 	if (!f->split && size != FILES_SIZE_UNKNOWN && size > bound)
 		return sl_pipeline_fail(p, SL_EFORMAT,
 		                        "%s is %" PRIu64
 		                        " bytes, over the limit of --buffer (%" PRIu64
 		                        " bytes) for a file held whole: raise --buffer to read it",
 		                        where, size, bound);
-	if (s->tbl.len && (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
-	                                         kind == SL_FILE_VIEW, &f->t)))
+	if (s->tbl.len && !f->placeholder &&
+	    (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data, kind == SL_FILE_VIEW,
+	                           &f->t)))
 		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", s->source)
 		                       : rc;
 	if (sl_buf_puts(&f->schema, s->db.data) || sl_buf_puts(&f->tname, s->tbl.data))
@@ -373,7 +381,7 @@ int files_close(struct files_source *s, struct files_file *f, struct sl_batch **
 		rc = sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	if (!rc && f->split && (f->cur.len || !f->parts))
 		rc = emit_part(s, f, f->cur.len);
-	if (!rc && !f->split) {
+	if (!rc && !f->split && !f->placeholder) {
 		struct sl_batch *b = f->b;
 		f->b = NULL;
 		b->body.data[b->body.len] = '\0';

@@ -148,6 +148,7 @@ struct files_file {
 	size_t scanned, cut;        /* split: bytes of cur scanned; end of the last statement/row */
 	struct sl_buf head;         /* split: repeated at the start of every part after the first */
 	bool in_head;               /* split: still before the first INSERT (or the header row) */
+	bool placeholder;           /* a view's placeholder table: accounted, never emitted */
 	bool quoted;                /* split csv: inside a quoted field */
 	struct sl_sqlsplit sp;      /* split sql: the statement scanner */
 	unsigned parts;             /* emitted */
@@ -155,7 +156,9 @@ struct files_file {
 
 /* Start reading file 'name' (classified by files_classify() just before:
  * s->db, s->tbl) of 'size' bytes (FILES_SIZE_UNKNOWN: not said), meeting
- * its table (the router decides about it).  'whole': never cut in parts.
+ * its table (the router decides about it).  A table's schema file for a
+ * name met as a view before is that view's placeholder table, which
+ * myloader needs (format/myloader.h): read and accounted, never loaded.  'whole': never cut in parts.
  * With raw_names an SQL file starts with a USE statement for its
  * database, as myloader would run.  Fails the pipeline with a message
  * starting with 'where': SL_EFORMAT (a file after files that need it; one

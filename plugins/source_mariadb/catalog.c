@@ -243,6 +243,8 @@ static int load_columns(struct mdb_source *m)
 	while ((row = mysql_fetch_row(res))) {
 		struct mdb_table *mt = find_table(m->tables, m->ntables, row[0], row[1]);
 		if (!mt)
+			mt = find_table(m->views, m->nviews, row[0], row[1]);
+		if (!mt)
 			continue;
 		struct sl_table *t = mt->t;
 		struct sl_column *cols = sl_realloc(t->cols, (t->ncols + 1) * sizeof(*cols));
@@ -565,7 +567,10 @@ int mdb_catalog_load(struct mdb_source *m)
 	pthread_mutex_lock(&m->control_lock);
 	if ((rc = load_schemas(m)) || (rc = load_tables(m)))
 		goto out;
-	if (m->ntables && ((rc = load_columns(m)) || (rc = load_keys(m))))
+	/* Views' columns too: a directory's placeholder tables need them. */
+	if ((m->ntables || m->nviews) && (rc = load_columns(m)))
+		goto out;
+	if (m->ntables && (rc = load_keys(m)))
 		goto out;
 	if (m->ntables && !m->cfg->skip_triggers && (rc = load_triggers(m)))
 		goto out;

@@ -75,6 +75,11 @@ static const struct sl_option mdb_options[] = {
      .type = SL_OPT_BOOL,
      .offset = CFG(skip_triggers),
      .help = "do not dump triggers"},
+    {.name = "skip-definer",
+     .type = SL_OPT_BOOL,
+     .offset = CFG(skip_definer),
+     .help = "leave DEFINER= out of views, triggers, routines and events: they then belong to "
+             "the user who loads them"},
     {.name = "routines",
      .short_name = 'R',
      .type = SL_OPT_BOOL,

@@ -35,6 +35,7 @@ struct mdb_config {
 	char *regex, *exclude, *where;
 	int lock_mode;
 	bool skip_triggers, routines, events, no_data, no_schema;
+	bool skip_definer;          /* DDL of views, triggers, routines, events without DEFINER= */
 	long long rows;             /* target rows per chunk */
 	char *users;                /* --users patterns, SL_OPT_NO_VALUE: all, NULL: none */
 	uint64_t max_rate;          /* bytes a second read from the server, 0: no limit */

@@ -5,11 +5,14 @@
  * output is text in the server's metadata charset; defaults and comments
  * of non-UTF-8 columns convert back exactly).  Triggers and routines carry
  * the sql_mode they were created with and use DELIMITER ;; as mysqldump
- * does, so a plain `mariadb` client replays them. */
+ * does, so a plain `mariadb` client replays them (a directory sink writes
+ * them in myloader's form: format/myloader.h).  With --skip-definer the
+ * DEFINER clauses are left out (format/definer.h). */
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/buf.h"
+#include "format/definer.h"
 #include "format/fname.h"
 #include "mariadb.h"
 
@@ -170,15 +173,26 @@ out:
 	return rc == SL_ENOMEM ? oom(m) : rc;
 }
 
+/* Append an object's CREATE statement, without its DEFINER clause when
+ * the run says so.  0 or SL_ENOMEM. */
+static int put_create(struct mdb_source *m, struct sl_buf *body, const char *stmt)
+{
+	if (!m->cfg->skip_definer)
+		return sl_buf_puts(body, stmt);
+	int rc = sl_definer_strip(body, stmt, strlen(stmt));
+	return rc < 0 ? rc : 0;
+}
+
 /* Append one stored object: its sql_mode, then the statement ending in ;; */
-static int put_stored(struct sl_buf *body, const char *sql_mode, const char *stmt)
+static int put_stored(struct mdb_source *m, struct sl_buf *body, const char *sql_mode,
+                      const char *stmt)
 {
 	int rc = sl_buf_puts(body, "/*!50003 SET SESSION SQL_MODE=");
 	rc =
 	    rc ? rc
 	       : sl_buf_put_quoted(body, sql_mode ? sql_mode : "", sql_mode ? strlen(sql_mode) : 0);
 	rc = rc ? rc : sl_buf_puts(body, " */;;\n");
-	rc = rc ? rc : sl_buf_puts(body, stmt);
+	rc = rc ? rc : put_create(m, body, stmt);
 	return rc ? rc : sl_buf_puts(body, " ;;\n");
 }
 
@@ -212,7 +226,7 @@ int mdb_emit_triggers(struct mdb_source *m, struct mdb_table *mt)
 			    m->inst->pipe, SL_EDB,
 			    "trigger %s.%s: definition not visible (missing privileges?)",
 			    t->schema, mt->triggers[i]);
-		else if (put_stored(&body, row[1], row[2]))
+		else if (put_stored(m, &body, row[1], row[2]))
 			rc = oom(m);
 		mysql_free_result(res);
 	}
@@ -254,7 +268,8 @@ static int emit_view(struct mdb_source *m, struct mdb_table *mt)
 	if (!rc) {
 		rc = sl_fname_view(&name, t->schema, t->name);
 		rc = rc ? rc : mdb_ddl_prologue(&body, t->schema);
-		rc = rc ? rc : sl_buf_printf(&body, "%s;\n", row[1]);
+		rc = rc ? rc : put_create(m, &body, row[1]);
+		rc = rc ? rc : sl_buf_puts(&body, ";\n");
 		if (rc)
 			rc = oom(m);
 		mysql_free_result(res);
@@ -335,7 +350,7 @@ static int put_objects(struct mdb_source *m, const char *schema, const char *lis
 			    m->inst->pipe, SL_EDB,
 			    "%s %s.%s: definition not visible (missing privileges?)", kind, schema,
 			    item[0]);
-		else if (put_stored(body, row[1], stmt))
+		else if (put_stored(m, body, row[1], stmt))
 			rc = oom(m);
 		else
 			(*count)++;

@@ -491,6 +491,9 @@ now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 # A time limit scaled for slow builds (ASan).
 limit() { awk -v a="$1" -v f="$SL_SLOW" 'BEGIN { printf "%.2f", a * f }'; }
+# A peak-RSS bound in KiB: ASan's shadow memory and quarantine add about
+# half again (the sanitizer pass still catches a bound that data size breaks).
+rss_limit() { if [ -n "$SL_LABEL" ]; then echo $(($1 * 3 / 2)); else echo "$1"; fi; }
 
 # --- shared data ---------------------------------------------------------------
 

@@ -15,7 +15,7 @@ SL_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev libmicrohttpd-dev libjson-c-dev libxxhash-dev
 libcurl4-openssl-dev libxml2-dev libssl-dev
 mariadb-server mariadb-client mydumper sysbench clang-format clang libclang-rt-dev zstd curl socat procps iproute2
-python3 openssl"
+python3 openssl man-db"
 # Ceph's radosgw on a one-node cluster: the S3 store of the tests
 # (tests/lib/s3server.sh) and of tests/bench/objectstore.
 SL_DEB_TEST_PACKAGES="ceph-mon ceph-osd radosgw"

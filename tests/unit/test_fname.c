@@ -230,6 +230,24 @@ static void test_layout(void)
 }
 
 /* Every allocation failure gives SL_ENOMEM and leaves no leak. */
+/* Compressed files of a directory: the suffix, and the layout's name. */
+static void test_compression(void)
+{
+	size_t base = 0;
+	CHECK_EQ_INT(sl_fname_compression("db.t.00000.sql.zst", &base), SL_FNAME_ZSTD);
+	CHECK_EQ_INT(base, strlen("db.t.00000.sql"));
+	CHECK_EQ_INT(sl_fname_compression("db-schema-post.sql.gz", &base), SL_FNAME_GZIP);
+	CHECK_EQ_INT(base, strlen("db-schema-post.sql"));
+	CHECK_EQ_INT(sl_fname_compression("db.t.00000.sql", &base), SL_FNAME_PLAIN);
+	CHECK_EQ_INT(base, strlen("db.t.00000.sql"));
+	/* A suffix alone, or one inside the name, is no compression. */
+	CHECK_EQ_INT(sl_fname_compression(".zst", &base), SL_FNAME_PLAIN);
+	CHECK_EQ_INT(sl_fname_compression("db.gz.t.sql", &base), SL_FNAME_PLAIN);
+	CHECK_EQ_STR(sl_fname_z_suffix(SL_FNAME_ZSTD), ".zst");
+	CHECK_EQ_STR(sl_fname_z_suffix(SL_FNAME_GZIP), ".gz");
+	CHECK_EQ_STR(sl_fname_z_suffix(SL_FNAME_PLAIN), "");
+}
+
 static void test_oom(void)
 {
 	int ok = 0;
@@ -256,6 +274,7 @@ int main(void)
 	UNIT_RUN(test_decode);
 	UNIT_RUN(test_round_trip);
 	UNIT_RUN(test_layout);
+	UNIT_RUN(test_compression);
 	UNIT_RUN(test_oom);
 	return UNIT_DONE();
 }

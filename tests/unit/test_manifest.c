@@ -51,12 +51,16 @@ static void test_manifest_roundtrip(void)
 	m.sluice = sl_strdup("0.1.0");
 	m.binlog_file = sl_strdup("bin.000001");
 	m.binlog_pos = 42;
+	m.compression = sl_strdup("zstd");
 	sl_manifest_stamp(m.started);
 	sl_manifest_stamp(m.finished);
 	CHECK_EQ_INT(sl_manifest_write(&m, &json), 0);
+	/* It says what its sizes and checksums cover. */
+	CHECK(strstr(json.data, "\"hashed\": \"uncompressed\"") != NULL);
 	sl_manifest_init(&back);
 	CHECK_EQ_INT(sl_manifest_parse(&back, json.data, json.len, "t", &err), 0);
 	CHECK_EQ_INT(back.status, SL_MANIFEST_OK);
+	CHECK_EQ_STR(back.compression, "zstd");
 	CHECK_EQ_INT(back.files, 5);
 	CHECK_EQ_INT(back.rows, 6);
 	CHECK_EQ_INT(back.binlog_pos, 42);
@@ -106,6 +110,8 @@ static void test_manifest_parse_errors(void)
 	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\"} x",
 	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"version\": 2}",
 	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"hash\": \"md5\"}",
+	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"hashed\": \"compressed\"}",
+	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"compression\": 3}",
 	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"tables\": [{\"table\": \"t\"}]}",
 	    "{\"manifest\": \"sluice-dump\", \"status\": \"ok\", \"tables\": [{\"schema\": \"d\", "
 	    "\"xxh64\": \"12\"}]}",

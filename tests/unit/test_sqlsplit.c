@@ -25,7 +25,8 @@ struct result {
 };
 
 /* Split in[0..inlen): whole when step is 0, else fed 'step' bytes at a time.
- * modes: 1 no_backslash_escapes, 2 ansi_quotes. */
+ * modes: 1 no_backslash_escapes, 2 ansi_quotes, 4 object files (a ';' at a
+ * line's end: SL_SQLSPLIT_LINE_END). */
 static void run(const char *in, size_t inlen, size_t step, unsigned modes, struct result *r)
 {
 	struct sl_sqlsplit s;
@@ -37,6 +38,8 @@ static void run(const char *in, size_t inlen, size_t step, unsigned modes, struc
 	sl_sqlsplit_init(&s, "t.sql", step ? NULL : in, step ? 0 : inlen);
 	s.no_backslash_escapes = modes & 1;
 	s.ansi_quotes = (modes & 2) != 0;
+	if (modes & 4)
+		sl_sqlsplit_set_delimiter(&s, SL_SQLSPLIT_LINE_END, strlen(SL_SQLSPLIT_LINE_END));
 	for (;;) {
 		const char *st;
 		size_t n;
@@ -326,6 +329,38 @@ static void test_delimiter(void)
 	                NULL);
 }
 
+/* Object files: a ';' that ends a line ends a statement (myloader's form);
+ * a DELIMITER line takes over (mysqldump's form), and the two read alike. */
+static void test_line_end(void)
+{
+	CHECK_SPLIT_MODES(4,
+	                  "SET NAMES utf8mb4;\nUSE `d`;\n"
+	                  "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW\nBEGIN\n"
+	                  "  SET @a = 1; \n  SET @b = 'x;\\n'; \nEND;\n"
+	                  "SET SQL_MODE='';\n",
+	                  "SET NAMES utf8mb4", "USE `d`",
+	                  "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW\nBEGIN\n"
+	                  "  SET @a = 1; \n  SET @b = 'x;\\n'; \nEND",
+	                  "SET SQL_MODE=''", NULL);
+	/* The same objects in the mysqldump form. */
+	CHECK_SPLIT_MODES(4,
+	                  "SET NAMES utf8mb4;\nUSE `d`;\nDELIMITER ;;\n"
+	                  "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW\nBEGIN\n"
+	                  "  SET @a = 1;\n  SET @b = 'x;\\n';\nEND ;;\n"
+	                  "DELIMITER ;\nSET SQL_MODE='';\n",
+	                  "SET NAMES utf8mb4", "USE `d`",
+	                  "CREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW\nBEGIN\n"
+	                  "  SET @a = 1;\n  SET @b = 'x;\\n';\nEND",
+	                  "SET SQL_MODE=''", NULL);
+	/* ';' followed by anything but a line end is statement text; quotes and
+	 * comments hide a line end; the end of the input ends the last one. */
+	CHECK_SPLIT_MODES(4, "SELECT 1; SELECT 2;\r\nSELECT ';\n' -- x;\n;\nSELECT 3;",
+	                  "SELECT 1; SELECT 2;\r\nSELECT ';\n'", "SELECT 3;", NULL);
+	/* Empty statements, and a DELIMITER line right after a statement. */
+	CHECK_SPLIT_MODES(4, ";\n;\nSELECT 1;\nDELIMITER $$\nSELECT 2$$\n", "SELECT 1", "SELECT 2",
+	                  NULL);
+}
+
 static void test_crlf(void)
 {
 	CHECK_SPLIT("SELECT 1;\r\nSELECT 2;\r\n", "SELECT 1", "SELECT 2", NULL);
@@ -605,6 +640,7 @@ int main(void)
 	UNIT_RUN(test_comments);
 	UNIT_RUN(test_executable_comments);
 	UNIT_RUN(test_delimiter);
+	UNIT_RUN(test_line_end);
 	UNIT_RUN(test_crlf);
 	UNIT_RUN(test_bom);
 	UNIT_RUN(test_errors);
