@@ -32,6 +32,7 @@ static const struct {
     {"mydumper", &sl_source_files, "container=mydumper"},
     {"archive", &sl_source_files, "container=archive"},
     {"dir", &sl_source_files, "container=dir"},
+    {"mysqldump", &sl_source_files, "container=mysqldump"},
 };
 
 const struct sl_plugin *sl_registry_find(enum sl_plugin_kind kind, const char *name,

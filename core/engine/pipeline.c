@@ -170,8 +170,6 @@ struct sl_pipeline {
 	struct sl_script **worker_scripts; /* one per worker: transform() */
 	unsigned nworker_scripts;
 	bool has_transform;
-	bool has_row_hooks;     /* where, columns or transform */
-	bool warned_rows_hooks; /* told once that row hooks do not apply here */
 	struct sl_router router;
 	bool router_ready;
 };
@@ -589,8 +587,10 @@ static int encode_file(struct sl_pipeline *p, struct sl_table *t, const struct s
 	}
 	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
 	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
+	struct sl_encode_opts opts = p->encode;
+	opts.names = t->names;
 	if (!rc)
-		rc = f->encode(&p->encode, schema, name, rs, &b->body);
+		rc = f->encode(&opts, schema, name, rs, &b->body);
 	if (rc)
 		goto fail;
 	b->rows = rs->nrows;
@@ -705,19 +705,28 @@ int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size
 	if (p->script && n && (rc = sl_script_set_catalog(p->script, tables, n, &err)))
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	for (size_t i = 0; i < n && !rc; i++) {
+		struct sl_table *t = tables[i];
 		take[i] = true;
-		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
+		if (p->router_ready && (rc = sl_router_plan(&p->router, t, &take[i], &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
-		/* A stream's, archive's or directory's rows are already rendered. */
-		if (p->has_row_hooks && !p->warned_rows_hooks && tables[i]->kind == SL_TABLE_BASE &&
-		    tables[i]->ncols == 0) {
-			p->warned_rows_hooks = true;
-			sl_logf(
-			    p->log, SL_LOG_WARN, NULL,
-			    "%s: where, columns and transform apply when dumping from a server; "
-			    "loading rendered files, only tables, route and rename do",
-			    p->cfg.script);
-		}
+		if (!t->from_files)
+			continue;
+		/* Rows read back from files: no server to push SQL down to. */
+		if (t->where)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "%s: where() gives %s.%s a condition, but its rows come from files, "
+			    "with "
+			    "no server to run it: drop rows in transform() instead (rows:drop(i))",
+			    p->cfg.script, t->schema, t->name);
+		if (t->col_exprs)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "%s: columns rewrites %s.%s with SQL, but its rows come from files, "
+			    "with "
+			    "no server to run it: rewrite the values in transform() instead",
+			    p->cfg.script, t->schema, t->name);
+		t->decode_rows = p->has_transform && take[i] && t->kind == SL_TABLE_BASE;
 	}
 	return 0;
 }
@@ -732,8 +741,6 @@ static int open_script(struct sl_pipeline *p)
 		if ((rc = sl_script_open(&p->script, p->cfg.script, &lim, p->log, &err)))
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 		p->has_transform = sl_script_has(p->script, "transform");
-		p->has_row_hooks = p->has_transform || sl_script_has(p->script, "where") ||
-		                   sl_script_has(p->script, "columns");
 		if (p->has_transform) {
 			p->nworker_scripts = (unsigned)p->cfg.threads;
 			p->worker_scripts =
@@ -751,6 +758,23 @@ static int open_script(struct sl_pipeline *p)
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
 	p->router_ready = true;
 	return 0;
+}
+
+bool sl_pipeline_schema_unplaced(struct sl_pipeline *p, const char *schema)
+{
+	size_t n = strlen(schema);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const struct sl_instance *s = p->sinks[i].inst;
+		if (!s->renames || s->target_db)
+			continue; /* names nothing, or puts every database into one */
+		bool renamed = false;
+		for (size_t k = 0; k < s->renames->n && !renamed; k++)
+			renamed =
+			    !strncmp(s->renames->v[k], schema, n) && s->renames->v[k][n] == '=';
+		if (!renamed)
+			return true;
+	}
+	return false;
 }
 
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t)

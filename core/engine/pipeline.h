@@ -121,6 +121,11 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
  * before emitting anything of those tables.  0 or the run's error. */
 int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take);
 
+/* Does some sink of the run that puts databases somewhere (a loader)
+ * have no target for source database 'schema' (no -B, no --rename of
+ * it)?  For a source whose input names no database. */
+bool sl_pipeline_schema_unplaced(struct sl_pipeline *p, const char *schema);
+
 /* All data of 't' has been emitted: send its end-of-table record. */
 int sl_pipeline_end_table(struct sl_pipeline *p, struct sl_table *t);
 

@@ -3,6 +3,7 @@
 
 #include "base/alloc.h"
 #include "engine/pipeline.h"
+#include "format/decode_ddl.h"
 #include "format/table.h"
 
 struct sl_table *sl_tableset_get(struct sl_tableset *s, const char *schema, const char *name,
@@ -21,6 +22,7 @@ struct sl_table *sl_tableset_get(struct sl_tableset *s, const char *schema, cons
 		return NULL;
 	}
 	t->kind = SL_TABLE_BASE;
+	t->from_files = true;
 	atomic_init(&t->rows_done, 0);
 	atomic_init(&t->bytes_done, 0);
 	atomic_init(&t->next_file_seq, 0);
@@ -42,6 +44,20 @@ int sl_tableset_meet(struct sl_tableset *s, struct sl_pipeline *p, const char *s
 		t->kind = SL_TABLE_VIEW;
 	if (!created)
 		return 0;
+	return sl_tableset_plan(p, t, NULL, 0);
+}
+
+int sl_tableset_plan(struct sl_pipeline *p, struct sl_table *t, const char *ddl, size_t len)
+{
+	if (ddl && sl_pipeline_config(p)->script && t->ncols == 0) {
+		struct sl_error err = {0};
+		int rc = sl_ddl_describe(ddl, len, t, &err);
+		if (rc == SL_ENOMEM)
+			return rc;
+		if (rc)
+			sl_logf(sl_pipeline_log(p), SL_LOG_WARN, NULL,
+			        "%s: hooks see no columns of it", err.msg);
+	}
 	/* The router decides on first sight (script tables/route/rename). */
 	bool take = true;
 	int rc = sl_pipeline_plan(p, &t, 1, &take);

@@ -19,6 +19,7 @@ struct sl_rowset;
 /* What every encoder gets besides the rows. */
 struct sl_encode_opts {
 	size_t statement_size; /* sql: cap of one INSERT statement in bytes */
+	const char *names;     /* sql: the rows' character set (SET NAMES); NULL: binary */
 };
 
 struct sl_data_format {

@@ -3,6 +3,8 @@
  * columns, and JSON lines become tab-separated lines one at a time. */
 #include "format/decode_text.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,7 +91,9 @@ static int td_header_delimited(struct sl_text_reader *s)
 			}
 			p++;
 		} else {
-			for (; p < end && *p != sep && *p != '\n'; p++) {
+			for (; p < end && *p != sep && *p != '\n' &&
+			       !(*p == '\r' && p + 1 < end && p[1] == '\n');
+			     p++) {
 				char c = *p;
 				if (s->fmt == SL_TEXT_TSV && c == '\\' && p + 1 < end) {
 					c = *++p;
@@ -117,10 +121,15 @@ static int td_header_delimited(struct sl_text_reader *s)
 			p++;
 			break;
 		}
+		if (p + 1 < end && *p == '\r' && p[1] == '\n') { /* RFC 4180's line end */
+			p += 2;
+			break;
+		}
 		rc = SL_EFORMAT;
 		goto out;
 	}
 	s->p = p;
+	s->lineno = 1;
 out:
 	sl_buf_free(&f);
 	if (rc == SL_EFORMAT)
@@ -463,5 +472,249 @@ void sl_text_reader_free(struct sl_text_reader *s)
 	sl_buf_free(&s->line);
 	sl_buf_free(&s->tmp);
 	sl_buf_free(&s->tmp2);
+	sl_buf_free(&s->row);
+	sl_free(s->offs);
 	memset(s, 0, sizeof(*s));
+}
+
+/* --- rows (row hooks) ------------------------------------------------------ */
+
+/* The value just appended to s->row from 'at' is hex: replace it by its
+ * bytes.  0 or SL_EFORMAT. */
+static int td_unhex(struct sl_text_reader *s, size_t at)
+{
+	size_t n = s->row.len - at;
+	if (n == 0)
+		return 0;
+	char *p = s->row.data + at;
+	if (n % 2)
+		return SL_EFORMAT;
+	for (size_t i = 0; i < n; i += 2) {
+		int hi = sl_hexval(p[i]), lo = sl_hexval(p[i + 1]);
+		if (hi < 0 || lo < 0)
+			return SL_EFORMAT;
+		p[i / 2] = (char)(hi << 4 | lo);
+	}
+	s->row.len = at + n / 2;
+	s->row.data[s->row.len] = '\0';
+	return 0;
+}
+
+/* One csv or tsv record at s->p into s->row and s->offs.  1, 0 at the
+ * end, SL_EFORMAT (s->err set), SL_ENOMEM. */
+static int td_row_delimited(struct sl_text_reader *s)
+{
+	const char *p = s->p, *end = s->end;
+	bool csv = s->fmt == SL_TEXT_CSV;
+	char sep = csv ? ',' : '\t';
+	size_t n = 0, line = s->lineno + 1;
+	if (p >= end)
+		return 0;
+	sl_buf_reset(&s->row);
+	for (;;) {
+		size_t at = s->row.len;
+		bool null = false;
+		if (csv && p < end && *p == '"') {
+			for (p++;; p++) {
+				if (p >= end) {
+					snprintf(s->err, sizeof(s->err),
+					         "line %zu: unterminated quote", line);
+					return SL_EFORMAT;
+				}
+				if (*p == '"') {
+					if (p + 1 < end && p[1] == '"')
+						p++;
+					else
+						break;
+				}
+				if (*p == '\n')
+					s->lineno++;
+				if (sl_buf_putc(&s->row, *p))
+					return SL_ENOMEM;
+			}
+			p++;
+		} else {
+			const char *start = p;
+			for (; p < end && *p != sep && *p != '\n' &&
+			       !(*p == '\r' && p + 1 < end && p[1] == '\n');
+			     p++) {
+				char c = *p;
+				if (!csv && c == '\\' && p + 1 < end) {
+					c = *++p;
+					c = c == 't'   ? '\t'
+					    : c == 'n' ? '\n'
+					    : c == 'r' ? '\r'
+					    : c == '0' ? '\0'
+					    : c == 'b' ? '\b'
+					    : c == 'Z' ? '\032'
+					    : c == 'N' ? 'N'
+					               : c;
+				}
+				if (sl_buf_putc(&s->row, c))
+					return SL_ENOMEM;
+			}
+			size_t len = (size_t)(p - start);
+			null = csv ? (len == 4 && !memcmp(start, "NULL", 4))
+			           : (len == 2 && !memcmp(start, "\\N", 2));
+		}
+		if (n < s->ncols) {
+			if (!null && s->cls[n] == SL_VAL_BINARY && td_unhex(s, at)) {
+				snprintf(s->err, sizeof(s->err), "line %zu: field %zu: bad hex",
+				         line, n + 1);
+				return SL_EFORMAT;
+			}
+			s->offs[2 * n] = null ? SIZE_MAX : at;
+			s->offs[2 * n + 1] = s->row.len - at;
+		}
+		n++;
+		if (p < end && *p == sep) {
+			p++;
+			continue;
+		}
+		if (p < end && *p == '\r')
+			p++;
+		if (p < end)
+			p++; /* the newline */
+		break;
+	}
+	s->lineno++;
+	s->p = p;
+	if (n != s->ncols) {
+		snprintf(s->err, sizeof(s->err), "line %zu: %zu fields, the header has %zu", line,
+		         n, s->ncols);
+		return SL_EFORMAT;
+	}
+	return 1;
+}
+
+/* One JSON line at s->p into s->row and s->offs. */
+static int td_row_json(struct sl_text_reader *s)
+{
+	while (s->p < s->end && (*s->p == '\n' || *s->p == '\r')) { /* empty lines */
+		if (*s->p == '\n')
+			s->lineno++;
+		s->p++;
+	}
+	if (s->p >= s->end)
+		return 0;
+	const char *nl = memchr(s->p, '\n', (size_t)(s->end - s->p));
+	struct td_json j = {s->p, nl ? nl : s->end};
+	s->lineno++;
+	s->p = nl ? nl + 1 : s->end;
+	sl_buf_reset(&s->row);
+	size_t n = 0;
+	int rc = SL_EFORMAT;
+	td_ws(&j);
+	if (j.p >= j.end || *j.p++ != '{')
+		goto bad;
+	td_ws(&j);
+	if (j.p < j.end && *j.p == '}') {
+		j.p++;
+	} else {
+		for (;;) {
+			if ((rc = td_json_string(&j, &s->tmp)))
+				goto bad;
+			rc = SL_EFORMAT;
+			if (n >= s->ncols || strlen(s->names[n]) != s->tmp.len ||
+			    memcmp(s->names[n], s->tmp.data, s->tmp.len)) {
+				snprintf(s->err, sizeof(s->err),
+				         "line %zu: keys differ from the first line's", s->lineno);
+				return SL_EFORMAT;
+			}
+			td_ws(&j);
+			if (j.p >= j.end || *j.p++ != ':')
+				goto bad;
+			td_ws(&j);
+			size_t at = s->row.len;
+			bool null = false;
+			if (j.p < j.end && *j.p == '"') {
+				if ((rc = td_json_string(&j, &s->tmp)) ||
+				    (rc = sl_buf_append(&s->row, s->tmp.data, s->tmp.len)))
+					goto bad;
+			} else if (j.end - j.p >= 4 && !memcmp(j.p, "null", 4)) {
+				j.p += 4;
+				null = true;
+			} else if (j.end - j.p >= 4 && !memcmp(j.p, "true", 4)) {
+				j.p += 4;
+				if ((rc = sl_buf_putc(&s->row, '1')))
+					goto bad;
+			} else if (j.end - j.p >= 5 && !memcmp(j.p, "false", 5)) {
+				j.p += 5;
+				if ((rc = sl_buf_putc(&s->row, '0')))
+					goto bad;
+			} else {
+				/* A number or {"$hex": ..}: LOAD DATA's form of it, which
+				 * for these is the value itself (hex decoded below). */
+				size_t keep = s->line.len;
+				if ((rc = td_json_value(s, &j, SL_VAL_STRING)))
+					goto bad;
+				if ((rc = sl_buf_append(&s->row, s->line.data + keep,
+				                        s->line.len - keep)))
+					goto bad;
+				s->line.len = keep;
+				/* td_json_value() escaped the bytes for TSV: undo it. */
+				size_t w = at;
+				for (size_t r = at; r < s->row.len; r++) {
+					char c = s->row.data[r];
+					if (c == '\\' && r + 1 < s->row.len) {
+						c = s->row.data[++r];
+						c = c == 't'   ? '\t'
+						    : c == 'n' ? '\n'
+						    : c == 'r' ? '\r'
+						    : c == '0' ? '\0'
+						               : c;
+					}
+					s->row.data[w++] = c;
+				}
+				s->row.len = w;
+			}
+			s->offs[2 * n] = null ? SIZE_MAX : at;
+			s->offs[2 * n + 1] = s->row.len - at;
+			n++;
+			td_ws(&j);
+			if (j.p < j.end && *j.p == ',') {
+				j.p++;
+				td_ws(&j);
+				continue;
+			}
+			if (j.p < j.end && *j.p == '}') {
+				j.p++;
+				break;
+			}
+			rc = SL_EFORMAT;
+			goto bad;
+		}
+	}
+	td_ws(&j);
+	if (j.p != j.end || n != s->ncols) {
+		rc = SL_EFORMAT;
+		goto bad;
+	}
+	return 1;
+bad:
+	if (rc == SL_ENOMEM)
+		return rc;
+	if (!s->err[0])
+		snprintf(s->err, sizeof(s->err), "line %zu: malformed JSON line", s->lineno);
+	return SL_EFORMAT;
+}
+
+int sl_text_reader_row(struct sl_text_reader *s, const char **vals, unsigned long *lens)
+{
+	if (!s->offs && !(s->offs = sl_calloc(2 * (s->ncols ? s->ncols : 1), sizeof(*s->offs)))) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return -1;
+	}
+	int rc = s->fmt == SL_TEXT_JSONL ? td_row_json(s) : td_row_delimited(s);
+	if (rc <= 0) {
+		if (rc == SL_ENOMEM)
+			snprintf(s->err, sizeof(s->err), "out of memory");
+		return rc < 0 ? -1 : 0;
+	}
+	const char *base = s->row.data ? s->row.data : "";
+	for (size_t c = 0; c < s->ncols; c++) {
+		vals[c] = s->offs[2 * c] == SIZE_MAX ? NULL : base + s->offs[2 * c];
+		lens[c] = (unsigned long)s->offs[2 * c + 1];
+	}
+	return 1;
 }

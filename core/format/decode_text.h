@@ -32,6 +32,8 @@ struct sl_text_reader {
 	size_t lineno;            /* jsonl: line being converted (1-based) */
 	char err[200];            /* what was wrong with the input */
 	struct sl_buf tmp, tmp2;  /* scratch for a decoded value */
+	struct sl_buf row;        /* sl_text_reader_row(): the row's values */
+	size_t *offs;             /* ... their offsets and lengths in 'row' */
 };
 
 /* Start reading body[0..len) of format 'fmt' (borrowed until the reader
@@ -44,6 +46,17 @@ int sl_text_reader_init(struct sl_text_reader *r, enum sl_text_format fmt, const
 /* Up to 'len' bytes of rows in LOAD DATA's form into buf: how many, 0 at
  * the end, -1 on malformed input (r->err names the line) or no memory. */
 int sl_text_reader_read(struct sl_text_reader *r, char *buf, unsigned int len);
+
+/* The next row's values instead (row hooks on csv, tsv and jsonl files:
+ * the rows themselves, not LOAD DATA's form): vals[i] and lens[i] for each
+ * of r->ncols columns, pointing into the reader (valid until the next
+ * call), vals[i] NULL for NULL (csv: an unquoted NULL; tsv: \N; jsonl:
+ * null).  The hex of binary-class columns in csv and tsv becomes bytes.
+ * A csv line may end in \r\n, and a quoted csv field may hold newlines.
+ * 1 with a row, 0 at the end, -1 on malformed input (r->err names the
+ * line: a field count that differs from the header's, an unterminated
+ * quote, bad hex) or no memory. */
+int sl_text_reader_row(struct sl_text_reader *r, const char **vals, unsigned long *lens);
 
 void sl_text_reader_free(struct sl_text_reader *r);
 

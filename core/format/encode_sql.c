@@ -309,5 +309,11 @@ int sl_encode_sql_file(const struct sl_encode_opts *opts, const char *schema, co
                        const struct sl_rowset *rs, struct sl_buf *out)
 {
 	int rc = sl_encode_sql_prologue(out, schema);
+	/* Rows decoded from a file in another character set keep its bytes,
+	 * and so the file's SET NAMES (a name of letters, digits and '_'). */
+	if (!rc && opts->names &&
+	    strspn(opts->names, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+	                        "OPQRSTUVWXYZ0123456789_") == strlen(opts->names))
+		rc = sl_buf_printf(out, "/*!40101 SET NAMES %s*/;\n", opts->names);
 	return rc ? rc : sl_encode_sql_rows(opts, table, rs, out);
 }

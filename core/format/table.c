@@ -109,6 +109,7 @@ void sl_table_free(struct sl_table *t)
 	sl_free(t->name);
 	sl_free(t->engine);
 	sl_free(t->where);
+	sl_free(t->names);
 	sl_table_free_exprs(t->col_exprs, t->ncols);
 	for (size_t i = 0; t->targets && i < t->ntargets; i++) {
 		sl_free(t->targets[i].schema);

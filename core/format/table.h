@@ -85,6 +85,16 @@ struct sl_table {
 	size_t ntargets;
 	bool dropped; /* the router left it out: its batches go nowhere */
 
+	/* Met in a dump's files (a files source): there is no server behind
+	 * it, so hooks that need one (where, columns) cannot apply. */
+	bool from_files;
+	/* The router: its data files are decoded back into row blocks, for a
+	 * row hook (transform); without one they pass through as bytes. */
+	bool decode_rows;
+	/* The character set its decoded rows' bytes are in (the data file's
+	 * SET NAMES), which their files are encoded with again; NULL: binary. */
+	char *names;
+
 	/* Run state, updated by workers. */
 	atomic_uint_fast64_t rows_done;
 	atomic_uint_fast64_t bytes_done;

@@ -36,7 +36,10 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 	if (s->dl) {
 		struct sl_error err = {0};
 		int rc = sl_s3_download_read(s->dl, buf, cap, n, &err);
-		return rc ? files_input_fail(s, rc, &err) : 0;
+		if (rc)
+			return files_input_fail(s, rc, &err);
+		sl_pipeline_add_input(s->inst->pipe, (uint64_t)*n);
+		return 0;
 	}
 	for (;;) {
 		if (sl_pipeline_cancelled(s->inst->pipe))
@@ -201,11 +204,17 @@ int files_open(struct files_source *s, const char *where, const char *name, enum
 		                        " bytes, over the limit of --buffer (%" PRIu64
 		                        " bytes) for a file held whole: raise --buffer to read it",
 		                        where, size, bound);
-	if (s->tbl.len && !f->placeholder &&
-	    (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data, kind == SL_FILE_VIEW,
-	                           &f->t)))
+	/* A table met first by its schema file is planned when the file is
+	 * read, so that hooks see its columns (files_close()). */
+	if (s->tbl.len && kind == SL_FILE_TABLE_SCHEMA && !f->split && !f->placeholder) {
+		if (!(f->t = sl_tableset_get(&s->tables, s->db.data, s->tbl.data, &f->plan)))
+			return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
+	} else if (s->tbl.len && !f->placeholder &&
+	           (rc = sl_tableset_meet(&s->tables, p, s->db.data, s->tbl.data,
+	                                  kind == SL_FILE_VIEW, &f->t))) {
 		return rc == SL_ENOMEM ? sl_pipeline_fail(p, rc, "%s: out of memory", s->source)
 		                       : rc;
+	}
 	if (sl_buf_puts(&f->schema, s->db.data) || sl_buf_puts(&f->tname, s->tbl.data))
 		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	sl_manifest_hash_begin(&f->hash, name);
@@ -267,7 +276,7 @@ static int emit_part(struct files_source *s, struct files_file *f, size_t n)
 	f->scanned -= n;
 	f->cut -= n;
 	f->parts++;
-	return sl_pipeline_emit(s->inst->pipe, b);
+	return files_emit(s, b);
 }
 
 /* Does the statement begin a data statement (the end of the session
@@ -381,6 +390,12 @@ int files_close(struct files_source *s, struct files_file *f, struct sl_batch **
 		rc = sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	if (!rc && f->split && (f->cur.len || !f->parts))
 		rc = emit_part(s, f, f->cur.len);
+	if (!rc && f->plan) {
+		f->plan = false;
+		rc = sl_tableset_plan(p, f->t, f->b->body.data, f->b->body.len);
+		if (rc == SL_ENOMEM)
+			rc = sl_pipeline_fail(p, rc, "%s: out of memory", s->source);
+	}
 	if (!rc && !f->split && !f->placeholder) {
 		struct sl_batch *b = f->b;
 		f->b = NULL;
@@ -388,7 +403,7 @@ int files_close(struct files_source *s, struct files_file *f, struct sl_batch **
 		if (out)
 			*out = b;
 		else
-			rc = sl_pipeline_emit(p, b);
+			rc = files_emit(s, b);
 	}
 	files_file_free(f);
 	return rc;
@@ -458,7 +473,8 @@ int files_end_table(struct files_source *s, const char *schema, const char *name
 	struct sl_table *t = sl_tableset_get(&s->tables, schema, name, NULL);
 	if (!t)
 		return sl_pipeline_fail(s->inst->pipe, SL_ENOMEM, "%s: out of memory", s->source);
-	atomic_store(&t->rows_done, rows);
+	if (!t->decode_rows) /* decoded rows were counted as they went out */
+		atomic_store(&t->rows_done, rows);
 	return sl_pipeline_end_table(s->inst->pipe, t);
 }
 

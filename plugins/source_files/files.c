@@ -5,10 +5,12 @@
  * input (a bare argument or -i), an archive (-a) or a directory (-d).  What
  * a file or stdin holds is recognised here, in one place, from its first
  * bytes: the stream's version line, mydumper's stream (a newline and "-- ",
- * its first header), else an archive (libarchive then tells tar from zip
- * and the compressions); a path that is a directory is read as one.  The
- * reader of that container then finds the files, and dumpread.c turns each
- * into a batch for the pipeline.
+ * its first header), a mysqldump file (its header comment or SQL's first
+ * words), else an archive (libarchive then tells tar from zip and the
+ * compressions, and hands a compressed single file to the mysqldump
+ * reader); a path that is a directory is read as one.  The reader of that
+ * container then finds the files, and dumpread.c turns each into a batch
+ * for the pipeline.
  *
  * An s3://bucket/key input is an object when one is there (its first bytes
  * then tell a stream from an archive, as for a file), and a directory (the
@@ -25,7 +27,10 @@
 #include "base/alloc.h"
 #include "base/input.h"
 
-static const char *const containers[] = {"auto", "stream", "archive", "dir", "mydumper", NULL};
+static const char *const containers[] = {"auto",     "stream",    "archive", "dir",
+                                         "mydumper", "mysqldump", NULL};
+
+static const char *const into_formats[] = {"auto", "csv", "tsv", "jsonl", NULL};
 
 #define CFG(field) offsetof(struct files_source_config, field)
 
@@ -56,6 +61,20 @@ static const struct sl_option files_options[] = {
      .offset = CFG(continuous),
      .help = "a stream (sluice's or mydumper's): accept several streams back to back (nc -k "
              "-l PORT | sluice ...), each handled as it arrives, until the end of the input"},
+    {.name = "into",
+     .type = SL_OPT_STRING,
+     .offset = CFG(into),
+     .arg = "DB.TABLE",
+     .help = "load: the input is one csv, tsv or jsonl file written by another tool (header "
+             "row or JSON keys naming the columns), loaded into this existing table"},
+    {.name = "format",
+     .type = SL_OPT_ENUM,
+     .def = "auto",
+     .choices = into_formats,
+     .offset = CFG(format),
+     .arg = "FORMAT",
+     .help = "with --into: what the input holds, csv, tsv or jsonl (auto: by its name's "
+             "extension)"},
     {.name = "container",
      .type = SL_OPT_ENUM,
      .flags = SL_OPTF_HIDDEN,
@@ -151,10 +170,24 @@ static int recognise(struct files_source *s)
 		if (fstat(s->fd, &in) == 0 && S_ISREG(in.st_mode))
 			sl_pipeline_set_input_size(p, (uint64_t)in.st_size);
 	}
+	if (cfg->into) {
+		if (cfg->archive || cfg->directory || cfg->continuous)
+			return sl_pipeline_fail(
+			    p, SL_EUSAGE,
+			    "--into reads one csv, tsv or jsonl file or standard "
+			    "input: not with -a, -d or --continuous");
+		if (s3 && !s->dl) /* a prefix: not one file */
+			return sl_pipeline_fail(p, SL_EUSAGE, "%s: no such object", s->path);
+		c = FILES_INTO;
+	} else if (cfg->format) {
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "--format applies with --into (a dump's files say their "
+		                        "own format)");
+	}
 	if (c == FILES_AUTO) {
 		/* A stream starts with its version line (an empty or cut input
 		 * goes to the stream reader too, which says what is missing). */
-		size_t want = sizeof(stream_magic) - 1, n = 1;
+		size_t want = 24, n = 1;
 		while (s->npeek < want && n > 0) {
 			int rc = files_input_read(s, s->peek + s->npeek, want - s->npeek, &n);
 			if (rc)
@@ -163,15 +196,18 @@ static int recognise(struct files_source *s)
 			s->peek_pos = s->npeek; /* read on, not the peeked bytes again */
 		}
 		s->peek_pos = 0; /* the reader gets them first */
-		size_t mm = sizeof(mydumper_magic) - 1;
-		c = s->npeek >= mm && !memcmp(s->peek, mydumper_magic, mm) ? FILES_MYDUMPER
-		    : memcmp(s->peek, stream_magic, s->npeek) == 0         ? FILES_STREAM
-		                                                           : FILES_ARCHIVE;
+		size_t mm = sizeof(mydumper_magic) - 1, sm = sizeof(stream_magic) - 1;
+		c = s->npeek >= mm && !memcmp(s->peek, mydumper_magic, mm)          ? FILES_MYDUMPER
+		    : !memcmp(s->peek, stream_magic, s->npeek < sm ? s->npeek : sm) ? FILES_STREAM
+		    : files_looks_sqldump(s->peek, s->npeek)                        ? FILES_SQLDUMP
+		                                                                    : FILES_ARCHIVE;
 	}
 	if (cfg->continuous && c != FILES_STREAM && c != FILES_MYDUMPER)
 		return sl_pipeline_fail(p, SL_EUSAGE, "--continuous applies to streams");
-	s->r = c == FILES_STREAM     ? &files_stream_reader
+	s->r = c == FILES_INTO       ? &files_into_reader
+	       : c == FILES_STREAM   ? &files_stream_reader
 	       : c == FILES_MYDUMPER ? &files_mydumper_reader
+	       : c == FILES_SQLDUMP  ? &files_sqldump_reader
 	       : c == FILES_ARCHIVE  ? &files_archive_reader
 	                             : &files_dir_reader;
 	s->inst->name = s->r->name;
@@ -249,9 +285,9 @@ static int files_work(struct sl_instance *inst, unsigned worker)
 const struct sl_plugin sl_source_files = {
     .name = "files",
     .kind = SL_PLUGIN_SOURCE,
-    .summary = "a dump's files: a sluice stream, mydumper's stream, a tar or zip archive (any "
-               "compression) or a directory, from a file, standard input or object storage "
-               "(s3://)",
+    .summary = "a dump's files: a sluice stream, mydumper's stream, a mysqldump file, a tar or "
+               "zip archive (any compression) or a directory, from a file, standard input or "
+               "object storage (s3://)",
     .options = files_options,
     .config_size = sizeof(struct files_source_config),
     .init = files_init,

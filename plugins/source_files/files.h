@@ -10,6 +10,9 @@
  *                   compressed files, a final metadata)
  *   read_archive.c  a tar or zip archive (libarchive), any compression
  *   read_dir.c      a directory (sluice's layout, or mydumper's)
+ *   read_sqldump.c  a mysqldump/mariadb-dump file, plain or compressed
+ *   read_into.c     one csv, tsv or jsonl file into one table (--into)
+ *   rows.c          data files decoded back into rows, for row hooks
  *
  * Any of them may be in object storage (s3://, plugins/objstore/): a stream
  * or an archive is one object read in ranges fetched ahead (s->dl), which
@@ -49,7 +52,15 @@
 #define FILES_PART         ((size_t)4 << 20)
 #define FILES_SIZE_UNKNOWN UINT64_MAX
 
-enum files_container { FILES_AUTO, FILES_STREAM, FILES_ARCHIVE, FILES_DIR, FILES_MYDUMPER };
+enum files_container {
+	FILES_AUTO,
+	FILES_STREAM,
+	FILES_ARCHIVE,
+	FILES_DIR,
+	FILES_MYDUMPER,
+	FILES_SQLDUMP,
+	FILES_INTO
+};
 
 struct files_source_config {
 	int container;   /* enum files_container; auto: -a, -d, or what the input is */
@@ -58,6 +69,8 @@ struct files_source_config {
 	char *directory; /* -d DIR */
 	bool continuous;
 	struct sl_s3_options s3;
+	char *into; /* --into DB.TABLE: one csv, tsv or jsonl file into one table */
+	int format; /* --format with --into: 0 auto (the file's extension), csv, tsv, jsonl */
 };
 
 struct files_source;
@@ -107,6 +120,21 @@ extern const struct files_reader files_stream_reader;
 extern const struct files_reader files_archive_reader;
 extern const struct files_reader files_dir_reader;
 extern const struct files_reader files_mydumper_reader;
+extern const struct files_reader files_sqldump_reader;
+extern const struct files_reader files_into_reader;
+
+/* A source of input bytes: up to 'cap' into buf, *n of them (0 at the
+ * end).  0 or the run's error. */
+typedef int (*files_read_fn)(void *ctx, char *buf, size_t cap, size_t *n);
+
+/* Read a mysqldump/mariadb-dump file from 'read' (read_sqldump.c): its
+ * statements become the files of a dump's layout, checked for
+ * completeness at the end.  0 or the run's error. */
+int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx);
+
+/* Do the first bytes p[0..n) of an input look like a mysqldump file (its
+ * header comment, or SQL's first words)? */
+bool files_looks_sqldump(const char *p, size_t n);
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;
@@ -139,6 +167,7 @@ struct files_file {
 	enum sl_file_kind kind;
 	const struct sl_data_format *fmt; /* data files: their format */
 	struct sl_table *t;               /* NULL for database files */
+	bool plan;                        /* t is new: planned once its schema is read */
 	struct sl_buf schema, tname;      /* the file's database and table ("" for none) */
 	uint64_t size, got;
 	bool split;                 /* read in parts */
@@ -176,6 +205,13 @@ int files_add(struct files_source *s, struct files_file *f, const char *p, size_
  * instead of emitted (a stream checks its checksum, then emits it with
  * sl_pipeline_emit()).  SL_EFORMAT for fewer bytes than the size said. */
 int files_close(struct files_source *s, struct files_file *f, struct sl_batch **out);
+
+/* Emit a file's batch (takes the reference): as it is, or, for a data file
+ * of a table with a row hook (t->decode_rows), as the row blocks decoded
+ * from it, which the pipeline runs the hook on and encodes again
+ * (rows.c).  0 or the run's error (SL_EFORMAT naming the file for rows
+ * that do not decode). */
+int files_emit(struct files_source *s, struct sl_batch *b);
 
 /* Free what a file not closed still holds (after an error). */
 void files_file_free(struct files_file *f);

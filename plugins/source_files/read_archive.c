@@ -1,6 +1,8 @@
 /* read_archive.c - the files source's archive reader: a dump in a tar or
  * zip archive (any compression libarchive reads), from a file or standard
- * input, without unpacking it.
+ * input, without unpacking it.  A compressed file that is no archive
+ * (gzip, zstd, xz: libarchive's raw format behind a filter) is handed,
+ * decompressed, to the mysqldump reader (read_sqldump.c).
  *
  * Entries come in archive order, which for a sluice archive is the dump's
  * order (DDL before data, the manifest last); an archive in another order
@@ -35,6 +37,7 @@ struct archive_reader {
 	char *buf; /* entry data, in pieces */
 	char *in;  /* the input chunk libarchive holds */
 	struct archive *a;
+	size_t raw_len, raw_pos; /* a compressed single file: its first bytes, in buf */
 	struct sl_buf manifest;
 	struct files_file file; /* the entry being read */
 };
@@ -91,6 +94,8 @@ static int archive_open(struct files_source *s)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 	archive_read_support_filter_all(r->a);
 	archive_read_support_format_tar(r->a);
+	/* A compressed single file (dump.sql.gz): the mysqldump reader's. */
+	archive_read_support_format_raw(r->a);
 	struct stat st;
 	struct sl_error err = {0};
 	if (s->dl && sl_s3_download_seek(s->dl, 0, SEEK_SET, &err) == 0) {
@@ -115,8 +120,9 @@ static int archive_open(struct files_source *s)
 			return SL_ECANCEL;
 		return sl_pipeline_fail(
 		    p, SL_EFORMAT,
-		    "%s: not a sluice or mydumper stream, nor a tar or zip archive: %s", s->source,
-		    archive_error_string(r->a));
+		    "%s: not a sluice or mydumper stream, a mysqldump file, nor a tar or zip "
+		    "archive: %s",
+		    s->source, archive_error_string(r->a));
 	}
 	return 0;
 }
@@ -213,16 +219,85 @@ static int read_manifest(struct files_source *s, const char *name, uint64_t size
 	          : files_manifest(s, r->manifest.data ? r->manifest.data : "", r->manifest.len);
 }
 
+/* The decompressed bytes of a compressed single file: first the ones read
+ * to recognise it, then the rest. */
+static int raw_read(void *ctx, char *buf, size_t cap, size_t *n)
+{
+	struct files_source *s = ctx;
+	struct archive_reader *r = s->state;
+	*n = 0;
+	if (r->raw_pos < r->raw_len) {
+		size_t k = r->raw_len - r->raw_pos < cap ? r->raw_len - r->raw_pos : cap;
+		memcpy(buf, r->buf + r->raw_pos, k);
+		r->raw_pos += k;
+		*n = k;
+		return 0;
+	}
+	la_ssize_t k = archive_read_data(r->a, buf, cap);
+	if (k < 0) {
+		if (sl_pipeline_cancelled(s->inst->pipe))
+			return SL_ECANCEL;
+		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
+		                        "%s: truncated or corrupt compressed file: %s", s->source,
+		                        archive_error_string(r->a));
+	}
+	*n = (size_t)k;
+	return 0;
+}
+
+/* Not an archive: libarchive's raw format took it.  A compressed file
+ * holding a mysqldump file is read as one; anything else is refused. */
+static int raw_file(struct files_source *s)
+{
+	struct archive_reader *r = s->state;
+	struct sl_pipeline *p = s->inst->pipe;
+	const char *filter = archive_filter_count(r->a) > 1 ? archive_filter_name(r->a, 0) : NULL;
+	if (!filter)
+		return sl_pipeline_fail(
+		    p, SL_EFORMAT,
+		    "%s: not a sluice or mydumper stream, a mysqldump file, nor a "
+		    "tar or zip archive",
+		    s->source);
+	/* Enough of the start to recognise it. */
+	while (r->raw_len < 64) {
+		la_ssize_t k = archive_read_data(r->a, r->buf + r->raw_len, 64 - r->raw_len);
+		if (k < 0)
+			return sl_pipeline_cancelled(p)
+			           ? SL_ECANCEL
+			           : sl_pipeline_fail(
+			                 p, SL_EFORMAT, "%s: truncated or corrupt %s file: %s",
+			                 s->source, filter, archive_error_string(r->a));
+		if (k == 0)
+			break;
+		r->raw_len += (size_t)k;
+	}
+	if (r->raw_len >= 16 && !memcmp(r->buf, "-- sluice stream", 16))
+		return sl_pipeline_fail(
+		    p, SL_EFORMAT,
+		    "%s: a %s-compressed sluice stream: decompress it into sluice "
+		    "(e.g. zstd -dc FILE | sluice load)",
+		    s->source, filter);
+	if (!files_looks_sqldump(r->buf, r->raw_len))
+		return sl_pipeline_fail(p, SL_EFORMAT,
+		                        "%s: a %s-compressed file that is not a mysqldump file, a "
+		                        "sluice or mydumper stream, nor a tar or zip archive",
+		                        s->source, filter);
+	return files_sqldump_run(s, raw_read, s);
+}
+
 static int archive_run(struct files_source *s)
 {
 	struct archive_reader *r = s->state;
 	struct sl_pipeline *p = s->inst->pipe;
 	struct archive_entry *e;
 	int rc;
-	for (;;) {
+	for (bool first = true;; first = false) {
 		int ar = archive_read_next_header(r->a, &e);
 		if (ar == ARCHIVE_EOF)
 			break;
+		if (first && (ar == ARCHIVE_OK || ar == ARCHIVE_WARN) &&
+		    archive_format(r->a) == ARCHIVE_FORMAT_RAW)
+			return raw_file(s);
 		if (ar != ARCHIVE_OK && ar != ARCHIVE_WARN) {
 			if (sl_pipeline_cancelled(p))
 				return SL_ECANCEL;

@@ -510,7 +510,7 @@ static int flush_pending(struct files_source *s, struct myd_reader *r)
 {
 	struct sl_batch *b = r->pending;
 	r->pending = NULL;
-	return b ? sl_pipeline_emit(s->inst->pipe, b) : 0;
+	return b ? files_emit(s, b) : 0;
 }
 
 static void note_read(struct myd_reader *r)
@@ -559,7 +559,7 @@ static int flush_views(struct files_source *s, struct myd_reader *r)
 		struct sl_batch *b = r->views[i];
 		r->views[i] = NULL;
 		if (!rc)
-			rc = sl_pipeline_emit(s->inst->pipe, b);
+			rc = files_emit(s, b);
 		else
 			sl_batch_release(b);
 	}

@@ -58,7 +58,7 @@ static int flush_pending(struct files_source *s, struct stream_reader *r)
 	if (!b)
 		return 0;
 	r->pending = NULL;
-	return sl_pipeline_emit(s->inst->pipe, b);
+	return files_emit(s, b);
 }
 
 static int on_frame_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
