@@ -4,7 +4,8 @@
 # (tests/lib/s3server.sh, started by tests/run):
 #   * round trips of the fidelity corpus through every layout in the store:
 #     -a s3://.tar.zst and .zip, --result-file s3:// (the stream), -o s3://
-#     (one object per file); CHECKSUM TABLE equal; verify passes each;
+#     (one object per file, plain or --compress zstd), --stream-format
+#     mydumper; CHECKSUM TABLE equal; verify passes each;
 #   * a 110 MB archive goes up in parts of 5 MiB (its ETag says how many),
 #     is verified and loaded back through ranged reads;
 #   * an existing object is refused without --overwrite;
@@ -72,6 +73,12 @@ assert_exit_zero "$RC" "verify (stderr: $(_t_show "$ERR"))"
 load_check lstream -i "$S3/d.sql"
 t_pass
 
+t_begin "dump --stream-format mydumper --result-file s3:// -> load s3://...: equal"
+capture myd sluice "${DUMP[@]}" --stream-format mydumper --result-file "$S3/d.mydumper"
+assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
+load_check lmyd "$S3/d.mydumper"
+t_pass
+
 t_begin "dump --result-file FILE (the stream in a local file): verify passes"
 capture lfile sluice "${DUMP[@]}" --result-file "$T/local.sql"
 assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
@@ -114,6 +121,23 @@ assert_exit_zero "$RC" "dump --overwrite (stderr: $(_t_show "$ERR"))"
 assert_eq 404 "$(head_code dir/fidelity.t_ints.00000.csv)" "the earlier dump's csv file"
 assert_eq 200 "$(head_code dir/fidelity.t_ints.00000.sql)" "the new dump's sql file"
 load_check ldir3 -d "$S3/dir/"
+t_pass
+
+t_begin "dump -o s3://dz/ --compress zstd (objects NAME.sql.zst) -> verify -> load: equal; truncated: refused"
+capture dz sluice "${DUMP[@]}" -o "$S3/dz/" --compress zstd
+assert_exit_zero "$RC" "dump exit code (stderr: $(_t_show "$ERR"))"
+assert_eq 404 "$(head_code dz/fidelity.t_ints.00000.sql)" "a plain data object"
+s3 -o "$T/dz.sql.zst" "$SL_S3_ENDPOINT/$BUCKET/dz/fidelity.t_ints.00000.sql.zst"
+zstd -tq "$T/dz.sql.zst" 2>/dev/null || t_fail "fidelity.t_ints.00000.sql.zst is not zstd data"
+capture vdz sluice verify -d "$S3/dz/"
+assert_exit_zero "$RC" "verify (stderr: $(_t_show "$ERR"))"
+load_check ldz -d "$S3/dz/"
+head -c $(($(stat -c %s "$T/dz.sql.zst") / 2)) "$T/dz.sql.zst" >"$T/dz-half.zst"
+s3 -T "$T/dz-half.zst" "$SL_S3_ENDPOINT/$BUCKET/dz/fidelity.t_ints.00000.sql.zst" >/dev/null
+capture vdz2 sluice verify -d "$S3/dz/"
+assert_exit "$RC" 1 "verify exit code (a truncated compressed object)"
+assert_one_line "$ERR" "sluice: error:"
+assert_contains "$ERR" "fidelity.t_ints.00000.sql.zst"
 t_pass
 
 t_begin "an existing object is refused without --overwrite and replaced with it"
