@@ -82,6 +82,20 @@ _s3_gateway_up() { # NAME
 		curl -q -s -o /dev/null -m 2 "$(cat "$d/endpoint" 2>/dev/null)/" 2>/dev/null
 }
 
+# A command to the monitor, tried again a few times: a monitor that has
+# just started can refuse the first one ("EPERM: problem getting command
+# descriptions from mon", the client's map not yet matching its fsid).
+# Both commands used are idempotent.
+_s3_ceph() { # DIR ARGS...
+	local d=$1 i
+	shift
+	for ((i = 0; i < 5; i++)); do
+		timeout 60 ceph -c "$d/ceph.conf" --connect-timeout 30 "$@" && return 0
+		sleep 1
+	done
+	return 1
+}
+
 s3_gateway_start() { # NAME
 	local d i
 	d=$(_s3_dir "$1")
@@ -193,8 +207,8 @@ EOF
 	# commands then can race the monitor map it has not received yet and
 	# fail ('wrong fsid'), which ends the OSD.
 	{
-		timeout 60 ceph -c "$d/ceph.conf" --connect-timeout 30 osd create "$osd_uuid" &&
-			timeout 60 ceph -c "$d/ceph.conf" osd crush add osd.0 1.0 root=default &&
+		_s3_ceph "$d" osd create "$osd_uuid" &&
+			_s3_ceph "$d" osd crush add osd.0 1.0 root=default &&
 			ceph-osd -c "$d/ceph.conf" -i 0 --mkfs --osd-uuid "$osd_uuid"
 	} >>"$d/setup.log" 2>&1 || {
 		echo "s3server.sh: creating the OSD failed; see $d/setup.log" >&2
