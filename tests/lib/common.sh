@@ -333,10 +333,18 @@ need_s3() {
 	. "$SL_ROOT/tests/lib/s3server.sh"
 	if ! s3_env s3 2>/dev/null || ! curl -q -s -o /dev/null -m 5 "$SL_S3_ENDPOINT/"; then
 		t_begin "the S3 store is up"
-		t_fail "no S3 store answers in $SL_TEST_TMP/s3 (tests/run starts it for scripts that call need_s3)"
+		t_fail "no S3 store answers in $(_s3_dir s3) (tests/run starts it for scripts that call need_s3)"
 		exit 1
 	fi
 	export AWS_ENDPOINT_URL=$SL_S3_ENDPOINT
+	# The lanes of tests/run share the store, and 99_objstore stops its
+	# gateway: one script at a time (the lock goes with the script).
+	exec 9>>"$(_s3_dir s3)/lock"
+	flock -w 500 9 || {
+		t_begin "the S3 store is free"
+		t_fail "another script held the S3 store for 500 s"
+		exit 1
+	}
 }
 
 # --- SQL helpers -------------------------------------------------------------

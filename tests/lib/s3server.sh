@@ -20,7 +20,7 @@
 #                            config file, never argv); URLs path style:
 #                            "$SL_S3_ENDPOINT/BUCKET/KEY"
 #
-# Everything lives in "$SL_TEST_TMP/NAME/" (ceph.conf, the daemons' logs
+# Everything lives in "${SL_S3_HOME:-$SL_TEST_TMP}/NAME/" (ceph.conf, the daemons' logs
 # and pids, 'credentials' in the AWS format, 'endpoint').  A cluster found
 # running is reused; one found stopped is made anew (memstore keeps nothing
 # across restarts of the OSD).  Functions return non-zero with a message on
@@ -28,7 +28,7 @@
 
 SL_S3_WAIT=${SL_S3_WAIT:-120}
 
-_s3_dir() { echo "$SL_TEST_TMP/$1"; }
+_s3_dir() { echo "${SL_S3_HOME:-$SL_TEST_TMP}/$1"; }
 
 _s3_pid_alive() { # FILE
 	local pid
@@ -58,7 +58,7 @@ s3_env() { # NAME
 	local d
 	d=$(_s3_dir "$1")
 	[ -r "$d/endpoint" ] && [ -r "$d/keys" ] || {
-		echo "s3server.sh: no store '$1' in $SL_TEST_TMP" >&2
+		echo "s3server.sh: no store '$1' in ${SL_S3_HOME:-$SL_TEST_TMP}" >&2
 		return 1
 	}
 	SL_S3_ENDPOINT=$(cat "$d/endpoint")
