@@ -28,6 +28,8 @@
 
 SL_S3_WAIT=${SL_S3_WAIT:-120}
 
+# The daemons are started with fd 9 closed: need_s3 (common.sh) holds the
+# store's lock on it, and a gateway restarted by a script must not keep it.
 _s3_dir() { echo "${SL_S3_HOME:-$SL_TEST_TMP}/$1"; }
 
 _s3_pid_alive() { # FILE
@@ -100,7 +102,7 @@ s3_gateway_start() { # NAME
 	local d i
 	d=$(_s3_dir "$1")
 	_s3_gateway_up "$1" && return 0
-	setsid radosgw -c "$d/ceph.conf" -n client.rgw -f </dev/null >>"$d/radosgw.out" 2>&1 &
+	setsid radosgw -c "$d/ceph.conf" -n client.rgw -f </dev/null >>"$d/radosgw.out" 2>&1 9>&- &
 	echo $! >"$d/radosgw.pid"
 	for ((i = 0; i < SL_S3_WAIT * 5; i++)); do
 		_s3_gateway_up "$1" && return 0
@@ -201,7 +203,7 @@ EOF
 		echo "s3server.sh: creating the monitor failed; see $d/setup.log" >&2
 		return 1
 	}
-	setsid ceph-mon -c "$d/ceph.conf" -i a -f </dev/null >>"$d/mon.out" 2>&1 &
+	setsid ceph-mon -c "$d/ceph.conf" -i a -f </dev/null >>"$d/mon.out" 2>&1 9>&- &
 	echo $! >"$d/mon.pid"
 	# The OSD goes into the CRUSH map here, not by itself at start: its own
 	# commands then can race the monitor map it has not received yet and
@@ -217,7 +219,7 @@ EOF
 	}
 	for ((i = 0; i < SL_S3_WAIT * 5; i++)); do
 		if ! _s3_pid_alive "$d/osd.pid"; then
-			setsid ceph-osd -c "$d/ceph.conf" -i 0 -f </dev/null >>"$d/osd.out" 2>&1 &
+			setsid ceph-osd -c "$d/ceph.conf" -i 0 -f </dev/null >>"$d/osd.out" 2>&1 9>&- &
 			echo $! >"$d/osd.pid"
 		fi
 		timeout 10 ceph -c "$d/ceph.conf" osd stat 2>/dev/null | grep -q ' 1 up' && break
