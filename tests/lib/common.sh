@@ -325,6 +325,28 @@ need_server() { # NAME...
 	done
 }
 
+# Record a failing case and leave when the S3 store (tests/lib/s3server.sh,
+# started by tests/run) is not there; otherwise export its endpoint and
+# keys (SL_S3_ENDPOINT, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+need_s3() {
+	# shellcheck source=tests/lib/s3server.sh
+	. "$SL_ROOT/tests/lib/s3server.sh"
+	if ! s3_env s3 2>/dev/null || ! curl -q -s -o /dev/null -m 5 "$SL_S3_ENDPOINT/"; then
+		t_begin "the S3 store is up"
+		t_fail "no S3 store answers in $(_s3_dir s3) (tests/run starts it for scripts that call need_s3)"
+		exit 1
+	fi
+	export AWS_ENDPOINT_URL=$SL_S3_ENDPOINT
+	# The lanes of tests/run share the store, and 99_objstore stops its
+	# gateway: one script at a time (the lock goes with the script).
+	exec 9>>"$(_s3_dir s3)/lock"
+	flock -w 500 9 || {
+		t_begin "the S3 store is free"
+		t_fail "another script held the S3 store for 500 s"
+		exit 1
+	}
+}
+
 # --- SQL helpers -------------------------------------------------------------
 
 # Quote an identifier / a string literal for SQL.
@@ -459,6 +481,28 @@ drop_dbs() { # NAME DB...
 	shift
 	for db in "$@"; do stmts+="DROP DATABASE IF EXISTS $(qi "$db");"; done
 	sql "$name" "$stmts"
+}
+
+# The fidelity corpus (tests/data/fidelity.sql) on src, loaded once per
+# script; SRC_CK holds its checksums.  Leaves the script when it fails.
+corpus_on_src() {
+	t_begin "corpus tests/data/fidelity.sql on src"
+	if server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then t_pass; else
+		t_fail "loading failed: $(tail -n 3 "$T/corpus.log")"
+		t_done
+	fi
+	SRC_CK=$(checksum_db src fidelity)
+}
+
+# load_check NAME LOAD-ARGS...: `sluice load` into dst with the fidelity
+# database dropped first; its checksums must be $SRC_CK (corpus_on_src).
+load_check() {
+	local name=$1
+	shift
+	drop_dbs dst fidelity
+	capture "$name" sluice load "${DST[@]}" "$@"
+	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
+	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
 }
 
 # Connections of user sluice on a server (sluice's own connections).
