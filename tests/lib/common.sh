@@ -331,6 +331,19 @@ need_server() { # NAME...
 need_s3() {
 	# shellcheck source=tests/lib/s3server.sh
 	. "$SL_ROOT/tests/lib/s3server.sh"
+	# tests/run starts the store in the background and says when it is up.
+	local i status=""
+	if [ -n "${SL_S3_HOME:-}" ]; then
+		for ((i = 0; i < 3000; i++)); do
+			status=$(cat "$SL_S3_HOME/s3.status" 2>/dev/null) && break
+			sleep 0.1
+		done
+	fi
+	if [ -n "$status" ] && [ "$status" != ok ]; then
+		t_begin "the S3 store is up"
+		t_fail "the S3 store did not start: $status"
+		exit 1
+	fi
 	if ! s3_env s3 2>/dev/null || ! curl -q -s -o /dev/null -m 5 "$SL_S3_ENDPOINT/"; then
 		t_begin "the S3 store is up"
 		t_fail "no S3 store answers in $(_s3_dir s3) (tests/run starts it for scripts that call need_s3)"
