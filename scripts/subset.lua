@@ -5,7 +5,7 @@
 --     lookups  = { "shop.countries" },      -- copied whole
 --     children = { ["shop.order_items"] = 100 }, -- optional, see below
 --     max_keys = 1000000,                   -- optional bound on the keys held
---     whole_at = 0.5,                       -- optional, see below
+--     whole_at = 0.5, whole_min = 10000,    -- optional, see below
 --   }
 --   tables = plan.tables     -- leaves out what the subset does not need
 --   where  = plan.where      -- exactly the rows it needs
@@ -38,8 +38,9 @@
 --                                    their own children of listed tables
 -- A child table without a primary or unique key brings all its children.
 --
--- whole_at: a parent table of 10,000 rows or more (the catalog's estimate)
--- of which at least this fraction is asked for is taken whole: one scan
+-- whole_at: a parent table of whole_min rows or more (default 10,000, the
+-- catalog's estimate) of which at least this fraction is asked for is
+-- taken whole: one scan
 -- for its rows' parents instead of its key set, long IN lists of
 -- scattered keys and a long condition for the dump (false: never).  Not
 -- a seed table, nor one that children are brought from.
@@ -83,13 +84,14 @@ function M.plan(spec)
   local lookups = {}
   for _, name in ipairs(spec.lookups or {}) do lookups[name] = true end
   local max_keys = math.tointeger(spec.max_keys or 1000000)
-  -- A parent table of at least WHOLE_MIN rows is taken whole once the keys
-  -- asked of it reach this fraction of its rows (false: never).
+  -- A parent table of at least whole_min rows (the catalog's estimate) is
+  -- taken whole once the keys asked of it reach this fraction of its rows
+  -- (false: never).
   local whole_at = spec.whole_at
   if whole_at == nil then whole_at = 0.5 end
   assert(whole_at == false or (type(whole_at) == "number" and whole_at > 0),
          "subset: whole_at must be a fraction above 0, or false")
-  local WHOLE_MIN = 10000
+  local whole_min = math.tointeger(spec.whole_min or 10000)
   local batch = math.tointeger(spec.batch or 5000)
   local children = spec.children
   if children ~= nil and type(children) ~= "table" then
@@ -153,10 +155,13 @@ function M.plan(spec)
   -- of consecutive values become BETWEEN ranges: a contiguous block of keys
   -- is one range scan for the server, not thousands of lookups.
   local function in_sql(colsql, lits, integer)
+    -- The literals are the server's text of numbers or quoted strings:
+    -- one that reads as an integer is that integer in SQL too.
     local nums = integer and {} or nil
+    local tointeger = math.tointeger
     for i, l in ipairs(nums and lits or {}) do
-      local v = math.tointeger(tonumber(l))
-      if not v or tostring(v) ~= l then nums = nil break end
+      local v = tointeger(l)
+      if not v then nums = nil break end
       nums[i] = v
     end
     if not nums then
@@ -367,7 +372,7 @@ function M.plan(spec)
   -- their own rules); its parents: the distinct values of all its rows.
   local function maybe_whole(n)
     if not whole_at or n.whole or not n.key or seeds[n.name] or #n.down_wanted > 0
-       or (n.t.rows or 0) < WHOLE_MIN then
+       or (n.t.rows or 0) < whole_min then
       return false
     end
     local asked = n.nkept
