@@ -16,4 +16,11 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([MHD], [libmicrohttpd >= 0.9.71], [GNU libmicrohttpd], [libmicrohttpd-dev])
   SL_REQUIRE_PKG([JSONC], [json-c >= 0.13], [json-c], [libjson-c-dev])
   SL_REQUIRE_PKG([XXHASH], [libxxhash >= 0.8], [xxHash], [libxxhash-dev])
+  dnl Object storage: HTTP and AWS Signature V4 (CURLOPT_AWS_SIGV4, 7.75+)
+  dnl and the XML of S3's answers.
+  SL_REQUIRE_PKG([CURL], [libcurl >= 7.75], [libcurl], [libcurl4-openssl-dev])
+  SL_REQUIRE_PKG([XML], [libxml-2.0 >= 2.9], [libxml2], [libxml2-dev])
+  dnl SHA-256: the masking kit (the same digest as the server's SHA2()) and
+  dnl the payloads sent to object storage.
+  SL_REQUIRE_PKG([CRYPTO], [libcrypto >= 1.1], [OpenSSL's libcrypto (SHA-256)], [libssl-dev])
 ])

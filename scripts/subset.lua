@@ -2,98 +2,600 @@
 --
 --   local plan = subset.plan{
 --     seeds    = { ["shop.orders"] = "created_at >= '2026-01-01'" },
---     lookups  = { "shop.products" },      -- copied whole
---     children = 100,                       -- optional: each seed parent brings
---                                           -- up to 100 of its direct children
+--     lookups  = { "shop.countries" },      -- copied whole
+--     children = { ["shop.order_items"] = 100 }, -- optional, see below
+--     max_keys = 1000000,                   -- optional bound on the keys held
+--     whole_at = 0.5, whole_min = 10000,    -- optional, see below
 --   }
 --   tables = plan.tables     -- leaves out what the subset does not need
---   where  = plan.where      -- the rows it needs
+--   where  = plan.where      -- exactly the rows it needs
 --
--- Every kept row's parents are kept: a table's condition is its seed OR
--- "key IN (SELECT fk FROM child WHERE <child's condition>)" for each child
--- in the subset, built from the foreign keys sluice read (t.referenced_by).
--- All conditions run inside the dump's one snapshot, so the subset is
--- consistent.  Self-references and cycles are not followed (a row's parent
--- in the same table is kept only when it matches on its own).
+-- Every kept row's parents are kept, transitively, whatever the foreign
+-- keys look like: cycles between tables (store <-> staff), self-references
+-- of any depth (managers, category trees), composite keys, keys to a
+-- UNIQUE column that is not the primary key, keys across databases.  A
+-- NULL key needs no parent.  Seed rows are all kept.
+--
+-- How: the rows are found with queries (sluice.query) inside the dump's
+-- own snapshot, before any row is dumped, so the subset is exactly what
+-- the dump then reads.  Each table's kept rows are held as a set of their
+-- primary keys (or of a UNIQUE NOT NULL key); new keys are followed to
+-- their parents in batches of IN lists ("SELECT <keys> FROM parent WHERE
+-- (ref columns) IN (...)"), and the walk repeats until no set grows: a
+-- fixed point, which cycles and self-references reach like any other
+-- edge.  where(t) is then "(key) IN (the kept keys)".  A table without
+-- such a key is kept by its seed condition and the values its children
+-- point at.  The keys held are bounded by max_keys (default 1,000,000):
+-- past it the run stops with an error instead of dropping any; they live
+-- in the script's memory (--script-memory), and the walk runs in the first
+-- hook call (--script-budget, --script-timeout).
+--
+-- children: each seed row brings up to N rows of each table that references
+-- it (the first N by key), and their parents come along.
+--   children = N                    every child table, one level below the seeds
+--   children = { ["db.t"] = N, ... } those tables, and further down through
+--                                    them: rows brought as children bring
+--                                    their own children of listed tables
+-- A child table without a primary or unique key brings all its children.
+--
+-- whole_at: a parent table of whole_min rows or more (default 10,000, the
+-- catalog's estimate) of which at least this fraction is asked for is
+-- taken whole: one scan
+-- for its rows' parents instead of its key set, long IN lists of
+-- scattered keys and a long condition for the dump (false: never).  Not
+-- a seed table, nor one that children are brought from.
+--
+-- Lookups are copied whole (and their parents kept).  Tables that kept
+-- tables reference come along even when none of their rows is needed
+-- (empty), so every foreign key of the subset has its table.  Views are
+-- kept when their tables are (sluice leaves out a view whose tables are
+-- not in the run, with a warning); sequences always are.
 local M = {}
 
 local function ident(s) return "`" .. s:gsub("`", "``") .. "`" end
 
-local function cols(list)
+local function cols_sql(list)
   local out = {}
   for i, c in ipairs(list) do out[i] = ident(c) end
   if #out == 1 then return out[1] end
   return "(" .. table.concat(out, ",") .. ")"
 end
 
+local function name_of(t) return t.schema .. "." .. t.name end
+
+-- The key that identifies a table's rows: the primary key, or the first
+-- UNIQUE key whose columns are all NOT NULL.
+local function row_key(t)
+  if t.primary_key and #t.primary_key > 0 then return t.primary_key end
+  for _, k in ipairs(t.unique_keys or {}) do
+    local ok = true
+    for _, c in ipairs(k.columns) do
+      local col = t.columns[c]
+      if not col or col.nullable then ok = false end
+    end
+    if ok then return k.columns end
+  end
+  return nil
+end
+
 function M.plan(spec)
+  spec = spec or {}
   local seeds = spec.seeds or {}
   local lookups = {}
   for _, name in ipairs(spec.lookups or {}) do lookups[name] = true end
-  local limit = spec.children
-  local memo, visiting = {}, {}
+  local max_keys = math.tointeger(spec.max_keys or 1000000)
+  -- A parent table of at least whole_min rows (the catalog's estimate) is
+  -- taken whole once the keys asked of it reach this fraction of its rows
+  -- (false: never).
+  local whole_at = spec.whole_at
+  if whole_at == nil then whole_at = 0.5 end
+  assert(whole_at == false or (type(whole_at) == "number" and whole_at > 0),
+         "subset: whole_at must be a fraction above 0, or false")
+  local whole_min = math.tointeger(spec.whole_min or 10000)
+  local batch = math.tointeger(spec.batch or 5000)
+  local children = spec.children
+  if children ~= nil and type(children) ~= "table" then
+    children = math.tointeger(children)
+    assert(children and children >= 0, "subset: children must be a number or a table")
+  end
 
-  local function key(t) return t.schema .. "." .. t.name end
+  local nodes        -- "db.t" -> node, built on first use
+  local held = 0     -- keys and values held, for max_keys
+  local computed = false
 
-  -- The SQL condition of the rows kept in table k, or nil when none are.
-  local function kept(k)
-    if memo[k] ~= nil then return memo[k] or nil end
-    if visiting[k] then return nil end
-    visiting[k] = true
-    local t = sluice.tables[k]
-    local parts = {}
-    if seeds[k] then parts[#parts + 1] = "(" .. seeds[k] .. ")" end
-    if t then
-      for _, ref in ipairs(t.referenced_by) do
-        local child = ref.schema .. "." .. ref.table
-        if child ~= k and not lookups[child] then
-          local c = kept(child)
-          if c then
-            parts[#parts + 1] = cols(ref.ref_columns) .. " IN (SELECT " .. cols(ref.columns) ..
-                " FROM " .. ident(ref.schema) .. "." .. ident(ref.table) .. " WHERE " .. c .. ")"
-          end
-        end
-      end
-      if limit then
-        for _, fk in ipairs(t.foreign_keys) do
-          local parent = fk.ref_schema .. "." .. fk.ref_table
-          if seeds[parent] and parent ~= k then
-            parts[#parts + 1] = cols(fk.columns) .. " IN (SELECT * FROM (SELECT " ..
-                cols(fk.ref_columns) .. " FROM " .. ident(fk.ref_schema) .. "." ..
-                ident(fk.ref_table) .. " WHERE " .. seeds[parent] .. ") AS p) AND " ..
-                "(SELECT COUNT(*) FROM " .. ident(t.schema) .. "." .. ident(t.name) ..
-                " AS s WHERE " .. (function()
-                  local eq = {}
-                  for i, c in ipairs(fk.columns) do
-                    eq[i] = "s." .. ident(c) .. " = " .. ident(t.name) .. "." .. ident(c)
-                  end
-                  for i, c in ipairs(t.primary_key or {}) do
-                    eq[#eq + 1] = "s." .. ident(c) .. " <= " .. ident(t.name) .. "." .. ident(c)
-                  end
-                  return table.concat(eq, " AND ")
-                end)() .. ") <= " .. math.tointeger(limit)
-          end
-        end
+  local function fail(fmt, ...) error("subset: " .. string.format(fmt, ...), 0) end
+
+  local function hold(n)
+    held = held + n
+    if held > max_keys then
+      fail("more than %d keys would be held (max_keys); narrow the seeds, or raise max_keys "
+           .. "(and --script-memory)", max_keys)
+    end
+  end
+
+  local sql_value, concat = sluice.sql_value, table.concat
+
+  -- The graph: one node per base table of the run.
+  local function build()
+    nodes = {}
+    for k, t in pairs(sluice.tables or {}) do
+      if t.kind == "table" then
+        nodes[k] = {
+          t = t, name = k, key = row_key(t),
+          kept = {}, nkept = 0,        -- key literal -> true
+          down = {},                   -- keys of rows that bring children
+          conds = {},                  -- keyless tables: seed conditions
+          wanted = {},                 -- signature -> {cols, set, pending}
+          down_wanted = {},            -- list of {ref, limit, set, pending}
+          whole = lookups[k] or false,
+        }
       end
     end
-    visiting[k] = nil
-    local cond = #parts > 0 and table.concat(parts, " OR ") or false
+    for k in pairs(seeds) do
+      if not nodes[k] then fail("seed table %s is not a table of the run", k) end
+    end
+    for k in pairs(lookups) do
+      if not nodes[k] then fail("lookup table %s is not a table of the run", k) end
+    end
+    if type(children) == "table" then
+      for k in pairs(children) do
+        if not nodes[k] then fail("children: %s is not a table of the run", k) end
+      end
+    end
+  end
+
+  -- Integer and DECIMAL values are their own literals: no call needed.
+  local BARE = { tinyint = true, smallint = true, mediumint = true, int = true, integer = true,
+                 bigint = true, decimal = true }
+
+  local INTEGER = { tinyint = true, smallint = true, mediumint = true, int = true, integer = true,
+                    bigint = true }
+
+  -- "col IN (...)" for literals of one column; for an integer column, runs
+  -- of consecutive values become BETWEEN ranges: a contiguous block of keys
+  -- is one range scan for the server, not thousands of lookups.
+  local function in_sql(colsql, lits, integer)
+    -- The literals are the server's text of numbers or quoted strings:
+    -- one that reads as an integer is that integer in SQL too.
+    local nums = integer and {} or nil
+    local tointeger = math.tointeger
+    for i, l in ipairs(nums and lits or {}) do
+      local v = tointeger(l)
+      if not v then nums = nil break end
+      nums[i] = v
+    end
+    if not nums then
+      table.sort(lits)
+      return colsql .. " IN (" .. concat(lits, ",") .. ")"
+    end
+    table.sort(nums)
+    local singles, parts, i = {}, {}, 1
+    while i <= #nums do
+      local j = i
+      while j < #nums and nums[j + 1] <= nums[j] + 1 do j = j + 1 end
+      if nums[j] - nums[i] >= 7 then
+        parts[#parts + 1] = colsql .. " BETWEEN " .. nums[i] .. " AND " .. nums[j]
+      else
+        for x = i, j do
+          if x == i or nums[x] ~= nums[x - 1] then singles[#singles + 1] = nums[x] end
+        end
+      end
+      i = j + 1
+    end
+    if #singles > 0 then parts[#parts + 1] = colsql .. " IN (" .. concat(singles, ",") .. ")" end
+    if #parts == 1 then return parts[1] end
+    return "(" .. concat(parts, " OR ") .. ")"
+  end
+
+  -- The IN condition of literals of 'cols' of node n.
+  local function match_sql(n, cols, lits)
+    if #cols == 1 then
+      local col = n.t.columns[cols[1]]
+      return in_sql(ident(cols[1]), lits, col and INTEGER[col.data_type])
+    end
+    table.sort(lits)
+    return cols_sql(cols) .. " IN (" .. concat(lits, ",") .. ")"
+  end
+
+  -- A function of a row giving the values of 'cols' (at positions at[col])
+  -- as one SQL literal (a tuple for several), rendered with the columns
+  -- 'as_cols' of table as_t (where they are compared), or nil when one is
+  -- NULL.
+  local function getter(at, cols, as_t, as_cols)
+    local pos, bare, desc = {}, {}, {}
+    for i, c in ipairs(cols) do
+      pos[i] = at[c]
+      desc[i] = as_t.columns[as_cols[i]]
+      bare[i] = BARE[desc[i].data_type] or false
+    end
+    if #cols == 1 then
+      local p1, b1, d1 = pos[1], bare[1], desc[1]
+      if b1 then return function(row) return row[p1] end end
+      return function(row)
+        local v = row[p1]
+        return v and sql_value(v, d1)
+      end
+    end
+    if #cols == 2 and bare[1] and bare[2] then
+      local p1, p2 = pos[1], pos[2]
+      return function(row)
+        local a, b = row[p1], row[p2]
+        return a and b and "(" .. a .. "," .. b .. ")" or nil
+      end
+    end
+    return function(row)
+      local parts = {}
+      for i = 1, #pos do
+        local v = row[pos[i]]
+        if v == nil then return nil end
+        parts[i] = bare[i] and v or sql_value(v, desc[i])
+      end
+      return "(" .. concat(parts, ",") .. ")"
+    end
+  end
+
+  -- The entry of p that collects values of its columns 'cols' to ask for.
+  local function wanted_of(p, cols)
+    local sig = concat(cols, "\0")
+    local w = p.wanted[sig]
+    if not w then
+      w = { cols = cols, set = {}, pending = {},
+            is_key = p.key ~= nil and sig == concat(p.key, "\0") }
+      p.wanted[sig] = w
+    end
+    return w
+  end
+
+  -- What a query of node n reads (its key, every foreign key's columns and
+  -- the columns its children reference) and, once, the edges a row follows.
+  local function prepare(n)
+    if n.sel then return end
+    local pos, list = {}, {}
+    local function add(c) if not pos[c] then pos[c] = #list + 1; list[#list + 1] = c end end
+    for _, c in ipairs(n.key or {}) do add(c) end
+    for _, fk in ipairs(n.t.foreign_keys) do for _, c in ipairs(fk.columns) do add(c) end end
+    for _, ref in ipairs(n.t.referenced_by) do
+      for _, c in ipairs(ref.ref_columns) do add(c) end
+    end
+    if #list == 0 then add(n.t.columns[1].name) end
+    n.sel, n.pos = list, pos
+    local quoted = {}
+    for i, c in ipairs(list) do quoted[i] = ident(c) end
+    n.sel_sql = concat(quoted, ",")
+    n.id_of = n.key and getter(pos, n.key, n.t, n.key)
+    -- Up: the parents each row needs; ups_sql reads just their columns
+    -- (SELECT DISTINCT, for rows whose keys are known already).
+    n.ups = {}
+    local upos, ulist = {}, {}
+    for _, fk in ipairs(n.t.foreign_keys) do
+      for _, c in ipairs(fk.columns) do
+        if not upos[c] then upos[c] = #ulist + 1; ulist[#ulist + 1] = ident(c) end
+      end
+    end
+    n.ups_sql = #ulist > 0 and concat(ulist, ",") or nil
+    for _, fk in ipairs(n.t.foreign_keys) do
+      local pk = fk.ref_schema .. "." .. fk.ref_table
+      local p = nodes[pk]
+      local as_t, as_cols = p and p.t or n.t, p and fk.ref_columns or fk.columns
+      n.ups[#n.ups + 1] = {
+        fk = fk, parent = pk, p = p,
+        get = getter(pos, fk.columns, as_t, as_cols),
+        get_distinct = getter(upos, fk.columns, as_t, as_cols),
+        w = p and not p.whole and wanted_of(p, fk.ref_columns) or nil,
+      }
+    end
+    -- Down: the children a brought-down row brings.
+    n.downs = {}
+    for _, ref in ipairs(n.t.referenced_by) do
+      local ck = ref.schema .. "." .. ref.table
+      local limit = children
+      if type(children) == "table" then limit = children[ck] end
+      local c = nodes[ck]
+      if limit and c and not c.whole then
+        local w = { ref = ref, limit = limit, set = {}, pending = {} }
+        c.down_wanted[#c.down_wanted + 1] = w
+        n.downs[#n.downs + 1] = { get = getter(pos, ref.ref_columns, c.t, ref.columns), w = w }
+      end
+    end
+  end
+
+  -- Ask for a value of an entry (wanted or down_wanted) once.
+  local function ask(w, lit)
+    if w.set[lit] then return end
+    w.set[lit] = true
+    w.pending[#w.pending + 1] = lit
+    hold(1)
+  end
+
+  -- Ask for the parents of a row of n (getter 'how' of each edge).
+  local function follow_up(n, row, how)
+    for _, up in ipairs(n.ups) do
+      local lit = up[how](row) -- nil: a NULL key needs no parent
+      if lit then
+        if not up.p then
+          fail("%s references %s (%s), which is not part of the run: select its "
+               .. "database too", n.name, up.parent, up.fk.name)
+        end
+        local w = up.w
+        if w and not up.p.whole and not (w.is_key and up.p.kept[lit]) then ask(w, lit) end
+      end
+    end
+  end
+
+  -- A row of n was found: keep it, ask for its parents, and (down) its
+  -- children.
+  local function take(n, row, down)
+    local new, newdown = true, down
+    if n.key then
+      local id = n.id_of(row)
+      if n.kept[id] then new = false else
+        n.kept[id] = true
+        n.nkept = n.nkept + 1
+        hold(1)
+      end
+      if down then
+        if n.down[id] then newdown = false else n.down[id] = true end
+      end
+    end
+    if new then follow_up(n, row, "get") end
+    if newdown then
+      for _, d in ipairs(n.downs) do
+        local lit = d.get(row)
+        if lit then ask(d.w, lit) end
+      end
+    end
+  end
+
+  local function query_rows(n, cond, down)
+    prepare(n)
+    local sql = "SELECT " .. n.sel_sql .. " FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name)
+    if cond then sql = sql .. " WHERE " .. cond end
+    sluice.query(sql, function(row) take(n, row, down) end)
+  end
+
+  -- Take up to 'batch' entries off a pending list.
+  local function next_batch(pending)
+    local k = #pending
+    if k == 0 then return nil end
+    local from = k > batch and k - batch + 1 or 1
+    local lits = table.move(pending, from, k, 1, {})
+    for i = k, from, -1 do pending[i] = nil end
+    return lits
+  end
+
+  local function children_transitive() return type(children) == "table" end
+
+  -- A large share of a big parent table asked for: keeping it whole costs
+  -- one scan for its parents instead of a key set, IN lists of thousands
+  -- of scattered keys, and a long condition for the dump.  Only a table
+  -- that is neither a seed nor a child brought down (those keep rows by
+  -- their own rules); its parents: the distinct values of all its rows.
+  local function maybe_whole(n)
+    if not whole_at or n.whole or not n.key or seeds[n.name] or #n.down_wanted > 0
+       or (n.t.rows or 0) < whole_min then
+      return false
+    end
+    local asked = n.nkept
+    for _, w in pairs(n.wanted) do asked = asked + #w.pending end
+    if asked < whole_at * n.t.rows then return false end
+    local freed = n.nkept
+    for _, w in pairs(n.wanted) do
+      for _ in pairs(w.set) do freed = freed + 1 end
+    end
+    n.whole, n.kept, n.nkept, n.wanted = true, {}, 0, {}
+    held = held - freed
+    if n.ups_sql then
+      sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
+                   ident(n.t.name), function(row) follow_up(n, row, "get_distinct") end)
+    end
+    return true
+  end
+
+  local function compute()
+    if computed then return end
+    computed = true
+    build()
+    for _, n in pairs(nodes) do prepare(n) end
+    -- Lookups: their parents.
+    for k in pairs(lookups) do
+      local n = nodes[k]
+      if #n.t.foreign_keys > 0 then query_rows(n, nil, false) end
+    end
+    -- Seeds.
+    for k, cond in pairs(seeds) do
+      local n = nodes[k]
+      if not n.whole then
+        if not n.key then n.conds[#n.conds + 1] = "(" .. cond .. ")" end
+        query_rows(n, "(" .. cond .. ")", true)
+      end
+    end
+    -- To the fixed point: parents asked for, children asked for.
+    repeat
+      local busy = false
+      for _, n in pairs(nodes) do
+        if maybe_whole(n) then busy = true end
+        for _, w in pairs(n.wanted) do
+          local list = next_batch(w.pending)
+          while list do
+            busy = true
+            if w.is_key then
+              -- Their keys are known: keep them, and read only the distinct
+              -- values of their foreign keys (a key the source lacks matches
+              -- no row when dumped).
+              local new = {}
+              for _, lit in ipairs(list) do
+                if not n.kept[lit] then
+                  n.kept[lit] = true
+                  n.nkept = n.nkept + 1
+                  hold(1)
+                  new[#new + 1] = lit
+                end
+              end
+              if #new > 0 and n.ups_sql then
+                sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) ..
+                             "." .. ident(n.t.name) .. " WHERE " .. match_sql(n, w.cols, new),
+                             function(row) follow_up(n, row, "get_distinct") end)
+              end
+            else
+              query_rows(n, match_sql(n, w.cols, list), false)
+            end
+            list = next_batch(w.pending)
+          end
+        end
+        for _, w in ipairs(n.down_wanted) do
+          local list = next_batch(w.pending)
+          while list do
+            busy = true
+            local cond = match_sql(n, w.ref.columns, list)
+            if n.key then
+              local part, ordered = {}, {}
+              for i, c in ipairs(w.ref.columns) do part[i] = ident(c) end
+              for i, c in ipairs(n.key) do ordered[i] = ident(c) end
+              local sql = "SELECT " .. n.sel_sql .. " FROM (SELECT " .. n.sel_sql ..
+                  ", ROW_NUMBER() OVER (PARTITION BY " .. concat(part, ",") .. " ORDER BY " ..
+                  concat(ordered, ",") .. ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." ..
+                  ident(n.t.name) .. " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
+                  math.tointeger(w.limit)
+              sluice.query(sql, function(row) take(n, row, children_transitive()) end)
+            else
+              n.conds[#n.conds + 1] = cond
+              query_rows(n, cond, children_transitive())
+            end
+            list = next_batch(w.pending)
+          end
+        end
+      end
+    until not busy
+    -- What was found, for -v.
+    local names = {}
+    for k in pairs(nodes) do names[#names + 1] = k end
+    table.sort(names)
+    for _, k in ipairs(names) do
+      local n = nodes[k]
+      if n.whole then
+        sluice.log("subset: " .. k .. ": whole table" .. (lookups[k] and "" or " (most of it asked for)"))
+      elseif n.nkept > 0 or #n.conds > 0 or next(n.wanted) then
+        sluice.log(string.format("subset: %s: %s", k, n.key and (n.nkept .. " rows")
+                                 or "rows by condition"))
+      end
+    end
+  end
+
+  -- The condition of the kept rows of a table with a composite key: where
+  -- every row of a first-column value is kept (all the items of an
+  -- order), that value alone, which the server reads as a range; the
+  -- other rows by their whole key.
+  local function composite_sql(n, lits)
+    local c1 = n.key[1]
+    local col1 = n.t.columns[c1]
+    local per = {} -- first value's literal -> kept rows
+    local firsts, first_of = {}, {}
+    local find, sub = string.find, string.sub
+    for i, id in ipairs(lits) do
+      -- "(first,...)": literals hold no comma (text is written in hex)
+      local f = sub(id, 2, find(id, ",", 2, true) - 1)
+      first_of[i] = f
+      if not per[f] then firsts[#firsts + 1] = f end
+      per[f] = (per[f] or 0) + 1
+    end
+    if INTEGER[col1.data_type] then
+      table.sort(firsts, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
+    end
+    local whole = {}
+    for i = 1, #firsts, batch do
+      local part = table.move(firsts, i, math.min(i + batch - 1, #firsts), 1, {})
+      sluice.query("SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) .. "." ..
+                   ident(n.t.name) .. " WHERE " .. match_sql(n, { c1 }, part) ..
+                   " GROUP BY " .. ident(c1), function(row)
+        local f = BARE[col1.data_type] and row[1] or sql_value(row[1], col1)
+        if per[f] and tonumber(row[2]) == per[f] then whole[f] = true end
+      end)
+    end
+    local full, rest = {}, {}
+    for f in pairs(whole) do full[#full + 1] = f end
+    for i, id in ipairs(lits) do
+      if not whole[first_of[i]] then rest[#rest + 1] = id end
+    end
+    local parts = {}
+    if #full > 0 then parts[#parts + 1] = match_sql(n, { c1 }, full) end
+    if #rest > 0 then parts[#parts + 1] = match_sql(n, n.key, rest) end
+    if #parts == 1 then return parts[1] end
+    return "(" .. concat(parts, " OR ") .. ")"
+  end
+
+  -- The SQL condition of the rows kept in table k; false when none are;
+  -- nil when all are.
+  local memo = {}
+  local function condition(k)
+    compute()
+    local n = nodes[k]
+    if not n then return false end
+    if n.whole then return nil end
+    if memo[k] ~= nil then return memo[k] end
+    local cond = false
+    if n.key and n.nkept > 0 then
+      local lits = {}
+      for id in pairs(n.kept) do lits[#lits + 1] = id end
+      cond = #n.key == 1 and match_sql(n, n.key, lits) or composite_sql(n, lits)
+    elseif not n.key then
+      local parts = {}
+      for _, c in ipairs(n.conds) do parts[#parts + 1] = c end
+      for _, w in pairs(n.wanted) do
+        local lits = {}
+        for lit in pairs(w.set) do lits[#lits + 1] = lit end
+        if #lits > 0 then parts[#parts + 1] = match_sql(n, w.cols, lits) end
+      end
+      if #parts > 0 then cond = table.concat(parts, " OR ") end
+    end
     memo[k] = cond
-    return cond or nil
+    return cond
+  end
+
+  -- Tables that kept tables reference (transitively) come along, empty
+  -- when no row of theirs is needed: every foreign key has its table.
+  local needed
+  local function needed_tables()
+    if needed then return needed end
+    needed = {}
+    local function visit(k)
+      if needed[k] then return end
+      needed[k] = true
+      for _, fk in ipairs(nodes[k].t.foreign_keys) do
+        local pk = fk.ref_schema .. "." .. fk.ref_table
+        if nodes[pk] then visit(pk) end
+      end
+    end
+    for k in pairs(nodes) do
+      if condition(k) ~= false then visit(k) end
+    end
+    return needed
   end
 
   local plan = {}
   function plan.tables(t)
-    local k = key(t)
-    if t.kind == "view" then return true end
-    return lookups[k] or kept(k) ~= nil
+    if t.kind ~= "table" then return true end
+    compute()
+    return needed_tables()[name_of(t)] or false
   end
   function plan.where(t)
-    local k = key(t)
-    if lookups[k] then return nil end
-    return kept(k)
+    local k = name_of(t)
+    local c = condition(k)
+    if c == false then return "1 = 0", 0 end
+    local n = nodes[k]
+    -- The count lets sluice size the table's ranges without asking.
+    if c and n.key then return c, n.nkept end
+    return c
   end
-  plan.condition = kept
+  -- The condition of table "db.t" (nil: every row, false: none).
+  function plan.condition(k) return condition(k) end
+  -- How many rows of "db.t" the subset keeps (nil: all, or counted by condition).
+  function plan.count(k)
+    compute()
+    local n = nodes[k]
+    if not n then return 0 end
+    if n.whole or not n.key then return nil end
+    return n.nkept
+  end
   return plan
 end
 

@@ -95,9 +95,27 @@ static void command_help(const struct command *c, const struct args_group *group
 		       "defaults-file,\n"
 		       "      or a connection option's long name (ssl-mode=required, ssl-ca=FILE, "
 		       "...)\n");
-	for (size_t i = 0; i < ngroups; i++)
-		sl_options_help_filtered(groups[i].opts, groups[i].heading,
+	for (size_t i = 0; i < ngroups; i++) {
+		/* An option both plugins take (copy's --skip-definer) is listed once. */
+		size_t n = 0;
+		while (groups[i].opts[n].name)
+			n++;
+		struct sl_option *fresh = sl_calloc(n + 1, sizeof(*fresh));
+		if (!fresh)
+			return;
+		size_t kept = 0;
+		for (size_t k = 0; k < n; k++) {
+			bool seen = false;
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = sl_options_find(groups[j].opts, groups[i].opts[k].name, 0) !=
+				       NULL;
+			if (!seen)
+				fresh[kept++] = groups[i].opts[k];
+		}
+		sl_options_help_filtered(fresh, groups[i].heading,
 		                         c->two_servers ? SL_OPTF_CONN : 0, stdout);
+		sl_free(fresh);
+	}
 	printf("\nOption files (read first, the command line over them):\n"
 	       "      --no-defaults                read no option file\n"
 	       "      --defaults-file=FILE         read this option file only\n"

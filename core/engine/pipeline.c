@@ -7,12 +7,14 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
 #include "engine/ring.h"
 #include "engine/route.h"
 #include "format/dataformat.h"
@@ -114,6 +116,11 @@ const struct sl_option sl_pipeline_options[] = {
      .offset = offsetof(struct sl_pipeline_config, log_format),
      .arg = "FORMAT",
      .help = "log lines as text or JSON objects"},
+    {.name = "dry-run",
+     .type = SL_OPT_BOOL,
+     .offset = offsetof(struct sl_pipeline_config, dry_run),
+     .help = "print what the run would take (tables, conditions, estimated rows, sinks) "
+             "and stop: nothing is read or written"},
     {.name = "progress",
      .type = SL_OPT_ENUM,
      .def = "auto",
@@ -172,6 +179,15 @@ struct sl_pipeline {
 	bool has_transform;
 	struct sl_router router;
 	bool router_ready;
+	const struct sl_script_query *query; /* the source's, while it plans */
+	/* Base tables and sequences the plan took, for the workers' states
+	 * (sluice.tables in transform); borrowed from the source. */
+	struct sl_table **catalog;
+	size_t ncatalog;
+
+	/* --dry-run: what the plan printed. */
+	uint64_t explained_tables, explained_rows;
+	bool dry_header;
 };
 
 /* The worker a thread runs as (transform() uses its Lua state). */
@@ -216,11 +232,18 @@ void sl_pipeline_free(struct sl_pipeline *p)
 	for (unsigned i = 0; i < p->nworker_scripts; i++)
 		sl_script_close(p->worker_scripts[i]);
 	sl_free(p->worker_scripts);
+	sl_free(p->catalog);
 	sl_script_close(p->script);
 	sl_free(p->info.source);
 	sl_free(p->info.server_version);
 	sl_free(p->info.binlog_file);
 	sl_free(p->info.gtid);
+	for (size_t i = 0; i < p->info.nleft_out; i++) {
+		sl_free(p->info.left_out[i].lo.schema);
+		sl_free(p->info.left_out[i].lo.name);
+		sl_free(p->info.left_out[i].lo.missing);
+	}
+	sl_free(p->info.left_out);
 	pthread_mutex_destroy(&p->lock);
 	sl_free(p);
 }
@@ -243,6 +266,11 @@ const struct sl_pipeline_config *sl_pipeline_config(struct sl_pipeline *p)
 struct sl_run_info *sl_pipeline_info(struct sl_pipeline *p)
 {
 	return &p->info;
+}
+
+size_t sl_pipeline_nsinks(struct sl_pipeline *p)
+{
+	return p->nsinks;
 }
 
 bool sl_pipeline_cancelled(struct sl_pipeline *p)
@@ -544,6 +572,10 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b)
 		sl_batch_release(b);
 		return SL_ECANCEL;
 	}
+	if (p->cfg.dry_run) { /* no sink is open */
+		sl_batch_release(b);
+		return 0;
+	}
 	if (b->kind == SL_BATCH_FILE) {
 		atomic_fetch_add(&p->files, 1);
 		atomic_fetch_add(&p->bytes, b->body.len);
@@ -625,6 +657,8 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 		struct sl_error err = {0};
 		struct sl_script_opts lim = script_limits(p);
 		int rc = sl_script_open(slot, p->cfg.script, &lim, p->log, &err);
+		if (!rc && p->ncatalog)
+			rc = sl_script_set_catalog(*slot, p->catalog, p->ncatalog, &err);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s", err.msg);
 	}
@@ -698,36 +732,158 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 	return rc;
 }
 
+void sl_pipeline_set_query(struct sl_pipeline *p, const struct sl_script_query *q)
+{
+	p->query = q;
+}
+
 int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take)
 {
 	struct sl_error err = {0};
 	int rc = 0;
 	if (p->script && n && (rc = sl_script_set_catalog(p->script, tables, n, &err)))
 		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	if (p->script)
+		sl_script_set_query(p->script, p->query);
 	for (size_t i = 0; i < n && !rc; i++) {
-		struct sl_table *t = tables[i];
 		take[i] = true;
-		if (p->router_ready && (rc = sl_router_plan(&p->router, t, &take[i], &err)))
-			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		if (p->router_ready && (rc = sl_router_plan(&p->router, tables[i], &take[i], &err)))
+			break;
+	}
+	if (p->script)
+		sl_script_set_query(p->script, NULL);
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	for (size_t i = 0; i < n; i++) {
+		struct sl_table *t = tables[i];
 		if (!t->from_files)
 			continue;
 		/* Rows read back from files: no server to push SQL down to. */
 		if (t->where)
 			return sl_pipeline_fail(
-			    p, SL_EUSAGE,
+			    p, SL_ELUA,
 			    "%s: where() gives %s.%s a condition, but its rows come from files, "
 			    "with "
 			    "no server to run it: drop rows in transform() instead (rows:drop(i))",
 			    p->cfg.script, t->schema, t->name);
 		if (t->col_exprs)
 			return sl_pipeline_fail(
-			    p, SL_EUSAGE,
+			    p, SL_ELUA,
 			    "%s: columns rewrites %s.%s with SQL, but its rows come from files, "
 			    "with "
 			    "no server to run it: rewrite the values in transform() instead",
 			    p->cfg.script, t->schema, t->name);
 		t->decode_rows = p->has_transform && take[i] && t->kind == SL_TABLE_BASE;
 	}
+	/* Views are not kept: a source may still leave them out (depend). */
+	for (size_t i = 0; p->has_transform && i < n; i++) {
+		if (!take[i] || tables[i]->kind == SL_TABLE_VIEW)
+			continue;
+		struct sl_table **v = sl_realloc(p->catalog, (p->ncatalog + 1) * sizeof(*v));
+		if (!v)
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		p->catalog = v;
+		p->catalog[p->ncatalog++] = tables[i];
+	}
+	return 0;
+}
+
+/* The dry run's first line. */
+static void dry_header(struct sl_pipeline *p)
+{
+	if (p->dry_header)
+		return;
+	p->dry_header = true;
+	printf("# sluice dry run: what this run would take (nothing is read or written)\n"
+	       "%-8s %-40s %12s  %-20s %s\n",
+	       "kind", "table", "est. rows", "sinks", "condition");
+}
+
+int sl_pipeline_left_out(struct sl_pipeline *p, const char *kind, const char *schema,
+                         const char *name, const char *missing, int sink, int lacking)
+{
+	struct sl_run_info *ri = &p->info;
+	struct sl_run_left_out *v = sl_realloc(ri->left_out, (ri->nleft_out + 1) * sizeof(*v));
+	if (!v)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	ri->left_out = v;
+	struct sl_run_left_out *e = &v[ri->nleft_out];
+	e->lo.kind = kind;
+	e->lo.schema = sl_strdup(schema);
+	e->lo.name = sl_strdup(name);
+	e->lo.missing = sl_strdup(missing);
+	e->sink = sink;
+	if (!e->lo.schema || !e->lo.name || !e->lo.missing) {
+		sl_free(e->lo.schema);
+		sl_free(e->lo.name);
+		sl_free(e->lo.missing);
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	ri->nleft_out++;
+	const char *sname = sink >= 0 && (size_t)sink < p->nsinks ? p->sinks[sink].name : NULL;
+	const char *lname =
+	    lacking >= 0 && (size_t)lacking < p->nsinks ? p->sinks[lacking].name : NULL;
+	sl_logf(p->log, SL_LOG_WARN, NULL, "%s %s.%s left out%s%s: it needs %s, which %s%s%s", kind,
+	        schema, name, sname ? " of sink " : "", sname ? sname : "", missing,
+	        sname   ? "that sink does not take"
+	        : lname ? "sink "
+	                : "the run does not take",
+	        !sname && lname ? lname : "", !sname && lname ? " does not take" : "");
+	if (p->cfg.dry_run) {
+		dry_header(p);
+		printf("%-8s %s.%s  left out of %s: needs %s\n", kind, schema, name,
+		       sname ? sname : "every sink", missing);
+	}
+	return 0;
+}
+
+/* Append c to b on one line, at most 'max' bytes of it. */
+static int put_condition(struct sl_buf *b, const char *c, size_t max)
+{
+	size_t n = strlen(c), take = n > max ? max : n;
+	int rc = 0;
+	for (size_t i = 0; i < take && !rc; i++)
+		rc = sl_buf_putc(b, c[i] == '\n' || c[i] == '\r' || c[i] == '\t' ? ' ' : c[i]);
+	if (!rc && take < n)
+		rc = sl_buf_printf(b, " ... (%zu bytes)", n);
+	return rc;
+}
+
+int sl_pipeline_explain(struct sl_pipeline *p, const struct sl_table *t, uint64_t rows)
+{
+	static const char *const kinds[] = {"table", "view", "sequence"};
+	struct sl_buf name = SL_BUF_INIT, sinks = SL_BUF_INIT, cond = SL_BUF_INIT;
+	int rc = 0;
+	dry_header(p);
+	rc = sl_buf_printf(&name, "%s.%s", t->schema, t->name);
+	for (size_t i = 0; i < p->nsinks && !rc; i++) {
+		const char *ts, *tn;
+		if (!sl_table_target_of(t, i, &ts, &tn))
+			continue;
+		rc = sl_buf_printf(&sinks, "%s%s", sinks.len ? "," : "", p->sinks[i].name);
+		if (!rc && (strcmp(ts, t->schema) != 0 || strcmp(tn, t->name) != 0))
+			rc = sl_buf_printf(&sinks, "=%s.%s", ts, tn);
+	}
+	if (!rc)
+		rc = t->where ? put_condition(&cond, t->where, 200)
+		              : sl_buf_puts(&cond, "(all rows)");
+	char est[32] = "-";
+	if (t->kind == SL_TABLE_BASE) {
+		snprintf(est, sizeof(est), "%llu", (unsigned long long)rows);
+		p->explained_rows += rows;
+	}
+	p->explained_tables++;
+	if (!rc)
+		printf("%-8s %-40s %12s  %-20s %s\n", kinds[t->kind], name.data, est,
+		       sinks.len ? sinks.data : "(none)",
+		       t->kind == SL_TABLE_BASE ? cond.data : "");
+	sl_buf_free(&name);
+	sl_buf_free(&sinks);
+	sl_buf_free(&cond);
+	if (rc)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	if (fflush(stdout) || ferror(stdout))
+		return sl_pipeline_fail(p, SL_EIO, "--dry-run: cannot write the plan on stdout");
 	return 0;
 }
 
@@ -947,6 +1103,31 @@ static void log_summary(struct sl_pipeline *p)
 	}
 }
 
+/* --dry-run: plan with the hooks (sluice.query included) and print the
+ * plan; no sink is opened, so nothing is written anywhere. */
+static int dry_run(struct sl_pipeline *p)
+{
+	if (!p->source->plugin->dry_run)
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "--dry-run: the %s source cannot tell what it holds "
+		                        "without reading it all; dry runs work with a server as "
+		                        "the source",
+		                        p->source->name);
+	if (open_script(p) == 0) {
+		int rc = p->source->plugin->prepare(p->source);
+		if (rc && !sl_pipeline_cancelled(p))
+			sl_pipeline_fail(p, rc, "%s: %s", p->source->name, sl_strerror(rc));
+	}
+	if (!p->err.code) {
+		printf("# %llu tables and views, about %llu rows; nothing was dumped\n",
+		       (unsigned long long)p->explained_tables,
+		       (unsigned long long)p->explained_rows);
+		if (fflush(stdout) || ferror(stdout))
+			sl_pipeline_fail(p, SL_EIO, "--dry-run: cannot write the plan on stdout");
+	}
+	return p->err.code;
+}
+
 int sl_pipeline_run(struct sl_pipeline *p)
 {
 	if (!p->source)
@@ -954,6 +1135,8 @@ int sl_pipeline_run(struct sl_pipeline *p)
 	if (p->err.code) /* an init() failed */
 		return p->err.code;
 	install_wake_handler();
+	if (p->cfg.dry_run)
+		return dry_run(p);
 
 	if (open_script(p) == 0 && open_sinks(p) == 0) {
 		int rc = p->source->plugin->prepare(p->source);

@@ -44,9 +44,16 @@ struct sl_pipeline_config {
 	int log_format;              /* 0 text, 1 json */
 	int progress;                /* 0 auto, 1 always, 2 never */
 	long long progress_interval; /* seconds between lines of their own */
+	bool dry_run;                /* plan, print the plan on stdout, move nothing */
 };
 
 extern const struct sl_option sl_pipeline_options[];
+
+/* An object left out of one sink (or of all: sink -1). */
+struct sl_run_left_out {
+	struct sl_left_out lo; /* owned strings (kind is static) */
+	int sink;
+};
 
 /* What the source learned about the run, written into trailers/manifests. */
 struct sl_run_info {
@@ -54,7 +61,9 @@ struct sl_run_info {
 	char *server_version; /* e.g. "10.11.19-MariaDB" */
 	char *binlog_file;    /* NULL when binary logging is off */
 	uint64_t binlog_pos;
-	char *gtid; /* NULL when unknown */
+	char *gtid;                       /* NULL when unknown */
+	struct sl_run_left_out *left_out; /* views and triggers left out (sl_pipeline_left_out) */
+	size_t nleft_out;
 };
 
 /* Outcome handed to sinks' close(). */
@@ -91,6 +100,8 @@ const struct sl_error *sl_pipeline_error(struct sl_pipeline *p);
 struct sl_log *sl_pipeline_log(struct sl_pipeline *p);
 const struct sl_pipeline_config *sl_pipeline_config(struct sl_pipeline *p);
 struct sl_run_info *sl_pipeline_info(struct sl_pipeline *p);
+/* How many sinks the run has (routes and targets index them 0..n-1). */
+size_t sl_pipeline_nsinks(struct sl_pipeline *p);
 
 /* Record an error (first one wins) and cancel the run.  Thread-safe and
  * async-signal-unsafe (call from threads, not handlers).  Returns 'code'. */
@@ -126,6 +137,27 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
  * take[i] false: leave tables[i] out.  Sources call it from prepare()
  * before emitting anything of those tables.  0 or the run's error. */
 int sl_pipeline_plan(struct sl_pipeline *p, struct sl_table *const *tables, size_t n, bool *take);
+
+/* Lend the main Lua state a source's read-only queries (sluice.query) for
+ * the hooks sl_pipeline_plan() calls; NULL takes them back.  'q' must live
+ * until then. */
+struct sl_script_query;
+void sl_pipeline_set_query(struct sl_pipeline *p, const struct sl_script_query *q);
+
+/* Leave 'kind' ("view", "trigger") schema.name out of sink 'sink' (-1:
+ * every sink) because it needs what the run, or sink 'lacking' (-1: the
+ * run), does not take ('missing': "db.t, db.u"): one warning now, and a
+ * line in each such sink's trailer or manifest.  0 or SL_ENOMEM (the run
+ * failed). */
+int sl_pipeline_left_out(struct sl_pipeline *p, const char *kind, const char *schema,
+                         const char *name, const char *missing, int sink, int lacking);
+
+/* --dry-run: print what the run would do with table 't' (kind, name,
+ * sinks and target names, condition, 'rows' estimated) on stdout.  A
+ * source that supports dry runs (plugin->dry_run) calls it for each table
+ * and view from prepare(), after planning, and emits nothing.  0 or an
+ * error (stdout failed). */
+int sl_pipeline_explain(struct sl_pipeline *p, const struct sl_table *t, uint64_t rows);
 
 /* Does some sink of the run that puts databases somewhere (a loader)
  * have no target for source database 'schema' (no -B, no --rename of

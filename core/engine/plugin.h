@@ -14,6 +14,7 @@
 #ifndef SL_PLUGIN_H
 #define SL_PLUGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -67,6 +68,10 @@ struct sl_plugin {
 	int (*finish)(struct sl_instance *inst);
 	void (*interrupt)(struct sl_instance *inst);
 	unsigned max_workers;
+	/* --dry-run: prepare() plans, reports each table with
+	 * sl_pipeline_explain() and emits nothing (work() and finish() are not
+	 * called).  A source without it refuses --dry-run. */
+	bool dry_run;
 
 	/* Sinks.  consume() borrows the batch (the pipeline releases it).
 	 * close() gets the run's outcome and writes the trailer/manifest; it is

@@ -130,9 +130,13 @@ static int sink_rename(struct sl_router *r, size_t i, const char *db, const char
 static int plan_where(struct sl_router *r, struct sl_table *t, struct sl_error *err)
 {
 	char *cond = NULL;
-	int rc = sl_script_where(r->script, t, &cond, err);
+	int64_t rows = -1;
+	int rc = sl_script_where(r->script, t, &cond, &rows, err);
 	if (rc || !cond)
 		return rc;
+	/* With --where too, the hint is still an upper bound. */
+	t->where_rows_said = rows >= 0;
+	t->where_rows = rows >= 0 ? (uint64_t)rows : 0;
 	if (t->where) {
 		struct sl_buf b = SL_BUF_INIT;
 		if (sl_buf_printf(&b, "(%s) AND (%s)", t->where, cond)) {

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/error.h"
 #include "format/encode_json.h"
+#include "format/jsonpath.h"
 
 static int td_convert_line(struct sl_text_reader *s, const char *p, size_t len);
 
@@ -153,90 +154,7 @@ static void td_ws(struct td_json *j)
  * SL_EFORMAT or SL_ENOMEM. */
 static int td_json_string(struct td_json *j, struct sl_buf *out)
 {
-	sl_buf_reset(out);
-	if (j->p >= j->end || *j->p != '"')
-		return SL_EFORMAT;
-	j->p++;
-	while (j->p < j->end) {
-		const char *q = j->p;
-		while (q < j->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-			q++;
-		if (sl_buf_append(out, j->p, (size_t)(q - j->p)))
-			return SL_ENOMEM;
-		j->p = q;
-		if (q >= j->end || (unsigned char)*q < 0x20)
-			return SL_EFORMAT;
-		if (*q == '"') {
-			j->p++;
-			return 0;
-		}
-		if (q + 1 >= j->end)
-			return SL_EFORMAT;
-		char e = q[1];
-		j->p = q + 2;
-		int rc;
-		switch (e) {
-		case '"':
-		case '\\':
-		case '/':
-			rc = sl_buf_putc(out, e);
-			break;
-		case 'b':
-			rc = sl_buf_putc(out, '\b');
-			break;
-		case 'f':
-			rc = sl_buf_putc(out, '\f');
-			break;
-		case 'n':
-			rc = sl_buf_putc(out, '\n');
-			break;
-		case 'r':
-			rc = sl_buf_putc(out, '\r');
-			break;
-		case 't':
-			rc = sl_buf_putc(out, '\t');
-			break;
-		case 'u': {
-			unsigned long cp = 0;
-			for (int round = 0; round < 2; round++) {
-				unsigned long u = 0;
-				if (j->end - j->p < 4)
-					return SL_EFORMAT;
-				for (int k = 0; k < 4; k++) {
-					int h = sl_hexval(j->p[k]);
-					if (h < 0)
-						return SL_EFORMAT;
-					u = u << 4 | (unsigned)h;
-				}
-				j->p += 4;
-				if (round == 0 && u >= 0xd800 && u <= 0xdbff) {
-					cp = u;
-					if (j->end - j->p < 2 || j->p[0] != '\\' || j->p[1] != 'u')
-						return SL_EFORMAT;
-					j->p += 2;
-					continue;
-				}
-				if (round == 1) {
-					if (u < 0xdc00 || u > 0xdfff)
-						return SL_EFORMAT;
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (u - 0xdc00);
-				} else {
-					if (u >= 0xdc00 && u <= 0xdfff)
-						return SL_EFORMAT;
-					cp = u;
-				}
-				break;
-			}
-			rc = sl_buf_put_utf8(out, cp);
-			break;
-		}
-		default:
-			return SL_EFORMAT;
-		}
-		if (rc)
-			return rc;
-	}
-	return SL_EFORMAT;
+	return sl_json_string_decode(&j->p, j->end, out);
 }
 
 /* Append bytes p[0..len) to the line as a TSV field (escaped). */

@@ -88,8 +88,7 @@ bool sl_json_is_number(const unsigned char *p, size_t len)
 	return i == len;
 }
 
-/* Write a JSON string of valid UTF-8 p[0..len) at w (room for 6*len+2). */
-static char *sl_json_str(char *w, const unsigned char *p, size_t len)
+char *sl_json_put_string(char *w, const unsigned char *p, size_t len)
 {
 	*w++ = '"';
 	for (size_t i = 0; i < len; i++) {
@@ -154,7 +153,7 @@ static char *sl_json_put(char *w, const struct sl_column *col, const unsigned ch
 	}
 	if (!sl_json_utf8_valid(p, len))
 		return sl_json_hex(w, p, len);
-	return sl_json_str(w, p, len);
+	return sl_json_put_string(w, p, len);
 }
 
 int sl_encode_jsonl_rows(const struct sl_rowset *rs, struct sl_buf *out)
@@ -184,7 +183,7 @@ int sl_encode_jsonl_rows(const struct sl_rowset *rs, struct sl_buf *out)
 			const char *n = rs->cols[c]->name;
 			if (c)
 				*w++ = ',';
-			w = sl_json_str(w, (const unsigned char *)n, strlen(n));
+			w = sl_json_put_string(w, (const unsigned char *)n, strlen(n));
 			*w++ = ':';
 			if (cell[c].len == SL_CELL_NULL)
 				w = sl_json_put(w, rs->cols[c], NULL, 0);

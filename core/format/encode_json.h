@@ -34,6 +34,10 @@ int sl_encode_jsonl_file(const struct sl_encode_opts *opts, const char *schema, 
  * code points past U+10FFFF). */
 bool sl_json_utf8_valid(const unsigned char *p, size_t len);
 
+/* Write valid UTF-8 p[0..len) as a JSON string at w (room for 6*len+2);
+ * returns the end of what it wrote. */
+char *sl_json_put_string(char *w, const unsigned char *p, size_t len);
+
 /* True when p[0..len) matches JSON's number grammar. */
 bool sl_json_is_number(const unsigned char *p, size_t len);
 

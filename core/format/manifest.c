@@ -200,7 +200,21 @@ int sl_manifest_write(const struct sl_manifest *m, struct sl_buf *out)
 		                   json_object_to_json_string_ext(o, JSON_FLAGS));
 		json_object_put(o);
 	}
-	return rc ? rc : sl_buf_puts(out, "\n  ]\n}\n");
+	rc = rc ? rc : sl_buf_puts(out, "\n  ],\n  \"left_out\": [");
+	for (size_t i = 0; i < m->nleft_out && !rc; i++) {
+		const struct sl_left_out *lo = &m->left_out[i];
+		struct json_object *o = json_object_new_object();
+		if (!o)
+			return SL_ENOMEM;
+		json_object_object_add(o, "kind", json_object_new_string(lo->kind));
+		json_object_object_add(o, "schema", json_object_new_string(lo->schema));
+		json_object_object_add(o, "name", json_object_new_string(lo->name));
+		json_object_object_add(o, "missing", json_object_new_string(lo->missing));
+		rc = sl_buf_printf(out, "%s\n    %s", i ? "," : "",
+		                   json_object_to_json_string_ext(o, JSON_FLAGS));
+		json_object_put(o);
+	}
+	return rc ? rc : sl_buf_puts(out, m->nleft_out ? "\n  ]\n}\n" : "]\n}\n");
 }
 
 /* "2026-11-21T04:50:00Z" -> "2026-11-21 04:50:00" (mydumper's spelling). */

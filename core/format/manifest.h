@@ -23,6 +23,9 @@
  *        "xxh64": "16 hex digits"},
  *       {"schema": "db", "table": null, ...}      the database's own files
  *       {"schema": "", "table": null, ...}        the accounts file (--users)
+ *     ],
+ *     "left_out": [                       objects left out so that the dump loads
+ *       {"kind": "view", "schema": "db", "name": "v", "missing": "db.t, db.u"}
  *     ]
  *   }
  *
@@ -55,6 +58,7 @@
 #include "base/error.h"
 #include "base/map.h"
 #include "base/xxh64.h"
+#include "format/table.h"
 
 #define SL_MANIFEST_NAME "sluice-manifest.json"
 #define SL_METADATA_NAME "metadata" /* mydumper's file, which myloader needs */
@@ -82,8 +86,10 @@ struct sl_manifest {
 	uint64_t files, bytes, rows;
 
 	size_t ntables, cap;
-	struct sl_manifest_table **tables; /* owned, in order of appearance */
-	struct sl_map index;               /* (schema, name) -> its table */
+	struct sl_manifest_table **tables;  /* owned, in order of appearance */
+	const struct sl_left_out *left_out; /* borrowed, written only (not parsed) */
+	size_t nleft_out;
+	struct sl_map index; /* (schema, name) -> its table */
 };
 
 void sl_manifest_init(struct sl_manifest *m);

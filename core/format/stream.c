@@ -231,6 +231,19 @@ static int sl_stream_trailer_body(struct sl_buf *body, const struct sl_stream_tr
 		    (rc = sl_buf_printf(body, " %" PRIu64 "\n", tc->rows)) != 0)
 			goto fail;
 	}
+	for (size_t i = 0; i < t->nleft_out; i++) {
+		const struct sl_left_out *lo = &t->left_out[i];
+		const char *need = lo->missing ? lo->missing : "";
+		size_t nlen = sl_stream_utf8_cut(need, strlen(need), SL_STREAM_MAX_ERROR_TEXT);
+		if ((rc = sl_buf_printf(body, "-- left-out %s ", lo->kind)) != 0 ||
+		    (rc = sl_fname_encode(body, lo->schema)) != 0 ||
+		    (rc = sl_buf_putc(body, '.')) != 0 ||
+		    (rc = sl_fname_encode(body, lo->name)) != 0 ||
+		    (rc = sl_buf_puts(body, " needs ")) != 0 ||
+		    (rc = sl_stream_put_oneline(body, need, nlen, 0)) != 0 ||
+		    (rc = sl_buf_putc(body, '\n')) != 0)
+			goto fail;
+	}
 	if (!t->ok) {
 		const char *e = t->error && t->error[0] ? t->error : "unknown error";
 		size_t elen = sl_stream_utf8_cut(e, strlen(e), SL_STREAM_MAX_ERROR_TEXT);

@@ -28,6 +28,11 @@
  *                                  whose data is complete: in an ok trailer
  *                                  they add up to 'rows', in an error
  *                                  trailer to at most 'rows')
+ *   -- left-out <kind> <db>.<name> needs <what>
+ *                                 (a view or trigger the run left out, and
+ *                                  the tables it needs that the run does
+ *                                  not have: "db.t, db.u"; the object's
+ *                                  names fname-encoded)
  *   -- error <one-line message>   (error trailers only)
  *
  * and, for an error trailer, a final `SIGNAL SQLSTATE '45000' ...` statement
@@ -42,6 +47,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "format/table.h"
 
 #define SL_STREAM_VERSION    2    /* written; 1 (frames without checksums) is read too */
 #define SL_STREAM_MAX_NAME   1024 /* longest file name a reader accepts */
@@ -62,6 +68,8 @@ struct sl_stream_trailer {
 	char *gtid; /* NULL when unknown */
 	size_t ntables;
 	struct sl_stream_table_count *tables;
+	const struct sl_left_out *left_out; /* borrowed, written only (readers skip the lines) */
+	size_t nleft_out;
 };
 
 /* --- writing ----------------------------------------------------------- */

@@ -1,5 +1,6 @@
 /* table.c - helpers for struct sl_table: column counts, the value class of
- * a DATA_TYPE, and freeing a table with everything it owns.
+ * a DATA_TYPE, values as SQL literals, and freeing a table with everything
+ * it owns.
  *
  * The value class decides how the encoder writes a column's values
  * (bare numbers, quoted strings, 0x hex), so a wrong entry here corrupts a
@@ -11,6 +12,8 @@
 #include <strings.h>
 
 #include "base/alloc.h"
+#include "base/buf.h"
+#include "base/error.h"
 
 size_t sl_table_ndata_cols(const struct sl_table *t)
 {
@@ -117,4 +120,32 @@ void sl_table_free(struct sl_table *t)
 	}
 	sl_free(t->targets);
 	sl_free(t);
+}
+
+/* Hex needs no escaping and keeps every byte; the introducer gives the
+ * literal the column's charset, so the comparison uses its collation (and
+ * its index). */
+int sl_sql_literal(struct sl_buf *b, const struct sl_column *c, const char *v, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	if (c->value_class == SL_VAL_NUMBER)
+		return sl_buf_append(b, v, len);
+	if (c->value_class == SL_VAL_STRING && !c->charset)
+		return sl_buf_put_quoted(b, v, len);
+	if (c->value_class == SL_VAL_NATIVE)
+		return sl_buf_puts(b, "_latin1") ? SL_ENOMEM : sl_buf_put_quoted(b, v, len);
+	if (c->value_class == SL_VAL_STRING && sl_buf_printf(b, "_%s ", c->charset))
+		return SL_ENOMEM;
+	if (len == 0)
+		return sl_buf_puts(b, "''");
+	if (sl_buf_reserve(b, 2 * len + 2))
+		return SL_ENOMEM;
+	b->data[b->len++] = '0';
+	b->data[b->len++] = 'x';
+	for (size_t i = 0; i < len; i++) {
+		b->data[b->len++] = hex[(unsigned char)v[i] >> 4];
+		b->data[b->len++] = hex[(unsigned char)v[i] & 15];
+	}
+	b->data[b->len] = '\0';
+	return 0;
 }

@@ -73,8 +73,10 @@ struct sl_table {
 	size_t nfks;
 	struct sl_foreign_key *fks;
 
-	char *where;      /* extra row filter (from --where or a hook), or NULL */
-	char **col_exprs; /* ncols SQL expressions replacing columns in the SELECT
+	char *where;          /* extra row filter (from --where or a hook), or NULL */
+	bool where_rows_said; /* a hook said how many rows 'where' selects ... */
+	uint64_t where_rows;  /* ... at most this many */
+	char **col_exprs;     /* ncols SQL expressions replacing columns in the SELECT
 	                     (masking pushed down), NULL entries for the others;
 	                     NULL when no column is rewritten */
 
@@ -102,11 +104,28 @@ struct sl_table {
 	atomic_int pending_jobs;   /* data jobs not yet finished */
 };
 
+/* An object a run leaves out so that what it emits stays loadable (a view
+ * whose tables are not in the run, a trigger whose body writes to a table
+ * that is not): trailers and manifests list them.  'missing' names what it
+ * needs: "db.t, db.u". */
+struct sl_left_out {
+	const char *kind; /* "view" or "trigger" */
+	char *schema, *name, *missing;
+};
+
 /* Number of columns that are selected and inserted (not generated). */
 size_t sl_table_ndata_cols(const struct sl_table *t);
 
 /* Class of values for an information_schema DATA_TYPE. */
 enum sl_value_class sl_value_class_of(const char *data_type);
+
+struct sl_buf;
+
+/* Append value v[0..len) of column c as an SQL literal that compares in
+ * the column's own collation: numbers bare, text as _charset 0xHEX (exact
+ * bytes whatever the connection's charset), binary as 0xHEX, INET/UUID as
+ * _latin1'text', temporal values quoted.  0 or SL_ENOMEM. */
+int sl_sql_literal(struct sl_buf *b, const struct sl_column *c, const char *v, size_t len);
 
 /* Free an array of 'n' column expressions.  NULL is fine. */
 void sl_table_free_exprs(char **exprs, size_t n);

@@ -80,6 +80,12 @@ static void blow(lua_State *L, struct sl_script *s, const char *msg)
 	lua_error(L);
 }
 
+void sl_script_raise_limit(lua_State *L, const char *msg)
+{
+	blow(L, script_of(L), msg);
+	abort(); /* not reached: blow() raises */
+}
+
 static bool past(const struct timespec *deadline)
 {
 	struct timespec now;
@@ -88,11 +94,50 @@ static bool past(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
+static void budget_blown(lua_State *L, struct sl_script *s)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "instruction budget of %llu exceeded (see --script-budget)",
+	         (unsigned long long)s->budget);
+	blow(L, s, msg);
+}
+
+static void time_blown(lua_State *L, struct sl_script *s)
+{
+	char msg[160];
+	snprintf(msg, sizeof(msg), "timed out after %.3g s (see --script-timeout)",
+	         (double)s->timeout_ms / 1000.0);
+	blow(L, s, msg);
+}
+
+uint64_t sl_script_time_left(lua_State *L)
+{
+	struct sl_script *s = script_of(L);
+	if (!s->timeout_ms)
+		return 0;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	int64_t ms = (int64_t)(s->deadline.tv_sec - now.tv_sec) * 1000 +
+	             (s->deadline.tv_nsec - now.tv_nsec) / 1000000;
+	if (ms <= 0)
+		time_blown(L, s);
+	return (uint64_t)ms;
+}
+
+void sl_script_charge(lua_State *L, uint64_t n)
+{
+	struct sl_script *s = script_of(L);
+	if (s->stop && atomic_load_explicit(s->stop, memory_order_relaxed))
+		blow(L, s, "interrupted: the run was cancelled");
+	s->budget_left -= n > INT64_MAX ? INT64_MAX : (int64_t)n;
+	if (s->budget_left < 0)
+		budget_blown(L, s);
+}
+
 static void budget_hook(lua_State *L, lua_Debug *ar)
 {
 	(void)ar;
 	struct sl_script *s = script_of(L);
-	char msg[160];
 	if (s->blown)
 		blow(L, s, s->blown_msg);
 	/* Where the script is now: a memory error unwinds without a message
@@ -103,17 +148,10 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 	s->budget_left -= SL_SCRIPT_HOOK_EVERY;
 	if (s->stop && atomic_load_explicit(s->stop, memory_order_relaxed))
 		blow(L, s, "interrupted: the run was cancelled");
-	if (s->budget_left < 0) {
-		snprintf(msg, sizeof(msg),
-		         "instruction budget of %llu exceeded (see --script-budget)",
-		         (unsigned long long)s->budget);
-		blow(L, s, msg);
-	}
-	if (s->timeout_ms && past(&s->deadline)) {
-		snprintf(msg, sizeof(msg), "timed out after %.3g s (see --script-timeout)",
-		         (double)s->timeout_ms / 1000.0);
-		blow(L, s, msg);
-	}
+	if (s->budget_left < 0)
+		budget_blown(L, s);
+	if (s->timeout_ms && past(&s->deadline))
+		time_blown(L, s);
 }
 
 /* Reached only by a Lua error outside any protected call: a bug of ours,
@@ -289,6 +327,22 @@ static int safe_move(lua_State *L)
 	return lua_gettop(L);
 }
 
+/* __close and __gc of sl_script_push_buf()'s userdata. */
+static int buf_close(lua_State *L)
+{
+	sl_buf_free(luaL_checkudata(L, 1, "sluice.buf"));
+	return 0;
+}
+
+struct sl_buf *sl_script_push_buf(lua_State *L)
+{
+	struct sl_buf *b = lua_newuserdatauv(L, sizeof(*b), 0);
+	*b = (struct sl_buf)SL_BUF_INIT;
+	luaL_setmetatable(L, "sluice.buf");
+	lua_toclose(L, -1);
+	return b;
+}
+
 static void open_sandbox(struct sl_script *s)
 {
 	lua_State *L = s->L;
@@ -322,6 +376,12 @@ static void open_sandbox(struct sl_script *s)
 	lua_setglobal(L, "load");
 	lua_pushcfunction(L, safe_require);
 	lua_setglobal(L, "require");
+	luaL_newmetatable(L, "sluice.buf");
+	lua_pushcfunction(L, buf_close);
+	lua_setfield(L, -2, "__close");
+	lua_pushcfunction(L, buf_close);
+	lua_setfield(L, -2, "__gc");
+	lua_pop(L, 1);
 	sl_script_open_lib(s);
 }
 

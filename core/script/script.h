@@ -39,6 +39,21 @@ struct sl_table;
 
 struct sl_strlist;
 
+/* A source's read-only queries, for sluice.query() (script_query.c).  The
+ * SQL handed to run() has passed sl_sql_check_select(); run() executes it
+ * inside the run's snapshot with at most 'timeout_ms' of server time (0:
+ * no limit) and calls row() once with the column names (values NULL),
+ * then once per row (values NULL where SQL NULL).  A non-zero row() result
+ * stops the query and is returned; any other failure is SL_E* with a
+ * one-line message in 'err'. */
+typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *names, char **values,
+                                const unsigned long *lens);
+struct sl_script_query {
+	int (*run)(void *ud, const char *sql, size_t len, uint64_t timeout_ms, sl_script_row_fn row,
+	           void *cb, struct sl_error *err);
+	void *ud;
+};
+
 struct sl_script_opts {
 	uint64_t memory;                 /* bytes one state may hold */
 	uint64_t budget;                 /* Lua instructions one call may run */
@@ -68,6 +83,9 @@ struct sl_script {
 	/* Context of the current call, for messages. */
 	const char *hook;
 	const struct sl_table *table;
+	/* sluice.query(): the source's queries while per-table hooks are being
+	 * planned, else NULL (borrowed; sl_script_set_query). */
+	const struct sl_script_query *query;
 	/* Scratch for transform(): the rows' replacement (script_rows.c). */
 	struct sl_rowset *scratch;
 	struct sl_pattern_cache *patterns; /* compiled patterns (script_pattern.c) */
@@ -97,6 +115,25 @@ int sl_script_invoke(struct sl_script *s, const char *hook, const struct sl_tabl
  * that raises); returns its type.  Inside sl_script_invoke() only. */
 int sl_script_get_global(struct lua_State *L, const char *name);
 
+/* [-0, +0, v] A limit was hit in C code the script called (a query past
+ * the budget, a cancelled run): raise 'msg' so that no pcall of the
+ * script catches it, as the count hook does. */
+void sl_script_raise_limit(struct lua_State *L, const char *msg) __attribute__((noreturn));
+
+/* Milliseconds left of the current call's --script-timeout (at least 1),
+ * 0 when calls have no time limit; raises the timeout error when none is
+ * left.  Inside sl_script_invoke() only. */
+uint64_t sl_script_time_left(struct lua_State *L);
+
+/* Charge 'n' instructions of work done in C to the current call's budget;
+ * raises the budget error (uncatchable) when it is used up. */
+void sl_script_charge(struct lua_State *L, uint64_t n);
+
+/* [-0, +1, m] A to-be-closed userdata holding an empty struct sl_buf, for
+ * C functions that build a result with sl_buf calls: the buffer is freed
+ * when the function returns or an error unwinds it. */
+struct sl_buf *sl_script_push_buf(struct lua_State *L);
+
 /* Set 'err' to a message about the hook's return value ("where(): expected a
  * string or nil, got table") with the table named.  Returns SL_ELUA. */
 int sl_script_bad_result(struct sl_script *s, struct sl_error *err, const char *fmt, ...)
@@ -104,6 +141,16 @@ int sl_script_bad_result(struct sl_script *s, struct sl_error *err, const char *
 
 /* script_lib.c: the 'sluice' global (keyed hashes, logging) and print(). */
 void sl_script_open_lib(struct sl_script *s);
+
+/* script_query.c: sluice.query() and sluice.sql_value() into the table on
+ * top of the stack.  sl_script_set_query() lends the state a source's
+ * queries (NULL takes them back). */
+void sl_script_open_query(struct lua_State *L);
+void sl_script_set_query(struct sl_script *s, const struct sl_script_query *q);
+
+/* script_mask.c: what the masking kit (scripts/mask.lua) needs in C, into
+ * the table on top of the stack. */
+void sl_script_open_mask(struct lua_State *L);
 
 /* script_pattern.c: string.find, match, gmatch and gsub on PCRE2 with
  * limits, in place of Lua's own; and the cache they keep. */

@@ -117,20 +117,33 @@ int sl_script_select(struct sl_script *s, const struct sl_table *t, bool *take,
 struct where {
 	struct call c;
 	char **cond;
+	int64_t *rows;
 };
 
 static int where_body(lua_State *L, void *ud)
 {
 	struct where *w = ud;
-	call_hook(L, &w->c, 1);
-	return w->c.absent ? 0 : take_string(w->c.s, L, -1, "its result", w->cond, w->c.err);
+	call_hook(L, &w->c, 2);
+	if (w->c.absent)
+		return 0;
+	int isint = 0;
+	lua_Integer n = lua_tointegerx(L, -1, &isint);
+	if (!lua_isnil(L, -1) && (!isint || n < 0))
+		return sl_script_bad_result(w->c.s, w->c.err,
+		                            "its second result (rows): expected a count or nil, "
+		                            "got %s",
+		                            luaL_typename(L, -1));
+	if (isint)
+		*w->rows = (int64_t)n;
+	return take_string(w->c.s, L, -2, "its result", w->cond, w->c.err);
 }
 
-int sl_script_where(struct sl_script *s, const struct sl_table *t, char **cond,
+int sl_script_where(struct sl_script *s, const struct sl_table *t, char **cond, int64_t *rows,
                     struct sl_error *err)
 {
-	struct where w = {{s, t, err, "where", NULL, false}, cond};
+	struct where w = {{s, t, err, "where", NULL, false}, cond, rows};
 	*cond = NULL;
+	*rows = -1;
 	int rc = sl_script_invoke(s, "where", t, where_body, &w, err);
 	if (rc) {
 		sl_free(*cond);

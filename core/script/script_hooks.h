@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/error.h"
 
@@ -33,9 +34,10 @@ int sl_script_select_patterns(struct sl_script *s, char **include, char **exclud
 int sl_script_select(struct sl_script *s, const struct sl_table *t, bool *take,
                      struct sl_error *err);
 
-/* where(t) -> SQL condition or nil.  *cond is NULL or a string the caller
- * frees. */
-int sl_script_where(struct sl_script *s, const struct sl_table *t, char **cond,
+/* where(t) -> SQL condition or nil, and optionally the number of rows it
+ * selects (a hint for splitting the table).  *cond is NULL or a string the
+ * caller frees; *rows is the hint, or -1 when the hook gave none. */
+int sl_script_where(struct sl_script *s, const struct sl_table *t, char **cond, int64_t *rows,
                     struct sl_error *err);
 
 /* 'columns' - a table {["db.t"] = {col = "SQL", ...}} or a function(t)

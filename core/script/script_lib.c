@@ -11,7 +11,10 @@
  *   sluice.log(...)             [-0, +0, -]  one log line (level info)
  *   print(...)                  [-0, +0, -]  one log line (level warning:
  *                                            shown unless --quiet)
- *   sluice.version              the sluice version string */
+ *   sluice.version              the sluice version string
+ *
+ * and, from their own files, sluice.query and sluice.sql_value
+ * (script_query.c) and the masking kit's helpers (script_mask.c). */
 #include <lauxlib.h>
 #include <lua.h>
 #include <string.h>
@@ -156,6 +159,8 @@ void sl_script_open_lib(struct sl_script *s)
 	    {"hash", lib_hash}, {"hashnum", lib_hashnum}, {"log", lib_log}, {NULL, NULL}};
 	lua_State *L = s->L;
 	luaL_newlib(L, funcs);
+	sl_script_open_query(L);
+	sl_script_open_mask(L);
 	lua_pushliteral(L, PACKAGE_VERSION);
 	lua_setfield(L, -2, "version");
 	lua_setglobal(L, "sluice");

@@ -1,8 +1,9 @@
 /* files.c - sink plugin "files": the dump's files in a stream, an archive
  * or a directory (files.h).
  *
- * `sluice dump` writes the stream on stdout; `-a FILE` makes it a tar or
- * zip archive, `-o DIR` a directory.  One option table serves all three,
+ * `sluice dump` writes the stream on stdout (or --result-file FILE);
+ * `-a FILE` makes it a tar or zip archive, `-o DIR` a directory; any of
+ * the three may be s3://bucket/key (output_s3.c).  One option table serves all three,
  * so a command's options are known before it runs; options that only one
  * container takes are refused for the others.  Every batch is handed to
  * the container's writer and accounted in the manifest: files (size,
@@ -34,13 +35,15 @@ static const struct sl_option files_options[] = {
      .type = SL_OPT_STRING,
      .offset = CFG(archive),
      .arg = "FILE",
-     .help = "write the dump as one tar or zip archive file ('-': standard output)"},
+     .help = "write the dump as one tar or zip archive file or s3://BUCKET/KEY ('-': "
+             "standard output)"},
     {.name = "outputdir",
      .short_name = 'o',
      .type = SL_OPT_STRING,
      .offset = CFG(outputdir),
      .arg = "DIR",
-     .help = "write the dump's files into this directory (mydumper's layout)"},
+     .help = "write the dump's files into this directory (mydumper's layout), or one object "
+             "each under s3://BUCKET/PREFIX/"},
     {.name = "archive-format",
      .type = SL_OPT_ENUM,
      .def = "auto",
@@ -92,8 +95,8 @@ static const struct sl_option files_options[] = {
      .type = SL_OPT_STRING,
      .offset = CFG(result_file),
      .arg = "FILE",
-     .help = "write the stream into this file instead of standard output (mysqldump's "
-             "--result-file)"},
+     .help = "write the stream into this file or object (s3://BUCKET/KEY) instead of "
+             "standard output, replacing it (mysqldump's --result-file)"},
     SL_DATA_FORMAT_OPTION(CFG(format)),
     {.name = "container",
      .type = SL_OPT_ENUM,
@@ -124,6 +127,7 @@ static const struct sl_option files_options[] = {
              "reader",
      .min = 0,
      .max = 3600000},
+    SL_S3_OPTIONS(CFG(s3)),
     SL_OPTION_END};
 
 static bool ends_with(const char *s, const char *suffix)
@@ -139,9 +143,10 @@ static int choose_container(struct files_sink *s)
 	const struct files_sink_config *cfg = s->cfg;
 	struct sl_pipeline *p = s->inst->pipe;
 	enum files_container c = (enum files_container)cfg->container;
-	if (cfg->archive && cfg->outputdir)
-		return sl_pipeline_fail(
-		    p, SL_EUSAGE, "-a and -o exclude each other: one archive or one directory");
+	if (!!cfg->archive + !!cfg->outputdir + !!cfg->result_file > 1)
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "-a, -o and --result-file exclude each other: one archive, "
+		                        "one directory or one stream");
 	if (c == FILES_AUTO)
 		c = cfg->outputdir ? FILES_DIR : cfg->archive ? FILES_TAR : FILES_STREAM;
 	if (c == FILES_STREAM && cfg->stream_format == 1)
@@ -204,6 +209,8 @@ static int files_init(struct sl_instance *inst)
 	 * `dump --script` routes say "stdout", "tar" or "dir". */
 	if (!strcmp(inst->name, inst->plugin->name))
 		inst->name = s->name;
+	if (sl_s3_is_url(files_output_path(s)) && (rc = files_s3_open(s)) != 0)
+		return rc;
 	return s->w->init ? s->w->init(s) : 0;
 }
 
@@ -214,9 +221,19 @@ static void files_destroy(struct sl_instance *inst)
 		return;
 	if (s->w && s->w->destroy)
 		s->w->destroy(s);
+	sl_s3_free(s->s3);
 	sl_manifest_free(&s->man);
 	sl_free(s);
 	inst->data = NULL;
+}
+
+/* Make blocked writes return (a cancel): waits for object storage; a
+ * descriptor's write() is interrupted by the pipeline's signal. */
+static void files_interrupt(struct sl_instance *inst)
+{
+	struct files_sink *s = inst->data;
+	if (s && s->s3)
+		sl_s3_cancel(s->s3);
 }
 
 static int files_open(struct sl_instance *inst)
@@ -350,14 +367,28 @@ static int files_close(struct sl_instance *inst, const struct sl_run_summary *su
 	    set_str(&m->binlog_file, info->binlog_file) || set_str(&m->gtid, info->gtid))
 		return sum->status ? 0 : SL_ENOMEM;
 	m->binlog_pos = info->binlog_pos;
-	return s->w->close(s, sum);
+	/* What the run left out of this sink goes into its trailer or manifest. */
+	struct sl_left_out *lo = sl_calloc(info->nleft_out + 1, sizeof(*lo));
+	if (!lo)
+		return sum->status ? 0 : SL_ENOMEM;
+	size_t nlo = 0;
+	for (size_t i = 0; i < info->nleft_out; i++)
+		if (info->left_out[i].sink < 0 || (unsigned)info->left_out[i].sink == inst->index)
+			lo[nlo++] = info->left_out[i].lo;
+	m->left_out = lo;
+	m->nleft_out = nlo;
+	int rc = s->w->close(s, sum);
+	m->left_out = NULL;
+	m->nleft_out = 0;
+	sl_free(lo);
+	return rc;
 }
 
 const struct sl_plugin sl_sink_files = {
     .name = "files",
     .kind = SL_PLUGIN_SINK,
     .summary = "the dump's files: the sluice stream on stdout, a tar or zip archive (-a), or "
-               "a directory (-o)",
+               "a directory (-o), on disk or in object storage (s3://)",
     .options = files_options,
     .config_size = sizeof(struct files_sink_config),
     .init = files_init,
@@ -365,4 +396,5 @@ const struct sl_plugin sl_sink_files = {
     .open = files_open,
     .consume = files_consume,
     .close = files_close,
+    .interrupt = files_interrupt,
 };

@@ -6,6 +6,8 @@
  *                    (stdout)
  *   write_archive.c  one tar or zip archive (libarchive)
  *   write_dir.c      a directory in mydumper's layout
+ *   output_s3.c      the object storage under them: s3:// in --result-file,
+ *                    -a and -o (plugins/objstore/)
  *
  * A container is a small writer behind one interface (struct
  * files_writer), as curl keeps its TLS backends: files.c hands it every
@@ -24,6 +26,7 @@
 #include "engine/batch.h"
 #include "engine/pipeline.h"
 #include "format/manifest.h"
+#include "objstore/s3.h"
 
 enum files_container { FILES_AUTO, FILES_STREAM, FILES_TAR, FILES_ZIP, FILES_DIR, FILES_MYDUMPER };
 enum files_compress { FILES_Z_AUTO, FILES_Z_NONE, FILES_Z_GZIP, FILES_Z_ZSTD, FILES_Z_XZ };
@@ -39,9 +42,10 @@ struct files_sink_config {
 	bool overwrite;
 	int format;             /* index in sl_data_formats */
 	int stream_format;      /* 0: sluice's stream, 1: mydumper's */
-	char *result_file;      /* the stream into this file instead of stdout */
+	char *result_file;      /* the stream into this file (or s3:// object) instead of stdout */
 	long long fd;           /* > 0: write the stream or archive there (sluice serve) */
 	long long trailer_wait; /* ms the error trailer may wait for a slow reader */
+	struct sl_s3_options s3;
 };
 
 struct files_sink;
@@ -76,12 +80,44 @@ struct files_sink {
 	const struct files_writer *w;
 	void *state;            /* the writer's */
 	struct sl_manifest man; /* every file written: the manifest or the trailer */
+	struct sl_s3 *s3;       /* the store, when the output is s3://...; NULL otherwise */
 };
 
 extern const struct files_writer files_stream_writer;
 extern const struct files_writer files_mydumper_writer;
 extern const struct files_writer files_archive_writer;
 extern const struct files_writer files_dir_writer;
+
+/* The output path of the container: --result-file, -a or -o (NULL: stdout). */
+static inline const char *files_output_path(const struct files_sink *s)
+{
+	return s->cfg->outputdir ? s->cfg->outputdir
+	       : s->cfg->archive ? s->cfg->archive
+	                         : s->cfg->result_file;
+}
+
+/* For an s3:// output: open the client (s->s3).  0 or SL_EUSAGE through
+ * the pipeline (a bad URL, no credentials). */
+int files_s3_open(struct files_sink *s);
+
+/* Start the object of an s3:// stream or archive at the URL's key: refused
+ * when it exists, unless 'replace' (checked now; the object appears only
+ * when the upload completes).  0 or the pipeline's error. */
+int files_upload_open(struct files_sink *s, bool replace, struct sl_s3_upload **out);
+
+/* Append to the object: 0, or the pipeline's error (SL_ECANCEL quietly). */
+int files_upload_write(struct files_sink *s, struct sl_s3_upload *up, const void *p, size_t n);
+
+/* Complete the object (it appears under its key now).  0 or the
+ * pipeline's error. */
+int files_upload_finish(struct files_sink *s, struct sl_s3_upload *up);
+
+/* Free the upload; an unfinished one is aborted, and an abort that fails
+ * is logged as a warning naming the upload. */
+void files_upload_free(struct files_sink *s, struct sl_s3_upload *up);
+
+/* Turn an objstore error into the pipeline's (a cancel stays quiet). */
+int files_s3_fail(struct files_sink *s, int rc, const struct sl_error *err);
 
 /* Milliseconds of CLOCK_MONOTONIC: deadlines of writes after an error. */
 static inline long files_now_ms(void)

@@ -19,7 +19,13 @@
  * failed write (a full disk, a closed pipe) fails the run naming the file.
  * After a failed run close() still writes the manifest (status error), but
  * gives a stalled reader at most two seconds.  An existing file is replaced
- * only with --overwrite. */
+ * only with --overwrite.
+ *
+ * `-a s3://bucket/key.tar.zst` writes the same bytes into one multipart
+ * upload (output_s3.c) instead of a descriptor: parts go up while the dump
+ * runs, and the object appears only when a successful run completes it.
+ * A failed run writes no manifest there but aborts the upload: no object
+ * at all. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -41,7 +47,8 @@ struct archive_writer {
 	int compress; /* enum files_compress, resolved */
 	int fd;
 	bool owned_fd;
-	const char *out_name; /* for messages */
+	const char *out_name;    /* for messages */
+	struct sl_s3_upload *up; /* -a s3://...: the object, or NULL */
 	struct archive *a;
 	struct archive_entry *entry;
 	bool failed; /* the output is broken: write nothing more */
@@ -117,6 +124,7 @@ static void archive_destroy(struct files_sink *s)
 	}
 	if (w->entry)
 		archive_entry_free(w->entry);
+	files_upload_free(s, w->up);
 	if (w->owned_fd && w->fd >= 0)
 		close(w->fd);
 	sl_free(w);
@@ -134,6 +142,14 @@ static la_ssize_t archive_write_cb(struct archive *a, void *ud, const void *buf,
 	if (w->failed) {
 		archive_set_error(a, EIO, "the output failed before");
 		return -1;
+	}
+	if (w->up) {
+		if (files_upload_write(s, w->up, buf, n) != 0) {
+			archive_set_error(a, EIO, "the upload failed");
+			w->failed = true;
+			return -1;
+		}
+		return (la_ssize_t)n;
 	}
 	while (left > 0) {
 		size_t chunk = left;
@@ -199,6 +215,11 @@ static int archive_open(struct files_sink *s)
 	w->now = time(NULL);
 	if (cfg->fd > 0) {
 		/* set up by init() */
+	} else if (s->s3) {
+		w->out_name = sl_s3_url(s->s3);
+		int rc = files_upload_open(s, s->cfg->overwrite, &w->up);
+		if (rc)
+			return rc;
 	} else if (!strcmp(path, "-")) {
 		if (isatty(STDOUT_FILENO))
 			return sl_pipeline_fail(
@@ -306,6 +327,8 @@ static int archive_close(struct files_sink *s, const struct sl_run_summary *sum)
 	int rc = 0;
 	if (w->failed)
 		return sum->status ? 0 : SL_EIO; /* no manifest: incomplete */
+	if (w->up && sum->status)
+		return 0; /* not completed: destroy() aborts the upload, no object appears */
 	if (sum->status)
 		w->deadline = files_now_ms() + CLOSE_DEADLINE_MS;
 	if (sl_manifest_metadata(&s->man, &meta) || sl_manifest_write(&s->man, &json)) {
@@ -319,6 +342,8 @@ static int archive_close(struct files_sink *s, const struct sl_run_summary *sum)
 		rc = archive_fail(s, "cannot finish");
 		goto out;
 	}
+	if (w->up)
+		rc = files_upload_finish(s, w->up);
 	if (w->owned_fd) {
 		int fd = w->fd;
 		w->fd = -1;

@@ -1,6 +1,8 @@
 /* write_stream.c - the files sink's stream writers: the sluice stream, or
  * mydumper's (`--stream-format mydumper`), on a file descriptor (standard
- * output, or a pipe to an HTTP response).
+ * output, a pipe to an HTTP response, the file of --result-file), or as
+ * one object (--result-file s3://...), which appears only when the run
+ * succeeded (output_s3.c).
  *
  * The sluice stream: the version line, one frame per file (header + exact
  * body), and at close the trailer with the run's status, counts, binlog
@@ -32,6 +34,7 @@ struct stream_writer {
 	int fd;
 	bool mydumper;            /* mydumper's framing */
 	bool owned_fd;            /* --result-file */
+	struct sl_s3_upload *up;  /* --result-file s3://...: the object, or NULL */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
 	size_t written;           /* bytes of header + body written so far */
@@ -47,6 +50,13 @@ static int write_frame(struct files_sink *s, struct stream_writer *w, const stru
                        long deadline)
 {
 	size_t hl = w->header.len, bl = b ? b->body.len : 0, total = hl + bl;
+	if (w->up) {
+		/* Into the object: waits only for a part's buffer to be free. */
+		int rc = files_upload_write(s, w->up, w->header.data, hl);
+		if (!rc && bl)
+			rc = files_upload_write(s, w->up, b->body.data, bl);
+		return rc;
+	}
 	while (w->written < total) {
 		struct iovec iov[2];
 		int n = 0;
@@ -96,7 +106,7 @@ static int stream_init(struct files_sink *s)
 	w->fd = s->cfg->fd > 0 ? (int)s->cfg->fd : STDOUT_FILENO;
 	w->mydumper = s->container == FILES_MYDUMPER;
 	s->state = w;
-	if (s->cfg->result_file) {
+	if (s->cfg->result_file && !s->s3) {
 		/* As mysqldump -r: created or truncated; a failed dump leaves its
 		 * error trailer there, a killed one no trailer at all. */
 		w->fd = open(s->cfg->result_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -126,6 +136,7 @@ static void stream_destroy(struct files_sink *s)
 		return;
 	sl_batch_release(w->partial);
 	sl_buf_free(&w->header);
+	files_upload_free(s, w->up);
 	if (w->owned_fd)
 		close(w->fd);
 	sl_free(w);
@@ -135,6 +146,12 @@ static void stream_destroy(struct files_sink *s)
 static int stream_open(struct files_sink *s)
 {
 	struct stream_writer *w = s->state;
+	/* An object is replaced, as --result-file replaces a file. */
+	if (s->s3) {
+		int rc = files_upload_open(s, true, &w->up);
+		if (rc)
+			return rc;
+	}
 	sl_buf_reset(&w->header);
 	if (w->mydumper) {
 		/* myloader reads metadata.header before any other file. */
@@ -184,7 +201,8 @@ static int trailer_tables(const struct sl_manifest *m, struct sl_stream_table_co
 	return 0;
 }
 
-static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
+/* The end of the stream: the trailer, or mydumper's final metadata. */
+static int stream_end(struct files_sink *s, const struct sl_run_summary *sum)
 {
 	struct stream_writer *w = s->state;
 	if (w->broken)
@@ -226,6 +244,8 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	    .gtid = sum->info->gtid,
 	    .ntables = ntables,
 	    .tables = tables,
+	    .left_out = s->man.left_out,
+	    .nleft_out = s->man.nleft_out,
 	};
 	sl_buf_reset(&w->header);
 	w->written = 0;
@@ -236,6 +256,17 @@ static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
 	sl_free(tables);
 	/* After a failed run, that failure is what the user is told. */
 	return sum->status ? 0 : rc;
+}
+
+static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
+{
+	struct stream_writer *w = s->state;
+	if (w->up && sum->status)
+		return 0; /* not completed: destroy() aborts the upload, no object appears */
+	int rc = stream_end(s, sum);
+	if (!rc && w->up)
+		rc = files_upload_finish(s, w->up);
+	return rc;
 }
 
 const struct files_writer files_stream_writer = {

@@ -16,6 +16,13 @@
 #include "format/fname.h"
 #include "format/table.h"
 
+int files_input_fail(struct files_source *s, int rc, const struct sl_error *err)
+{
+	if (rc == SL_ECANCEL || sl_pipeline_cancelled(s->inst->pipe))
+		return SL_ECANCEL;
+	return sl_pipeline_fail(s->inst->pipe, rc, "%s", err->msg);
+}
+
 int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 {
 	*n = 0;
@@ -24,6 +31,14 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 		memcpy(buf, s->peek + s->peek_pos, k);
 		s->peek_pos += k;
 		*n = k;
+		return 0;
+	}
+	if (s->dl) {
+		struct sl_error err = {0};
+		int rc = sl_s3_download_read(s->dl, buf, cap, n, &err);
+		if (rc)
+			return files_input_fail(s, rc, &err);
+		sl_pipeline_add_input(s->inst->pipe, (uint64_t)*n);
 		return 0;
 	}
 	for (;;) {

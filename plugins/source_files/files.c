@@ -8,8 +8,14 @@
  * its first header), a mysqldump file (its header comment or SQL's first
  * words), else an archive (libarchive then tells tar from zip and the
  * compressions, and hands a compressed single file to the mysqldump
- * reader); a path that is a directory is read as one.  The reader of that container then finds the files, and
- * dumpread.c turns each into a batch for the pipeline. */
+ * reader); a path that is a directory is read as one.  The reader of that
+ * container then finds the files, and dumpread.c turns each into a batch
+ * for the pipeline.
+ *
+ * An s3://bucket/key input is an object when one is there (its first bytes
+ * then tell a stream from an archive, as for a file), and a directory (the
+ * objects under key/) when the key ends with '/', is given with -d, or
+ * names no object. */
 #include "files.h"
 
 #include <errno.h>
@@ -34,20 +40,22 @@ static const struct sl_option files_options[] = {
      .type = SL_OPT_STRING,
      .offset = CFG(input),
      .arg = "FILE",
-     .help = "read the dump from this file, a stream or an archive ('-': standard input, "
-             "the default)"},
+     .help = "read the dump from this file or object (s3://BUCKET/KEY), a stream or an "
+             "archive ('-': standard input, the default)"},
     {.name = "archive",
      .short_name = 'a',
      .type = SL_OPT_STRING,
      .offset = CFG(archive),
      .arg = "FILE",
-     .help = "read the dump from this tar or zip archive ('-': standard input)"},
+     .help = "read the dump from this tar or zip archive, a file or s3://BUCKET/KEY ('-': "
+             "standard input)"},
     {.name = "directory",
      .short_name = 'd',
      .type = SL_OPT_STRING,
      .offset = CFG(directory),
      .arg = "DIR",
-     .help = "read the dump from this directory (sluice's or mydumper's layout)"},
+     .help = "read the dump from this directory, or the objects under s3://BUCKET/PREFIX/ "
+             "(sluice's or mydumper's layout)"},
     {.name = "continuous",
      .type = SL_OPT_BOOL,
      .offset = CFG(continuous),
@@ -76,12 +84,48 @@ static const struct sl_option files_options[] = {
      .arg = "KIND",
      .help = "what the input is (auto: recognised); job scripts say it with type = "
              "\"stream\", \"mydumper\", \"archive\" or \"dir\""},
+    SL_S3_OPTIONS(CFG(s3)),
     SL_OPTION_END};
 
 /* What every sluice stream starts with (format/stream.h). */
 static const char stream_magic[] = "-- sluice stream";
 /* What mydumper's stream starts with: its first file's header line. */
 static const char mydumper_magic[] = "\n-- ";
+
+/* An s3:// input: the client; an object to read (s->dl) unless it is a
+ * directory (*c becomes FILES_DIR).  0 or the pipeline's error. */
+static int open_s3(struct files_source *s, enum files_container *c)
+{
+	struct sl_pipeline *p = s->inst->pipe;
+	struct sl_error err = {0};
+	int rc = sl_s3_open(&s->cfg->s3, s->path, &s->s3, &err);
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	const char *key = sl_s3_key(s->s3);
+	bool prefix = !key[0] || key[strlen(key) - 1] == '/';
+	if (*c == FILES_DIR || (*c == FILES_AUTO && prefix)) {
+		*c = FILES_DIR;
+		return 0;
+	}
+	if (prefix)
+		return sl_pipeline_fail(p, SL_EUSAGE,
+		                        "%s names no object (s3://BUCKET/KEY; -d for "
+		                        "the objects under a prefix)",
+		                        s->path);
+	struct sl_s3_object obj = {.key = (char *)key};
+	bool found = false;
+	if ((rc = sl_s3_head(s->s3, key, &found, &obj, &err)) != 0)
+		return files_input_fail(s, rc, &err);
+	if (!found && *c == FILES_AUTO) {
+		*c = FILES_DIR; /* perhaps the objects under key/ */
+		return 0;
+	}
+	if (!found)
+		return sl_pipeline_fail(p, SL_EUSAGE, "%s: no such object", s->path);
+	sl_pipeline_set_input_size(p, obj.size);
+	rc = sl_s3_download_open(s->s3, &obj, 1, &s->dl, &err);
+	return rc ? sl_pipeline_fail(p, rc, "%s", err.msg) : 0;
+}
 
 /* Which container the options and the input say: -a, -d, a directory, or
  * the first bytes of a file or standard input (kept to be read again). */
@@ -104,11 +148,16 @@ static int recognise(struct files_source *s)
 	if (c == FILES_AUTO)
 		c = cfg->archive ? FILES_ARCHIVE : cfg->directory ? FILES_DIR : FILES_AUTO;
 	struct stat st;
-	if (c == FILES_AUTO && strcmp(s->path, "-") != 0 && stat(s->path, &st) == 0 &&
+	bool s3 = sl_s3_is_url(s->path);
+	if (!s3 && c == FILES_AUTO && strcmp(s->path, "-") != 0 && stat(s->path, &st) == 0 &&
 	    S_ISDIR(st.st_mode))
 		c = FILES_DIR;
 	s->source = strcmp(s->path, "-") ? s->path : "stdin";
-	if (c != FILES_DIR) {
+	if (s3) {
+		int rc = open_s3(s, &c);
+		if (rc)
+			return rc;
+	} else if (c != FILES_DIR) {
 		struct sl_error err = {0};
 		int rc = sl_input_open(s->path,
 		                       c == FILES_ARCHIVE ? "pipe an archive in or name a file"
@@ -127,6 +176,8 @@ static int recognise(struct files_source *s)
 			    p, SL_EUSAGE,
 			    "--into reads one csv, tsv or jsonl file or standard "
 			    "input: not with -a, -d or --continuous");
+		if (s3 && !s->dl) /* a prefix: not one file */
+			return sl_pipeline_fail(p, SL_EUSAGE, "%s: no such object", s->path);
 		c = FILES_INTO;
 	} else if (cfg->format) {
 		return sl_pipeline_fail(p, SL_EUSAGE,
@@ -190,6 +241,8 @@ static void files_destroy(struct sl_instance *inst)
 		return;
 	if (s->r && s->r->destroy)
 		s->r->destroy(s);
+	sl_s3_download_free(s->dl);
+	sl_s3_free(s->s3);
 	sl_tableset_free(&s->tables);
 	sl_manifest_free(&s->seen);
 	sl_manifest_free(&s->expect);
@@ -202,13 +255,17 @@ static void files_destroy(struct sl_instance *inst)
 	inst->data = NULL;
 }
 
-/* Make a blocked read return: poll() there sees the self-pipe readable.
- * Async-signal-safe, never blocks. */
+/* Make a blocked read return: poll() there sees the self-pipe readable;
+ * a wait for object storage is woken and its transfers stop.  Never
+ * blocks for long (the client's mutex). */
 static void files_interrupt(struct sl_instance *inst)
 {
 	struct files_source *s = inst->data;
-	if (s)
+	if (s) {
 		sl_wakeup_signal(&s->wake);
+		if (s->s3)
+			sl_s3_cancel(s->s3);
+	}
 }
 
 static int files_prepare(struct sl_instance *inst)
@@ -229,7 +286,8 @@ const struct sl_plugin sl_source_files = {
     .name = "files",
     .kind = SL_PLUGIN_SOURCE,
     .summary = "a dump's files: a sluice stream, mydumper's stream, a mysqldump file, a tar or "
-               "zip archive (any compression) or a directory, from a file or standard input",
+               "zip archive (any compression) or a directory, from a file, standard input or "
+               "object storage (s3://)",
     .options = files_options,
     .config_size = sizeof(struct files_source_config),
     .init = files_init,

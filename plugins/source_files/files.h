@@ -14,6 +14,11 @@
  *   read_into.c     one csv, tsv or jsonl file into one table (--into)
  *   rows.c          data files decoded back into rows, for row hooks
  *
+ * Any of them may be in object storage (s3://, plugins/objstore/): a stream
+ * or an archive is one object read in ranges fetched ahead (s->dl), which
+ * files_input_read() hands out as it does a descriptor's bytes; a
+ * directory is a prefix whose objects read_dir.c lists and reads.
+ *
  * A container is a small reader behind one interface (struct
  * files_reader), as curl keeps its TLS backends: it finds the files and
  * their bytes; dumpread.c classifies each file name, meets its table (the
@@ -38,6 +43,7 @@
 #include "format/manifest.h"
 #include "format/sqlsplit.h"
 #include "format/stream.h"
+#include "objstore/s3.h"
 
 /* Data files bigger than this are read in parts of about FILES_PART bytes,
  * cut at statement (or row) boundaries: memory stays bounded whatever a
@@ -62,6 +68,7 @@ struct files_source_config {
 	char *archive;   /* -a FILE */
 	char *directory; /* -d DIR */
 	bool continuous;
+	struct sl_s3_options s3;
 	char *into; /* --into DB.TABLE: one csv, tsv or jsonl file into one table */
 	int format; /* --format with --into: 0 auto (the file's extension), csv, tsv, jsonl */
 };
@@ -87,6 +94,11 @@ struct files_source {
 	void *state;        /* the reader's */
 	const char *source; /* the input's name in messages: a path or "stdin" */
 	const char *path;   /* what to open: the input, archive or directory */
+
+	/* Object storage: the client (s3:// input), and the object of a stream
+	 * or archive, read instead of fd. */
+	struct sl_s3 *s3;
+	struct sl_s3_download *dl;
 
 	/* A stream's or archive's input. */
 	int fd;
@@ -126,8 +138,11 @@ bool files_looks_sqldump(const char *p, size_t n);
 
 /* Up to 'cap' bytes of the input into buf: *n of them, 0 at its end.
  * Waits for data, and returns SL_ECANCEL when the run is cancelled;
- * SL_EIO through the pipeline when read() fails. */
+ * SL_EIO through the pipeline when read() (or object storage) fails. */
 int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n);
+
+/* Turn an objstore error into the pipeline's (a cancel stays quiet). */
+int files_input_fail(struct files_source *s, int rc, const struct sl_error *err);
 
 /* Classify a file name into *kind and s->db, s->tbl (NUL-terminated, tbl
  * empty for database files): the dump layout (format/fname.h), or with

@@ -17,7 +17,9 @@
  * stalled pipe; a regular file is also seekable, so a zip is read through
  * its central directory (where links are told apart from files).  A zip
  * on a pipe can only be read entry by entry, and there a link entry looks
- * like a small file: its text then fails as SQL, and nothing follows it. */
+ * like a small file: its text then fails as SQL, and nothing follows it.
+ * An object in object storage (s3://) is seekable too: a seek drops the
+ * ranges read ahead that it skips and fetches from the new offset. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -48,6 +50,18 @@ static la_int64_t seek_cb(struct archive *a, void *ud, la_int64_t offset, int wh
 	(void)a;
 	s->peek_pos = s->npeek; /* the peeked bytes are the file's; read them again */
 	return lseek(s->fd, offset, whence);
+}
+
+/* The same for an object: the download moves to the offset. */
+static la_int64_t seek_s3_cb(struct archive *a, void *ud, la_int64_t offset, int whence)
+{
+	struct files_source *s = ud;
+	struct sl_error err = {0};
+	s->peek_pos = s->npeek;
+	int64_t at = sl_s3_download_seek(s->dl, offset, whence, &err);
+	if (at < 0)
+		archive_set_error(a, EIO, "%s", err.msg);
+	return at;
 }
 
 /* libarchive's input: the next chunk of the input. */
@@ -83,7 +97,15 @@ static int archive_open(struct files_source *s)
 	/* A compressed single file (dump.sql.gz): the mysqldump reader's. */
 	archive_read_support_format_raw(r->a);
 	struct stat st;
-	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(s->fd, 0, SEEK_SET) == 0) {
+	struct sl_error err = {0};
+	if (s->dl && sl_s3_download_seek(s->dl, 0, SEEK_SET, &err) == 0) {
+		s->peek_pos = s->npeek;
+		archive_read_support_format_zip(r->a);
+		archive_read_set_seek_callback(r->a, seek_s3_cb);
+	} else if (s->dl) {
+		return sl_pipeline_fail(p, SL_EIO, "%s", err.msg);
+	} else if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	           lseek(s->fd, 0, SEEK_SET) == 0) {
 		/* From the start, without the recognised bytes, seekable. */
 		s->peek_pos = s->npeek;
 		archive_read_support_format_zip(r->a);

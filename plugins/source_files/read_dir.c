@@ -23,11 +23,20 @@
  * db.v-schema-view.sql: mydumper's, and sluice's for myloader) is never
  * loaded; in a sluice directory it is read and checked against the
  * manifest like every file.  Memory: the list of names, and one file at a
- * time (with a decompressor's window). */
+ * time (with a decompressor's window).
+ *
+ * The objects under s3://bucket/prefix/ are the same directory: listed
+ * (a "subdirectory" is refused like a directory), sorted alike, the small
+ * files (manifest, metadata, views) read with one GET each, and the files
+ * read in order through one download that fetches the next files (and
+ * ranges of big ones) ahead, --s3-parallel at once, each GET conditional
+ * on the ETag the listing gave, so a file replaced meanwhile fails.
+ * Compressed objects are decompressed as they arrive. */
 #include <archive.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,6 +51,8 @@ struct dir_entry {
 	enum sl_fname_z z; /* the compression its name says */
 	int phase;         /* kind of file: the loader's order */
 	long order;        /* views (and their placeholders): position in the manifest */
+	uint64_t size;     /* s3: from the listing */
+	char *etag;        /* s3: from the listing (owned), else NULL */
 };
 
 #define DIR_READ_CHUNK (1u << 20)
@@ -55,7 +66,23 @@ struct dir_reader {
 	size_t n, cap;
 	bool foreign;   /* no manifest: mydumper's */
 	uint64_t total; /* bytes of the files listed, for the progress line */
+	/* s3: */
+	struct sl_buf prefix, key; /* the keys' prefix ("" or ending '/'), scratch */
+	struct sl_s3_download *dl; /* the files, in order */
+	uint64_t manifest_size, metadata_size;
+	char *zbuf; /* compressed bytes from the download */
+	int dl_rc;  /* the download's error under libarchive, or 0 */
+	struct sl_error dl_err;
 };
+
+/* The key of file 'name' in s->key.  0 or SL_ENOMEM. */
+static int dir_key(struct dir_reader *s, const char *name)
+{
+	sl_buf_reset(&s->key);
+	return sl_buf_append(&s->key, s->prefix.data, s->prefix.len) || sl_buf_puts(&s->key, name)
+	           ? SL_ENOMEM
+	           : 0;
+}
 
 /* Hand n bytes of a file to files_add() (f) or to 'out' (a file read
  * whole: at most 64 MiB). */
@@ -70,10 +97,42 @@ static int dir_src_take(struct files_source *fs, struct dir_reader *s, const cha
 	return 0;
 }
 
-/* The bytes of a compressed file, decompressed as they are read.  'fd' is
- * the caller's.  0, or the pipeline's error naming the entry. */
+/* libarchive's input from the current object of the download. */
+static la_ssize_t dir_dl_read(struct archive *a, void *ud, const void **buf)
+{
+	struct dir_reader *s = ud;
+	size_t n = 0;
+	int rc = sl_s3_download_read(s->dl, s->zbuf, DIR_READ_CHUNK, &n, &s->dl_err);
+	if (rc) {
+		s->dl_rc = rc;
+		archive_set_error(a, EIO, "%s", s->dl_err.msg);
+		return -1;
+	}
+	*buf = s->zbuf;
+	return (la_ssize_t)n;
+}
+
+/* Open 'a' on the compressed bytes: the file 'fd' (the caller's), else
+ * the object in 'mem', else the download's current object. */
+static int dir_z_open(struct dir_reader *s, struct archive *a, int fd, const struct sl_buf *mem)
+{
+	if (fd >= 0)
+		return archive_read_open_fd(a, fd, DIR_READ_CHUNK);
+	if (mem)
+		return archive_read_open_memory(a, mem->data, mem->len);
+	if (!s->zbuf && !(s->zbuf = sl_malloc(DIR_READ_CHUNK))) {
+		archive_set_error(a, ENOMEM, "out of memory");
+		return ARCHIVE_FATAL;
+	}
+	s->dl_rc = 0;
+	return archive_read_open(a, s, NULL, dir_dl_read, NULL);
+}
+
+/* The bytes of a compressed file, decompressed as they are read (from
+ * dir_z_open()'s input).  0, or the pipeline's error naming the entry. */
 static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const char *name,
-                           enum sl_fname_z z, int fd, struct files_file *f, struct sl_buf *out)
+                           enum sl_fname_z z, int fd, const struct sl_buf *mem,
+                           struct files_file *f, struct sl_buf *out)
 {
 	struct sl_pipeline *p = fs->inst->pipe;
 	const char *method = z == SL_FNAME_GZIP ? "gzip" : "zstd";
@@ -85,7 +144,7 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 	int r = z == SL_FNAME_GZIP ? archive_read_support_filter_gzip(a)
 	                           : archive_read_support_filter_zstd(a);
 	r = r ? r : archive_read_support_format_raw(a);
-	r = r ? r : archive_read_open_fd(a, fd, DIR_READ_CHUNK);
+	r = r ? r : dir_z_open(s, a, fd, mem);
 	r = r ? r : archive_read_next_header(a, &ae);
 	if (r == ARCHIVE_OK && archive_filter_code(a, 0) !=
 	                           (z == SL_FNAME_GZIP ? ARCHIVE_FILTER_GZIP : ARCHIVE_FILTER_ZSTD))
@@ -117,7 +176,67 @@ static int dir_src_inflate(struct files_source *fs, struct dir_reader *s, const 
 		rc = dir_src_take(fs, s, name, f, out, (size_t)n, got);
 	}
 	archive_read_free(a);
+	if (fd < 0 && !mem && s->dl_rc && rc != SL_ECANCEL) /* the store's error, not the data's */
+		return files_input_fail(fs, s->dl_rc, &s->dl_err);
 	return rc;
+}
+
+/* dir_src_read() in object storage: a small file with one GET (its size
+ * from the listing, at most 64 MiB), or the current file of the download
+ * into f. */
+static int dir_s3_read(struct files_source *fs, struct dir_reader *s, const char *name,
+                       enum sl_fname_z z, struct files_file *f, struct sl_buf *out,
+                       const uint64_t *size)
+{
+	struct sl_pipeline *p = fs->inst->pipe;
+	struct sl_error err = {0};
+	int rc;
+	if (!f) {
+		uint64_t known = !strcmp(name, SL_MANIFEST_NAME)   ? s->manifest_size
+		                 : !strcmp(name, SL_METADATA_NAME) ? s->metadata_size
+		                                                   : 0;
+		for (size_t i = 0; i < s->n && !known; i++)
+			if (!strcmp(s->v[i].name, name))
+				known = s->v[i].size;
+		if (known > (64u << 20))
+			return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path,
+			                        name);
+		if (dir_key(s, name))
+			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		struct sl_buf raw = SL_BUF_INIT;
+		rc = sl_s3_get(fs->s3, s->key.data, 64u << 20, z == SL_FNAME_PLAIN ? out : &raw,
+		               NULL, &err);
+		if (rc)
+			rc = files_input_fail(fs, rc, &err);
+		else if (z != SL_FNAME_PLAIN)
+			rc = dir_src_inflate(fs, s, name, z, -1, &raw, NULL, out);
+		sl_buf_free(&raw);
+		if (!rc && sl_buf_putc(out, '\0'))
+			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		if (!rc)
+			out->len--;
+		return rc;
+	}
+	if (z != SL_FNAME_PLAIN) /* the download checks the object's size itself */
+		return dir_src_inflate(fs, s, name, z, -1, NULL, f, NULL);
+	uint64_t got = 0;
+	for (;;) {
+		size_t n = 0;
+		if (sl_pipeline_cancelled(p))
+			return SL_ECANCEL;
+		if ((rc = sl_s3_download_read(s->dl, s->buf, DIR_READ_CHUNK, &n, &err)) != 0)
+			return files_input_fail(fs, rc, &err);
+		if (n == 0)
+			break;
+		got += n;
+		sl_pipeline_add_input(p, (uint64_t)n);
+		if ((rc = files_add(fs, f, s->buf, n)) != 0)
+			return rc;
+	}
+	if (size && got != *size)
+		return sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' changed while reading",
+		                        s->path, name);
+	return 0;
 }
 
 /* Read a regular file of the directory: its bytes (decompressed when 'z'
@@ -131,6 +250,8 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 {
 	struct sl_pipeline *p = fs->inst->pipe;
 	struct stat st;
+	if (fs->s3)
+		return dir_s3_read(fs, s, name, z, f, out, size);
 	int fd = openat(s->dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return sl_pipeline_fail(p, errno == ELOOP ? SL_EFORMAT : SL_EIO,
@@ -148,7 +269,7 @@ static int dir_src_read(struct files_source *fs, struct dir_reader *s, const cha
 		rc = sl_pipeline_fail(p, SL_EFORMAT, "%s: entry '%s' is too big", s->path, name);
 	uint64_t got = 0;
 	if (!rc && z != SL_FNAME_PLAIN) {
-		rc = dir_src_inflate(fs, s, name, z, fd, f, out);
+		rc = dir_src_inflate(fs, s, name, z, fd, NULL, f, out);
 		size = NULL; /* what was read is not what the listing measured */
 	}
 	while (!rc && z == SL_FNAME_PLAIN) {
@@ -210,8 +331,9 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(x->plain, y->plain);
 }
 
-/* Add a name to the list.  0 or SL_ENOMEM. */
-static int dir_src_add(struct dir_reader *s, const char *name)
+/* Add a name to the list (its size and ETag when in object storage).  0
+ * or SL_ENOMEM. */
+static int dir_src_add(struct dir_reader *s, const char *name, uint64_t size, const char *etag)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 256;
@@ -225,10 +347,13 @@ static int dir_src_add(struct dir_reader *s, const char *name)
 	size_t base;
 	memset(e, 0, sizeof(*e));
 	e->z = sl_fname_compression(name, &base);
+	e->size = size;
 	e->name = sl_strdup(name);
 	e->plain = e->name ? sl_malloc(base + 1) : NULL;
-	if (!e->plain) {
+	e->etag = e->plain && etag ? sl_strdup(etag) : NULL;
+	if (!e->plain || (etag && !e->etag)) {
 		sl_free(e->name);
+		sl_free(e->plain);
 		return SL_ENOMEM;
 	}
 	memcpy(e->plain, name, base);
@@ -291,12 +416,62 @@ static int dir_src_list(struct files_source *fs, struct dir_reader *s, bool *man
 			*manifest = true;
 		else if (!strcmp(name, SL_METADATA_NAME))
 			*metadata = true;
-		else if (dir_src_add(s, name))
+		else if (dir_src_add(s, name, (uint64_t)st.st_size, NULL))
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 		else
 			s->total += (uint64_t)st.st_size;
 	}
 	closedir(dir);
+	return rc;
+}
+
+/* What listing the objects under the prefix needs. */
+struct s3_listing {
+	struct files_source *fs;
+	struct dir_reader *s;
+	bool *manifest, *metadata;
+	int rc;
+};
+
+static int dir_s3_entry(void *ud, const char *name, uint64_t size, const char *etag, bool is_dir)
+{
+	struct s3_listing *l = ud;
+	struct dir_reader *s = l->s;
+	struct sl_pipeline *p = l->fs->inst->pipe;
+	if (is_dir)
+		return l->rc = sl_pipeline_fail(
+		           p, SL_EFORMAT, "%s: entry '%s' refused: a directory", s->path, name);
+	if (!strcmp(name, SL_MANIFEST_NAME)) {
+		*l->manifest = true;
+		s->manifest_size = size;
+	} else if (!strcmp(name, SL_METADATA_NAME)) {
+		*l->metadata = true;
+		s->metadata_size = size;
+	} else if (dir_src_add(s, name, size, etag)) {
+		return l->rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	} else {
+		s->total += size;
+	}
+	return 0;
+}
+
+/* dir_src_list() in object storage. */
+static int dir_s3_list(struct files_source *fs, struct dir_reader *s, bool *manifest,
+                       bool *metadata)
+{
+	struct s3_listing l = {.fs = fs, .s = s, .manifest = manifest, .metadata = metadata};
+	struct sl_error err = {0};
+	const char *key = sl_s3_key(fs->s3);
+	if (sl_buf_puts(&s->prefix, key) ||
+	    (key[0] && key[strlen(key) - 1] != '/' && sl_buf_putc(&s->prefix, '/')))
+		return sl_pipeline_fail(fs->inst->pipe, SL_ENOMEM, "out of memory");
+	int rc = sl_s3_list(fs->s3, s->prefix.data, dir_s3_entry, &l, &err);
+	if (rc && !l.rc)
+		return files_input_fail(fs, rc, &err);
+	if (!rc && !s->n && !*manifest && !*metadata)
+		return sl_pipeline_fail(fs->inst->pipe, SL_EUSAGE,
+		                        "%s: no such object, nor objects under %s/", s->path,
+		                        s->path);
 	return rc;
 }
 
@@ -423,11 +598,16 @@ static int dir_open(struct files_source *fs)
 	s->buf = sl_malloc(DIR_READ_CHUNK);
 	if (!s->buf)
 		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
-	s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (s->dirfd < 0)
-		return sl_pipeline_fail(p, SL_EIO, "cannot open directory '%s': %s", s->path,
-		                        strerror(errno));
-	if ((rc = dir_src_list(fs, s, &have_manifest, &have_metadata)) != 0)
+	if (fs->s3) {
+		rc = dir_s3_list(fs, s, &have_manifest, &have_metadata);
+	} else {
+		s->dirfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (s->dirfd < 0)
+			return sl_pipeline_fail(p, SL_EIO, "cannot open directory '%s': %s",
+			                        s->path, strerror(errno));
+		rc = dir_src_list(fs, s, &have_manifest, &have_metadata);
+	}
+	if (rc)
 		goto out;
 	sl_pipeline_set_input_size(p, s->total);
 	if (have_manifest) {
@@ -481,6 +661,7 @@ static int dir_open(struct files_source *fs)
 		s->n--;
 		sl_free(s->v[s->n].name);
 		sl_free(s->v[s->n].plain);
+		sl_free(s->v[s->n].etag);
 	}
 out:
 	sl_buf_free(&text);
@@ -495,7 +676,12 @@ static void dir_destroy(struct files_source *fs)
 	for (size_t i = 0; i < s->n; i++) {
 		sl_free(s->v[i].name);
 		sl_free(s->v[i].plain);
+		sl_free(s->v[i].etag);
 	}
+	sl_s3_download_free(s->dl);
+	sl_buf_free(&s->prefix);
+	sl_buf_free(&s->key);
+	sl_free(s->zbuf);
 	sl_free(s->v);
 	sl_free(s->buf);
 	files_file_free(&s->file);
@@ -505,10 +691,37 @@ static void dir_destroy(struct files_source *fs)
 	fs->state = NULL;
 }
 
+/* The download of every file, in load order (object storage). */
+static int dir_s3_start(struct files_source *fs, struct dir_reader *s)
+{
+	struct sl_s3_object *objs = sl_calloc(s->n ? s->n : 1, sizeof(*objs));
+	struct sl_error err = {0};
+	int rc = objs ? 0 : SL_ENOMEM;
+	for (size_t i = 0; !rc && i < s->n; i++) {
+		if (dir_key(s, s->v[i].name) || !(objs[i].key = sl_strdup(s->key.data))) {
+			rc = SL_ENOMEM;
+			break;
+		}
+		objs[i].size = s->v[i].size;
+		snprintf(objs[i].etag, sizeof(objs[i].etag), "%s",
+		         s->v[i].etag ? s->v[i].etag : "");
+	}
+	if (!rc)
+		rc = sl_s3_download_open(fs->s3, objs, s->n, &s->dl, &err);
+	for (size_t i = 0; objs && i < s->n; i++)
+		sl_free(objs[i].key);
+	sl_free(objs);
+	if (rc == SL_ENOMEM)
+		return sl_pipeline_fail(fs->inst->pipe, rc, "out of memory");
+	return rc ? files_input_fail(fs, rc, &err) : 0;
+}
+
 static int dir_run(struct files_source *fs)
 {
 	struct dir_reader *s = fs->state;
 	int rc;
+	if (fs->s3 && (rc = dir_s3_start(fs, s)) != 0)
+		return rc;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct dir_entry *e = &s->v[i];
 		const char *name = e->name;
@@ -516,10 +729,12 @@ static int dir_run(struct files_source *fs)
 		enum sl_file_kind kind = SL_FILE_DATA;
 		if (sl_pipeline_cancelled(fs->inst->pipe))
 			return SL_ECANCEL;
-		if (fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		if (fs->s3 && i > 0)
+			sl_s3_download_next(s->dl);
+		if (!fs->s3 && fstatat(s->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			return sl_pipeline_fail(fs->inst->pipe, SL_EIO, "%s: entry '%s': %s",
 			                        s->path, name, strerror(errno));
-		uint64_t size = (uint64_t)st.st_size;
+		uint64_t size = fs->s3 ? e->size : (uint64_t)st.st_size;
 		char where[1200];
 		snprintf(where, sizeof(where), "%s: entry '%s'", s->path, name);
 		if ((rc = files_classify(fs, e->plain, &kind)) != 0)

@@ -857,7 +857,8 @@ static bool completed(const struct sqld_reader *r)
 static int fill(struct sqld_reader *r, size_t keep, bool *eof)
 {
 	uint64_t bound = sl_pipeline_config(r->s->inst->pipe)->buffer;
-	memmove(r->buf, r->buf + r->len - keep, keep);
+	if (keep) /* the first fill has no window yet */
+		memmove(r->buf, r->buf + r->len - keep, keep);
 	r->len = keep;
 	if (keep > bound)
 		return sqld_fail(r, SL_EFORMAT,

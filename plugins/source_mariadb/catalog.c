@@ -30,9 +30,13 @@ void mdb_table_free(struct mdb_table *mt)
 	sl_table_free(mt->t);
 	sl_free(mt->select_list);
 	sl_free(mt->data_cols);
-	for (size_t i = 0; i < mt->ntriggers; i++)
+	for (size_t i = 0; i < mt->ntriggers; i++) {
 		sl_free(mt->triggers[i]);
+		if (mt->trigger_bodies)
+			sl_free(mt->trigger_bodies[i]);
+	}
 	sl_free(mt->triggers);
+	sl_free(mt->trigger_bodies);
 	sl_free(mt->view_definition);
 	memset(mt, 0, sizeof(*mt));
 }
@@ -395,8 +399,9 @@ static int load_triggers(struct mdb_source *m)
 {
 	MYSQL_RES *res = NULL;
 	int rc = query_schemas(m,
-	                       "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME "
-	                       "FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA IN ",
+	                       "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, "
+	                       "ACTION_STATEMENT FROM information_schema.TRIGGERS "
+	                       "WHERE TRIGGER_SCHEMA IN ",
 	                       " ORDER BY ACTION_ORDER", &res);
 	if (rc)
 		goto out;
@@ -406,13 +411,21 @@ static int load_triggers(struct mdb_source *m)
 		if (!mt)
 			continue;
 		char **v = sl_realloc(mt->triggers, (mt->ntriggers + 1) * sizeof(*v));
-		if (!v || !(v[mt->ntriggers] = sl_strdup(row[2]))) {
-			if (v)
-				mt->triggers = v;
+		if (v)
+			mt->triggers = v;
+		char **b =
+		    v ? sl_realloc(mt->trigger_bodies, (mt->ntriggers + 1) * sizeof(*b)) : NULL;
+		if (b)
+			mt->trigger_bodies = b;
+		if (!b || !(v[mt->ntriggers] = sl_strdup(row[2]))) {
 			rc = oom(m);
 			goto out;
 		}
-		mt->triggers = v;
+		if (!(b[mt->ntriggers] = sl_strdup(row[3] ? row[3] : ""))) {
+			sl_free(v[mt->ntriggers]);
+			rc = oom(m);
+			goto out;
+		}
 		mt->ntriggers++;
 	}
 out:
@@ -578,26 +591,28 @@ int mdb_catalog_load(struct mdb_source *m)
 		goto out;
 	if (m->ntables && sl_pipeline_config(m->inst->pipe)->script && (rc = load_foreign_keys(m)))
 		goto out;
+out:
+	pthread_mutex_unlock(&m->control_lock);
+	return rc;
+}
+
+int mdb_catalog_plan(struct mdb_source *m)
+{
+	int rc;
 	if ((rc = plan_tables(m)))
-		goto out;
+		return rc;
 	m->order = sl_calloc(m->ntables + 1, sizeof(*m->order));
-	if (!m->order) {
-		rc = oom(m);
-		goto out;
-	}
+	if (!m->order)
+		return oom(m);
 	uint64_t est_rows = 0;
 	for (size_t i = 0; i < m->ntables; i++) {
 		struct mdb_table *mt = &m->tables[i];
-		if (mt->t->kind == SL_TABLE_BASE && mt->t->ncols == 0) {
-			rc = sl_pipeline_fail(m->inst->pipe, SL_EDB,
-			                      "%s.%s: no columns visible (missing privileges?)",
-			                      mt->t->schema, mt->t->name);
-			goto out;
-		}
-		if (build_select_list(mt)) {
-			rc = oom(m);
-			goto out;
-		}
+		if (mt->t->kind == SL_TABLE_BASE && mt->t->ncols == 0)
+			return sl_pipeline_fail(m->inst->pipe, SL_EDB,
+			                        "%s.%s: no columns visible (missing privileges?)",
+			                        mt->t->schema, mt->t->name);
+		if (build_select_list(mt))
+			return oom(m);
 		m->order[i] = mt;
 		est_rows += mt->t->est_rows;
 	}
@@ -605,7 +620,5 @@ int mdb_catalog_load(struct mdb_source *m)
 	qsort(m->order, m->ntables, sizeof(*m->order), cmp_size_desc);
 	m->est_rows_total = est_rows;
 	sl_pipeline_set_totals(m->inst->pipe, m->ntables, m->cfg->no_data ? 0 : est_rows);
-out:
-	pthread_mutex_unlock(&m->control_lock);
-	return rc;
+	return 0;
 }

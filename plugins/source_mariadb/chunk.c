@@ -52,34 +52,6 @@ static bool is_integer(const struct sl_column *c)
 	return false;
 }
 
-/* Append a boundary value as a literal that compares in the column's own
- * collation: text as _charset 0xHEX (exact bytes, no escaping), binary as
- * 0xHEX, numbers bare, temporal values quoted. */
-static int put_literal(struct sl_buf *b, const struct sl_column *c, const char *v, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	if (c->value_class == SL_VAL_NUMBER)
-		return sl_buf_append(b, v, len);
-	if (c->value_class == SL_VAL_STRING && !c->charset)
-		return sl_buf_put_quoted(b, v, len);
-	if (c->value_class == SL_VAL_NATIVE)
-		return sl_buf_puts(b, "_latin1") ? SL_ENOMEM : sl_buf_put_quoted(b, v, len);
-	if (c->value_class == SL_VAL_STRING && sl_buf_printf(b, "_%s ", c->charset))
-		return SL_ENOMEM;
-	if (len == 0)
-		return sl_buf_puts(b, "''");
-	if (sl_buf_reserve(b, 2 * len + 2))
-		return SL_ENOMEM;
-	b->data[b->len++] = '0';
-	b->data[b->len++] = 'x';
-	for (size_t i = 0; i < len; i++) {
-		b->data[b->len++] = hex[(unsigned char)v[i] >> 4];
-		b->data[b->len++] = hex[(unsigned char)v[i] & 15];
-	}
-	b->data[b->len] = '\0';
-	return 0;
-}
-
 struct bounds {
 	size_t n;
 	char *lit[MAX_CHUNKS]; /* literals, strictly increasing */
@@ -181,7 +153,7 @@ static int walk_bounds(struct mdb_source *m, struct mdb_worker *w, struct mdb_ta
 			break; /* past the end: the last range is open */
 		}
 		struct sl_buf lit = SL_BUF_INIT;
-		rc = put_literal(&lit, c, row[0], lens[0]);
+		rc = sl_sql_literal(&lit, c, row[0], lens[0]);
 		mysql_free_result(res);
 		if (rc) {
 			sl_buf_free(&lit);
@@ -231,20 +203,30 @@ int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table 
 	 * worker's fair share of all rows (8 equal tables on 2 workers stay
 	 * whole; one big table among small ones is split). */
 	uint64_t share = m->est_rows_total / (2 * (uint64_t)m->nworkers);
-	bool split =
-	    c && per > 0 && m->nworkers > 1 && t->est_rows >= 2 * per && t->est_rows > share;
+	uint64_t est = t->est_rows;
+	bool split = c && per > 0 && m->nworkers > 1 && est >= 2 * per && est > share;
+	/* A condition (--where, a script's, a subset's key list) may select few
+	 * of the rows: every range would read its whole list for nothing.  The
+	 * optimizer says how many it selects. */
+	if (split && t->where) {
+		if (t->where_rows_said)
+			est = t->where_rows; /* the hook knows (a subset counts its keys) */
+		else if ((rc = mdb_estimate_rows(m, w->conn, t, &est)))
+			return rc;
+		split = est >= 2 * per;
+	}
 	bd = sl_calloc(1, sizeof(*bd));
 	if (!bd)
 		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
 	if (split) {
-		size_t nchunks = (size_t)(t->est_rows / per) + 1;
+		size_t nchunks = (size_t)(est / per) + 1;
 		if (nchunks > MAX_CHUNKS)
 			nchunks = MAX_CHUNKS;
 		bool dense = false;
 		if (is_integer(c) && (rc = integer_bounds(m, w, mt, c, nchunks, bd, &dense)))
 			goto fail;
 		if (!dense) {
-			uint64_t step = t->est_rows / nchunks;
+			uint64_t step = est / nchunks;
 			if (step < per)
 				step = per;
 			if ((rc = walk_bounds(m, w, mt, c, step, bd)))

@@ -1,7 +1,9 @@
 /* mariadb.c - source plugin "mariadb": dump a MariaDB/MySQL server.
  *
  * prepare() connects, reads the catalog, starts one consistent snapshot on
- * every worker connection and emits CREATE DATABASE files.  Workers then
+ * every worker connection, plans the tables (script hooks, which may query
+ * that snapshot: query.c) and emits CREATE DATABASE files; with --dry-run
+ * it prints the plan instead and emits nothing.  Workers then
  * pull jobs: a table job emits the table's DDL and splits it into ranges
  * (chunk jobs, which any worker may take); the worker finishing a table's
  * last range emits its triggers and end-of-table record.  finish() emits
@@ -291,8 +293,19 @@ static int mdb_prepare(struct sl_instance *inst)
 		return 0;
 	if ((rc = mdb_catalog_load(m)))
 		return rc;
-	if (!m->cfg->no_data && m->ntables && (rc = mdb_snapshot_start(m)))
+	/* The snapshot comes before the plan: hooks may query it (a subset
+	 * computed there sees the rows the workers then read).  A dry run
+	 * needs one connection for that, and so does a --no-data run with a
+	 * script. */
+	const struct sl_pipeline_config *pc = sl_pipeline_config(inst->pipe);
+	if (m->ntables && (pc->dry_run || (m->cfg->no_data && pc->script)))
+		rc = mdb_snapshot_start_one(m);
+	else if (m->ntables && !m->cfg->no_data)
+		rc = mdb_snapshot_start(m);
+	if (rc || (rc = mdb_plan_with_queries(m)))
 		return rc;
+	if (pc->dry_run)
+		return mdb_dry_run(m);
 	if (!m->cfg->no_schema) {
 		for (size_t i = 0; i < m->nschemas; i++) {
 			if (!schema_wanted(m, m->schemas[i]))
@@ -460,4 +473,5 @@ const struct sl_plugin sl_source_mariadb = {
     .work = mdb_work,
     .finish = mdb_finish,
     .interrupt = mdb_interrupt,
+    .dry_run = true,
 };

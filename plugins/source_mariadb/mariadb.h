@@ -8,6 +8,8 @@
  *   schema.c    DDL files: databases, tables, sequences, triggers, views, routines, events
  *   fetch.c     streaming one range of rows into row blocks (--max-rate)
  *   users.c     accounts, roles and grants (--users): mysql-users.sql
+ *   query.c     the hooks' read-only queries (sluice.query) and --dry-run
+ *   depend.c    views and triggers whose tables the run leaves out
  *
  * One control connection (utf8mb4) reads the catalog and DDL under
  * 'control_lock'; each worker owns one data connection (binary charset)
@@ -51,6 +53,7 @@ struct mdb_table {
 	const struct sl_column **data_cols;
 	size_t ntriggers;
 	char **triggers;       /* trigger names */
+	char **trigger_bodies; /* their ACTION_STATEMENTs (until depend.c has read them) */
 	char *view_definition; /* views: for dependency order */
 };
 
@@ -129,15 +132,34 @@ static inline int mdb_fail(struct mdb_source *m, MYSQL *conn, const char *what)
 	return sl_mdb_fail(&m->conns, conn, what);
 }
 
-/* catalog.c */
+/* catalog.c: load() reads what the selection names; plan() lets the
+ * router (script hooks) decide, leaves out what would not load (depend.c)
+ * and orders the tables for the workers. */
 int mdb_catalog_load(struct mdb_source *m);
+int mdb_catalog_plan(struct mdb_source *m);
 void mdb_catalog_free(struct mdb_source *m);
 void mdb_table_free(struct mdb_table *mt);
 /* Does the run take a table or view of 'schema'? */
 bool mdb_schema_has_tables(const struct mdb_source *m, const char *schema);
 
-/* snapshot.c */
+/* snapshot.c: every worker in one snapshot; or, start_one(), the first
+ * worker alone (dry runs, and hooks' queries in a --no-data run). */
 int mdb_snapshot_start(struct mdb_source *m);
+int mdb_snapshot_start_one(struct mdb_source *m);
+
+/* query.c: plan() runs the catalog plan with sluice.query answered on the
+ * first worker's connection (inside the snapshot); dry_run() prints the
+ * plan with estimated rows. */
+int mdb_plan_with_queries(struct mdb_source *m);
+int mdb_dry_run(struct mdb_source *m);
+/* The optimizer's estimate of the rows t->where selects (EXPLAIN's rows
+ * times filtered%), on connection c.  0 or the pipeline's error. */
+int mdb_estimate_rows(struct mdb_source *m, MYSQL *c, const struct sl_table *t, uint64_t *out);
+
+/* depend.c: leave out views whose tables or views a sink does not take,
+ * and triggers whose bodies name tables the run leaves out (one warning
+ * each, listed in trailers and manifests).  0 or the pipeline's error. */
+int mdb_prune_dependents(struct mdb_source *m);
 
 /* chunk.c: NULL-terminated list of WHERE ranges (caller frees), or a list
  * with one NULL entry meaning "whole table". */

@@ -63,20 +63,32 @@ static void read_position(struct mdb_source *m, MYSQL *c, bool snapshot_status)
 	}
 }
 
-static int start_workers(struct mdb_source *m)
+/* Workers 0..n-1 in their snapshots.  The transactions are READ ONLY
+ * (MySQL 5.6.5 and later, every MariaDB): a dump writes nothing, and the
+ * hooks' queries (sluice.query) run on worker 0, where the server then
+ * refuses any write a query could attempt. */
+static int start_workers(struct mdb_source *m, unsigned n)
 {
-	for (unsigned i = 0; i < m->nworkers; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		struct mdb_worker *w = &m->workers[i];
 		int rc = mdb_connect(m, true, &w->conn);
 		if (!rc)
 			rc = mdb_query(m, w->conn,
 			               "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
 		if (!rc)
-			rc = mdb_query(m, w->conn, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+			rc = mdb_query(m, w->conn,
+			               "START TRANSACTION WITH CONSISTENT SNAPSHOT"
+			               "/*!50605 , READ ONLY */");
 		if (rc)
 			return rc;
 	}
 	return 0;
+}
+
+int mdb_snapshot_start_one(struct mdb_source *m)
+{
+	sl_instance_log(m->inst, SL_LOG_DEBUG, "snapshot on one connection, without a lock");
+	return start_workers(m, 1);
 }
 
 /* Printable, one line: a query's text for a message. */
@@ -201,7 +213,7 @@ int mdb_snapshot_start(struct mdb_source *m)
 	                lock_names[mode], m->nworkers);
 	if (locked)
 		read_position(m, m->control, false);
-	int rc = start_workers(m);
+	int rc = start_workers(m, m->nworkers);
 	if (!rc && !locked)
 		read_position(m, m->workers[0].conn, m->is_mariadb);
 	if (locked && mysql_query(m->control, unlock_sql) && !rc)

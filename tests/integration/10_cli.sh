@@ -48,6 +48,15 @@ done
 assert_eq "" "$missing" "options missing from 'sluice dump --help'"
 t_pass
 
+t_begin "every command's --help lists each option once"
+for cmd in dump load copy verify serve run; do
+	capture cmd_help sluice "$cmd" --help
+	assert_exit_zero "$RC" "$cmd --help"
+	assert_eq "" "$(grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' "$OUT" | sed 's/.*--/--/' | sort | uniq -d | tr '\n' ' ')" \
+		"options listed twice by '$cmd --help'"
+done
+t_pass
+
 # --- usage errors --------------------------------------------------------------
 
 usage_error() { # DESCRIPTION ARGS...

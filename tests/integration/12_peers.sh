@@ -271,10 +271,10 @@ t_begin "a mydumper command line runs unchanged; myloader and a myloader line lo
 drop_dbs dst peer
 rm -rf "$T/myd"
 sluice dump -h 127.0.0.1 -P "$SPORT" -u "$SL_USER" -p "$SL_PASSWORD" --threads 2 --rows 1000 \
-	-G -R -E --no-locks --outputdir "$T/myd" -B peer -v 2 -F 64 --less-locking \
+	-G -R -E --no-locks -c --outputdir "$T/myd" -B peer -v 2 -F 64 --less-locking \
 	</dev/null >"$T/myd.out" 2>"$T/myd.err"
 assert_exit_zero "$?" "dump ($(_t_show "$(cat "$T/myd.err")"))"
-assert_le 3 "$(find "$T/myd" -name 'peer.a.*.sql' | wc -l)" "--rows 1000 split peer.a"
+assert_le 3 "$(find "$T/myd" -name 'peer.a.*.sql.gz' | wc -l)" "--rows 1000 split peer.a, -c compressed each file"
 sluice load -h 127.0.0.1 -P "$(server_port dst)" -u "$SL_USER" -p "$SL_PASSWORD" -d "$T/myd" \
 	-o -e -t 2 -q 1000 -v 3 </dev/null >"$T/myl.out" 2>"$T/myl.err"
 assert_exit_zero "$?" "a myloader line loads it ($(_t_show "$(cat "$T/myl.err")"))"

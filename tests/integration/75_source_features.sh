@@ -275,7 +275,11 @@ assert_eq "sfrate.big	$ROWS" "$(streamcheck "$OUT" 2>&1)" "trailer"
 rate=$(awk -v b="$sent" -v s="$secs" 'BEGIN { printf "%.2f", b / s / 1048576 }')
 echo "[rate] $sent bytes in $secs s: $rate MiB/s"
 assert_le 90000000 "$sent" "bytes sent (a ~100 MB table)"
-assert_le 9.0 "$rate" "MiB/s over the dump ($sent bytes in $secs s)"
+# The wall time includes connecting and the schema, which a busy machine
+# (or a sanitizer build) stretches: the floor allows for that there.
+floor=9.0
+[ "${SL_SLOW:-1}" = 1 ] || floor=8.0
+assert_le "$floor" "$rate" "MiB/s over the dump ($sent bytes in $secs s)"
 assert_le "$rate" 11.0 "MiB/s over the dump ($sent bytes in $secs s)"
 t_pass
 

@@ -21,23 +21,8 @@
 need_sluice
 need_server src dst
 
-t_begin "corpus tests/data/fidelity.sql on src"
-if server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then t_pass; else
-	t_fail "loading failed: $(tail -n 3 "$T/corpus.log")"
-	t_done
-fi
-SRC_CK=$(checksum_db src fidelity)
+corpus_on_src
 DUMP=(dump "${SRC[@]}" -B fidelity --routines --events)
-
-# load_check NAME LOAD-ARGS...: load into a fresh dst, compare checksums.
-load_check() {
-	local name=$1
-	shift
-	drop_dbs dst fidelity
-	capture "$name" sluice load "${DST[@]}" "$@"
-	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
-	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
-}
 
 # --- round trips -------------------------------------------------------------
 

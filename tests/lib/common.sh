@@ -325,6 +325,41 @@ need_server() { # NAME...
 	done
 }
 
+# Record a failing case and leave when the S3 store (tests/lib/s3server.sh,
+# started by tests/run) is not there; otherwise export its endpoint and
+# keys (SL_S3_ENDPOINT, AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+need_s3() {
+	# shellcheck source=tests/lib/s3server.sh
+	. "$SL_ROOT/tests/lib/s3server.sh"
+	# tests/run starts the store in the background and says when it is up.
+	local i status=""
+	if [ -n "${SL_S3_HOME:-}" ]; then
+		for ((i = 0; i < 3000; i++)); do
+			status=$(cat "$SL_S3_HOME/s3.status" 2>/dev/null) && break
+			sleep 0.1
+		done
+	fi
+	if [ -n "$status" ] && [ "$status" != ok ]; then
+		t_begin "the S3 store is up"
+		t_fail "the S3 store did not start: $status"
+		exit 1
+	fi
+	if ! s3_env s3 2>/dev/null || ! curl -q -s -o /dev/null -m 5 "$SL_S3_ENDPOINT/"; then
+		t_begin "the S3 store is up"
+		t_fail "no S3 store answers in $(_s3_dir s3) (tests/run starts it for scripts that call need_s3)"
+		exit 1
+	fi
+	export AWS_ENDPOINT_URL=$SL_S3_ENDPOINT
+	# The lanes of tests/run share the store, and 99_objstore stops its
+	# gateway: one script at a time (the lock goes with the script).
+	exec 9>>"$(_s3_dir s3)/lock"
+	flock -w 500 9 || {
+		t_begin "the S3 store is free"
+		t_fail "another script held the S3 store for 500 s"
+		exit 1
+	}
+}
+
 # --- SQL helpers -------------------------------------------------------------
 
 # Quote an identifier / a string literal for SQL.
@@ -394,12 +429,93 @@ count_db() { # NAME DB
 	done < <(db_tables "$name" "$db")
 }
 
+# "'a','b'" for databases a b.
+_sql_list() {
+	local out="" d
+	for d in "$@"; do out+="${out:+,}$(qs "$d")"; done
+	printf '%s' "$out"
+}
+
+# Foreign keys of databases DB... on server NAME that rows break: one line
+# "db.t constraint<TAB>orphans" per key with orphans (child rows whose key,
+# NULL in no column, has no parent: LEFT JOIN counts), or the error of a
+# query that fails (a parent table missing).  Nothing: every key holds.
+fk_orphans() { # NAME DB...
+	local name=$1 q
+	shift
+	q=$(sql "$name" "SELECT CONCAT('SELECT ', QUOTE(CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' ', CONSTRAINT_NAME)),
+	  ', COUNT(*) FROM \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` c LEFT JOIN \`', REFERENCED_TABLE_SCHEMA,
+	  '\`.\`', REFERENCED_TABLE_NAME, '\` p ON ',
+	  GROUP_CONCAT(CONCAT('p.\`', REFERENCED_COLUMN_NAME, '\` <=> c.\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION SEPARATOR ' AND '),
+	  ' WHERE ', GROUP_CONCAT(CONCAT('c.\`', COLUMN_NAME, '\` IS NOT NULL') ORDER BY ORDINAL_POSITION SEPARATOR ' AND '),
+	  ' AND p.\`', MIN(REFERENCED_COLUMN_NAME), '\` IS NULL;')
+	  FROM information_schema.KEY_COLUMN_USAGE
+	  WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA IN ($(_sql_list "$@"))
+	  GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME")
+	[ -n "$q" ] || return 0
+	sql "$name" "$q" 2>&1 | awk -F'\t' 'NF != 2 || $2 != 0'
+}
+
+# The server's verdict on the foreign keys of databases DB... on server
+# NAME: each one dropped and added again with foreign_key_checks=1 (a
+# copying ALTER that checks every row).  Prints the keys it refused.  The
+# keys lose their ON DELETE/UPDATE rules: use it on a scratch copy.
+fk_server_judges() { # NAME DB...
+	local name=$1 stmts drop add key
+	shift
+	stmts=$(sql "$name" "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME, ' ', CONSTRAINT_NAME, '|',
+	  'ALTER TABLE \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` DROP FOREIGN KEY \`', CONSTRAINT_NAME, '\`', '|',
+	  'SET foreign_key_checks = 1; ALTER TABLE \`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\` ADD CONSTRAINT \`',
+	  CONSTRAINT_NAME, '\` FOREIGN KEY (', GROUP_CONCAT(CONCAT('\`', COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION),
+	  ') REFERENCES \`', REFERENCED_TABLE_SCHEMA, '\`.\`', REFERENCED_TABLE_NAME, '\` (',
+	  GROUP_CONCAT(CONCAT('\`', REFERENCED_COLUMN_NAME, '\`') ORDER BY ORDINAL_POSITION), ')')
+	  FROM information_schema.KEY_COLUMN_USAGE
+	  WHERE REFERENCED_TABLE_NAME IS NOT NULL AND TABLE_SCHEMA IN ($(_sql_list "$@"))
+	  GROUP BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_SCHEMA, REFERENCED_TABLE_NAME")
+	while IFS='|' read -r key drop add; do
+		[ -n "$key" ] || continue
+		sql "$name" "$drop" >/dev/null 2>&1
+		sql "$name" "$add" 2>&1 >/dev/null | head -c 200 | sed "s/^/$key: /"
+	done <<<"$stmts"
+}
+
+# Views of databases DB... on server NAME that fail a SELECT, one per line.
+views_failing() { # NAME DB...
+	local name=$1 v
+	shift
+	for v in $(sql "$name" "SELECT CONCAT('\`', TABLE_SCHEMA, '\`.\`', TABLE_NAME, '\`') FROM information_schema.VIEWS WHERE TABLE_SCHEMA IN ($(_sql_list "$@"))"); do
+		sql "$name" "SELECT COUNT(*) FROM $v" >/dev/null 2>&1 || echo "$v"
+	done
+}
+
 # Drop databases on a server (before an import into a "fresh" server).
 drop_dbs() { # NAME DB...
 	local name=$1 db stmts=""
 	shift
 	for db in "$@"; do stmts+="DROP DATABASE IF EXISTS $(qi "$db");"; done
 	sql "$name" "$stmts"
+}
+
+# The fidelity corpus (tests/data/fidelity.sql) on src, loaded once per
+# script; SRC_CK holds its checksums.  Leaves the script when it fails.
+corpus_on_src() {
+	t_begin "corpus tests/data/fidelity.sql on src"
+	if server_client src <"$SL_ROOT/tests/data/fidelity.sql" >"$T/corpus.log" 2>&1; then t_pass; else
+		t_fail "loading failed: $(tail -n 3 "$T/corpus.log")"
+		t_done
+	fi
+	SRC_CK=$(checksum_db src fidelity)
+}
+
+# load_check NAME LOAD-ARGS...: `sluice load` into dst with the fidelity
+# database dropped first; its checksums must be $SRC_CK (corpus_on_src).
+load_check() {
+	local name=$1
+	shift
+	drop_dbs dst fidelity
+	capture "$name" sluice load "${DST[@]}" "$@"
+	assert_exit_zero "$RC" "load exit code (stderr: $(_t_show "$ERR"))"
+	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
 }
 
 # Connections of user sluice on a server (sluice's own connections).

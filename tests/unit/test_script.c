@@ -190,12 +190,13 @@ static void test_raising_metamethods(void)
 	struct sl_column c[1] = {{.name = "id"}};
 	struct sl_table t = {.schema = "db", .name = "t", .ncols = 1, .cols = c};
 	char *cond = NULL, *inc = NULL, *exc = NULL;
+	int64_t rows;
 	CHECK_EQ_INT(open_text("setmetatable(_G, {__index = function(t, k) error('boom') end})\n"
 	                       "function route(t) return setmetatable({}, {__len = function() "
 	                       "error('len') end}) end\n",
 	                       &s, &err),
 	             0);
-	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &err), 0); /* absent: globals read raw */
+	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &rows, &err), 0); /* absent: globals read raw */
 	CHECK(cond == NULL);
 	CHECK_EQ_INT(sl_script_route(s, &t, sinks, 2, take, &err), 0); /* rawlen: empty array */
 	CHECK(!take[0] && !take[1]);
@@ -206,7 +207,7 @@ static void test_raising_metamethods(void)
 	             0);
 	CHECK_EQ_INT(sl_script_select_patterns(s, &inc, &exc, &err), 0);
 	CHECK(inc == NULL && exc == NULL);
-	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &err), SL_ELUA);
+	CHECK_EQ_INT(sl_script_where(s, &t, &cond, &rows, &err), SL_ELUA);
 	CHECK(strstr(err.msg, "where() for db.t") != NULL);
 	sl_script_close(s);
 }
@@ -262,7 +263,8 @@ static void test_hooks(void)
 	if (rc)
 		return;
 	char *cond = NULL, *db = NULL, *name = NULL, **exprs = NULL;
-	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &err), 0);
+	int64_t rows;
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &rows, &err), 0);
 	CHECK_EQ_STR(cond, "id > 1");
 	const char *sinks[] = {"a", "b"};
 	bool take[2] = {true, true};
@@ -286,7 +288,7 @@ static void test_hooks(void)
 	                       "function route(t) return 'c' end\n",
 	                       &s, &err),
 	             0);
-	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &err), SL_ELUA);
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &rows, &err), SL_ELUA);
 	CHECK(strstr(err.msg, "where() for db.t") && strstr(err.msg, "got table"));
 	sl_error_clear(&err);
 	CHECK_EQ_INT(sl_script_route(s, &table, sinks, 2, take, &err), SL_ELUA);

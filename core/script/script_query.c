@@ -1,0 +1,191 @@
+/* script_query.c - read-only queries from per-table hooks, inside the run's
+ * snapshot, and values as SQL literals.
+ *
+ *   sluice.query(sql [, fn])      [-0, +2, e]  runs one read-only SELECT on
+ *                                              the source, in the dump's
+ *                                              snapshot; without fn returns
+ *                                              the rows (arrays of strings,
+ *                                              nil for NULL) and the column
+ *                                              names; with fn calls fn(row)
+ *                                              per row and returns the row
+ *                                              count (memory stays flat)
+ *   sluice.sql_value(v, column)   [-0, +1, e]  v as an SQL literal that
+ *                                              compares in the column's
+ *                                              collation ("NULL" for nil);
+ *                                              column is a t.columns entry
+ *
+ * sluice.query exists while a server source plans its tables (the hooks
+ * tables, where, columns, route and rename of dump, copy and run); it is an
+ * error anywhere else (a transform, the main chunk, a load).  It is safe
+ * to hand it anything: the text must be one SELECT that neither writes nor
+ * locks (format/sqlscan.c), the source runs it in a READ ONLY transaction,
+ * the server stops it when the hook's --script-timeout runs out, every
+ * row is charged to the hook's --script-budget and held in the state's
+ * --script-memory, and a cancelled run stops it.  Rows are handed to Lua
+ * inside protected calls, so a Lua error (or a limit) never unwinds
+ * through the source's code: the query ends first, then the error goes on. */
+#include <lauxlib.h>
+#include <lua.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "format/sqlscan.h"
+#include "format/table.h"
+#include "script/script.h"
+
+static struct sl_script *script_of(lua_State *L)
+{
+	return *(struct sl_script **)lua_getextraspace(L);
+}
+
+void sl_script_set_query(struct sl_script *s, const struct sl_script_query *q)
+{
+	s->query = q;
+}
+
+/* What one query's rows go into.  Stack indices are lib_query()'s; each
+ * row's protected call gets copies of those values as its arguments. */
+struct qstate {
+	lua_State *L;
+	int fn;        /* stack index of the callback, or 0 */
+	int rows;      /* stack index of the result table (no callback) */
+	int names;     /* stack index of the names table */
+	lua_Integer n; /* rows so far */
+	int err_ref;   /* a Lua error a row raised (registry), or LUA_NOREF */
+	/* the row being handed over */
+	unsigned ncols;
+	const char *const *colnames;
+	char **values;
+	const unsigned long *lens;
+};
+
+/* [-0, +0, e] Build the current row and store it or pass it to fn.
+ * Arguments: the state, the rows table, the names table, fn or nil. */
+static int take_row(lua_State *L)
+{
+	struct qstate *q = lua_touserdata(L, 1);
+	if (!q->values) {
+		for (unsigned i = 0; i < q->ncols; i++) {
+			lua_pushstring(L, q->colnames[i] ? q->colnames[i] : "");
+			lua_rawseti(L, 3, (lua_Integer)i + 1);
+		}
+		return 0;
+	}
+	sl_script_charge(L, q->ncols + 1);
+	lua_createtable(L, (int)q->ncols, 0);
+	for (unsigned i = 0; i < q->ncols; i++) {
+		if (!q->values[i])
+			continue;
+		lua_pushlstring(L, q->values[i], q->lens[i]);
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+	q->n++;
+	if (q->fn) {
+		lua_pushvalue(L, 4);
+		lua_insert(L, -2);
+		lua_call(L, 1, 0);
+	} else {
+		lua_rawseti(L, 2, q->n);
+	}
+	return 0;
+}
+
+/* The source's row callback: each row in its own protected call. */
+static int on_row(void *cb, unsigned ncols, const char *const *names, char **values,
+                  const unsigned long *lens)
+{
+	struct qstate *q = cb;
+	lua_State *L = q->L;
+	q->ncols = ncols;
+	q->colnames = names;
+	q->values = values;
+	q->lens = lens;
+	if (!lua_checkstack(L, 8))
+		return 1;
+	lua_pushcfunction(L, take_row);
+	lua_pushlightuserdata(L, q);
+	lua_pushvalue(L, q->rows);
+	lua_pushvalue(L, q->names);
+	if (q->fn)
+		lua_pushvalue(L, q->fn);
+	else
+		lua_pushnil(L);
+	if (lua_pcall(L, 4, 0, 0) != LUA_OK) {
+		q->err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		return 1;
+	}
+	return 0;
+}
+
+static int lib_query(lua_State *L)
+{
+	struct sl_script *s = script_of(L);
+	size_t len;
+	const char *sql = luaL_checklstring(L, 1, &len);
+	if (!lua_isnoneornil(L, 2))
+		luaL_checktype(L, 2, LUA_TFUNCTION);
+	if (!s->query)
+		return luaL_error(L, "sluice.query: no server to ask here (it works in the "
+		                     "per-table hooks of a dump from a server)");
+	char why[160];
+	if (sl_sql_check_select(sql, len, why, sizeof(why)))
+		return luaL_error(L, "sluice.query: %s", why);
+	uint64_t ms = sl_script_time_left(L);
+	sl_script_charge(L, 1000); /* a round trip is never free */
+
+	struct qstate q = {L,   lua_isnoneornil(L, 2) ? 0 : 2, 0, 0, 0, LUA_NOREF, 0, NULL, NULL,
+	                   NULL};
+	lua_settop(L, 2);
+	lua_newtable(L);
+	q.rows = lua_gettop(L);
+	lua_newtable(L);
+	q.names = lua_gettop(L);
+	struct sl_error err = {0};
+	int rc = s->query->run(s->query->ud, sql, len, ms, on_row, &q, &err);
+	if (q.err_ref != LUA_NOREF) {
+		lua_rawgeti(L, LUA_REGISTRYINDEX, q.err_ref);
+		luaL_unref(L, LUA_REGISTRYINDEX, q.err_ref);
+		if (s->blown)
+			sl_script_raise_limit(L, s->blown_msg);
+		return lua_error(L);
+	}
+	if (rc)
+		return luaL_error(L, "sluice.query: %s", err.code ? err.msg : "the query failed");
+	if (q.fn) {
+		lua_pushinteger(L, q.n);
+		lua_pushvalue(L, q.names);
+		return 2;
+	}
+	return 2; /* rows, names */
+}
+
+static int lib_sql_value(lua_State *L)
+{
+	luaL_checktype(L, 2, LUA_TTABLE);
+	if (lua_isnil(L, 1)) {
+		lua_pushliteral(L, "NULL");
+		return 1;
+	}
+	size_t len;
+	const char *v = luaL_checklstring(L, 1, &len);
+	lua_getfield(L, 2, "data_type");
+	lua_getfield(L, 2, "charset");
+	struct sl_column c = {0};
+	c.data_type = (char *)luaL_optstring(L, -2, NULL);
+	c.charset = (char *)luaL_optstring(L, -1, NULL);
+	if (!c.data_type)
+		return luaL_argerror(L, 2, "a column description (t.columns.NAME) with data_type");
+	c.value_class = sl_value_class_of(c.data_type);
+	struct sl_buf *b = sl_script_push_buf(L);
+	if (sl_sql_literal(b, &c, v, len))
+		return luaL_error(L, "not enough memory");
+	lua_pushlstring(L, b->data ? b->data : "", b->len);
+	return 1;
+}
+
+void sl_script_open_query(lua_State *L)
+{
+	static const luaL_Reg funcs[] = {
+	    {"query", lib_query}, {"sql_value", lib_sql_value}, {NULL, NULL}};
+	luaL_setfuncs(L, funcs, 0);
+}
