@@ -50,12 +50,14 @@ bool sl_sqltok_skip(struct sl_sqltok_lexer *lx)
 			lx->i += 2;
 		} else if (!(lx->flags & SL_SQLTOK_COMMENTS)) {
 			return true;
-		} else if (*p == '#' || (rest >= 2 && p[0] == '-' && p[1] == '-' &&
-		                         (rest == 2 || space_byte((unsigned char)p[2]) ||
-		                          (unsigned char)p[2] < 32))) {
+		} else if (*p == '#' || /* "--" and a blank or control byte, or the end */
+		           (rest >= 2 && p[0] == '-' && p[1] == '-' &&
+		            (rest == 2 || space_byte((unsigned char)p[2]) ||
+		             (unsigned char)p[2] < 32))) {
 			const char *nl = memchr(p, '\n', rest);
 			lx->i = nl ? (size_t)(nl - lx->p) + 1 : lx->len;
 		} else if (rest >= 2 && p[0] == '/' && p[1] == '*' && !(rest >= 3 && p[2] == '!')) {
+			/* (slash-star-bang is never an ordinary comment) */
 			const char *q = p + 2, *end = lx->p + lx->len;
 			while (q + 1 < end && !(q[0] == '*' && q[1] == '/'))
 				q++;
@@ -91,30 +93,25 @@ static size_t quoted_len(const char *p, size_t rest, bool escapes)
 
 struct sl_sqltok sl_sqltok_next(struct sl_sqltok_lexer *lx)
 {
-	struct sl_sqltok t = {SL_SQLTOK_END, lx->p + lx->i, 0};
-	if (!sl_sqltok_skip(lx)) {
-		t.kind = SL_SQLTOK_BAD;
-		t.p = lx->p + lx->i;
-		return t;
-	}
-	t.p = lx->p + lx->i;
-	if (lx->i >= lx->len)
+	bool blank = sl_sqltok_skip(lx);
+	struct sl_sqltok t = {blank ? SL_SQLTOK_END : SL_SQLTOK_BAD, lx->p + lx->i, 0};
+	if (!blank || lx->i >= lx->len)
 		return t;
 	const char *p = t.p;
 	size_t rest = lx->len - lx->i, k = 1;
 	unsigned char c = (unsigned char)*p;
-	bool dq_name = c == '"' && (lx->flags & SL_SQLTOK_DQ_NAME);
-	if ((lx->flags & SL_SQLTOK_EXEC_TOKEN) && (k = exec_open(p, rest)) > 0) {
+	bool exec = lx->flags & SL_SQLTOK_EXEC_TOKEN;
+	if (exec && (k = exec_open(p, rest)) > 0) {
 		lx->in_exec = true;
 		t.kind = SL_SQLTOK_EXEC;
-	} else if ((lx->flags & SL_SQLTOK_EXEC_TOKEN) && lx->in_exec && rest >= 2 && c == '*' &&
-	           p[1] == '/') {
+	} else if (exec && lx->in_exec && rest >= 2 && c == '*' && p[1] == '/') {
 		k = 2;
 		lx->in_exec = false;
 		t.kind = SL_SQLTOK_EXEC;
 	} else if (c == '\'' || c == '"' || c == '`') {
-		t.kind = c == '`' || dq_name ? SL_SQLTOK_NAME : SL_SQLTOK_STRING;
-		k = quoted_len(p, rest, t.kind == SL_SQLTOK_STRING);
+		bool name = c == '`' || (c == '"' && (lx->flags & SL_SQLTOK_DQ_NAME));
+		t.kind = name ? SL_SQLTOK_NAME : SL_SQLTOK_STRING;
+		k = quoted_len(p, rest, !name);
 		if (!k && !(lx->flags & SL_SQLTOK_LENIENT)) {
 			t.kind = SL_SQLTOK_BAD;
 			return t;
@@ -122,8 +119,8 @@ struct sl_sqltok sl_sqltok_next(struct sl_sqltok_lexer *lx)
 		k = k ? k : rest;
 	} else if (sl_sqltok_word_byte(c)) {
 		t.kind = SL_SQLTOK_WORD;
-		for (k = 1; k < rest && sl_sqltok_word_byte((unsigned char)p[k]);)
-			k++;
+		for (k = 1; k < rest && sl_sqltok_word_byte((unsigned char)p[k]); k++)
+			;
 	} else {
 		k = 1;
 		t.kind = SL_SQLTOK_PUNCT;
