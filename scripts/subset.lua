@@ -5,6 +5,7 @@
 --     lookups  = { "shop.countries" },      -- copied whole
 --     children = { ["shop.order_items"] = 100 }, -- optional, see below
 --     max_keys = 1000000,                   -- optional bound on the keys held
+--     whole_at = 0.5, whole_min = 10000,    -- optional, see below
 --   }
 --   tables = plan.tables     -- leaves out what the subset does not need
 --   where  = plan.where      -- exactly the rows it needs
@@ -36,6 +37,13 @@
 --                                    them: rows brought as children bring
 --                                    their own children of listed tables
 -- A child table without a primary or unique key brings all its children.
+--
+-- whole_at: a parent table of whole_min rows or more (default 10,000, the
+-- catalog's estimate) of which at least this fraction is asked for is
+-- taken whole: one scan
+-- for its rows' parents instead of its key set, long IN lists of
+-- scattered keys and a long condition for the dump (false: never).  Not
+-- a seed table, nor one that children are brought from.
 --
 -- Lookups are copied whole (and their parents kept).  Tables that kept
 -- tables reference come along even when none of their rows is needed
@@ -76,6 +84,14 @@ function M.plan(spec)
   local lookups = {}
   for _, name in ipairs(spec.lookups or {}) do lookups[name] = true end
   local max_keys = math.tointeger(spec.max_keys or 1000000)
+  -- A parent table of at least whole_min rows (the catalog's estimate) is
+  -- taken whole once the keys asked of it reach this fraction of its rows
+  -- (false: never).
+  local whole_at = spec.whole_at
+  if whole_at == nil then whole_at = 0.5 end
+  assert(whole_at == false or (type(whole_at) == "number" and whole_at > 0),
+         "subset: whole_at must be a fraction above 0, or false")
+  local whole_min = math.tointeger(spec.whole_min or 10000)
   local batch = math.tointeger(spec.batch or 5000)
   local children = spec.children
   if children ~= nil and type(children) ~= "table" then
@@ -139,10 +155,13 @@ function M.plan(spec)
   -- of consecutive values become BETWEEN ranges: a contiguous block of keys
   -- is one range scan for the server, not thousands of lookups.
   local function in_sql(colsql, lits, integer)
+    -- The literals are the server's text of numbers or quoted strings:
+    -- one that reads as an integer is that integer in SQL too.
     local nums = integer and {} or nil
+    local tointeger = math.tointeger
     for i, l in ipairs(nums and lits or {}) do
-      local v = math.tointeger(tonumber(l))
-      if not v or tostring(v) ~= l then nums = nil break end
+      local v = tointeger(l)
+      if not v then nums = nil break end
       nums[i] = v
     end
     if not nums then
@@ -195,6 +214,13 @@ function M.plan(spec)
       return function(row)
         local v = row[p1]
         return v and sql_value(v, d1)
+      end
+    end
+    if #cols == 2 and bare[1] and bare[2] then
+      local p1, p2 = pos[1], pos[2]
+      return function(row)
+        local a, b = row[p1], row[p2]
+        return a and b and "(" .. a .. "," .. b .. ")" or nil
       end
     end
     return function(row)
@@ -291,7 +317,7 @@ function M.plan(spec)
                .. "database too", n.name, up.parent, up.fk.name)
         end
         local w = up.w
-        if w and not (w.is_key and up.p.kept[lit]) then ask(w, lit) end
+        if w and not up.p.whole and not (w.is_key and up.p.kept[lit]) then ask(w, lit) end
       end
     end
   end
@@ -339,6 +365,32 @@ function M.plan(spec)
 
   local function children_transitive() return type(children) == "table" end
 
+  -- A large share of a big parent table asked for: keeping it whole costs
+  -- one scan for its parents instead of a key set, IN lists of thousands
+  -- of scattered keys, and a long condition for the dump.  Only a table
+  -- that is neither a seed nor a child brought down (those keep rows by
+  -- their own rules); its parents: the distinct values of all its rows.
+  local function maybe_whole(n)
+    if not whole_at or n.whole or not n.key or seeds[n.name] or #n.down_wanted > 0
+       or (n.t.rows or 0) < whole_min then
+      return false
+    end
+    local asked = n.nkept
+    for _, w in pairs(n.wanted) do asked = asked + #w.pending end
+    if asked < whole_at * n.t.rows then return false end
+    local freed = n.nkept
+    for _, w in pairs(n.wanted) do
+      for _ in pairs(w.set) do freed = freed + 1 end
+    end
+    n.whole, n.kept, n.nkept, n.wanted = true, {}, 0, {}
+    held = held - freed
+    if n.ups_sql then
+      sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
+                   ident(n.t.name), function(row) follow_up(n, row, "get_distinct") end)
+    end
+    return true
+  end
+
   local function compute()
     if computed then return end
     computed = true
@@ -361,6 +413,7 @@ function M.plan(spec)
     repeat
       local busy = false
       for _, n in pairs(nodes) do
+        if maybe_whole(n) then busy = true end
         for _, w in pairs(n.wanted) do
           local list = next_batch(w.pending)
           while list do
@@ -420,7 +473,7 @@ function M.plan(spec)
     for _, k in ipairs(names) do
       local n = nodes[k]
       if n.whole then
-        sluice.log("subset: " .. k .. ": whole table")
+        sluice.log("subset: " .. k .. ": whole table" .. (lookups[k] and "" or " (most of it asked for)"))
       elseif n.nkept > 0 or #n.conds > 0 or next(n.wanted) then
         sluice.log(string.format("subset: %s: %s", k, n.key and (n.nkept .. " rows")
                                  or "rows by condition"))

@@ -147,6 +147,31 @@ assert_eq "0 0 0" "$(sql dst "SELECT (SELECT COUNT(*) FROM sub_rent.promo), (SEL
 judge
 t_pass
 
+t_begin "whole_at: parents mostly asked for are taken whole, their parents too; false keeps every table exact"
+lua s4w 'local subset = require "subset"
+local plan = subset.plan{ seeds = { ["sub_rent.rental"] = "rental_date >= '"'2024-06-20'"'" },
+  whole_at = 0.05, whole_min = 1 }
+tables = plan.tables
+where = plan.where'
+dump_load s4w --script "$T/s4w.lua" -v
+whole=$(sed -n 's/.*subset: \([a-z_.]*\): whole table (most of it asked for).*/\1/p' <<<"$DUMP_ERR" | sort | tr '\n' ' ')
+assert_contains "$whole" "sub_rent.customer" "customers taken whole"
+for tb in $whole; do
+	assert_eq "$(sql src "SELECT COUNT(*) FROM $tb")" "$(sql dst "SELECT COUNT(*) FROM $tb")" "all of $tb"
+done
+assert_eq "$seeds" "$(sql dst "SELECT COUNT(*) FROM sub_rent.rental")" "rentals: exactly the seeds (a seed table stays exact)"
+judge
+lua s4x 'local subset = require "subset"
+local plan = subset.plan{ seeds = { ["sub_rent.rental"] = "rental_date >= '"'2024-06-20'"'" },
+  whole_at = false, whole_min = 1 }
+tables = plan.tables
+where = plan.where'
+dump_load s4x --script "$T/s4x.lua" -v
+assert_not_contains "$DUMP_ERR" "whole table (most of it asked for)" "whole_at = false: no table taken whole"
+assert_le "$(sql dst "SELECT COUNT(*) FROM sub_rent.customer")" "$(($(sql src "SELECT COUNT(*) FROM sub_rent.customer") - 1))" "a subset of customers"
+judge
+t_pass
+
 t_begin "max_keys: past the bound the run stops with one line, nothing complete"
 lua s5 'local subset = require "subset"
 local plan = subset.plan{ seeds = { ["sub_rent.rental"] = "id <= 500" }, max_keys = 300 }
