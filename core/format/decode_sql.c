@@ -13,6 +13,10 @@
 
 #include "base/alloc.h"
 #include "format/rowset.h"
+#include "format/sqltok.h"
+
+/* Comments skipped; "x" is a name. */
+#define SQL_FLAGS (SL_SQLTOK_COMMENTS | SL_SQLTOK_DQ_NAME)
 
 /* What a backslash followed by each byte stands for in a string; 0: the
  * byte itself (the server drops the backslash).  \% and \_ keep theirs. */
@@ -31,44 +35,13 @@ static int fail(struct scan *s, const char *what)
 	return sl_error_set(s->err, SL_EFORMAT, "byte %zu of the statement: %s", s->i, what);
 }
 
-static bool is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 /* Skip blanks and comments (a statement from sqlsplit may keep comments
- * inside it). */
+ * inside it; executable comments are not read into rows). */
 static void skip_ws(struct scan *s)
 {
-	while (s->i < s->len) {
-		char c = s->p[s->i];
-		if (is_space(c)) {
-			s->i++;
-		} else if (c == '/' && s->i + 1 < s->len && s->p[s->i + 1] == '*' &&
-		           (s->i + 2 >= s->len || s->p[s->i + 2] != '!')) {
-			const char *end = NULL;
-			for (size_t k = s->i + 2; k + 1 < s->len; k++)
-				if (s->p[k] == '*' && s->p[k + 1] == '/') {
-					end = s->p + k + 2;
-					break;
-				}
-			if (!end)
-				return;
-			s->i = (size_t)(end - s->p);
-		} else if ((c == '#' || (c == '-' && s->i + 2 < s->len && s->p[s->i + 1] == '-' &&
-		                         is_space(s->p[s->i + 2])))) {
-			while (s->i < s->len && s->p[s->i] != '\n')
-				s->i++;
-		} else {
-			return;
-		}
-	}
-}
-
-static bool is_word_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '$' || c >= 0x80;
+	struct sl_sqltok_lexer lx = {s->p, s->len, s->i, SQL_FLAGS, false};
+	sl_sqltok_skip(&lx);
+	s->i = lx.i;
 }
 
 /* The keyword 'kw' (any case) as a whole word at the cursor: consumed. */
@@ -77,7 +50,7 @@ static bool keyword(struct scan *s, const char *kw)
 	size_t n = strlen(kw);
 	if (s->len - s->i < n || strncasecmp(s->p + s->i, kw, n) != 0)
 		return false;
-	if (s->i + n < s->len && is_word_char((unsigned char)s->p[s->i + n]))
+	if (s->i + n < s->len && sl_sqltok_word_byte((unsigned char)s->p[s->i + n]))
 		return false;
 	s->i += n;
 	skip_ws(s);
@@ -88,46 +61,16 @@ static bool keyword(struct scan *s, const char *kw)
  * name into a new string in *out. */
 static int ident(struct scan *s, char **out)
 {
-	struct sl_buf b = SL_BUF_INIT;
-	int rc = 0;
+	struct sl_sqltok_lexer lx = {s->p, s->len, s->i, SQL_FLAGS, false};
+	struct sl_sqltok t = sl_sqltok_next(&lx);
 	*out = NULL;
-	if (s->i >= s->len)
+	if (t.kind == SL_SQLTOK_BAD && (*t.p == '`' || *t.p == '"'))
+		return fail(s, "an unterminated quoted name");
+	if (t.kind != SL_SQLTOK_NAME && t.kind != SL_SQLTOK_WORD)
 		return fail(s, "a name expected");
-	char q = s->p[s->i];
-	if (q == '`' || q == '"') {
-		size_t k = s->i + 1;
-		for (;; k++) {
-			if (k >= s->len) {
-				sl_buf_free(&b);
-				return fail(s, "an unterminated quoted name");
-			}
-			if (s->p[k] == q) {
-				if (k + 1 < s->len && s->p[k + 1] == q) {
-					k++;
-				} else {
-					break;
-				}
-			}
-			if ((rc = sl_buf_putc(&b, s->p[k])))
-				break;
-		}
-		s->i = k + 1;
-	} else {
-		size_t k = s->i;
-		while (k < s->len && is_word_char((unsigned char)s->p[k]))
-			k++;
-		if (k == s->i)
-			return fail(s, "a name expected");
-		rc = sl_buf_append(&b, s->p + s->i, k - s->i);
-		s->i = k;
-	}
-	if (!rc && !b.data)
-		rc = sl_buf_putc(&b, '\0'); /* an empty `` name: still a string */
-	if (rc) {
-		sl_buf_free(&b);
+	if (!(*out = sl_sqltok_name(t)))
 		return SL_ENOMEM;
-	}
-	*out = sl_buf_steal(&b, NULL);
+	s->i = lx.i;
 	skip_ws(s);
 	return 0;
 }
@@ -328,7 +271,7 @@ static int value(struct scan *s, struct sl_buf *out, bool *is_null)
 	if (c == '0' && s->i + 1 < s->len && (p[s->i + 1] == 'x' || p[s->i + 1] == 'b')) {
 		bool bits = p[s->i + 1] == 'b';
 		size_t start = s->i + 2, k = start;
-		while (k < s->len && is_word_char((unsigned char)p[k]))
+		while (k < s->len && sl_sqltok_word_byte((unsigned char)p[k]))
 			k++;
 		if (k == start)
 			return fail(s, "a hex or bit literal without digits");
@@ -356,7 +299,7 @@ static int value(struct scan *s, struct sl_buf *out, bool *is_null)
 		return quoted_digits(s, c == 'b' || c == 'B', out);
 	}
 	if ((c == 'N' || c == 'n') && s->len - s->i >= 4 && !strncasecmp(p + s->i, "NULL", 4) &&
-	    (s->i + 4 == s->len || !is_word_char((unsigned char)p[s->i + 4]))) {
+	    (s->i + 4 == s->len || !sl_sqltok_word_byte((unsigned char)p[s->i + 4]))) {
 		s->i += 4;
 		*is_null = true;
 		return 0;
@@ -364,7 +307,7 @@ static int value(struct scan *s, struct sl_buf *out, bool *is_null)
 	if (c == '_') {
 		/* A character set introducer: _binary 'x', _latin1'x', _utf8mb4 0x.. */
 		size_t k = s->i + 1;
-		while (k < s->len && is_word_char((unsigned char)p[k]))
+		while (k < s->len && sl_sqltok_word_byte((unsigned char)p[k]))
 			k++;
 		s->i = k;
 		skip_ws(s);

@@ -1,8 +1,8 @@
 /* sqlscan.h - reading single SQL statements a token at a time.
  *
- * Two questions sluice asks of SQL text it did not write, answered by one
- * small lexer (strings, `identifiers`, comments and executable comments as
- * the server reads them):
+ * Two questions sluice asks of SQL text it did not write, answered from
+ * its tokens (format/sqltok.h: strings, `identifiers`, comments and
+ * executable comments as the server reads them):
  *
  *   - is this a plain read-only query?  sluice.query() runs a script's SQL
  *     inside the dump's snapshot, and must never write, lock or run a

@@ -49,6 +49,7 @@
 #include "base/map.h"
 #include "files.h"
 #include "format/fname.h"
+#include "format/sqltok.h"
 
 #define SQLD_CHUNK    ((size_t)1 << 20)
 #define SQLD_HEAD_MAX ((size_t)64 << 10)
@@ -146,141 +147,43 @@ static int oom(struct sqld_reader *r)
 
 /* --- reading statements -------------------------------------------------- */
 
-/* A word of the statement: skips blanks, the markers of executable
- * comments and quoted names; *w and *n are the next bare word (NULL at
- * the end).  For a name, *w points at its quote. */
-struct words {
-	const char *p;
-	size_t len, i;
-};
+/* The statement's tokens: the markers of executable comments are skipped
+ * (their text is statement text); sqlsplit trimmed the comments around the
+ * statement, and those inside it are left as they were. */
+#define SQLD_FLAGS (SL_SQLTOK_EXEC_SKIP | SL_SQLTOK_LENIENT)
 
-static bool wchar(unsigned char c)
+static bool name_tok(struct sl_sqltok t)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '$' || c >= 0x80;
-}
-
-static void skip_blank(struct words *x)
-{
-	while (x->i < x->len) {
-		const char *p = x->p + x->i;
-		size_t rest = x->len - x->i;
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
-			x->i++;
-		} else if (rest >= 3 && p[0] == '/' && p[1] == '*' &&
-		           (p[2] == '!' || (p[2] == 'M' && rest >= 4 && p[3] == '!'))) {
-			x->i += p[2] == '!' ? 3 : 4;
-			while (x->i < x->len && x->p[x->i] >= '0' && x->p[x->i] <= '9')
-				x->i++;
-		} else if (rest >= 2 && p[0] == '*' && p[1] == '/') {
-			x->i += 2;
-		} else {
-			return;
-		}
-	}
-}
-
-/* The next token: a word (*n > 0, not quoted), a quoted name or string
- * (*q set), or one character.  false at the end. */
-static bool token(struct words *x, const char **w, size_t *n, char *q)
-{
-	skip_blank(x);
-	*q = 0;
-	if (x->i >= x->len)
-		return false;
-	const char *p = x->p + x->i;
-	size_t k = 0, rest = x->len - x->i;
-	if (*p == '`' || *p == '\'' || *p == '"') {
-		*q = *p;
-		for (k = 1; k < rest; k++) {
-			if (*q != '`' && p[k] == '\\') {
-				k++;
-				continue;
-			}
-			if (p[k] == *q) {
-				if (k + 1 < rest && p[k + 1] == *q) {
-					k++;
-					continue;
-				}
-				k++;
-				break;
-			}
-		}
-	} else if (wchar((unsigned char)*p)) {
-		while (k < rest && wchar((unsigned char)p[k]))
-			k++;
-	} else {
-		k = 1;
-	}
-	*w = p;
-	*n = k > rest ? rest : k;
-	x->i += *n;
-	return true;
-}
-
-static bool is(const char *w, size_t n, char q, const char *kw)
-{
-	return !q && n == strlen(kw) && !strncasecmp(w, kw, n);
-}
-
-/* The name at w[0..n) (quoted or bare) as a new string into *out. */
-static int name_of(const char *w, size_t n, char q, char **out)
-{
-	struct sl_buf b = SL_BUF_INIT;
-	int rc = 0;
-	if (q) {
-		for (size_t k = 1; k + 1 < n && !rc; k++) {
-			if (w[k] == q && w[k + 1] == q)
-				k++;
-			rc = sl_buf_putc(&b, w[k]);
-		}
-	} else {
-		rc = sl_buf_append(&b, w, n);
-	}
-	if (!rc && !b.data)
-		rc = sl_buf_putc(&b, '\0');
-	if (rc) {
-		sl_buf_free(&b);
-		return SL_ENOMEM;
-	}
-	*out = sl_buf_steal(&b, NULL);
-	return 0;
+	return t.kind == SL_SQLTOK_WORD || t.kind == SL_SQLTOK_NAME || t.kind == SL_SQLTOK_STRING;
 }
 
 /* A possibly qualified name at the cursor: *db (or NULL) and *name. */
-static int qualified(struct words *x, char **db, char **name)
+static int qualified(struct sl_sqltok_lexer *x, char **db, char **name)
 {
-	const char *w;
-	size_t n;
-	char q;
+	struct sl_sqltok t = sl_sqltok_next(x);
 	*db = *name = NULL;
-	if (!token(x, &w, &n, &q) || (!q && !wchar((unsigned char)*w)))
+	if (!name_tok(t))
 		return SL_EFORMAT;
-	int rc = name_of(w, n, q, name);
-	size_t at = x->i;
-	skip_blank(x);
-	if (!rc && x->i < x->len && x->p[x->i] == '.') {
-		x->i++;
-		*db = *name;
-		*name = NULL;
-		if (!token(x, &w, &n, &q) || (!q && !wchar((unsigned char)*w)))
-			return SL_EFORMAT;
-		rc = name_of(w, n, q, name);
-	} else {
-		x->i = at;
-	}
-	return rc;
+	if (!(*name = sl_sqltok_name(t)))
+		return SL_ENOMEM;
+	if (!sl_sqltok_punct(sl_sqltok_peek(x), '.'))
+		return 0;
+	sl_sqltok_next(x);
+	*db = *name;
+	*name = NULL;
+	t = sl_sqltok_next(x);
+	if (!name_tok(t))
+		return SL_EFORMAT;
+	return (*name = sl_sqltok_name(t)) ? 0 : SL_ENOMEM;
 }
 
 /* SET x = @saved (a restore), or a setting that must not be replayed. */
-static bool restoring_set(struct words *x)
+static bool restoring_set(struct sl_sqltok_lexer *x)
 {
-	const char *w;
-	size_t n;
-	char q;
-	if (!token(x, &w, &n, &q))
+	struct sl_sqltok t = sl_sqltok_next(x);
+	if (t.kind == SL_SQLTOK_END)
 		return false;
-	if (is(w, n, q, "GLOBAL") || is(w, n, q, "SESSION") || (n == 1 && *w == '@')) {
+	if (sl_sqltok_is(t, "GLOBAL") || sl_sqltok_is(t, "SESSION") || sl_sqltok_punct(t, '@')) {
 		/* SET @@SESSION.SQL_LOG_BIN, SET @@GLOBAL.GTID_PURGED */
 		size_t start = x->i;
 		while (x->i < x->len && x->p[x->i] != '=')
@@ -291,16 +194,16 @@ static bool restoring_set(struct words *x)
 				return true;
 		return false;
 	}
-	if (n >= 5 && !strncasecmp(w, "GTID_", 5))
+	if (t.len >= 5 && !strncasecmp(t.p, "GTID_", 5))
 		return true;
-	if (is(w, n, q, "sql_log_bin"))
+	if (sl_sqltok_is(t, "sql_log_bin"))
 		return true;
 	/* name = @var (not @@var): a value saved earlier on this connection. */
-	skip_blank(x);
+	sl_sqltok_skip(x);
 	if (x->i >= x->len || x->p[x->i] != '=')
 		return false;
 	x->i++;
-	skip_blank(x);
+	sl_sqltok_skip(x);
 	return x->i + 1 < x->len && x->p[x->i] == '@' && x->p[x->i + 1] != '@';
 }
 
@@ -309,104 +212,103 @@ struct stmt_info {
 	char *db, *name; /* the object's (owned); for triggers 'name' is the table */
 };
 
+/* Is t one of the words in the NULL-terminated list? */
+static bool is_any(struct sl_sqltok t, const char *const *words)
+{
+	for (; *words; words++)
+		if (sl_sqltok_is(t, *words))
+			return true;
+	return false;
+}
+
 /* Classify statement p[0..len). */
 static int classify(const char *p, size_t len, struct stmt_info *si)
 {
-	struct words x = {p, len, 0};
-	const char *w;
-	size_t n;
-	char q;
+	static const char *const insert_mods[] = {"INTO",    "IGNORE",        "LOW_PRIORITY",
+	                                          "DELAYED", "HIGH_PRIORITY", NULL};
+	static const char *const dropped[] = {"LOCK",  "UNLOCK", "DROP",  "START",
+	                                      "BEGIN", "COMMIT", "FLUSH", NULL};
+	struct sl_sqltok_lexer x = {p, len, 0, SQLD_FLAGS, false};
 	memset(si, 0, sizeof(*si));
 	if (len >= 10 && !strncmp(p, "/*M!999999", 10)) {
 		si->kind = K_DROPPED; /* mariadb-dump's sandbox line: for its client */
 		return 0;
 	}
-	if (!token(&x, &w, &n, &q))
+	struct sl_sqltok t = sl_sqltok_next(&x);
+	if (t.kind == SL_SQLTOK_END)
 		return 0;
-	if (is(w, n, q, "SET")) {
-		size_t at = x.i;
-		const char *w2;
-		size_t n2;
-		char q2;
-		if (token(&x, &w2, &n2, &q2) && is(w2, n2, q2, "DEFAULT")) {
+	if (sl_sqltok_is(t, "SET")) {
+		if (sl_sqltok_is(sl_sqltok_peek(&x), "DEFAULT"))
 			si->kind = K_ACCOUNT; /* SET DEFAULT ROLE */
-			return 0;
-		}
-		x.i = at;
-		si->kind = restoring_set(&x) ? K_RESTORE : K_SET;
+		else
+			si->kind = restoring_set(&x) ? K_RESTORE : K_SET;
 		return 0;
 	}
-	if (is(w, n, q, "USE")) {
+	if (sl_sqltok_is(t, "USE")) {
 		si->kind = K_USE;
 		return qualified(&x, &si->db, &si->name) == SL_ENOMEM ? SL_ENOMEM : 0;
 	}
-	if (is(w, n, q, "INSERT") || is(w, n, q, "REPLACE")) {
-		si->kind = K_DATA;
-		w = NULL;
-		while (token(&x, &w, &n, &q) &&
-		       (is(w, n, q, "INTO") || is(w, n, q, "IGNORE") ||
-		        is(w, n, q, "LOW_PRIORITY") || is(w, n, q, "DELAYED") ||
-		        is(w, n, q, "HIGH_PRIORITY")))
-			;
-		if (!w) {
-			si->kind = K_OTHER;
-			return 0;
+	if (sl_sqltok_is(t, "INSERT") || sl_sqltok_is(t, "REPLACE")) {
+		/* The name after the modifiers (or the last word, at the end). */
+		const char *w = NULL;
+		while ((t = sl_sqltok_next(&x)).kind != SL_SQLTOK_END) {
+			w = t.p;
+			if (!is_any(t, insert_mods))
+				break;
 		}
+		if (!w)
+			return 0;
+		si->kind = K_DATA;
 		x.i = (size_t)(w - p);
 		int rc = qualified(&x, &si->db, &si->name);
 		if (rc == SL_EFORMAT)
 			si->kind = K_OTHER;
 		return rc == SL_ENOMEM ? rc : 0;
 	}
-	if (is(w, n, q, "LOCK") || is(w, n, q, "UNLOCK") || is(w, n, q, "DROP") ||
-	    is(w, n, q, "START") || is(w, n, q, "BEGIN") || is(w, n, q, "COMMIT") ||
-	    is(w, n, q, "FLUSH")) {
+	if (is_any(t, dropped)) {
 		si->kind = K_DROPPED;
 		return 0;
 	}
-	if (is(w, n, q, "ALTER")) {
+	if (sl_sqltok_is(t, "ALTER")) {
 		/* ALTER TABLE t DISABLE KEYS / ENABLE KEYS: for one connection's
 		 * MyISAM load; the loader defers indexes its own way. */
 		bool keys = false;
-		while (token(&x, &w, &n, &q))
-			if (is(w, n, q, "KEYS"))
-				keys = true;
+		while ((t = sl_sqltok_next(&x)).kind != SL_SQLTOK_END)
+			keys = keys || sl_sqltok_is(t, "KEYS");
 		si->kind = keys ? K_DROPPED : K_OTHER;
 		return 0;
 	}
-	if (is(w, n, q, "DO")) {
-		si->kind = token(&x, &w, &n, &q) && is(w, n, q, "SETVAL") ? K_SETVAL : K_OTHER;
+	if (sl_sqltok_is(t, "DO")) {
+		si->kind = sl_sqltok_is(sl_sqltok_next(&x), "SETVAL") ? K_SETVAL : K_OTHER;
 		return 0;
 	}
-	if (is(w, n, q, "GRANT") || is(w, n, q, "REVOKE")) {
+	if (sl_sqltok_is(t, "GRANT") || sl_sqltok_is(t, "REVOKE")) {
 		si->kind = K_ACCOUNT;
 		return 0;
 	}
-	if (!is(w, n, q, "CREATE"))
+	if (!sl_sqltok_is(t, "CREATE"))
 		return 0;
 	/* CREATE [OR REPLACE] [ALGORITHM=..] [DEFINER=..] [SQL SECURITY ..]
 	 * [AGGREGATE] [TEMPORARY] KIND name */
+	static const char *const routines[] = {"FUNCTION", "PROCEDURE", "EVENT", NULL};
 	bool algorithm = false, in_comment = len > 3 && !strncmp(p, "/*!", 3);
-	while (token(&x, &w, &n, &q)) {
-		if (q || !wchar((unsigned char)*w))
-			continue;
-		if (is(w, n, q, "ALGORITHM"))
+	while ((t = sl_sqltok_next(&x)).kind != SL_SQLTOK_END) {
+		if (sl_sqltok_is(t, "ALGORITHM"))
 			algorithm = true;
-		if (is(w, n, q, "DATABASE") || is(w, n, q, "SCHEMA")) {
+		if (sl_sqltok_is(t, "DATABASE") || sl_sqltok_is(t, "SCHEMA")) {
 			si->kind = K_DATABASE;
-		} else if (is(w, n, q, "TABLE") || is(w, n, q, "SEQUENCE")) {
+		} else if (sl_sqltok_is(t, "TABLE") || sl_sqltok_is(t, "SEQUENCE")) {
 			/* A table inside an executable comment is the stand-in older
 			 * mysqldump writes for a view. */
-			si->kind = in_comment && is(w, n, q, "TABLE") ? K_PLACEHOLDER : K_TABLE;
-		} else if (is(w, n, q, "VIEW")) {
+			si->kind = in_comment && sl_sqltok_is(t, "TABLE") ? K_PLACEHOLDER : K_TABLE;
+		} else if (sl_sqltok_is(t, "VIEW")) {
 			si->kind = algorithm ? K_VIEW : K_PLACEHOLDER;
-		} else if (is(w, n, q, "TRIGGER")) {
+		} else if (sl_sqltok_is(t, "TRIGGER")) {
 			si->kind = K_TRIGGER;
-		} else if (is(w, n, q, "FUNCTION") || is(w, n, q, "PROCEDURE") ||
-		           is(w, n, q, "EVENT")) {
+		} else if (is_any(t, routines)) {
 			si->kind = K_ROUTINE;
 			return 0;
-		} else if (is(w, n, q, "USER") || is(w, n, q, "ROLE")) {
+		} else if (sl_sqltok_is(t, "USER") || sl_sqltok_is(t, "ROLE")) {
 			si->kind = K_ACCOUNT;
 			return 0;
 		} else {
@@ -416,13 +318,10 @@ static int classify(const char *p, size_t len, struct stmt_info *si)
 	}
 	if (si->kind == K_OTHER)
 		return 0;
-	/* IF NOT EXISTS */
-	size_t at = x.i;
-	if (token(&x, &w, &n, &q) && is(w, n, q, "IF")) {
-		token(&x, &w, &n, &q);
-		token(&x, &w, &n, &q);
-	} else {
-		x.i = at;
+	if (sl_sqltok_is(sl_sqltok_peek(&x), "IF")) { /* IF NOT EXISTS */
+		sl_sqltok_next(&x);
+		sl_sqltok_next(&x);
+		sl_sqltok_next(&x);
 	}
 	int rc = qualified(&x, &si->db, &si->name);
 	if (rc == SL_EFORMAT) {
@@ -435,8 +334,8 @@ static int classify(const char *p, size_t len, struct stmt_info *si)
 	sl_free(si->db);
 	sl_free(si->name);
 	si->db = si->name = NULL;
-	while (token(&x, &w, &n, &q))
-		if (is(w, n, q, "ON"))
+	while ((t = sl_sqltok_next(&x)).kind != SL_SQLTOK_END)
+		if (sl_sqltok_is(t, "ON"))
 			return qualified(&x, &si->db, &si->name) == SL_ENOMEM ? SL_ENOMEM : 0;
 	si->kind = K_OTHER;
 	return 0;
