@@ -105,13 +105,6 @@ int sl_manifest_add_hashed(struct sl_manifest *m, const char *schema, const char
 	return 0;
 }
 
-int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
-                         const char *fname, const void *body, size_t len, uint64_t rows)
-{
-	return sl_manifest_add_hashed(m, schema, name, sl_manifest_file_hash(fname, body, len), len,
-	                              rows);
-}
-
 void sl_manifest_hash_begin(struct sl_xxh64_state *st, const char *fname)
 {
 	sl_xxh64_begin(st, sl_xxh64(fname, strlen(fname), 0));

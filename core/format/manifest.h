@@ -106,12 +106,8 @@ long sl_manifest_index(const struct sl_manifest *m, const char *schema, const ch
 /* The hash of one file (see above). */
 uint64_t sl_manifest_file_hash(const char *fname, const void *body, size_t len);
 
-/* Account one file of table (schema, name) with 'rows' data rows.  0 or
- * SL_ENOMEM. */
-int sl_manifest_add_file(struct sl_manifest *m, const char *schema, const char *name,
-                         const char *fname, const void *body, size_t len, uint64_t rows);
-
-/* The same for a file whose hash (sl_manifest_file_hash()) is known. */
+/* Account one file of table (schema, name) with 'rows' data rows, its hash
+ * (sl_manifest_file_hash()) known.  0 or SL_ENOMEM. */
 int sl_manifest_add_hashed(struct sl_manifest *m, const char *schema, const char *name,
                            uint64_t hash, uint64_t len, uint64_t rows);
 
