@@ -114,6 +114,7 @@ struct sqld_reader {
 	char *key_db, *key_tbl; /* whose file it is */
 	struct files_file file;
 	struct sl_map seq; /* (db, table) -> next data file number (unsigned *) */
+	struct sl_map dbs; /* databases created: by the dump, or for it (-> &created) */
 
 	struct sqld_held *held;
 	size_t nheld, capheld;
@@ -545,6 +546,33 @@ static int next_seq(struct sqld_reader *r, const char *db, const char *t, unsign
 	return 0;
 }
 
+static char created = 1;
+
+/* A dump of one database's tables (no --databases) creates no database:
+ * `mariadb shop < dump.sql` needs it made first.  sluice makes it, as
+ * myloader does: before the first object of a database the dump did not
+ * create, a db-schema-create.sql of CREATE DATABASE IF NOT EXISTS (-B and
+ * --rename name it on the target like any other). */
+static int create_database(struct sqld_reader *r, const char *db)
+{
+	if (sl_map_get2(&r->dbs, db, "") ||
+	    (db == no_db && sl_pipeline_schema_unplaced(r->s->inst->pipe, no_db)))
+		return 0;
+	struct sl_buf name = SL_BUF_INIT, b = SL_BUF_INIT;
+	int rc = sl_map_put2(&r->dbs, db, "", &created) || file_prologue(r, &b, NULL) ||
+	                 sl_buf_puts(&b, "CREATE DATABASE IF NOT EXISTS ") ||
+	                 sl_buf_put_ident(&b, db) || sl_buf_puts(&b, ";\n")
+	             ? oom(r)
+	             : 0;
+	if (!rc && sl_fname_schema_create(&name, db))
+		rc = sqld_fail(r, SL_EFORMAT, "a database name that cannot be a file name");
+	if (!rc && !(rc = open_file(r, name.data, SL_FILE_SCHEMA_CREATE, NULL, NULL, &b)))
+		rc = close_file(r);
+	sl_buf_free(&name);
+	sl_buf_free(&b);
+	return rc;
+}
+
 static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 {
 	struct stmt_info si;
@@ -554,7 +582,10 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 		return oom(r);
 	r->statements++;
 	const char *db = db_of(r, si.db);
-	switch (si.kind) {
+	if (si.kind == K_TABLE || si.kind == K_DATA || si.kind == K_TRIGGER ||
+	    si.kind == K_ROUTINE || si.kind == K_VIEW)
+		rc = create_database(r, db);
+	switch (rc ? K_DROPPED : si.kind) {
 	case K_SET:
 		if (!r->objects) {
 			rc = put_stmt(&r->head, p, len) ? oom(r) : 0;
@@ -581,6 +612,11 @@ static int on_statement(struct sqld_reader *r, const char *p, size_t len)
 		break;
 	case K_DATABASE:
 		r->objects = true;
+		if (si.name && !sl_map_get2(&r->dbs, si.name, "") &&
+		    sl_map_put2(&r->dbs, si.name, "", &created)) {
+			rc = oom(r);
+			break;
+		}
 		rc = sl_fname_schema_create(&name, si.name);
 		rc = rc ? sqld_fail(r, SL_EFORMAT, "a database name that cannot be a file name")
 		        : object_file(r, name.data, SL_FILE_SCHEMA_CREATE, NULL, NULL, p, len);
@@ -900,6 +936,7 @@ int files_sqldump_run(struct files_source *s, files_read_fn read, void *ctx)
 	}
 	sl_free(r->held);
 	sl_map_free(&r->seq, sl_free);
+	sl_map_free(&r->dbs, NULL);
 	sl_buf_free(&r->head);
 	sl_buf_free(&r->pre);
 	sl_free(r->db);

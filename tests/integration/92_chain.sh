@@ -179,17 +179,25 @@ assert_contains "$ERR" "incomplete" "load says incomplete"
 assert_contains "$ERR" "0 table(s) loaded completely" "no table reported complete"
 t_pass
 
-t_begin "a --compact dump of one table names no database: refused without -B, loaded with it"
+t_begin "a --compact dump of one table names no database: refused without -B, loaded with it (database made)"
 "${MYDUMP[@]}" --compact chain customers >"$T/compact.sql"
 capture nob sluice load "${DST[@]}" "$T/compact.sql"
 assert_exit "$RC" 2 "load without -B"
 assert_contains "$ERR" "-B DB" "the error names -B"
 drop_dbs dst chain_b
-setup_sql dst "CREATE DATABASE chain_b"
 capture withb sluice load "${DST[@]}" -B chain_b -t 2 "$T/compact.sql"
 assert_exit_zero "$RC" "load -B (stderr: $(_t_show "$ERR"))"
 assert_eq "$(sql src "CHECKSUM TABLE chain.customers EXTENDED" | cut -f2)" \
 	"$(sql dst "CHECKSUM TABLE chain_b.customers EXTENDED" | cut -f2)" "checksum"
+t_pass
+
+t_begin "a dump of one database's tables (no --databases) loads under -B into a database it makes"
+"${MYDUMP[@]}" --routines --triggers chain >"$T/onedb.sql"
+drop_dbs dst chain_c
+capture onedb sluice load "${DST[@]}" -B chain_c -t 2 "$T/onedb.sql"
+assert_exit_zero "$RC" "load -B chain_c (stderr: $(_t_show "$ERR"))"
+assert_same "$(checksum_db src chain)" "$(checksum_db dst chain_c)" "checksums (src chain vs dst chain_c)"
+drop_dbs dst chain_c
 t_pass
 
 t_begin "a mysqldump file masked by a job into a sluice stream, which loads"
