@@ -108,19 +108,6 @@ static void *dump_main(void *arg)
 	return NULL;
 }
 
-static void keep_tail(struct sl_serve_dump *d, const char *buf, size_t n)
-{
-	if (n >= sizeof(d->tail)) {
-		memcpy(d->tail, buf + n - sizeof(d->tail), sizeof(d->tail));
-		d->ntail = sizeof(d->tail);
-		return;
-	}
-	size_t keep = d->ntail + n > sizeof(d->tail) ? sizeof(d->tail) - n : d->ntail;
-	memmove(d->tail, d->tail + d->ntail - keep, keep);
-	memcpy(d->tail + keep, buf, n);
-	d->ntail = keep + n;
-}
-
 static bool ends_with_trailer(const struct sl_serve_dump *d)
 {
 	static const char end[] = "-- sluice end error\n";
@@ -146,7 +133,7 @@ static ssize_t dump_read(void *cls, uint64_t pos, char *buf, size_t max)
 			if (r > 0) {
 				atomic_fetch_add(&d->sent, (uint64_t)r);
 				atomic_fetch_add(&d->stats->bytes, (uint64_t)r);
-				keep_tail(d, buf, (size_t)r);
+				sl_tail_keep(d->tail, sizeof(d->tail), &d->ntail, buf, (size_t)r);
 				return r;
 			}
 			if (r == 0) {

@@ -191,3 +191,16 @@ int sl_buf_put_utf8(struct sl_buf *b, unsigned long cp)
 	}
 	return sl_buf_append(b, u, n);
 }
+
+void sl_tail_keep(char *tail, size_t cap, size_t *ntail, const void *p, size_t n)
+{
+	if (n >= cap) {
+		memcpy(tail, (const char *)p + n - cap, cap);
+		*ntail = cap;
+		return;
+	}
+	size_t keep = *ntail + n > cap ? cap - n : *ntail;
+	memmove(tail, tail + *ntail - keep, keep);
+	memcpy(tail + keep, p, n);
+	*ntail = keep + n;
+}

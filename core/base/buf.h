@@ -41,6 +41,11 @@ void sl_buf_free(struct sl_buf *b);  /* frees memory, back to SL_BUF_INIT */
 /* Hand the bytes to the caller (caller frees with sl_free); b becomes empty. */
 char *sl_buf_steal(struct sl_buf *b, size_t *len_out);
 
+/* Keep the last 'cap' bytes seen of a byte stream in tail[0..*ntail):
+ * append p[0..n), dropping the oldest bytes past cap.  For checks of how
+ * an input or output ends, without holding it. */
+void sl_tail_keep(char *tail, size_t cap, size_t *ntail, const void *p, size_t n);
+
 /* Value of a hex digit (either case), or -1. */
 static inline int sl_hexval(int c)
 {

@@ -753,19 +753,6 @@ static void read_header(struct sqld_reader *r, const char *p, size_t n)
 	}
 }
 
-static void keep_tail(struct sqld_reader *r, const char *p, size_t n)
-{
-	if (n >= sizeof(r->tail)) {
-		memcpy(r->tail, p + n - sizeof(r->tail), sizeof(r->tail));
-		r->ntail = sizeof(r->tail);
-		return;
-	}
-	size_t keep = r->ntail + n > sizeof(r->tail) ? sizeof(r->tail) - n : r->ntail;
-	memmove(r->tail, r->tail + r->ntail - keep, keep);
-	memcpy(r->tail + keep, p, n);
-	r->ntail = keep + n;
-}
-
 /* Does the input end with mysqldump's closing comment line, whole: "--
  * Dump completed" (--skip-dump-date) or "-- Dump completed on <date>",
  * and its newline? */
@@ -812,7 +799,7 @@ static int fill(struct sqld_reader *r, size_t keep, bool *eof)
 	int rc = r->read(r->ctx, r->buf + r->len, r->cap - r->len, &n);
 	if (rc)
 		return rc;
-	keep_tail(r, r->buf + r->len, n);
+	sl_tail_keep(r->tail, sizeof(r->tail), &r->ntail, r->buf + r->len, n);
 	r->len += n;
 	*eof = n == 0;
 	return 0;

@@ -244,6 +244,24 @@ static void test_reset(void)
 	sl_buf_free(&b);
 }
 
+static void test_tail_keep(void)
+{
+	char tail[4];
+	size_t n = 0;
+	sl_tail_keep(tail, sizeof(tail), &n, "ab", 2);
+	CHECK_EQ_INT(n, 2);
+	CHECK(!memcmp(tail, "ab", 2));
+	sl_tail_keep(tail, sizeof(tail), &n, "cde", 3); /* the oldest byte goes */
+	CHECK_EQ_INT(n, 4);
+	CHECK(!memcmp(tail, "bcde", 4));
+	sl_tail_keep(tail, sizeof(tail), &n, "0123456", 7); /* longer than the window */
+	CHECK_EQ_INT(n, 4);
+	CHECK(!memcmp(tail, "3456", 4));
+	sl_tail_keep(tail, sizeof(tail), &n, "", 0);
+	CHECK_EQ_INT(n, 4);
+	CHECK(!memcmp(tail, "3456", 4));
+}
+
 int main(void)
 {
 	UNIT_RUN(test_init);
@@ -255,5 +273,6 @@ int main(void)
 	UNIT_RUN(test_put_quoted);
 	UNIT_RUN(test_steal);
 	UNIT_RUN(test_reset);
+	UNIT_RUN(test_tail_keep);
 	return UNIT_DONE();
 }
