@@ -3,6 +3,7 @@
 #include "conn.h"
 
 #include <errmsg.h>
+#include <mysqld_error.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -203,12 +204,24 @@ int sl_mdb_query_result(struct sl_mdb_conns *c, MYSQL *conn, const char *sql, MY
 	return 0;
 }
 
+/* Does the connection go through the local socket (no host, or
+ * "localhost", as libmariadb decides)? */
+static bool via_socket(const struct sl_mdb_config *cfg)
+{
+	return !cfg->host || !strcmp(cfg->host, "localhost");
+}
+
 /* TLS by --ssl-mode.  preferred: TLS when the server offers it (libmariadb
- * falls back to plain when it does not); required: TLS or fail;
- * verify-ca / verify-identity: also check the certificate. */
-static void set_tls(const struct sl_mdb_config *cfg, MYSQL *mysql)
+ * falls back to plain when it does not), except through the local socket,
+ * where it protects nothing and costs a handshake per connection and the
+ * encryption of every row (as MySQL's client does; 'tls' is then set
+ * only for an account that turned out to require it); required: TLS or
+ * fail; verify-ca / verify-identity: also check the certificate. */
+static void set_tls(const struct sl_mdb_config *cfg, MYSQL *mysql, bool tls)
 {
 	if (cfg->ssl_mode == SL_MDB_SSL_DISABLED)
+		return;
+	if (cfg->ssl_mode == SL_MDB_SSL_PREFERRED && via_socket(cfg) && !tls)
 		return;
 	mysql_ssl_set(mysql, cfg->ssl_key, cfg->ssl_cert, cfg->ssl_ca, NULL, NULL);
 	if (cfg->ssl_mode >= SL_MDB_SSL_REQUIRED) {
@@ -221,7 +234,7 @@ static void set_tls(const struct sl_mdb_config *cfg, MYSQL *mysql)
 
 /* A handle with every connection option applied, not yet connected. */
 static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charset,
-                             unsigned int timeout, bool timed)
+                             unsigned int timeout, bool timed, bool tls)
 {
 	MYSQL *mysql = mysql_init(NULL);
 	if (!mysql)
@@ -244,7 +257,7 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 		mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, charset);
 	if (cfg->compress)
 		mysql_optionsv(mysql, MYSQL_OPT_COMPRESS, NULL);
-	set_tls(cfg, mysql);
+	set_tls(cfg, mysql, tls);
 	if (cfg->host && strcmp(cfg->host, "localhost") != 0 && !cfg->socket) {
 		enum mysql_protocol_type tcp = MYSQL_PROTOCOL_TCP;
 		mysql_optionsv(mysql, MYSQL_OPT_PROTOCOL, &tcp);
@@ -252,19 +265,45 @@ static MYSQL *prepare_handle(const struct sl_mdb_config *cfg, const char *charse
 	return mysql;
 }
 
+/* Did an account need TLS through the socket (set_tls)? */
+static bool socket_tls(struct sl_mdb_conns *c)
+{
+	pthread_mutex_lock(&c->lock);
+	bool tls = c->socket_tls;
+	pthread_mutex_unlock(&c->lock);
+	return tls;
+}
+
 int sl_mdb_connect(struct sl_mdb_conns *c, const char *charset, bool timed, MYSQL **out)
 {
 	const struct sl_mdb_config *cfg = c->cfg;
 	*out = NULL;
-	MYSQL *mysql = prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout, timed);
-	if (!mysql)
-		return sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
-	if (c->local_infile) {
-		unsigned int on = 1;
-		mysql_optionsv(mysql, MYSQL_OPT_LOCAL_INFILE, &on);
+	bool tls = socket_tls(c), ok;
+	MYSQL *mysql;
+	for (;;) {
+		mysql =
+		    prepare_handle(cfg, charset, (unsigned int)cfg->connect_timeout, timed, tls);
+		if (!mysql)
+			return sl_pipeline_fail(c->inst->pipe, SL_ENOMEM, "out of memory");
+		if (c->local_infile) {
+			unsigned int on = 1;
+			mysql_optionsv(mysql, MYSQL_OPT_LOCAL_INFILE, &on);
+		}
+		ok = mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
+		                        (unsigned int)cfg->port, cfg->socket,
+		                        CLIENT_MULTI_RESULTS) != NULL;
+		/* An account that REQUIRE SSL is refused through the socket
+		 * without TLS: try once with it, and keep it for the run. */
+		if (ok || tls || mysql_errno(mysql) != ER_ACCESS_DENIED_ERROR ||
+		    cfg->ssl_mode != SL_MDB_SSL_PREFERRED || !via_socket(cfg))
+			break;
+		mysql_close(mysql);
+		tls = true;
+		pthread_mutex_lock(&c->lock);
+		c->socket_tls = true;
+		pthread_mutex_unlock(&c->lock);
 	}
-	if (!mysql_real_connect(mysql, cfg->host, cfg->user, c->password, NULL,
-	                        (unsigned int)cfg->port, cfg->socket, CLIENT_MULTI_RESULTS)) {
+	if (!ok) {
 		char where[300];
 		/* As libmariadb decides: the socket for localhost (or no host),
 		 * TCP for any other host. */
@@ -299,7 +338,7 @@ void sl_mdb_kill(struct sl_mdb_conns *c, const unsigned long *ids, size_t n)
 {
 	if (n == 0)
 		return;
-	MYSQL *k = prepare_handle(c->cfg, NULL, 2, false);
+	MYSQL *k = prepare_handle(c->cfg, NULL, 2, false, socket_tls(c));
 	if (!k)
 		return;
 	unsigned int timeout = 2;

@@ -162,10 +162,11 @@ struct sl_mdb_conns {
 	bool is_mariadb;           /* of the last connection made */
 	unsigned long server_version;
 
-	pthread_mutex_t lock; /* guards the list and 'interrupted' */
+	pthread_mutex_t lock; /* guards the list, 'interrupted' and 'socket_tls' */
 	size_t n;
 	MYSQL *v[SL_MDB_MAX_CONNS];
 	bool interrupted;
+	bool socket_tls; /* the account needs TLS through the socket too (conn.c) */
 
 	/* At the interrupt: the server's ids of the connections then open,
 	 * killed by a thread of their own (joined by destroy). */

@@ -10,7 +10,8 @@
 # alone reads the password from the terminal
 # (/dev/tty) and, without a terminal, fails instead of waiting; --ssl-mode
 # values behave as in MySQL: disabled = no TLS, preferred = TLS when the
-# server offers it, required = TLS without verification, verify-ca = check
+# server offers it, except through the local socket (where it protects
+# nothing: only for an account that requires it), required = TLS without verification, verify-ca = check
 # the chain against --ssl-ca, verify-identity = also the host name/IP.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -143,5 +144,32 @@ dump_ok "--ssl-mode=verify-identity (certificate for 127.0.0.1)" \
 dump_ok "--ssl-cert --ssl-key (user REQUIRE X509)" "${X509[@]}" --ssl-mode=verify-ca \
 	--ssl-ca="$SSL/ca.pem" --ssl-cert="$SSL/client-cert.pem" --ssl-key="$SSL/client-key.pem"
 dump_fails "no client certificate for a user that requires one" "${X509[@]}" --ssl-mode=required
+
+# Through the socket, preferred means no handshake (the server's count of
+# TLS handshakes stays), required still means TLS; an account that
+# REQUIRE SSL still connects through the socket with preferred.
+ssl_accepts() { sql src "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | cut -f2; }
+setup_sql src "DROP USER IF EXISTS 'sluice_tls'@'localhost';
+               CREATE USER 'sluice_tls'@'localhost' IDENTIFIED BY 'tls-pw' REQUIRE SSL;
+               GRANT ALL PRIVILEGES ON *.* TO 'sluice_tls'@'localhost';"
+t_begin "--ssl-mode=preferred through the socket: no TLS handshake"
+# (the client that reads the count may make one of its own)
+before=$(ssl_accepts)
+own=$(($(ssl_accepts) - before))
+before=$((before + own))
+capture sock_plain sluice dump -S "$SOCK" -u root -B conn_db -t 2
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "conn_db.t	2" "$(streamcheck "$OUT" 2>&1)" "trailer of the stream"
+assert_eq "$((before + own))" "$(ssl_accepts)" "TLS handshakes during the dump"
+t_pass
+t_begin "--ssl-mode=required through the socket: TLS"
+before=$(ssl_accepts)
+capture sock_tls sluice dump -S "$SOCK" -u root -B conn_db -t 2 --ssl-mode=required
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_le 3 "$(($(ssl_accepts) - before))" "TLS handshakes (3 connections)"
+t_pass
+dump_ok "--ssl-mode=preferred through the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -ptls-pw -t 2
+dump_fails "a wrong password through the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -pwrong
+setup_sql src "DROP USER IF EXISTS 'sluice_tls'@'localhost';"
 
 t_done
