@@ -127,6 +127,7 @@ function M.plan(spec)
           conds = {},                  -- keyless tables: seed conditions
           wanted = {},                 -- signature -> {cols, set, pending}
           down_wanted = {},            -- list of {ref, limit, set, pending}
+          complete = {},               -- first key column values all kept
           whole = lookups[k] or false,
         }
       end
@@ -456,7 +457,25 @@ function M.plan(spec)
                   concat(ordered, ",") .. ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." ..
                   ident(n.t.name) .. " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
                   math.tointeger(w.limit)
-              sluice.query(sql, function(row) take(n, row, children_transitive()) end)
+              -- A parent that got fewer children than the limit got them
+              -- all: when it is named by the first key column, where()
+              -- then needs no count to take that value whole.
+              local whole_first = #n.key > 1 and #w.ref.columns == 1 and
+                                  w.ref.columns[1] == n.key[1]
+              local got, part_of = {}, whole_first and getter(n.pos, w.ref.columns, n.t,
+                                                              w.ref.columns)
+              sluice.query(sql, function(row)
+                if part_of then
+                  local p = part_of(row)
+                  if p then got[p] = (got[p] or 0) + 1 end
+                end
+                take(n, row, children_transitive())
+              end)
+              if whole_first then
+                for _, lit in ipairs(list) do
+                  if (got[lit] or 0) < w.limit then n.complete[lit] = true end
+                end
+              end
             else
               n.conds[#n.conds + 1] = cond
               query_rows(n, cond, children_transitive())
@@ -498,10 +517,14 @@ function M.plan(spec)
       if not per[f] then firsts[#firsts + 1] = f end
       per[f] = (per[f] or 0) + 1
     end
+    local whole, unknown = {}, {}
+    for _, f in ipairs(firsts) do
+      if n.complete[f] then whole[f] = true else unknown[#unknown + 1] = f end
+    end
+    firsts = unknown
     if INTEGER[col1.data_type] then
       table.sort(firsts, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
     end
-    local whole = {}
     for i = 1, #firsts, batch do
       local part = table.move(firsts, i, math.min(i + batch - 1, #firsts), 1, {})
       sluice.query("SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) .. "." ..
