@@ -154,38 +154,16 @@ function M.plan(spec)
 
   -- "col IN (...)" for literals of one column; for an integer column, runs
   -- of consecutive values become BETWEEN ranges: a contiguous block of keys
-  -- is one range scan for the server, not thousands of lookups.
+  -- is one range scan for the server, not thousands of lookups (sorted in
+  -- C: key lists are long).
+  local sql_int_in = sluice.sql_int_in
   local function in_sql(colsql, lits, integer)
     -- The literals are the server's text of numbers or quoted strings:
     -- one that reads as an integer is that integer in SQL too.
-    local nums = integer and {} or nil
-    local tointeger = math.tointeger
-    for i, l in ipairs(nums and lits or {}) do
-      local v = tointeger(l)
-      if not v then nums = nil break end
-      nums[i] = v
-    end
-    if not nums then
-      table.sort(lits)
-      return colsql .. " IN (" .. concat(lits, ",") .. ")"
-    end
-    table.sort(nums)
-    local singles, parts, i = {}, {}, 1
-    while i <= #nums do
-      local j = i
-      while j < #nums and nums[j + 1] <= nums[j] + 1 do j = j + 1 end
-      if nums[j] - nums[i] >= 7 then
-        parts[#parts + 1] = colsql .. " BETWEEN " .. nums[i] .. " AND " .. nums[j]
-      else
-        for x = i, j do
-          if x == i or nums[x] ~= nums[x - 1] then singles[#singles + 1] = nums[x] end
-        end
-      end
-      i = j + 1
-    end
-    if #singles > 0 then parts[#parts + 1] = colsql .. " IN (" .. concat(singles, ",") .. ")" end
-    if #parts == 1 then return parts[1] end
-    return "(" .. concat(parts, " OR ") .. ")"
+    local sql = integer and sql_int_in(colsql, lits)
+    if sql then return sql end
+    table.sort(lits)
+    return colsql .. " IN (" .. concat(lits, ",") .. ")"
   end
 
   -- The IN condition of literals of 'cols' of node n.
