@@ -325,11 +325,25 @@ function M.plan(spec)
     end
   end
 
-  local function query_rows(n, cond, down)
+  -- A query of a round (run_round): its text, what takes each of its rows,
+  -- and what to do once they are all taken.
+  local function rows_query(n, cond, down)
     prepare(n)
     local sql = "SELECT " .. n.sel_sql .. " FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name)
     if cond then sql = sql .. " WHERE " .. cond end
-    sluice.query(sql, function(row) take(n, row, down) end)
+    return { sql = sql, fn = function(row) take(n, row, down) end }
+  end
+
+  -- Run a round's queries at once on the snapshot's connections: the
+  -- server works on the next ones while the rows of one are taken.
+  local function run_round(round)
+    if #round == 0 then return end
+    local sqls, fns = {}, {}
+    for i, q in ipairs(round) do sqls[i], fns[i] = q.sql, q.fn end
+    sluice.queries(sqls, function(i, row) fns[i](row) end)
+    for _, q in ipairs(round) do
+      if q.after then q.after() end
+    end
   end
 
   -- Take up to 'batch' entries off a pending list.
@@ -370,98 +384,113 @@ function M.plan(spec)
     return true
   end
 
+  -- Keys of n asked for through its key: keep them, and read only the
+  -- distinct values of their foreign keys (a key the source lacks matches
+  -- no row when dumped).  The query, or nil when none is needed.
+  local function key_batch(n, w, list)
+    local new = {}
+    for _, lit in ipairs(list) do
+      if not n.kept[lit] then
+        n.kept[lit] = true
+        n.nkept = n.nkept + 1
+        hold(1)
+        new[#new + 1] = lit
+      end
+    end
+    if #new == 0 or not n.ups_sql then return nil end
+    return { sql = "SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
+                   ident(n.t.name) .. " WHERE " .. match_sql(n, w.cols, new),
+             fn = function(row) follow_up(n, row, "get_distinct") end }
+  end
+
+  -- Children of n asked for by their parents' values (w.ref.columns): up to
+  -- w.limit per parent, the first by key.
+  local function down_batch(n, w, list)
+    local cond = match_sql(n, w.ref.columns, list)
+    if not n.key then
+      n.conds[#n.conds + 1] = cond
+      return rows_query(n, cond, children_transitive())
+    end
+    local part, ordered = {}, {}
+    for i, c in ipairs(w.ref.columns) do part[i] = ident(c) end
+    for i, c in ipairs(n.key) do ordered[i] = ident(c) end
+    local sql = "SELECT " .. n.sel_sql .. " FROM (SELECT " .. n.sel_sql ..
+        ", ROW_NUMBER() OVER (PARTITION BY " .. concat(part, ",") .. " ORDER BY " ..
+        concat(ordered, ",") .. ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." ..
+        ident(n.t.name) .. " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
+        math.tointeger(w.limit)
+    -- A parent that got fewer children than the limit got them all: when
+    -- it is named by the first key column, where() then needs no count to
+    -- take that value whole.
+    local whole_first = #n.key > 1 and #w.ref.columns == 1 and w.ref.columns[1] == n.key[1]
+    local got, part_of = {}, whole_first and getter(n.pos, w.ref.columns, n.t, w.ref.columns)
+    local transitive = children_transitive()
+    return {
+      sql = sql,
+      fn = part_of and function(row)
+        local p = part_of(row)
+        if p then got[p] = (got[p] or 0) + 1 end
+        take(n, row, transitive)
+      end or function(row) take(n, row, transitive) end,
+      after = whole_first and function()
+        for _, lit in ipairs(list) do
+          if (got[lit] or 0) < w.limit then n.complete[lit] = true end
+        end
+      end or nil,
+    }
+  end
+
+  -- Queries in one round: more adds no overlap, only memory.
+  local round_max = 16
+
   local function compute()
     if computed then return end
     computed = true
     build()
     for _, n in pairs(nodes) do prepare(n) end
-    -- Lookups: their parents.
+    -- Lookups (their parents) and seeds.
+    local round = {}
     for k in pairs(lookups) do
       local n = nodes[k]
-      if #n.t.foreign_keys > 0 then query_rows(n, nil, false) end
+      if #n.t.foreign_keys > 0 then round[#round + 1] = rows_query(n, nil, false) end
     end
-    -- Seeds.
     for k, cond in pairs(seeds) do
       local n = nodes[k]
       if not n.whole then
         if not n.key then n.conds[#n.conds + 1] = "(" .. cond .. ")" end
-        query_rows(n, "(" .. cond .. ")", true)
+        round[#round + 1] = rows_query(n, "(" .. cond .. ")", true)
       end
     end
-    -- To the fixed point: parents asked for, children asked for.
+    run_round(round)
+    -- To the fixed point: parents asked for, children asked for, a round
+    -- of queries (a batch of each pending list) at a time.
     repeat
       local busy = false
+      round = {}
       for _, n in pairs(nodes) do
         if maybe_whole(n) then busy = true end
         for _, w in pairs(n.wanted) do
-          local list = next_batch(w.pending)
+          local list = #round < round_max and next_batch(w.pending)
           while list do
             busy = true
             if w.is_key then
-              -- Their keys are known: keep them, and read only the distinct
-              -- values of their foreign keys (a key the source lacks matches
-              -- no row when dumped).
-              local new = {}
-              for _, lit in ipairs(list) do
-                if not n.kept[lit] then
-                  n.kept[lit] = true
-                  n.nkept = n.nkept + 1
-                  hold(1)
-                  new[#new + 1] = lit
-                end
-              end
-              if #new > 0 and n.ups_sql then
-                sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) ..
-                             "." .. ident(n.t.name) .. " WHERE " .. match_sql(n, w.cols, new),
-                             function(row) follow_up(n, row, "get_distinct") end)
-              end
+              round[#round + 1] = key_batch(n, w, list)
             else
-              query_rows(n, match_sql(n, w.cols, list), false)
+              round[#round + 1] = rows_query(n, match_sql(n, w.cols, list), false)
             end
-            list = next_batch(w.pending)
+            list = #round < round_max and next_batch(w.pending)
           end
         end
         for _, w in ipairs(n.down_wanted) do
-          local list = next_batch(w.pending)
+          local list = #round < round_max and next_batch(w.pending)
           while list do
             busy = true
-            local cond = match_sql(n, w.ref.columns, list)
-            if n.key then
-              local part, ordered = {}, {}
-              for i, c in ipairs(w.ref.columns) do part[i] = ident(c) end
-              for i, c in ipairs(n.key) do ordered[i] = ident(c) end
-              local sql = "SELECT " .. n.sel_sql .. " FROM (SELECT " .. n.sel_sql ..
-                  ", ROW_NUMBER() OVER (PARTITION BY " .. concat(part, ",") .. " ORDER BY " ..
-                  concat(ordered, ",") .. ") AS sluice_rn FROM " .. ident(n.t.schema) .. "." ..
-                  ident(n.t.name) .. " WHERE " .. cond .. ") AS sluice_c WHERE sluice_rn <= " ..
-                  math.tointeger(w.limit)
-              -- A parent that got fewer children than the limit got them
-              -- all: when it is named by the first key column, where()
-              -- then needs no count to take that value whole.
-              local whole_first = #n.key > 1 and #w.ref.columns == 1 and
-                                  w.ref.columns[1] == n.key[1]
-              local got, part_of = {}, whole_first and getter(n.pos, w.ref.columns, n.t,
-                                                              w.ref.columns)
-              sluice.query(sql, function(row)
-                if part_of then
-                  local p = part_of(row)
-                  if p then got[p] = (got[p] or 0) + 1 end
-                end
-                take(n, row, children_transitive())
-              end)
-              if whole_first then
-                for _, lit in ipairs(list) do
-                  if (got[lit] or 0) < w.limit then n.complete[lit] = true end
-                end
-              end
-            else
-              n.conds[#n.conds + 1] = cond
-              query_rows(n, cond, children_transitive())
-            end
-            list = next_batch(w.pending)
+            round[#round + 1] = down_batch(n, w, list)
+            list = #round < round_max and next_batch(w.pending)
           end
         end
       end
+      run_round(round)
     until not busy
     -- What was found, for -v.
     local names = {}
@@ -503,11 +532,15 @@ function M.plan(spec)
     if INTEGER[col1.data_type] then
       table.sort(firsts, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
     end
+    local counts = {}
     for i = 1, #firsts, batch do
       local part = table.move(firsts, i, math.min(i + batch - 1, #firsts), 1, {})
-      sluice.query("SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) .. "." ..
-                   ident(n.t.name) .. " WHERE " .. match_sql(n, { c1 }, part) ..
-                   " GROUP BY " .. ident(c1), function(row)
+      counts[#counts + 1] = "SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) ..
+                            "." .. ident(n.t.name) .. " WHERE " .. match_sql(n, { c1 }, part) ..
+                            " GROUP BY " .. ident(c1)
+    end
+    if #counts > 0 then
+      sluice.queries(counts, function(_, row)
         local f = BARE[col1.data_type] and row[1] or sql_value(row[1], col1)
         if per[f] and tonumber(row[2]) == per[f] then whole[f] = true end
       end)

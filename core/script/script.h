@@ -51,6 +51,14 @@ typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *nam
 struct sl_script_query {
 	int (*run)(void *ud, const char *sql, size_t len, uint64_t timeout_ms, sl_script_row_fn row,
 	           void *cb, struct sl_error *err);
+	/* Optional (NULL: one query at a time): 'slots' connections in the same
+	 * snapshot; send() starts a query on one without waiting, read() then
+	 * streams its rows to 'row' (NULL: reads them away).  Every send() is
+	 * followed by one read() of its slot. */
+	int (*send)(void *ud, unsigned slot, const char *sql, size_t len, uint64_t timeout_ms,
+	            struct sl_error *err);
+	int (*read)(void *ud, unsigned slot, sl_script_row_fn row, void *cb, struct sl_error *err);
+	unsigned slots;
 	void *ud;
 };
 

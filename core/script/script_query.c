@@ -9,6 +9,14 @@
  *                                              names; with fn calls fn(row)
  *                                              per row and returns the row
  *                                              count (memory stays flat)
+ *   sluice.queries(list, fn)      [-0, +1, e]  the SELECTs of 'list' at
+ *                                              once, one per connection of
+ *                                              the snapshot (the workers'):
+ *                                              fn(i, row) for each row of
+ *                                              query i, in list order; the
+ *                                              server runs the next queries
+ *                                              while fn takes the rows of
+ *                                              one; returns the row count
  *   sluice.sql_value(v, column)   [-0, +1, e]  v as an SQL literal that
  *                                              compares in the column's
  *                                              collation ("NULL" for nil);
@@ -61,11 +69,12 @@ void sl_script_set_query(struct sl_script *s, const struct sl_script_query *q)
  * row's protected call gets copies of those values as its arguments. */
 struct qstate {
 	lua_State *L;
-	int fn;        /* stack index of the callback, or 0 */
-	int rows;      /* stack index of the result table (no callback) */
-	int names;     /* stack index of the names table */
-	lua_Integer n; /* rows so far */
-	int err_ref;   /* a Lua error a row raised (registry), or LUA_NOREF */
+	int fn;            /* stack index of the callback, or 0 */
+	int rows;          /* stack index of the result table (no callback) */
+	int names;         /* stack index of the names table */
+	lua_Integer n;     /* rows so far */
+	lua_Integer index; /* sluice.queries: the query's number, fn's first argument */
+	int err_ref;       /* a Lua error a row raised (registry), or LUA_NOREF */
 	/* the row being handed over */
 	unsigned ncols;
 	const char *const *colnames;
@@ -97,7 +106,11 @@ static int take_row(lua_State *L)
 	if (q->fn) {
 		lua_pushvalue(L, 4);
 		lua_insert(L, -2);
-		lua_call(L, 1, 0);
+		if (q->index) {
+			lua_pushinteger(L, q->index);
+			lua_insert(L, -2);
+		}
+		lua_call(L, q->index ? 2 : 1, 0);
 	} else {
 		lua_rawseti(L, 2, q->n);
 	}
@@ -131,6 +144,16 @@ static int on_row(void *cb, unsigned ncols, const char *const *names, char **val
 	return 0;
 }
 
+/* The error a row raised (q->err_ref), re-raised. */
+static int raise_row_error(lua_State *L, struct sl_script *s, struct qstate *q)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, q->err_ref);
+	luaL_unref(L, LUA_REGISTRYINDEX, q->err_ref);
+	if (s->blown)
+		sl_script_raise_limit(L, s->blown_msg);
+	return lua_error(L);
+}
+
 static int lib_query(lua_State *L)
 {
 	struct sl_script *s = script_of(L);
@@ -147,8 +170,7 @@ static int lib_query(lua_State *L)
 	uint64_t ms = sl_script_time_left(L);
 	sl_script_charge(L, 1000); /* a round trip is never free */
 
-	struct qstate q = {L,   lua_isnoneornil(L, 2) ? 0 : 2, 0, 0, 0, LUA_NOREF, 0, NULL, NULL,
-	                   NULL};
+	struct qstate q = {.L = L, .fn = lua_isnoneornil(L, 2) ? 0 : 2, .err_ref = LUA_NOREF};
 	lua_settop(L, 2);
 	lua_newtable(L);
 	q.rows = lua_gettop(L);
@@ -156,13 +178,8 @@ static int lib_query(lua_State *L)
 	q.names = lua_gettop(L);
 	struct sl_error err = {0};
 	int rc = s->query->run(s->query->ud, sql, len, ms, on_row, &q, &err);
-	if (q.err_ref != LUA_NOREF) {
-		lua_rawgeti(L, LUA_REGISTRYINDEX, q.err_ref);
-		luaL_unref(L, LUA_REGISTRYINDEX, q.err_ref);
-		if (s->blown)
-			sl_script_raise_limit(L, s->blown_msg);
-		return lua_error(L);
-	}
+	if (q.err_ref != LUA_NOREF)
+		return raise_row_error(L, s, &q);
 	if (rc)
 		return luaL_error(L, "sluice.query: %s", err.code ? err.msg : "the query failed");
 	if (q.fn) {
@@ -171,6 +188,84 @@ static int lib_query(lua_State *L)
 		return 2;
 	}
 	return 2; /* rows, names */
+}
+
+static int lib_queries(lua_State *L)
+{
+	struct sl_script *s = script_of(L);
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	const struct sl_script_query *sq = s->query;
+	if (!sq)
+		return luaL_error(L, "sluice.queries: no server to ask here (it works in the "
+		                     "per-table hooks of a dump from a server)");
+	lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+	/* Every text is checked before any is sent. */
+	for (lua_Integer i = 1; i <= n; i++) {
+		if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
+			return luaL_error(L, "sluice.queries: item %d is not a string", (int)i);
+		size_t len;
+		const char *sql = lua_tolstring(L, -1, &len);
+		char why[160];
+		if (sl_sql_check_select(sql, len, why, sizeof(why)))
+			return luaL_error(L, "sluice.queries: query %d: %s", (int)i, why);
+		lua_pop(L, 1);
+	}
+	/* The time left is taken once: no limit may unwind this function while
+	 * a query is in flight (a row's error is caught, see on_row). */
+	uint64_t ms = sl_script_time_left(L);
+	sl_script_charge(L, 1000 * (uint64_t)n);
+	bool at_once = sq->send && sq->read && sq->slots > 0;
+	lua_Integer slots = at_once ? sq->slots : 1;
+
+	lua_settop(L, 2);
+	lua_newtable(L);
+	lua_newtable(L);
+	struct qstate q = {.L = L, .fn = 2, .rows = 3, .names = 4, .err_ref = LUA_NOREF};
+	struct sl_error err = {0};
+	lua_Integer total = 0, sent = 0, done = 0, failed = 0;
+	int rc = 0;
+	while (!rc && done < n) {
+		while (at_once && sent < n && sent < done + slots) {
+			size_t len;
+			lua_rawgeti(L, 1, sent + 1);
+			const char *sql = lua_tolstring(L, -1, &len);
+			rc = sq->send(sq->ud, (unsigned)(sent % slots), sql, len, ms, &err);
+			lua_pop(L, 1);
+			if (rc) {
+				failed = sent + 1;
+				break;
+			}
+			sent++;
+		}
+		if (rc)
+			break;
+		q.index = done + 1;
+		q.n = 0;
+		if (at_once) {
+			rc = sq->read(sq->ud, (unsigned)(done % slots), on_row, &q, &err);
+		} else {
+			size_t len;
+			lua_rawgeti(L, 1, done + 1);
+			const char *sql = lua_tolstring(L, -1, &len);
+			rc = sq->run(sq->ud, sql, len, ms, on_row, &q, &err);
+			lua_pop(L, 1);
+		}
+		if (rc)
+			failed = done + 1;
+		done++;
+		total += q.n;
+	}
+	/* What is still in flight is read away: the connections stay usable. */
+	for (struct sl_error e2 = {0}; done < sent; done++)
+		sq->read(sq->ud, (unsigned)(done % slots), NULL, NULL, &e2);
+	if (q.err_ref != LUA_NOREF)
+		return raise_row_error(L, s, &q);
+	if (rc)
+		return luaL_error(L, "sluice.queries: query %d: %s", (int)failed,
+		                  err.code ? err.msg : "the query failed");
+	lua_pushinteger(L, total);
+	return 1;
 }
 
 static int lib_sql_value(lua_State *L)
@@ -309,6 +404,7 @@ static int lib_sql_int_in(lua_State *L)
 void sl_script_open_query(lua_State *L)
 {
 	static const luaL_Reg funcs[] = {{"query", lib_query},
+	                                 {"queries", lib_queries},
 	                                 {"sql_value", lib_sql_value},
 	                                 {"sql_int_in", lib_sql_int_in},
 	                                 {NULL, NULL}};

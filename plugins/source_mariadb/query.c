@@ -1,7 +1,8 @@
 /* query.c - the hooks' read-only queries (sluice.query) and --dry-run.
  *
- * Both run on the first worker's connection, inside the snapshot the
- * workers will dump, before any worker runs: a subset computed from
+ * Both run on the first worker's connection (sluice.queries on every
+ * worker's), inside the snapshot the workers will dump, before any worker
+ * runs: a subset computed from
  * queries there sees exactly the rows the dump then reads.  The
  * connection's transaction is READ ONLY (snapshot.c), the script layer has
  * checked that the text is one SELECT (format/sqlscan.c), and on MariaDB
@@ -30,32 +31,48 @@ static int query_error(MYSQL *c, struct sl_error *err)
 	return sl_error_set(err, SL_EDB, "server error %u: %s", e, mysql_error(c));
 }
 
-static int hook_query(void *ud, const char *sql, size_t len, uint64_t timeout_ms,
-                      sl_script_row_fn row, void *cb, struct sl_error *err)
+/* Start 'sql' on worker 'slot''s connection without waiting for it. */
+static int hook_send(void *ud, unsigned slot, const char *sql, size_t len, uint64_t timeout_ms,
+                     struct sl_error *err)
 {
 	struct mdb_source *m = ud;
-	MYSQL *c = m->workers[0].conn;
+	MYSQL *c = m->workers[slot].conn;
 	struct sl_buf q = SL_BUF_INIT;
-	MYSQL_RES *res = NULL;
-	const char **names = NULL;
 	int rc = 0;
 	if (m->is_mariadb && timeout_ms)
 		rc = sl_buf_printf(&q, "SET STATEMENT max_statement_time=%llu.%03llu FOR ",
 		                   (unsigned long long)(timeout_ms / 1000),
 		                   (unsigned long long)(timeout_ms % 1000));
-	if (rc || sl_buf_append(&q, sql, len)) {
+	if (rc || sl_buf_append(&q, sql, len))
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (mysql_real_query(c, q.data, q.len)) {
+	else if (mysql_send_query(c, q.data, (unsigned long)q.len))
+		rc = query_error(c, err);
+	sl_buf_free(&q);
+	return rc;
+}
+
+/* The rows of what hook_send() started on 'slot', streamed to 'row' (NULL:
+ * read away). */
+static int hook_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, struct sl_error *err)
+{
+	struct mdb_source *m = ud;
+	MYSQL *c = m->workers[slot].conn;
+	MYSQL_RES *res = NULL;
+	const char **names = NULL;
+	int rc = 0;
+	if (mysql_read_query_result(c)) {
 		rc = query_error(c, err);
 		goto out;
 	}
 	res = mysql_use_result(c);
 	if (!res) {
-		rc = mysql_field_count(c) ? query_error(c, err) : row(cb, 0, NULL, NULL, NULL);
+		rc = mysql_field_count(c) ? query_error(c, err)
+		     : row                ? row(cb, 0, NULL, NULL, NULL)
+		                          : 0;
 		goto out;
 	}
+	if (!row)
+		goto out;
 	unsigned n = mysql_num_fields(res);
 	MYSQL_FIELD *fields = mysql_fetch_fields(res);
 	names = sl_calloc(n + 1, sizeof(*names));
@@ -75,13 +92,25 @@ out:
 	if (res)
 		mysql_free_result(res); /* reads what a stopped query still sends */
 	sl_free(names);
-	sl_buf_free(&q);
 	return rc;
+}
+
+static int hook_query(void *ud, const char *sql, size_t len, uint64_t timeout_ms,
+                      sl_script_row_fn row, void *cb, struct sl_error *err)
+{
+	int rc = hook_send(ud, 0, sql, len, timeout_ms, err);
+	return rc ? rc : hook_read(ud, 0, row, cb, err);
 }
 
 int mdb_plan_with_queries(struct mdb_source *m)
 {
-	struct sl_script_query q = {hook_query, m};
+	/* Every worker's connection is in the snapshot: sluice.queries runs
+	 * on all of them at once. */
+	struct sl_script_query q = {.run = hook_query,
+	                            .send = hook_send,
+	                            .read = hook_read,
+	                            .slots = m->nworkers ? m->nworkers : 1,
+	                            .ud = m};
 	struct sl_pipeline *p = m->inst->pipe;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
