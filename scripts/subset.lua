@@ -312,7 +312,7 @@ function M.plan(spec)
         n.nkept = n.nkept + 1
         hold(1)
       end
-      if down then
+      if down and n.downs[1] then
         if n.down[id] then newdown = false else n.down[id] = true end
       end
     end

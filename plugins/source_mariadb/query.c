@@ -104,13 +104,13 @@ static int hook_query(void *ud, const char *sql, size_t len, uint64_t timeout_ms
 
 int mdb_plan_with_queries(struct mdb_source *m)
 {
-	/* Every worker's connection is in the snapshot: sluice.queries runs
-	 * on all of them at once. */
-	struct sl_script_query q = {.run = hook_query,
-	                            .send = hook_send,
-	                            .read = hook_read,
-	                            .slots = m->nworkers ? m->nworkers : 1,
-	                            .ud = m};
+	/* Every open worker connection is in the snapshot (a dry run opens
+	 * one): sluice.queries runs on all of them at once. */
+	unsigned slots = 0;
+	while (m->workers && slots < m->nworkers && m->workers[slots].conn)
+		slots++;
+	struct sl_script_query q = {
+	    .run = hook_query, .send = hook_send, .read = hook_read, .slots = slots, .ud = m};
 	struct sl_pipeline *p = m->inst->pipe;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
