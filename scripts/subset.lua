@@ -114,6 +114,7 @@ function M.plan(spec)
   end
 
   local sql_value, concat = sluice.sql_value, table.concat
+  local find, sub = string.find, string.sub
 
   -- The graph: one node per base table of the run.
   local function build()
@@ -122,8 +123,7 @@ function M.plan(spec)
       if t.kind == "table" then
         nodes[k] = {
           t = t, name = k, key = row_key(t),
-          kept = {}, nkept = 0,        -- key literal -> true
-          down = {},                   -- keys of rows that bring children
+          kept = {}, nkept = 0,        -- key literal -> 1 (2: brought children)
           conds = {},                  -- keyless tables: seed conditions
           wanted = {},                 -- signature -> {cols, set, pending}
           down_wanted = {},            -- list of {ref, limit, set, pending}
@@ -242,6 +242,12 @@ function M.plan(spec)
     for i, c in ipairs(list) do quoted[i] = ident(c) end
     n.sel_sql = concat(quoted, ",")
     n.id_of = n.key and getter(pos, n.key, n.t, n.key)
+    -- A composite key's kept rows counted by their first column's value
+    -- (where() takes a value whole when all its rows are kept).
+    if n.key and #n.key > 1 then
+      n.first_of = getter(pos, { n.key[1] }, n.t, { n.key[1] })
+      n.firsts = {}
+    end
     -- Up: the parents each row needs; ups_sql reads just their columns
     -- (SELECT DISTINCT, for rows whose keys are known already).
     n.ups = {}
@@ -306,14 +312,21 @@ function M.plan(spec)
   local function take(n, row, down)
     local new, newdown = true, down
     if n.key then
-      local id = n.id_of(row)
-      if n.kept[id] then new = false else
-        n.kept[id] = true
+      -- kept[id]: 1, or 2 once the row has brought its children
+      local id, kept = n.id_of(row), n.kept
+      local k = kept[id]
+      if k then
+        new = false
+        if down and k == 1 then kept[id] = 2 else newdown = false end
+      else
+        kept[id] = down and 2 or 1
         n.nkept = n.nkept + 1
         hold(1)
-      end
-      if down and n.downs[1] then
-        if n.down[id] then newdown = false else n.down[id] = true end
+        local firsts = n.firsts
+        if firsts then
+          local f = n.first_of(row)
+          firsts[f] = (firsts[f] or 0) + 1
+        end
       end
     end
     if new then follow_up(n, row, "get") end
@@ -376,6 +389,7 @@ function M.plan(spec)
       for _ in pairs(w.set) do freed = freed + 1 end
     end
     n.whole, n.kept, n.nkept, n.wanted = true, {}, 0, {}
+    if n.firsts then n.firsts = {} end
     held = held - freed
     if n.ups_sql then
       sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
@@ -391,7 +405,11 @@ function M.plan(spec)
     local new = {}
     for _, lit in ipairs(list) do
       if not n.kept[lit] then
-        n.kept[lit] = true
+        n.kept[lit] = 1
+        if n.firsts then
+          local f = sub(lit, 2, find(lit, ",", 2, true) - 1)
+          n.firsts[f] = (n.firsts[f] or 0) + 1
+        end
         n.nkept = n.nkept + 1
         hold(1)
         new[#new + 1] = lit
@@ -510,31 +528,23 @@ function M.plan(spec)
   -- The condition of the kept rows of a table with a composite key: where
   -- every row of a first-column value is kept (all the items of an
   -- order), that value alone, which the server reads as a range; the
-  -- other rows by their whole key.
-  local function composite_sql(n, lits)
+  -- other rows by their whole key.  A value is known whole when its
+  -- parent brought fewer children than the limit, else counted.
+  local function composite_sql(n)
     local c1 = n.key[1]
     local col1 = n.t.columns[c1]
-    local per = {} -- first value's literal -> kept rows
-    local firsts, first_of = {}, {}
-    local find, sub = string.find, string.sub
-    for i, id in ipairs(lits) do
-      -- "(first,...)": literals hold no comma (text is written in hex)
-      local f = sub(id, 2, find(id, ",", 2, true) - 1)
-      first_of[i] = f
-      if not per[f] then firsts[#firsts + 1] = f end
-      per[f] = (per[f] or 0) + 1
-    end
-    local whole, unknown = {}, {}
-    for _, f in ipairs(firsts) do
+    local per = n.firsts -- first value's literal -> kept rows
+    local whole, unknown, nfirsts = {}, {}, 0
+    for f in pairs(per) do
+      nfirsts = nfirsts + 1
       if n.complete[f] then whole[f] = true else unknown[#unknown + 1] = f end
     end
-    firsts = unknown
     if INTEGER[col1.data_type] then
-      table.sort(firsts, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
+      table.sort(unknown, function(a, b) return (tonumber(a) or 0) < (tonumber(b) or 0) end)
     end
     local counts = {}
-    for i = 1, #firsts, batch do
-      local part = table.move(firsts, i, math.min(i + batch - 1, #firsts), 1, {})
+    for i = 1, #unknown, batch do
+      local part = table.move(unknown, i, math.min(i + batch - 1, #unknown), 1, {})
       counts[#counts + 1] = "SELECT " .. ident(c1) .. ", COUNT(*) FROM " .. ident(n.t.schema) ..
                             "." .. ident(n.t.name) .. " WHERE " .. match_sql(n, { c1 }, part) ..
                             " GROUP BY " .. ident(c1)
@@ -547,8 +557,11 @@ function M.plan(spec)
     end
     local full, rest = {}, {}
     for f in pairs(whole) do full[#full + 1] = f end
-    for i, id in ipairs(lits) do
-      if not whole[first_of[i]] then rest[#rest + 1] = id end
+    if #full < nfirsts then
+      -- "(first,...)": literals hold no comma (text is written in hex)
+      for id in pairs(n.kept) do
+        if not whole[sub(id, 2, find(id, ",", 2, true) - 1)] then rest[#rest + 1] = id end
+      end
     end
     local parts = {}
     if #full > 0 then parts[#parts + 1] = match_sql(n, { c1 }, full) end
@@ -568,9 +581,13 @@ function M.plan(spec)
     if memo[k] ~= nil then return memo[k] end
     local cond = false
     if n.key and n.nkept > 0 then
-      local lits = {}
-      for id in pairs(n.kept) do lits[#lits + 1] = id end
-      cond = #n.key == 1 and match_sql(n, n.key, lits) or composite_sql(n, lits)
+      if #n.key == 1 then
+        local lits = {}
+        for id in pairs(n.kept) do lits[#lits + 1] = id end
+        cond = match_sql(n, n.key, lits)
+      else
+        cond = composite_sql(n)
+      end
     elseif not n.key then
       local parts = {}
       for _, c in ipairs(n.conds) do parts[#parts + 1] = c end
