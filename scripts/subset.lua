@@ -16,12 +16,13 @@
 -- UNIQUE column that is not the primary key, keys across databases.  A
 -- NULL key needs no parent.  Seed rows are all kept.
 --
--- How: the rows are found with queries (sluice.query) inside the dump's
+-- How: the rows are found with queries (sluice.queries) inside the dump's
 -- own snapshot, before any row is dumped, so the subset is exactly what
 -- the dump then reads.  Each table's kept rows are held as a set of their
 -- primary keys (or of a UNIQUE NOT NULL key); new keys are followed to
 -- their parents in batches of IN lists ("SELECT <keys> FROM parent WHERE
--- (ref columns) IN (...)"), and the walk repeats until no set grows: a
+-- (ref columns) IN (...)"), a round of batches at a time, sent at once on
+-- the snapshot's connections, and the walk repeats until no set grows: a
 -- fixed point, which cycles and self-references reach like any other
 -- edge.  where(t) is then "(key) IN (the kept keys)".  A table without
 -- such a key is kept by its seed condition and the values its children
@@ -285,24 +286,31 @@ function M.plan(spec)
   end
 
   -- Ask for a value of an entry (wanted or down_wanted) once.
+  -- (Called per row: kept tight.)
   local function ask(w, lit)
-    if w.set[lit] then return end
-    w.set[lit] = true
-    w.pending[#w.pending + 1] = lit
-    hold(1)
+    local set = w.set
+    if set[lit] then return end
+    set[lit] = true
+    local pending = w.pending
+    pending[#pending + 1] = lit
+    held = held + 1
+    if held > max_keys then hold(0) end
   end
 
   -- Ask for the parents of a row of n (getter 'how' of each edge).
   local function follow_up(n, row, how)
-    for _, up in ipairs(n.ups) do
+    local ups = n.ups
+    for i = 1, #ups do
+      local up = ups[i]
       local lit = up[how](row) -- nil: a NULL key needs no parent
       if lit then
-        if not up.p then
+        local p = up.p
+        if not p then
           fail("%s references %s (%s), which is not part of the run: select its "
                .. "database too", n.name, up.parent, up.fk.name)
         end
         local w = up.w
-        if w and not up.p.whole and not (w.is_key and up.p.kept[lit]) then ask(w, lit) end
+        if w and not p.whole and not (w.is_key and p.kept[lit]) then ask(w, lit) end
       end
     end
   end
@@ -321,7 +329,8 @@ function M.plan(spec)
       else
         kept[id] = down and 2 or 1
         n.nkept = n.nkept + 1
-        hold(1)
+        held = held + 1
+        if held > max_keys then hold(0) end
         local firsts = n.firsts
         if firsts then
           local f = n.first_of(row)
@@ -331,7 +340,9 @@ function M.plan(spec)
     end
     if new then follow_up(n, row, "get") end
     if newdown then
-      for _, d in ipairs(n.downs) do
+      local downs = n.downs
+      for i = 1, #downs do
+        local d = downs[i]
         local lit = d.get(row)
         if lit then ask(d.w, lit) end
       end
@@ -340,17 +351,23 @@ function M.plan(spec)
 
   -- A query of a round (run_round): its text, what takes each of its rows,
   -- and what to do once they are all taken.
-  local function rows_query(n, cond, down)
+  local function rows_query(n, cond, down, size)
     prepare(n)
     local sql = "SELECT " .. n.sel_sql .. " FROM " .. ident(n.t.schema) .. "." .. ident(n.t.name)
     if cond then sql = sql .. " WHERE " .. cond end
-    return { sql = sql, fn = function(row) take(n, row, down) end }
+    return { sql = sql, fn = function(row) take(n, row, down) end, size = size or math.huge }
   end
 
   -- Run a round's queries at once on the snapshot's connections: the
   -- server works on the next ones while the rows of one are taken.
   local function run_round(round)
     if #round == 0 then return end
+    -- The smallest first (its rows come soon), then the largest: the server
+    -- works on the big ones while the hook takes the rows of the small one.
+    if #round > 2 then
+      table.sort(round, function(a, b) return a.size > b.size end)
+      table.insert(round, 1, table.remove(round))
+    end
     local sqls, fns = {}, {}
     for i, q in ipairs(round) do sqls[i], fns[i] = q.sql, q.fn end
     sluice.queries(sqls, function(i, row) fns[i](row) end)
@@ -418,7 +435,7 @@ function M.plan(spec)
     if #new == 0 or not n.ups_sql then return nil end
     return { sql = "SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
                    ident(n.t.name) .. " WHERE " .. match_sql(n, w.cols, new),
-             fn = function(row) follow_up(n, row, "get_distinct") end }
+             fn = function(row) follow_up(n, row, "get_distinct") end, size = #new }
   end
 
   -- Children of n asked for by their parents' values (w.ref.columns): up to
@@ -427,7 +444,7 @@ function M.plan(spec)
     local cond = match_sql(n, w.ref.columns, list)
     if not n.key then
       n.conds[#n.conds + 1] = cond
-      return rows_query(n, cond, children_transitive())
+      return rows_query(n, cond, children_transitive(), #list)
     end
     local part, ordered = {}, {}
     for i, c in ipairs(w.ref.columns) do part[i] = ident(c) end
@@ -444,7 +461,7 @@ function M.plan(spec)
     local got, part_of = {}, whole_first and getter(n.pos, w.ref.columns, n.t, w.ref.columns)
     local transitive = children_transitive()
     return {
-      sql = sql,
+      sql = sql, size = #list,
       fn = part_of and function(row)
         local p = part_of(row)
         if p then got[p] = (got[p] or 0) + 1 end
@@ -494,7 +511,7 @@ function M.plan(spec)
             if w.is_key then
               round[#round + 1] = key_batch(n, w, list)
             else
-              round[#round + 1] = rows_query(n, match_sql(n, w.cols, list), false)
+              round[#round + 1] = rows_query(n, match_sql(n, w.cols, list), false, #list)
             end
             list = #round < round_max and next_batch(w.pending)
           end

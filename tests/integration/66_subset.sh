@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # 66_subset.sh - referentially complete subsets (scripts/subset.lua), the
-# hooks' read-only queries (sluice.query), --dry-run, and selections that
+# hooks' read-only queries (sluice.query, sluice.queries), --dry-run, and selections that
 # keep what they emit loadable, on the corpus tests/data/subset.sql: a
 # two-table and a three-table cycle, self-references ten and six levels
 # deep, a composite key, a key to a UNIQUE non-key column, nullable keys,
@@ -292,6 +292,36 @@ query_refused lock '"SELECT * FROM sub_rent.audit FOR UPDATE"' "locking reads ar
 query_refused sequence '"SELECT NEXT VALUE FOR sub_rent.s"' "NEXT VALUE changes a sequence"
 query_refused function '"SELECT sub_rent.bump()"' "server error 1792: Cannot execute statement in a READ ONLY transaction"
 query_refused timeout '"SELECT SLEEP(30)"' "timed out after 2 s|the server stopped the query"
+
+t_begin "sluice.queries: at once on every worker's connection, each in the READ ONLY snapshot"
+lua qs 'local done
+function tables(t)
+  if done then return true end
+  done = true
+  local ids, got = {}, {}
+  sluice.queries({"SELECT CONNECTION_ID()", "SELECT CONNECTION_ID()", "SELECT COUNT(*) FROM sub_rent.audit"},
+    function(i, row) ids[i] = row[1] end)
+  print("ids " .. ids[1] .. " " .. ids[2] .. " audit " .. ids[3])
+  local ok, e = pcall(sluice.queries, {"SELECT 1", "SELECT sub_rent.bump()"}, function() end)
+  print("second: " .. tostring(e))
+  ok, e = pcall(sluice.queries, {"SELECT * FROM sub_rent.audit", "SELECT 2", "SELECT 3"},
+                function(i) error("stop at " .. i) end)
+  print("raised: " .. tostring(e))
+  print("after: " .. sluice.query("SELECT COUNT(*) FROM sub_rent.audit")[1][1])
+  return true
+end'
+capture qs sluice dump "${SRC[@]}" -B sub_rent -t 2 --script "$T/qs.lua"
+assert_exit_zero "$RC" "exit code ($ERR)"
+ids=$(sed -n 's/.*: ids \([0-9]*\) \([0-9]*\) audit \([0-9]*\)$/\1 \2 \3/p' <<<"$ERR")
+read -r id1 id2 audit <<<"$ids"
+[ -n "$id1" ] && [ "$id1" != "$id2" ] || t_fail "two connections: '$ids' (stderr: $(_t_show "$ERR"))"
+assert_eq 10 "$audit" "rows seen"
+assert_contains "$ERR" "second: sluice.queries: query 2: server error 1792: Cannot execute statement in a READ ONLY transaction" "the second connection is READ ONLY"
+assert_contains "$ERR" "raised: " "an error in fn"
+assert_contains "$ERR" "stop at 1" "names the first query's row"
+assert_contains "$ERR" "after: 10" "the connections still answer"
+assert_eq "sub_rent.audit	10" "$(streamcheck "$OUT" 2>&1 | grep -a '^sub_rent.audit	')" "and the dump is whole"
+t_pass
 
 t_begin "sluice.query outside the planning hooks is an error, not a query"
 lua qt 'function transform(t, rows) sluice.query("SELECT 1") end'

@@ -8,7 +8,9 @@
  * raise where no protected call was; the stop flag and the timeout; Lua
  * 5.4's pattern semantics kept on PCRE2 (tests/data/lua_patterns.*); each
  * hook's results and their type checks; transform rewriting, NULLing and
- * dropping rows; sluice.params. */
+ * dropping rows; sluice.params; sluice.sql_int_in; sluice.queries on a
+ * fake source of two connections (at most one query in flight on each,
+ * rows in list order, what is in flight read away after an error). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,6 +334,151 @@ static void test_transform(void)
 	sl_script_close(s);
 }
 
+static void test_sql_int_in(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	int rc = open_text(
+	    "local f = sluice.sql_int_in\n"
+	    "assert(f('`id`', {'5','3','4','1','2','3','20','6','7','8','100'}) ==\n"
+	    "       '(`id` BETWEEN 1 AND 8 OR `id` IN (20,100))')\n"
+	    "assert(f('c', {3, '-2', 9}) == 'c IN (-2,3,9)')\n"
+	    "assert(f('c', {'9223372036854775807', '-9223372036854775808'}) ==\n"
+	    "       'c IN (-9223372036854775808,9223372036854775807)')\n"
+	    "assert(f('c', {1, 2}, 2) == 'c BETWEEN 1 AND 2')\n"
+	    "assert(f('c', {1, 2, 3, 10, 11, 12}, 3) == '(c BETWEEN 1 AND 3 OR c BETWEEN 10 AND "
+	    "12)')\n"
+	    "for _, bad in ipairs({ {}, {'1', '0x10'}, {'1.5'}, {1.5}, {'1', 'a'}, {''}, {'-'},\n"
+	    "                       {' 1'}, {'99999999999999999999'}, {true} }) do\n"
+	    "  assert(f('c', bad) == nil)\n"
+	    "end\n"
+	    "assert(not pcall(f, 'c', {1, 2}, 1))\n",
+	    &s, &err);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		fprintf(stderr, "# %s\n", err.msg);
+	sl_script_close(s);
+}
+
+/* A source of two connections that answers each query with one row, its
+ * text and its connection; "FAIL" in the text fails it.  It records what
+ * it was asked. */
+struct fake_source {
+	char log[512];
+	int in_flight[2];
+	int max_in_flight;
+	const char *sql[2];
+	int sends, reads;
+};
+
+static int fake_send(void *ud, unsigned slot, const char *sql, size_t len, uint64_t ms,
+                     struct sl_error *err)
+{
+	(void)len, (void)ms, (void)err;
+	struct fake_source *f = ud;
+	if (f->in_flight[slot]++)
+		f->max_in_flight = 99; /* two at once on one connection */
+	f->sql[slot] = sql;
+	f->sends++;
+	snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "s%u ", slot);
+	return 0;
+}
+
+static int fake_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, struct sl_error *err)
+{
+	struct fake_source *f = ud;
+	f->in_flight[slot]--;
+	f->reads++;
+	snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "r%u ", slot);
+	if (strstr(f->sql[slot], "FAIL"))
+		return sl_error_set(err, SL_EDB, "server error 1146: no such table");
+	if (!row)
+		return 0;
+	const char *names[] = {"sql", "slot", NULL};
+	char slotname[2] = {(char)('0' + slot), 0};
+	char *values[] = {(char *)f->sql[slot], slotname};
+	unsigned long lens[] = {strlen(f->sql[slot]), 1};
+	int rc = row(cb, 2, names, NULL, NULL);
+	return rc ? rc : row(cb, 2, names, values, lens);
+}
+
+static int fake_run(void *ud, const char *sql, size_t len, uint64_t ms, sl_script_row_fn row,
+                    void *cb, struct sl_error *err)
+{
+	int rc = fake_send(ud, 0, sql, len, ms, err);
+	return rc ? rc : fake_read(ud, 0, row, cb, err);
+}
+
+static void test_queries(void)
+{
+	struct sl_script *s = NULL;
+	struct sl_error err = {0};
+	int rc = open_text(
+	    "function where(t)\n"
+	    "  local got = {}\n"
+	    "  local n = sluice.queries({'SELECT 1', 'SELECT 2', 'SELECT 3'}, function(i, row)\n"
+	    "    got[#got + 1] = i .. ':' .. row[1] .. '@' .. row[2]\n"
+	    "  end)\n"
+	    "  assert(n == 3)\n"
+	    "  if t.name == 'bad' then\n"
+	    "    local ok, e = pcall(sluice.queries, {'SELECT 1', 'SELECT FAIL', 'SELECT 3'},\n"
+	    "                        function() end)\n"
+	    "    assert(not ok and e:find('sluice.queries: query 2: server error 1146', 1, true), "
+	    "e)\n"
+	    "    ok, e = pcall(sluice.queries, {'SELECT 1', 'SELECT 2', 'SELECT 3'},\n"
+	    "                  function(i) if i == 1 then error('stop') end end)\n"
+	    "    assert(not ok and e:find('stop'), e)\n"
+	    "    ok, e = pcall(sluice.queries, {'SELECT 1', 'DELETE FROM x'}, function() end)\n"
+	    "    assert(not ok and e:find('query 2: only SELECT', 1, true), e)\n"
+	    "  end\n"
+	    "  return table.concat(got, ' ')\n"
+	    "end\n",
+	    &s, &err);
+	CHECK_EQ_INT(rc, 0);
+	if (rc)
+		return;
+	char *cond = NULL;
+	int64_t rows;
+	/* Two connections: the third query waits for the first's rows. */
+	struct fake_source f = {0};
+	struct sl_script_query q = {
+	    .run = fake_run, .send = fake_send, .read = fake_read, .slots = 2, .ud = &f};
+	sl_script_set_query(s, &q);
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &rows, &err), 0);
+	CHECK_EQ_STR(cond, "1:SELECT 1@0 2:SELECT 2@1 3:SELECT 3@0");
+	CHECK_EQ_STR(f.log, "s0 s1 r0 s0 r1 r0 ");
+	CHECK(f.max_in_flight == 0);
+	sl_free(cond);
+	cond = NULL;
+
+	/* Errors: whatever was sent is read, the message names the query; the
+	 * text is checked before anything is sent. */
+	struct sl_table bad = table;
+	bad.name = "bad";
+	memset(&f, 0, sizeof(f));
+	CHECK_EQ_INT(sl_script_where(s, &bad, &cond, &rows, &err), 0);
+	if (err.code)
+		fprintf(stderr, "# %s\n", err.msg);
+	CHECK_EQ_INT(f.sends, f.reads);
+	/* 3, then 3 (the third was in flight when the second failed), then 2
+	 * (the first one's rows raised: the third was never sent). */
+	CHECK_EQ_INT(f.sends, 3 + 3 + 2);
+	CHECK(f.max_in_flight == 0);
+	sl_free(cond);
+	cond = NULL;
+
+	/* A source without send/read: one query after the other. */
+	struct sl_script_query one = {.run = fake_run, .ud = &f};
+	memset(&f, 0, sizeof(f));
+	sl_script_set_query(s, &one);
+	CHECK_EQ_INT(sl_script_where(s, &table, &cond, &rows, &err), 0);
+	CHECK_EQ_STR(cond, "1:SELECT 1@0 2:SELECT 2@0 3:SELECT 3@0");
+	CHECK_EQ_STR(f.log, "s0 r0 s0 r0 s0 r0 ");
+	sl_free(cond);
+	sl_script_set_query(s, NULL);
+	sl_script_close(s);
+}
+
 static void test_params(void)
 {
 	struct sl_script *s = NULL;
@@ -357,5 +504,7 @@ int main(void)
 	UNIT_RUN(test_hooks);
 	UNIT_RUN(test_transform);
 	UNIT_RUN(test_params);
+	UNIT_RUN(test_sql_int_in);
+	UNIT_RUN(test_queries);
 	return UNIT_DONE();
 }
