@@ -370,7 +370,7 @@ function M.plan(spec)
     end
     local sqls, fns = {}, {}
     for i, q in ipairs(round) do sqls[i], fns[i] = q.sql, q.fn end
-    sluice.queries(sqls, function(i, row) fns[i](row) end)
+    sluice.queries(sqls, fns)
     for _, q in ipairs(round) do
       if q.after then q.after() end
     end
@@ -456,20 +456,17 @@ function M.plan(spec)
         math.tointeger(w.limit)
     -- A parent that got fewer children than the limit got them all: when
     -- it is named by the first key column, where() then needs no count to
-    -- take that value whole.
+    -- take that value whole.  (Fewer kept rows of that value than the limit
+    -- means exactly that: had the limit cut, as many would be kept.)
     local whole_first = #n.key > 1 and #w.ref.columns == 1 and w.ref.columns[1] == n.key[1]
-    local got, part_of = {}, whole_first and getter(n.pos, w.ref.columns, n.t, w.ref.columns)
     local transitive = children_transitive()
     return {
       sql = sql, size = #list,
-      fn = part_of and function(row)
-        local p = part_of(row)
-        if p then got[p] = (got[p] or 0) + 1 end
-        take(n, row, transitive)
-      end or function(row) take(n, row, transitive) end,
+      fn = function(row) take(n, row, transitive) end,
       after = whole_first and function()
+        local firsts = n.firsts
         for _, lit in ipairs(list) do
-          if (got[lit] or 0) < w.limit then n.complete[lit] = true end
+          if (firsts[lit] or 0) < w.limit then n.complete[lit] = true end
         end
       end or nil,
     }

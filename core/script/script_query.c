@@ -13,7 +13,8 @@
  *                                              once, one per connection of
  *                                              the snapshot (the workers'):
  *                                              fn(i, row) for each row of
- *                                              query i, in list order; the
+ *                                              query i (or, fn a table,
+ *                                              fn[i](row)), in list order; the
  *                                              server runs the next queries
  *                                              while fn takes the rows of
  *                                              one; returns the row count
@@ -194,7 +195,10 @@ static int lib_queries(lua_State *L)
 {
 	struct sl_script *s = script_of(L);
 	luaL_checktype(L, 1, LUA_TTABLE);
-	luaL_checktype(L, 2, LUA_TFUNCTION);
+	/* fn(i, row) for every query, or fns[i](row): one function per query. */
+	bool per_query = lua_type(L, 2) == LUA_TTABLE;
+	if (!per_query)
+		luaL_checktype(L, 2, LUA_TFUNCTION);
 	const struct sl_script_query *sq = s->query;
 	if (!sq)
 		return luaL_error(L, "sluice.queries: no server to ask here (it works in the "
@@ -210,6 +214,10 @@ static int lib_queries(lua_State *L)
 		if (sl_sql_check_select(sql, len, why, sizeof(why)))
 			return luaL_error(L, "sluice.queries: query %d: %s", (int)i, why);
 		lua_pop(L, 1);
+		if (per_query && lua_rawgeti(L, 2, i) != LUA_TFUNCTION)
+			return luaL_error(L, "sluice.queries: no function for query %d", (int)i);
+		if (per_query)
+			lua_pop(L, 1);
 	}
 	/* The time left is taken once: no limit may unwind this function while
 	 * a query is in flight (a row's error is caught, see on_row). */
@@ -221,6 +229,7 @@ static int lib_queries(lua_State *L)
 	lua_settop(L, 2);
 	lua_newtable(L);
 	lua_newtable(L);
+	lua_pushnil(L); /* 5: the current query's function (per_query) */
 	struct qstate q = {.L = L, .fn = 2, .rows = 3, .names = 4, .err_ref = LUA_NOREF};
 	struct sl_error err = {0};
 	lua_Integer total = 0, sent = 0, done = 0, failed = 0;
@@ -240,7 +249,14 @@ static int lib_queries(lua_State *L)
 		}
 		if (rc)
 			break;
-		q.index = done + 1;
+		if (per_query) {
+			lua_rawgeti(L, 2, done + 1);
+			lua_replace(L, 5);
+			q.fn = 5;
+			q.index = 0;
+		} else {
+			q.index = done + 1;
+		}
 		q.n = 0;
 		if (at_once) {
 			rc = sq->read(sq->ud, (unsigned)(done % slots), on_row, &q, &err);

@@ -430,6 +430,12 @@ static void test_queries(void)
 	    "    assert(not ok and e:find('stop'), e)\n"
 	    "    ok, e = pcall(sluice.queries, {'SELECT 1', 'DELETE FROM x'}, function() end)\n"
 	    "    assert(not ok and e:find('query 2: only SELECT', 1, true), e)\n"
+	    "    local m = {}\n"
+	    "    sluice.queries({'SELECT 1', 'SELECT 2'}, { function(row) m[1] = row[1] end,\n"
+	    "                                             function(row) m[2] = row[1] end })\n"
+	    "    assert(m[1] == 'SELECT 1' and m[2] == 'SELECT 2')\n"
+	    "    ok, e = pcall(sluice.queries, {'SELECT 1', 'SELECT 2'}, { function() end })\n"
+	    "    assert(not ok and e:find('no function for query 2', 1, true), e)\n"
 	    "  end\n"
 	    "  return table.concat(got, ' ')\n"
 	    "end\n",
@@ -461,8 +467,9 @@ static void test_queries(void)
 		fprintf(stderr, "# %s\n", err.msg);
 	CHECK_EQ_INT(f.sends, f.reads);
 	/* 3, then 3 (the third was in flight when the second failed), then 2
-	 * (the first one's rows raised: the third was never sent). */
-	CHECK_EQ_INT(f.sends, 3 + 3 + 2);
+	 * (the first one's rows raised: the third was never sent), then 2 (a
+	 * function per query; a missing one is found before anything is sent). */
+	CHECK_EQ_INT(f.sends, 3 + 3 + 2 + 2);
 	CHECK(f.max_in_flight == 0);
 	sl_free(cond);
 	cond = NULL;
