@@ -115,7 +115,27 @@ function M.plan(spec)
   end
 
   local sql_value, concat = sluice.sql_value, table.concat
-  local find, sub = string.find, string.sub
+  local find, sub, tointeger = string.find, string.sub, math.tointeger
+  -- Integer columns come as Lua integers: no string per value, and keys
+  -- hash as numbers.  Every query of the walk asks for it, so a key has
+  -- one form wherever it is met (a BIGINT past 18 digits stays text).
+  local INTS = { integers = true }
+  -- The form a value of an integer column has in those rows: an integer
+  -- for plain decimal text of up to 18 digits, else the text itself.
+  local function int_form(f)
+    local digits = f:match("^%-?(%d+)$")
+    if digits and #digits <= 18 and (#digits == 1 or digits:sub(1, 1) ~= "0") then
+      return tointeger(f)
+    end
+    return f
+  end
+  -- The first value of a composite key's literal "(first,...)" (literals
+  -- hold no comma: text is written in hex), in the form rows give it.
+  local function first_in(id, integer)
+    local f = sub(id, 2, find(id, ",", 2, true) - 1)
+    if integer then return int_form(f) end
+    return f
+  end
 
   -- The graph: one node per base table of the run.
   local function build()
@@ -163,8 +183,10 @@ function M.plan(spec)
     -- one that reads as an integer is that integer in SQL too.
     local sql = integer and sql_int_in(colsql, lits)
     if sql then return sql end
-    table.sort(lits)
-    return colsql .. " IN (" .. concat(lits, ",") .. ")"
+    local text = {} -- (a list may hold integers and text: sorted as text)
+    for i, l in ipairs(lits) do text[i] = tostring(l) end
+    table.sort(text)
+    return colsql .. " IN (" .. concat(text, ",") .. ")"
   end
 
   -- The IN condition of literals of 'cols' of node n.
@@ -370,7 +392,7 @@ function M.plan(spec)
     end
     local sqls, fns = {}, {}
     for i, q in ipairs(round) do sqls[i], fns[i] = q.sql, q.fn end
-    sluice.queries(sqls, fns)
+    sluice.queries(sqls, fns, INTS)
     for _, q in ipairs(round) do
       if q.after then q.after() end
     end
@@ -409,8 +431,9 @@ function M.plan(spec)
     if n.firsts then n.firsts = {} end
     held = held - freed
     if n.ups_sql then
-      sluice.query("SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
-                   ident(n.t.name), function(row) follow_up(n, row, "get_distinct") end)
+      sluice.queries({ "SELECT DISTINCT " .. n.ups_sql .. " FROM " .. ident(n.t.schema) .. "." ..
+                       ident(n.t.name) }, { function(row) follow_up(n, row, "get_distinct") end },
+                     INTS)
     end
     return true
   end
@@ -424,7 +447,7 @@ function M.plan(spec)
       if not n.kept[lit] then
         n.kept[lit] = 1
         if n.firsts then
-          local f = sub(lit, 2, find(lit, ",", 2, true) - 1)
+          local f = first_in(lit, INTEGER[n.t.columns[n.key[1]].data_type])
           n.firsts[f] = (n.firsts[f] or 0) + 1
         end
         n.nkept = n.nkept + 1
@@ -567,14 +590,14 @@ function M.plan(spec)
       sluice.queries(counts, function(_, row)
         local f = BARE[col1.data_type] and row[1] or sql_value(row[1], col1)
         if per[f] and tonumber(row[2]) == per[f] then whole[f] = true end
-      end)
+      end, INTS)
     end
     local full, rest = {}, {}
     for f in pairs(whole) do full[#full + 1] = f end
     if #full < nfirsts then
-      -- "(first,...)": literals hold no comma (text is written in hex)
+      local integer = INTEGER[col1.data_type]
       for id in pairs(n.kept) do
-        if not whole[sub(id, 2, find(id, ",", 2, true) - 1)] then rest[#rest + 1] = id end
+        if not whole[first_in(id, integer)] then rest[#rest + 1] = id end
       end
     end
     local parts = {}

@@ -43,11 +43,12 @@ struct sl_strlist;
  * SQL handed to run() has passed sl_sql_check_select(); run() executes it
  * inside the run's snapshot with at most 'timeout_ms' of server time (0:
  * no limit) and calls row() once with the column names (values NULL),
- * then once per row (values NULL where SQL NULL).  A non-zero row() result
- * stops the query and is returned; any other failure is SL_E* with a
- * one-line message in 'err'. */
-typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *names, char **values,
-                                const unsigned long *lens);
+ * then once per row (values NULL where SQL NULL); 'ints' (may be NULL)
+ * says which columns are of an integer type, the same array at every
+ * call.  A non-zero row() result stops the query and is returned; any
+ * other failure is SL_E* with a one-line message in 'err'. */
+typedef int (*sl_script_row_fn)(void *cb, unsigned ncols, const char *const *names,
+                                const bool *ints, char **values, const unsigned long *lens);
 struct sl_script_query {
 	int (*run)(void *ud, const char *sql, size_t len, uint64_t timeout_ms, sl_script_row_fn row,
 	           void *cb, struct sl_error *err);

@@ -14,7 +14,10 @@
  *                                              the snapshot (the workers'):
  *                                              fn(i, row) for each row of
  *                                              query i (or, fn a table,
- *                                              fn[i](row)), in list order; the
+ *                                              fn[i](row)), in list order;
+ *                                              opts.integers: values of
+ *                                              integer columns as Lua
+ *                                              integers; the
  *                                              server runs the next queries
  *                                              while fn takes the rows of
  *                                              one; returns the row count
@@ -76,12 +79,29 @@ struct qstate {
 	lua_Integer n;     /* rows so far */
 	lua_Integer index; /* sluice.queries: the query's number, fn's first argument */
 	int err_ref;       /* a Lua error a row raised (registry), or LUA_NOREF */
+	bool integers;     /* integer columns as Lua integers (sluice.queries' option) */
 	/* the row being handed over */
+	const bool *ints; /* the source's integer columns, or NULL */
 	unsigned ncols;
 	const char *const *colnames;
 	char **values;
 	const unsigned long *lens;
 };
+
+/* [-0, +1, m] A value as a Lua string, or (an integer column's, asked
+ * for) as a Lua integer: no string to make, and keys compare as numbers.
+ * Text that is not a plain decimal in range (BIGINT UNSIGNED past 2^63)
+ * stays a string. */
+static void push_value(lua_State *L, const char *v, size_t len, bool integer)
+{
+	size_t d = v[0] == '-';
+	if (integer && len > d && len - d <= 18 && (v[d] != '0' || len - d == 1) &&
+	    strspn(v + d, "0123456789") == len - d) {
+		lua_pushinteger(L, (lua_Integer)strtoll(v, NULL, 10));
+		return;
+	}
+	lua_pushlstring(L, v, len);
+}
 
 /* [-0, +0, e] Build the current row and store it or pass it to fn.
  * Arguments: the state, the rows table, the names table, fn or nil. */
@@ -100,7 +120,7 @@ static int take_row(lua_State *L)
 	for (unsigned i = 0; i < q->ncols; i++) {
 		if (!q->values[i])
 			continue;
-		lua_pushlstring(L, q->values[i], q->lens[i]);
+		push_value(L, q->values[i], q->lens[i], q->integers && q->ints && q->ints[i]);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
 	q->n++;
@@ -119,11 +139,12 @@ static int take_row(lua_State *L)
 }
 
 /* The source's row callback: each row in its own protected call. */
-static int on_row(void *cb, unsigned ncols, const char *const *names, char **values,
-                  const unsigned long *lens)
+static int on_row(void *cb, unsigned ncols, const char *const *names, const bool *ints,
+                  char **values, const unsigned long *lens)
 {
 	struct qstate *q = cb;
 	lua_State *L = q->L;
+	q->ints = ints;
 	q->ncols = ncols;
 	q->colnames = names;
 	q->values = values;
@@ -199,6 +220,13 @@ static int lib_queries(lua_State *L)
 	bool per_query = lua_type(L, 2) == LUA_TTABLE;
 	if (!per_query)
 		luaL_checktype(L, 2, LUA_TFUNCTION);
+	bool integers = false;
+	if (!lua_isnoneornil(L, 3)) {
+		luaL_checktype(L, 3, LUA_TTABLE);
+		lua_getfield(L, 3, "integers");
+		integers = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+	}
 	const struct sl_script_query *sq = s->query;
 	if (!sq)
 		return luaL_error(L, "sluice.queries: no server to ask here (it works in the "
@@ -230,7 +258,8 @@ static int lib_queries(lua_State *L)
 	lua_newtable(L);
 	lua_newtable(L);
 	lua_pushnil(L); /* 5: the current query's function (per_query) */
-	struct qstate q = {.L = L, .fn = 2, .rows = 3, .names = 4, .err_ref = LUA_NOREF};
+	struct qstate q = {
+	    .L = L, .fn = 2, .rows = 3, .names = 4, .err_ref = LUA_NOREF, .integers = integers};
 	struct sl_error err = {0};
 	lua_Integer total = 0, sent = 0, done = 0, failed = 0;
 	int rc = 0;

@@ -59,6 +59,7 @@ static int hook_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, st
 	MYSQL *c = m->workers[slot].conn;
 	MYSQL_RES *res = NULL;
 	const char **names = NULL;
+	bool *ints = NULL;
 	int rc = 0;
 	if (mysql_read_query_result(c)) {
 		rc = query_error(c, err);
@@ -67,7 +68,7 @@ static int hook_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, st
 	res = mysql_use_result(c);
 	if (!res) {
 		rc = mysql_field_count(c) ? query_error(c, err)
-		     : row                ? row(cb, 0, NULL, NULL, NULL)
+		     : row                ? row(cb, 0, NULL, NULL, NULL, NULL)
 		                          : 0;
 		goto out;
 	}
@@ -76,22 +77,28 @@ static int hook_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, st
 	unsigned n = mysql_num_fields(res);
 	MYSQL_FIELD *fields = mysql_fetch_fields(res);
 	names = sl_calloc(n + 1, sizeof(*names));
-	if (!names) {
+	ints = sl_calloc(n + 1, sizeof(*ints));
+	if (!names || !ints) {
 		rc = sl_error_set(err, SL_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		names[i] = fields[i].name;
-	rc = row(cb, n, names, NULL, NULL);
+		enum enum_field_types t = fields[i].type;
+		ints[i] = t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_INT24 ||
+		          t == MYSQL_TYPE_LONG || t == MYSQL_TYPE_LONGLONG;
+	}
+	rc = row(cb, n, names, ints, NULL, NULL);
 	MYSQL_ROW r;
 	while (!rc && (r = mysql_fetch_row(res)))
-		rc = row(cb, n, names, r, mysql_fetch_lengths(res));
+		rc = row(cb, n, names, ints, r, mysql_fetch_lengths(res));
 	if (!rc && mysql_errno(c))
 		rc = query_error(c, err);
 out:
 	if (res)
 		mysql_free_result(res); /* reads what a stopped query still sends */
 	sl_free(names);
+	sl_free(ints);
 	return rc;
 }
 

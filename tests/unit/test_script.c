@@ -394,12 +394,15 @@ static int fake_read(void *ud, unsigned slot, sl_script_row_fn row, void *cb, st
 		return sl_error_set(err, SL_EDB, "server error 1146: no such table");
 	if (!row)
 		return 0;
-	const char *names[] = {"sql", "slot", NULL};
+	/* sql, slot (an integer column), and what follows "SELECT " (one too) */
+	const char *names[] = {"sql", "slot", "n", NULL};
 	char slotname[2] = {(char)('0' + slot), 0};
-	char *values[] = {(char *)f->sql[slot], slotname};
-	unsigned long lens[] = {strlen(f->sql[slot]), 1};
-	int rc = row(cb, 2, names, NULL, NULL);
-	return rc ? rc : row(cb, 2, names, values, lens);
+	const char *n = strlen(f->sql[slot]) > 7 ? f->sql[slot] + 7 : "";
+	char *values[] = {(char *)f->sql[slot], slotname, (char *)n};
+	unsigned long lens[] = {strlen(f->sql[slot]), 1, strlen(n)};
+	const bool ints[] = {false, true, true};
+	int rc = row(cb, 3, names, ints, NULL, NULL);
+	return rc ? rc : row(cb, 3, names, ints, values, lens);
 }
 
 static int fake_run(void *ud, const char *sql, size_t len, uint64_t ms, sl_script_row_fn row,
@@ -436,6 +439,17 @@ static void test_queries(void)
 	    "    assert(m[1] == 'SELECT 1' and m[2] == 'SELECT 2')\n"
 	    "    ok, e = pcall(sluice.queries, {'SELECT 1', 'SELECT 2'}, { function() end })\n"
 	    "    assert(not ok and e:find('no function for query 2', 1, true), e)\n"
+	    "    local v = {}\n"
+	    "    sluice.queries({'SELECT -12', 'SELECT 007', 'SELECT 1234567890123456789', 'SELECT "
+	    "0',\n"
+	    "                    'SELECT 123456789012345678'}, function(i, row) v[i] = row end,\n"
+	    "                   { integers = true })\n"
+	    "    assert(math.type(v[1][2]) == 'integer' and v[1][3] == -12 and v[1][1] == 'SELECT "
+	    "-12')\n"
+	    "    assert(v[2][3] == '007' and v[3][3] == '1234567890123456789')\n"
+	    "    assert(v[4][3] == 0 and v[5][3] == 123456789012345678)\n"
+	    "    sluice.queries({'SELECT 5'}, function(i, row) v[6] = row end)\n"
+	    "    assert(v[6][2] == '0' and v[6][3] == '5')\n"
 	    "  end\n"
 	    "  return table.concat(got, ' ')\n"
 	    "end\n",
@@ -468,8 +482,9 @@ static void test_queries(void)
 	CHECK_EQ_INT(f.sends, f.reads);
 	/* 3, then 3 (the third was in flight when the second failed), then 2
 	 * (the first one's rows raised: the third was never sent), then 2 (a
-	 * function per query; a missing one is found before anything is sent). */
-	CHECK_EQ_INT(f.sends, 3 + 3 + 2 + 2);
+	 * function per query; a missing one is found before anything is sent),
+	 * then 5 and 1 (integer columns as integers, or not). */
+	CHECK_EQ_INT(f.sends, 3 + 3 + 2 + 2 + 5 + 1);
 	CHECK(f.max_in_flight == 0);
 	sl_free(cond);
 	cond = NULL;
