@@ -10,8 +10,7 @@
 # alone reads the password from the terminal
 # (/dev/tty) and, without a terminal, fails instead of waiting; --ssl-mode
 # values behave as in MySQL: disabled = no TLS, preferred = TLS when the
-# server offers it, except through the local socket (where it protects
-# nothing: only for an account that requires it), required = TLS without verification, verify-ca = check
+# server offers it (not over the unix socket), required = TLS without verification, verify-ca = check
 # the chain against --ssl-ca, verify-identity = also the host name/IP.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -145,31 +144,34 @@ dump_ok "--ssl-cert --ssl-key (user REQUIRE X509)" "${X509[@]}" --ssl-mode=verif
 	--ssl-ca="$SSL/ca.pem" --ssl-cert="$SSL/client-cert.pem" --ssl-key="$SSL/client-key.pem"
 dump_fails "no client certificate for a user that requires one" "${X509[@]}" --ssl-mode=required
 
-# Through the socket, preferred means no handshake (the server's count of
-# TLS handshakes stays), required still means TLS; an account that
-# REQUIRE SSL still connects through the socket with preferred.
-ssl_accepts() { sql src "SHOW GLOBAL STATUS LIKE 'Ssl_accepts'" | cut -f2; }
+# Handshakes the server has accepted so far (every TLS connection counts,
+# the asking client's own too: MariaDB's client uses TLS on the socket).
+ssl_accepts() { sql src "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SSL_ACCEPTS'"; }
+tls_handshakes() { # ARGS... (connection arguments): handshakes during one dump
+	local first before after
+	first=$(ssl_accepts)
+	before=$(ssl_accepts)
+	"$SLUICE" dump "$@" -B conn_db >"$T/tls.out" 2>"$T/tls.err" || echo "dump failed: $(cat "$T/tls.err")" >&2
+	after=$(ssl_accepts)
+	echo $((after - before - (before - first)))
+}
+t_begin "default --ssl-mode (preferred) over the unix socket: no TLS, as MySQL's clients"
+assert_eq 0 "$(tls_handshakes -S "$SOCK" -u root)" "TLS handshakes during a socket dump"
+assert_eq "conn_db.t	2" "$(streamcheck "$T/tls.out" 2>&1)" "trailer of the stream"
+t_pass
+t_begin "--ssl-mode=required over the unix socket, and the default over TCP: TLS"
+assert_le 1 "$(tls_handshakes -S "$SOCK" -u root --ssl-mode=required)" "handshakes, socket, required"
+assert_le 1 "$(tls_handshakes -h 127.0.0.1 -P "$PORT" -u sluice -psluice-pw)" "handshakes, TCP, default"
+t_pass
+
+# An account that REQUIRE SSL still connects over the socket with the
+# default (refused plain, it is tried once with TLS), a wrong password
+# still fails.
 setup_sql src "DROP USER IF EXISTS 'sluice_tls'@'localhost';
                CREATE USER 'sluice_tls'@'localhost' IDENTIFIED BY 'tls-pw' REQUIRE SSL;
                GRANT ALL PRIVILEGES ON *.* TO 'sluice_tls'@'localhost';"
-t_begin "--ssl-mode=preferred through the socket: no TLS handshake"
-# (the client that reads the count may make one of its own)
-before=$(ssl_accepts)
-own=$(($(ssl_accepts) - before))
-before=$((before + own))
-capture sock_plain sluice dump -S "$SOCK" -u root -B conn_db -t 2
-assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
-assert_eq "conn_db.t	2" "$(streamcheck "$OUT" 2>&1)" "trailer of the stream"
-assert_eq "$((before + own))" "$(ssl_accepts)" "TLS handshakes during the dump"
-t_pass
-t_begin "--ssl-mode=required through the socket: TLS"
-before=$(ssl_accepts)
-capture sock_tls sluice dump -S "$SOCK" -u root -B conn_db -t 2 --ssl-mode=required
-assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
-assert_le 3 "$(($(ssl_accepts) - before))" "TLS handshakes (3 connections)"
-t_pass
-dump_ok "--ssl-mode=preferred through the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -ptls-pw -t 2
-dump_fails "a wrong password through the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -pwrong
+dump_ok "the default --ssl-mode over the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -ptls-pw -t 2
+dump_fails "a wrong password over the socket (user REQUIRE SSL)" -S "$SOCK" -u sluice_tls -pwrong
 setup_sql src "DROP USER IF EXISTS 'sluice_tls'@'localhost';"
 
 t_done
