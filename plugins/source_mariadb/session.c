@@ -9,18 +9,17 @@
 
 static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 {
-	static const char *const common[] = {
-	    "SET SESSION sql_mode = ''", "SET SESSION time_zone = '+00:00'",
-	    "SET SESSION sql_quote_show_create = 1", "SET SESSION net_write_timeout = 3600",
-	    "SET SESSION net_read_timeout = 3600", "SET SESSION wait_timeout = 86400",
+	/* One statement, one round trip (it was eight a connection). */
+	static const char *const common =
+	    ", SESSION sql_mode = '', SESSION time_zone = '+00:00', SESSION sql_quote_show_create "
+	    "= 1"
+	    ", SESSION net_write_timeout = 3600, SESSION net_read_timeout = 3600"
+	    ", SESSION wait_timeout = 86400"
 	    /* MariaDB only: never let a statement time limit cut a dump. */
-	    "/*M!100108 SET SESSION max_statement_time = 0 */", NULL};
-	for (size_t i = 0; common[i]; i++) {
-		int rc = mdb_query(m, c, common[i]);
-		if (rc)
-			return rc;
-	}
-	return mdb_query(m, c, data ? "SET NAMES binary" : "SET NAMES utf8mb4");
+	    " /*M!100108 , SESSION max_statement_time = 0 */";
+	char q[512];
+	snprintf(q, sizeof(q), "SET NAMES %s%s", data ? "binary" : "utf8mb4", common);
+	return mdb_query(m, c, q);
 }
 
 int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)
