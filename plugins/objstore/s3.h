@@ -101,9 +101,10 @@ extern const char *const sl_s3_addressings[];
 	     .def = "4",                                                                           \
 	     .offset = SL_S3_OPT(off, parallel),                                                   \
 	     .arg = "N",                                                                           \
-	     .help = "s3://: requests in flight at once; memory: an upload's (N + 1) x "           \
-	             "--part-size come out of --buffer (which keeps a quarter), N x --part-size "  \
-	             "reading and N files of a directory come on top of it",                       \
+	     .help =                                                                               \
+	         "s3://: requests in flight at once; memory: (N + 1) x --part-size uploading, "    \
+	         "N x --part-size reading, both out of --buffer (whose queues keep a "             \
+	         "quarter); N files of a directory on top of it",                                  \
 	     .min = 1,                                                                             \
 	     .max = 64},                                                                           \
 	    {.name = "s3-unsigned-payload",                                                        \
