@@ -128,7 +128,7 @@ extern const char *const sl_mdb_ssl_modes[];
 	     .def = "preferred",                                                                   \
 	     .choices = sl_mdb_ssl_modes,                                                          \
 	     .arg = "MODE",                                                                        \
-	     .help = "TLS use and verification"},                                                  \
+	     .help = "TLS use and verification (preferred: not over the unix socket)"},            \
 	    {.name = "compress-protocol",                                                          \
 	     .flags = SL_OPTF_CONN,                                                                \
 	     .type = SL_OPT_BOOL,                                                                  \

@@ -10,7 +10,7 @@
 # alone reads the password from the terminal
 # (/dev/tty) and, without a terminal, fails instead of waiting; --ssl-mode
 # values behave as in MySQL: disabled = no TLS, preferred = TLS when the
-# server offers it, required = TLS without verification, verify-ca = check
+# server offers it (not over the unix socket), required = TLS without verification, verify-ca = check
 # the chain against --ssl-ca, verify-identity = also the host name/IP.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
@@ -143,5 +143,25 @@ dump_ok "--ssl-mode=verify-identity (certificate for 127.0.0.1)" \
 dump_ok "--ssl-cert --ssl-key (user REQUIRE X509)" "${X509[@]}" --ssl-mode=verify-ca \
 	--ssl-ca="$SSL/ca.pem" --ssl-cert="$SSL/client-cert.pem" --ssl-key="$SSL/client-key.pem"
 dump_fails "no client certificate for a user that requires one" "${X509[@]}" --ssl-mode=required
+
+# Handshakes the server has accepted so far (every TLS connection counts,
+# the asking client's own too: MariaDB's client uses TLS on the socket).
+ssl_accepts() { sql src "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'SSL_ACCEPTS'"; }
+tls_handshakes() { # ARGS... (connection arguments): handshakes during one dump
+	local first before after
+	first=$(ssl_accepts)
+	before=$(ssl_accepts)
+	"$SLUICE" dump "$@" -B conn_db >"$T/tls.out" 2>"$T/tls.err" || echo "dump failed: $(cat "$T/tls.err")" >&2
+	after=$(ssl_accepts)
+	echo $((after - before - (before - first)))
+}
+t_begin "default --ssl-mode (preferred) over the unix socket: no TLS, as MySQL's clients"
+assert_eq 0 "$(tls_handshakes -S "$SOCK" -u root)" "TLS handshakes during a socket dump"
+assert_eq "conn_db.t	2" "$(streamcheck "$T/tls.out" 2>&1)" "trailer of the stream"
+t_pass
+t_begin "--ssl-mode=required over the unix socket, and the default over TCP: TLS"
+assert_le 1 "$(tls_handshakes -S "$SOCK" -u root --ssl-mode=required)" "handshakes, socket, required"
+assert_le 1 "$(tls_handshakes -h 127.0.0.1 -P "$PORT" -u sluice -psluice-pw)" "handshakes, TCP, default"
+t_pass
 
 t_done
