@@ -1051,11 +1051,12 @@ static int open_sinks(struct sl_pipeline *p)
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct sink *k = &p->sinks[i];
 		struct sl_instance *s = k->inst;
-		s->ring = sl_ring_new(per_sink, 4096);
-		if (!s->ring)
+		struct sl_ring *ring = sl_ring_new(per_sink, 4096);
+		if (!ring)
 			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
-		pthread_mutex_lock(&p->lock);
-		size_ring(p, k); /* the source may have reserved already */
+		pthread_mutex_lock(&p->lock); /* the source may reserve meanwhile */
+		s->ring = ring;
+		size_ring(p, k);
 		pthread_mutex_unlock(&p->lock);
 		int rc = s->plugin->open(s);
 		if (rc)
