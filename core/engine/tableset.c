@@ -49,12 +49,14 @@ int sl_tableset_meet(struct sl_tableset *s, struct sl_pipeline *p, const char *s
 
 int sl_tableset_plan(struct sl_pipeline *p, struct sl_table *t, const char *ddl, size_t len)
 {
-	if (ddl && sl_pipeline_config(p)->script && t->ncols == 0) {
+	/* Its columns: for hooks, and for a loader that sends INSERTs' rows as
+	 * LOAD DATA (which needs each column's class and character set). */
+	if (ddl && t->ncols == 0) {
 		struct sl_error err = {0};
 		int rc = sl_ddl_describe(ddl, len, t, &err);
 		if (rc == SL_ENOMEM)
 			return rc;
-		if (rc)
+		if (rc && sl_pipeline_config(p)->script)
 			sl_logf(sl_pipeline_log(p), SL_LOG_WARN, NULL,
 			        "%s: hooks see no columns of it", err.msg);
 	}

@@ -50,6 +50,11 @@ int sl_decode_insert_head(const char *stmt, size_t len, struct sl_insert_head *h
 
 void sl_insert_head_free(struct sl_insert_head *h);
 
+/* Is stmt[0..len) "SET NAMES x" (also inside an executable comment,
+ * mysqldump's form)?  The length of x, with *name pointing at it; 0 when
+ * it is not. */
+size_t sl_decode_set_names(const char *stmt, size_t len, const char **name);
+
 /* Rows of stmt[0..len) from *pos (h.first_row at first, then what the
  * previous call left) into 'rs' (rs->ncols values a row), until the
  * statement ends (returns 0) or the rowset holds at least 'max_bytes'
@@ -58,6 +63,14 @@ void sl_insert_head_free(struct sl_insert_head *h);
  * frees it).  SL_EFORMAT with 'err' naming the byte offset and the row
  * (a value that is not a literal, a row with another number of values);
  * SL_ENOMEM.  Rows added before an error stay in rs. */
+/* One row of stmt[0..len) from *pos (as sl_decode_insert_rows): its values
+ * into 'scratch' (reset first), value c at offs[2c] (SIZE_MAX: NULL) with
+ * length offs[2c+1], for 'ncols' values.  1: a row, more follow (*pos at
+ * the next); 0: a row, the statement's last; SL_EFORMAT with 'err';
+ * SL_ENOMEM. */
+int sl_decode_insert_row(const char *stmt, size_t len, size_t *pos, size_t ncols,
+                         struct sl_buf *scratch, size_t *offs, struct sl_error *err);
+
 int sl_decode_insert_rows(const char *stmt, size_t len, size_t *pos, struct sl_rowset *rs,
                           size_t max_bytes, struct sl_buf *scratch, struct sl_error *err);
 

@@ -9,7 +9,9 @@
  * (format/definer.h).  A data file is one transaction, so retrying
  * it after a deadlock, a lock wait timeout or a lost connection cannot
  * apply rows twice; csv, tsv and jsonl data files go through LOAD DATA
- * (load_data.c). */
+ * (load_data.c), and so do the rows of SQL data files' INSERTs
+ * (insert_load.c), unless the server would not do with them what it does
+ * with the INSERT: then the files are done again as they are. */
 #include <errmsg.h>
 #include <mysqld_error.h>
 #include <string.h>
@@ -99,8 +101,8 @@ static bool already_exists(unsigned err)
  * index in *at; SL_EFORMAT (message in perr) for a body that does not
  * split; SL_ECANCEL; SL_ENOMEM. */
 static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, size_t n, bool txn,
-                   bool exists_ok, const bool *insert_ignore, unsigned *err, size_t *at,
-                   struct sl_buf *tmp, struct sl_error *perr)
+                   bool exists_ok, const bool *insert_ignore, struct loader_rows *rows,
+                   unsigned *err, size_t *at, struct sl_buf *tmp, struct sl_error *perr)
 {
 	*err = 0;
 	*at = 0;
@@ -141,6 +143,20 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 					len = tmp->len;
 				}
 			}
+			if (rows && b[i]->file_kind == SL_FILE_DATA) {
+				int lr =
+				    loader_rows_load(l, conn, b[i], stmt, len,
+				                     insert_ignore && insert_ignore[i], rows, err);
+				if (lr == 0)
+					continue;
+				if (lr == SL_EDB && transient(*err))
+					return lr;
+				if (lr == SL_EDB && rows->partial)
+					lr = LOADER_ROWS_REDO;
+				if (lr != LOADER_ROWS_AS_IS && lr != SL_EDB)
+					return lr;
+				*err = 0;
+			}
 			if (insert_ignore && insert_ignore[i] &&
 			    starts_with(stmt, len, "INSERT INTO ")) {
 				/* A file that may have committed before the load died. */
@@ -156,6 +172,8 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 				return SL_ENOMEM;
 			unsigned e = run_statement(conn, stmt, len);
 			follow_quoting(conn, &split);
+			if (rows && !e)
+				loader_rows_note(rows, stmt, len);
 			if (e && exists_ok && already_exists(e)) {
 				sl_instance_log(l->inst, SL_LOG_WARN,
 				                "%s: %s (kept the existing one)", b[i]->name,
@@ -178,7 +196,7 @@ static int attempt(struct loader *l, MYSQL *conn, struct sl_batch *const *b, siz
 }
 
 int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b, size_t n,
-                      bool exists_ok, const bool *insert_ignore)
+                      bool exists_ok, const bool *insert_ignore, struct loader_rows *rows)
 {
 	struct sl_pipeline *p = l->inst->pipe;
 	struct sl_buf tmp = SL_BUF_INIT;
@@ -188,9 +206,29 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 	for (long long tries = 0;; tries++) {
 		unsigned err = 0;
 		size_t at = 0;
-		rc = attempt(l, *conn, b, n, txn, exists_ok, insert_ignore, &err, &at, &tmp, &perr);
+		rc = attempt(l, *conn, b, n, txn, exists_ok, insert_ignore, rows, &err, &at, &tmp,
+		             &perr);
 		if (rc == 0 || rc == SL_ECANCEL)
 			break;
+		if (rc == LOADER_ROWS_REDO) {
+			sl_instance_log(
+			    l->inst, SL_LOG_DEBUG,
+			    "%s: LOAD DATA skipped rows or warned: its INSERTs run instead",
+			    b[at]->name);
+			rows->as_is = true;
+			tries--; /* not a failure */
+			if (rows->reconnect) {
+				rows->reconnect = false;
+				sl_mdb_disconnect(&l->conns, *conn);
+				*conn = NULL;
+				if ((rc = loader_connect(l, true, conn)))
+					break;
+				loader_rows_connected(rows);
+			} else {
+				run_statement(*conn, "ROLLBACK", 8);
+			}
+			continue;
+		}
 		if (rc == SL_ENOMEM) {
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 			break;
@@ -224,6 +262,8 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 			*conn = NULL;
 			if ((rc = loader_connect(l, true, conn)))
 				break;
+			if (rows)
+				loader_rows_connected(rows);
 		} else {
 			run_statement(*conn, "ROLLBACK", 8);
 		}
@@ -232,11 +272,13 @@ int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b,
 			pause.tv_nsec = 999999999;
 		nanosleep(&pause, NULL);
 	}
+	if (rows)
+		rows->as_is = false;
 	sl_buf_free(&tmp);
 	return rc;
 }
 
 int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok)
 {
-	return loader_exec_files(l, conn, &b, 1, exists_ok, NULL);
+	return loader_exec_files(l, conn, &b, 1, exists_ok, NULL, NULL);
 }

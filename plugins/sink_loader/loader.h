@@ -18,6 +18,7 @@
 #define SL_SINK_LOADER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "base/map.h"
@@ -25,9 +26,11 @@
 #include "engine/batch.h"
 #include "engine/ring.h"
 #include "format/decode_text.h"
+#include "format/rowset.h"
 #include "mariadb/conn.h"
 
 enum loader_overwrite { LOADER_FAIL, LOADER_DROP, LOADER_TRUNCATE, LOADER_APPEND };
+enum loader_load_method { LOADER_VIA_AUTO, LOADER_VIA_LOAD_DATA, LOADER_VIA_INSERT };
 
 struct loader_config {
 	struct sl_mdb_config conn;
@@ -42,6 +45,7 @@ struct loader_config {
 	uint64_t transaction_size; /* group data files up to this many bytes */
 	bool keep_indexes;         /* do not defer secondary indexes */
 	int format;                /* index in sl_data_formats: how copy encodes rows */
+	int load_method;           /* enum loader_load_method */
 };
 
 /* Files a resumed load knows about. */
@@ -86,7 +90,55 @@ struct loader {
 	struct sl_map unconfirmed; /* --resume: (db, table) with a file started, not done */
 	char *self_account;        /* `user`@`host` the DDL connection logs in as, once
 	                              the accounts file comes under --overwrite drop */
+	atomic_bool rows_off;      /* the target refused LOAD DATA LOCAL: INSERTs only */
 };
+
+/* insert_load.c: one executor's state for sending INSERTs' rows as LOAD
+ * DATA LOCAL. */
+struct loader_rows {
+	char names[32];                /* the connection's SET NAMES; "" unknown */
+	const struct sl_column **cols; /* the statement's columns */
+	size_t ncols, cap_cols;
+	size_t *offs; /* a decoded row's values in 'scratch' (sl_decode_insert_row) */
+	struct sl_buf scratch, query;
+	const char *stmt_text; /* the statement being read, its length, the next row */
+	size_t len, pos;
+	/* Array binding: the prepared INSERT (for 'prepared'), a block of rows
+	 * and the column-wise arrays pointing into it. */
+	MYSQL_STMT *stmt;
+	char *prepared;
+	struct sl_rowset block;
+	char **ptrs;
+	unsigned long *lens;
+	char *ind;
+	size_t cap_cells;
+	bool partial;        /* SL_EDB after some of the statement's rows went in */
+	size_t rows;         /* rows handed to the server so far */
+	struct sl_buf chunk; /* fields rendered for the server's next reads */
+	size_t chunk_off;
+	int failed;     /* SL_ENOMEM or SL_EFORMAT while the server read */
+	bool reconnect; /* LOADER_ROWS_REDO on a new connection */
+	bool as_is;     /* these files again, with their INSERTs (LOADER_ROWS_REDO) */
+};
+
+enum { LOADER_ROWS_AS_IS = 1, LOADER_ROWS_REDO = 2 };
+
+void loader_rows_init(struct loader_rows *r);
+void loader_rows_free(struct loader_rows *r);
+/* A new connection: its character set is the loader's (utf8mb4). */
+void loader_rows_connected(struct loader_rows *r);
+/* A statement the connection ran: SET NAMES changes what the rows are in. */
+void loader_rows_note(struct loader_rows *r, const char *stmt, size_t len);
+/* Load the rows of INSERT statement stmt[0..len) of data file 'b' with LOAD
+ * DATA LOCAL ('ignore': IGNORE, a resumed file).  0 loaded;
+ * LOADER_ROWS_AS_IS: nothing was done, run the statement itself;
+ * LOADER_ROWS_REDO: the rows went in otherwise than the INSERT's would
+ * (skipped, warned, refused halfway): roll back and run the files'
+ * INSERTs; SL_EDB with the server's error in *err (retry a transient one;
+ * else run the INSERT, whose error is the one to report, or, when r->partial
+ * says rows of the statement went in, roll back first); SL_ENOMEM. */
+int loader_rows_load(struct loader *l, MYSQL *conn, const struct sl_batch *b, const char *stmt,
+                     size_t len, bool ignore, struct loader_rows *r, unsigned *err);
 
 /* exec.c */
 
@@ -95,9 +147,11 @@ struct loader {
  * timeouts and lost connections (reconnecting *conn); 'insert_ignore'
  * (NULL: none) marks files to run with INSERT IGNORE.  With 'exists_ok',
  * "already exists" errors of triggers, routines and events are warnings.
- * Fails through the pipeline naming the file and the server error. */
+ * 'rows' (NULL: none): the executor's state for sending data files' INSERT
+ * rows as LOAD DATA (insert_load.c).  Fails through the pipeline naming the
+ * file and the server error. */
 int loader_exec_files(struct loader *l, MYSQL **conn, struct sl_batch *const *b, size_t n,
-                      bool exists_ok, const bool *insert_ignore);
+                      bool exists_ok, const bool *insert_ignore, struct loader_rows *rows);
 
 /* One file (DDL): loader_exec_files() of one. */
 int loader_exec_file(struct loader *l, MYSQL **conn, struct sl_batch *b, bool exists_ok);

@@ -130,31 +130,18 @@ static int set_columns(struct decoder *d, char *const *names, size_t n)
 	return rc;
 }
 
-/* "SET NAMES x" (also inside an executable comment): remember x as the
- * character set of the rows' bytes.  0 or SL_ENOMEM. */
+/* "SET NAMES x": remember x as the character set of the rows' bytes.  0 or
+ * SL_ENOMEM. */
 static int note_names(struct decoder *d, const char *stmt, size_t len)
 {
-	size_t i = 0;
-	if (len > 3 && !strncmp(stmt, "/*!", 3)) {
-		i = 3;
-		while (i < len && stmt[i] >= '0' && stmt[i] <= '9')
-			i++;
-		while (i < len && stmt[i] == ' ')
-			i++;
-	}
-	if (len - i < 10 || strncasecmp(stmt + i, "SET NAMES ", 10))
-		return 0;
-	i += 10;
-	size_t n = 0;
-	while (i + n < len && (stmt[i + n] == '_' || (stmt[i + n] >= '0' && stmt[i + n] <= '9') ||
-	                       ((stmt[i + n] | 32) >= 'a' && (stmt[i + n] | 32) <= 'z')))
-		n++;
+	const char *name;
+	size_t n = sl_decode_set_names(stmt, len, &name);
 	if (!n)
 		return 0;
 	char *v = sl_malloc(n + 1);
 	if (!v)
 		return SL_ENOMEM;
-	memcpy(v, stmt + i, n);
+	memcpy(v, name, n);
 	v[n] = '\0';
 	if (!strcasecmp(v, "binary")) {
 		sl_free(v);

@@ -34,6 +34,9 @@
 #            1: the target server, load, myloader and the HTTP client; each
 #            pinned with all its threads (taskset -a), so the two "machines"
 #            do not take CPU from each other
+#   remote   (tests/bench/dump) the source server alone on box A, the tool
+#            on box B: a dump taken from another machine, as from a backup
+#            host, so the tool's CPU is not the server's
 #   box_server NAME PID A|B           a server and the box it lives on
 #   bench_mode MODE                   pin (twobox) or unpin (shared) the servers
 #   on_box A|B|- CMD...               run CMD (a program) on that box's core in
@@ -229,14 +232,15 @@ report() { printf '%s\n' "$*" | tee -a "$REPORT"; }
 
 BENCH_MODES=${BENCH_MODES:-shared twobox}
 for _m in $BENCH_MODES; do
-	case $_m in shared | twobox) ;; *)
-		echo "$BENCH_NAME: unknown mode '$_m' in BENCH_MODES (known: shared twobox)" >&2
+	case $_m in shared | twobox | remote) ;; *)
+		echo "$BENCH_NAME: unknown mode '$_m' in BENCH_MODES (known: shared twobox remote)" >&2
 		exit 2
 		;;
 	esac
 done
-if [[ " $BENCH_MODES " == *" twobox "* ]] && { [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
-	echo "$BENCH_NAME: twobox mode needs 2 cores and taskset (util-linux); BENCH_MODES=shared runs without" >&2
+if [[ " $BENCH_MODES " == *" twobox "* || " $BENCH_MODES " == *" remote "* ]] &&
+	{ [ "$(nproc)" -lt 2 ] || ! command -v taskset >/dev/null; }; then
+	echo "$BENCH_NAME: twobox and remote modes need 2 cores and taskset (util-linux); BENCH_MODES=shared runs without" >&2
 	exit 2
 fi
 BOX_MODE=shared
@@ -277,7 +281,7 @@ bench_mode() { # MODE
 on_box() { # A|B CMD...
 	local box=$1
 	shift
-	if [ "$BOX_MODE" = twobox ] && [ "$box" != - ]; then
+	if [ "$BOX_MODE" != shared ] && [ "$box" != - ]; then
 		taskset -c "$(box_core "$box")" "$@"
 	else
 		"$@"
@@ -288,6 +292,7 @@ mode_note() { # MODE
 	case $1 in
 	shared) echo "shared: one machine, every process on any of its $(nproc) cores" ;;
 	twobox) echo "twobox: two machines modelled by pinning (taskset -a): box A = core 0 (source server, dump, serve), box B = core 1 (target server, load, myloader, HTTP client)" ;;
+	remote) echo "remote: two machines modelled by pinning (taskset -a): box A = core 0 (the source server alone), box B = core 1 (the tool: a dump taken from another machine)" ;;
 	esac
 }
 

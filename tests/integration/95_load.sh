@@ -177,6 +177,55 @@ assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 assert_eq "6" "$(sql dst "SELECT COUNT(*) FROM ld_c.nokey")" "rows after loading twice"
 t_pass
 
+# --- INSERTs' rows as LOAD DATA LOCAL ---------------------------------------------
+
+status_of() { sql dst "SHOW GLOBAL STATUS LIKE '$1'" | cut -f2; }
+
+t_begin "rows of a stream's INSERTs go by array binding (auto), by LOAD DATA, or as INSERTs: same data"
+for method in auto load-data insert; do
+	drop_dbs dst fidelity
+	exec0=$(status_of Com_stmt_execute) load0=$(status_of Com_load)
+	capture "ldm_$method" sluice load "${DST[@]}" -t 2 --load-method "$method" --input "$FID"
+	assert_exit_zero "$RC" "exit code, $method (stderr: $(_t_show "$ERR"))"
+	execs=$(($(status_of Com_stmt_execute) - exec0)) loads=$(($(status_of Com_load) - load0))
+	case $method in
+	auto) assert_le 1 "$execs" "prepared executions on dst, auto" ;;
+	load-data) assert_le 1 "$loads" "LOAD DATA statements on dst, load-data" ;;
+	insert) assert_eq "0 0" "$execs $loads" "executions and LOAD DATA on dst, insert" ;;
+	esac
+	assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst), $method"
+done
+t_pass
+
+t_begin "a target that refuses LOAD DATA LOCAL (local_infile OFF): --load-method load-data loads the INSERTs"
+old_li=$(sql dst "SELECT @@GLOBAL.local_infile")
+sql dst "SET GLOBAL local_infile = 0"
+drop_dbs dst fidelity
+capture ldm3 sluice load "${DST[@]}" -t 2 --load-method load-data --input "$FID"
+sql dst "SET GLOBAL local_infile = $old_li"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_same "$SRC_CK" "$(checksum_db dst fidelity)" "checksums (src vs dst)"
+t_pass
+
+t_begin "an INSERT whose rows stop decoding at its end (an expression): the INSERT's own result"
+# 3000 rows of 100 bytes make one INSERT of several blocks: the last row's
+# expression is met after the first blocks went in.
+setup_sql src "DROP DATABASE IF EXISTS ld_x; CREATE DATABASE ld_x;
+  CREATE TABLE ld_x.t (id INT PRIMARY KEY, v VARCHAR(120)) DEFAULT CHARSET=latin1;
+  INSERT INTO ld_x.t SELECT seq, REPEAT('a', 100) FROM ld_x.seq_1_to_2999;
+  INSERT INTO ld_x.t VALUES (3000, 'b\tc');"
+mariadb-dump --no-defaults -uroot -S "$(server_socket src)" --net-buffer-length=1000000 \
+	--databases ld_x >"$T/x.sql" 2>"$T/x.err"
+sed -i "s/(3000,'b\\tc')/(3000,CONCAT('b','\\t','c'))/" "$T/x.sql"
+assert_contains "$(cat "$T/x.sql")" "CONCAT('b'" "the expression is in the dump file"
+for method in auto load-data; do
+	drop_dbs dst ld_x
+	capture "ldm4_$method" sluice load "${DST[@]}" --load-method "$method" "$T/x.sql"
+	assert_exit_zero "$RC" "exit code, $method (stderr: $(_t_show "$ERR"))"
+	assert_same "$(checksum_db src ld_x)" "$(checksum_db dst ld_x)" "checksums (src vs dst), $method"
+done
+t_pass
+
 t_begin "a lock wait timeout is retried, and the load completes"
 setup_sql src "DROP DATABASE IF EXISTS ld_r; CREATE DATABASE ld_r;
   CREATE TABLE ld_r.t (id INT PRIMARY KEY); INSERT INTO ld_r.t VALUES (1),(2),(3);"

@@ -138,7 +138,7 @@ SQL
 t_begin "a Debian mydumper directory loads with sluice load -d: tables equal"
 if command -v mydumper >/dev/null; then
 	rm -rf "$T/myd"
-	mydumper -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
+	mydumper_run -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
 		-B arch_myd -G -r 5000 -o "$T/myd" >"$T/mydumper.log" 2>&1
 	assert_exit_zero "$?" "mydumper exit code ($(_t_show "$(tail -n 2 "$T/mydumper.log")"))"
 	drop_dbs dst arch_myd

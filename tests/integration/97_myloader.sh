@@ -214,7 +214,7 @@ t_pass
 
 t_begin "a Debian mydumper directory with BEGIN ... END triggers, routines and events loads with load -d"
 rm -rf "$T/myd"
-mydumper -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
+mydumper_run -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
 	-B peers_obj -G -R -E -o "$T/myd" >"$T/mydumper.log" 2>&1
 assert_exit_zero "$?" "mydumper exit code ($(_t_show "$(tail -n 2 "$T/mydumper.log")"))"
 drop_dbs dst peers_obj
@@ -372,7 +372,7 @@ t_pass
 
 t_begin "a mydumper -c directory loads with load -d: tables equal"
 rm -rf "$T/mydc"
-mydumper -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
+mydumper_run -h 127.0.0.1 -P "$(server_port src)" -u "$SL_USER" -p "$SL_PASSWORD" \
 	-B peers_obj -G -R -E -c -o "$T/mydc" >"$T/mydumper-c.log" 2>&1
 assert_exit_zero "$?" "mydumper exit code ($(_t_show "$(tail -n 2 "$T/mydumper-c.log")"))"
 assert_le 10 "$(find "$T/mydc" -name '*.sql.gz' | wc -l)" "gzip files from mydumper -c"

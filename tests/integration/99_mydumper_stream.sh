@@ -64,11 +64,11 @@ SQL
 SRC_CK=$(checksum_db src myfid)
 command -v mydumper >/dev/null || t_fail "mydumper is not installed"
 for d in myd mydgz small; do rm -rf "${T:?}/$d"; done
-mydumper "${MYD_OPTS[@]}" -B myfid -G -R -E -r 5000 -o "$T/myd" >"$T/mydumper.log" 2>&1
+mydumper_run "${MYD_OPTS[@]}" -B myfid -G -R -E -r 5000 -o "$T/myd" >"$T/mydumper.log" 2>&1
 assert_exit_zero "$?" "mydumper ($(_t_show "$(tail -n 2 "$T/mydumper.log")"))"
-mydumper "${MYD_OPTS[@]}" -B myfid -G -R -E -r 5000 -c -o "$T/mydgz" >"$T/mydumper-gz.log" 2>&1
+mydumper_run "${MYD_OPTS[@]}" -B myfid -G -R -E -r 5000 -c -o "$T/mydgz" >"$T/mydumper-gz.log" 2>&1
 assert_exit_zero "$?" "mydumper -c ($(_t_show "$(tail -n 2 "$T/mydumper-gz.log")"))"
-mydumper "${MYD_OPTS[@]}" -B myfid_small -o "$T/small" >"$T/mydumper-small.log" 2>&1
+mydumper_run "${MYD_OPTS[@]}" -B myfid_small -o "$T/small" >"$T/mydumper-small.log" 2>&1
 assert_exit_zero "$?" "mydumper small ($(_t_show "$(tail -n 2 "$T/mydumper-small.log")"))"
 assert_contains "$(ls "$T/mydgz")" "myfid.t_long.sql.gz" "mydumper -c writes .sql.gz files"
 "${FRAMER[@]}" frame "$T/myd" >"$T/sized.stream" &&

@@ -376,6 +376,20 @@ qs() {
 
 # sql NAME "statements": root over the socket, tab-separated, no headers,
 # no escaping of the output (-r).
+# Debian's mydumper (0.10) now and then hangs, its threads waiting on each
+# other with their connections idle: a run that takes over 120 s is stopped
+# and tried once more.
+mydumper_run() { # MYDUMPER-ARGS...
+	local try rc=0
+	for try in 1 2; do
+		timeout -k 5 120 mydumper "$@"
+		rc=$?
+		[ "$rc" = 124 ] || [ "$rc" = 137 ] || return "$rc"
+		echo "mydumper: stopped after 120 s (try $try of 2)" >&2
+	done
+	return "$rc"
+}
+
 sql() {
 	local name=$1
 	shift
