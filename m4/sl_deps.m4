@@ -22,5 +22,7 @@ AC_DEFUN([SL_CHECK_DEPS], [
   SL_REQUIRE_PKG([XML], [libxml-2.0 >= 2.9], [libxml2], [libxml2-dev])
   dnl SHA-256: the masking kit (the same digest as the server's SHA2()) and
   dnl the payloads sent to object storage.
+  dnl zstd for a tar archive, called directly: its threads' job size.
+  SL_REQUIRE_PKG([ZSTD], [libzstd >= 1.4.5], [zstd], [libzstd-dev])
   SL_REQUIRE_PKG([CRYPTO], [libcrypto >= 1.1], [OpenSSL's libcrypto (SHA-256)], [libssl-dev])
 ])

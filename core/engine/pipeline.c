@@ -148,6 +148,7 @@ struct sink {
 	bool started; /* its thread was created: join it */
 	bool alive;   /* its thread runs and may be signalled (under lock) */
 	pthread_t thread;
+	size_t reserved; /* of its share of --buffer, held in its own buffers */
 };
 
 struct sl_pipeline {
@@ -156,6 +157,7 @@ struct sl_pipeline {
 	struct sl_instance *source;
 	size_t nsinks;
 	struct sink sinks[SL_MAX_SINKS];
+	size_t input_reserved; /* of --buffer, held by the source's read-ahead */
 
 	pthread_mutex_t lock; /* guards err, sinks[].alive */
 	struct sl_error err;
@@ -1006,14 +1008,39 @@ static void install_wake_handler(void)
 	sigaction(SIGUSR1, &sa, NULL);
 }
 
+/* A sink's ring: its share of --buffer less what the sink and the source
+ * hold in buffers of their own, a quarter of the share at least. */
+static void size_ring(struct sl_pipeline *p, struct sink *k)
+{
+	size_t n = p->nsinks ? p->nsinks : 1;
+	size_t share = (size_t)(p->cfg.buffer / n);
+	if (share < SL_RING_MIN_BYTES)
+		share = SL_RING_MIN_BYTES;
+	size_t keep = share / 4, held = k->reserved + p->input_reserved / n;
+	if (k->inst->ring)
+		sl_ring_shrink(k->inst->ring, held < share - keep ? share - held : keep);
+}
+
 void sl_pipeline_sink_reserve(struct sl_instance *sink, size_t bytes)
 {
 	struct sl_pipeline *p = sink->pipe;
-	size_t share = (size_t)(p->cfg.buffer / (p->nsinks ? p->nsinks : 1));
-	if (share < SL_RING_MIN_BYTES)
-		share = SL_RING_MIN_BYTES;
-	size_t keep = share / 4;
-	sl_ring_shrink(sink->ring, bytes < share - keep ? share - bytes : keep);
+	pthread_mutex_lock(&p->lock);
+	for (size_t i = 0; i < p->nsinks; i++) {
+		if (p->sinks[i].inst == sink) {
+			p->sinks[i].reserved += bytes;
+			size_ring(p, &p->sinks[i]);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+void sl_pipeline_input_reserve(struct sl_pipeline *p, size_t bytes)
+{
+	pthread_mutex_lock(&p->lock);
+	p->input_reserved += bytes;
+	for (size_t i = 0; i < p->nsinks; i++)
+		size_ring(p, &p->sinks[i]);
+	pthread_mutex_unlock(&p->lock);
 }
 
 static int open_sinks(struct sl_pipeline *p)
@@ -1024,9 +1051,13 @@ static int open_sinks(struct sl_pipeline *p)
 	for (size_t i = 0; i < p->nsinks; i++) {
 		struct sink *k = &p->sinks[i];
 		struct sl_instance *s = k->inst;
-		s->ring = sl_ring_new(per_sink, 4096);
-		if (!s->ring)
+		struct sl_ring *ring = sl_ring_new(per_sink, 4096);
+		if (!ring)
 			return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+		pthread_mutex_lock(&p->lock); /* the source may reserve meanwhile */
+		s->ring = ring;
+		size_ring(p, k);
+		pthread_mutex_unlock(&p->lock);
 		int rc = s->plugin->open(s);
 		if (rc)
 			return sl_pipeline_fail(p, rc, "%s: cannot open: %s", s->name,

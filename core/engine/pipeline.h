@@ -117,6 +117,11 @@ bool sl_pipeline_cancelled(struct sl_pipeline *p);
  * least a quarter of its share).  Call from open(). */
 void sl_pipeline_sink_reserve(struct sl_instance *sink, size_t bytes);
 
+/* The source reads up to 'bytes' ahead into buffers of its own (ranges of
+ * an object in the store): the sinks' rings give that much of --buffer up
+ * between them, each keeping a quarter of its share.  Any time. */
+void sl_pipeline_input_reserve(struct sl_pipeline *p, size_t bytes);
+
 /* Logging for instances: prefixed with the instance name. */
 void sl_instance_log(struct sl_instance *inst, enum sl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

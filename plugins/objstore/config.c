@@ -385,6 +385,7 @@ int s3_config_resolve(const struct sl_s3_options *o, const char *url, struct s3_
 	}
 	if ((rc = parse_endpoint(cfg, endpoint, ep_what, err)) != 0)
 		goto out;
+	cfg->unsigned_payload = cfg->tls || o->unsigned_payload;
 	cfg->region = region;
 	region = NULL;
 

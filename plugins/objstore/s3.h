@@ -44,14 +44,15 @@ enum sl_s3_addressing { SL_S3_ADDR_AUTO, SL_S3_ADDR_PATH, SL_S3_ADDR_VIRTUAL };
 
 /* What a plugin's option table fills (SL_S3_OPTIONS). */
 struct sl_s3_options {
-	char *endpoint;     /* NULL: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, AWS */
-	char *region;       /* NULL: AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1 */
-	int addressing;     /* enum sl_s3_addressing */
-	char *profile;      /* NULL: AWS_PROFILE, "default" */
-	uint64_t part_size; /* bytes of a part (or of a range read ahead) */
-	long long parallel; /* requests at once */
-	long long retries;  /* of a failed request */
-	long long timeout;  /* seconds a request may go without progress */
+	char *endpoint;        /* NULL: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile, AWS */
+	char *region;          /* NULL: AWS_REGION, AWS_DEFAULT_REGION, the profile, us-east-1 */
+	int addressing;        /* enum sl_s3_addressing */
+	char *profile;         /* NULL: AWS_PROFILE, "default" */
+	uint64_t part_size;    /* bytes of a part (or of a range read ahead) */
+	long long parallel;    /* requests at once */
+	long long retries;     /* of a failed request */
+	long long timeout;     /* seconds a request may go without progress */
+	bool unsigned_payload; /* plain http: bodies not hashed into the signature */
 };
 
 extern const char *const sl_s3_addressings[];
@@ -100,10 +101,18 @@ extern const char *const sl_s3_addressings[];
 	     .def = "4",                                                                           \
 	     .offset = SL_S3_OPT(off, parallel),                                                   \
 	     .arg = "N",                                                                           \
-	     .help = "s3://: requests in flight at once; memory on top of --buffer: (N + 1) x "    \
-	             "--part-size uploading, N x --part-size reading, N files of a directory",     \
+	     .help =                                                                               \
+	         "s3://: requests in flight at once; memory: (N + 1) x --part-size uploading, "    \
+	         "N x --part-size reading, both out of --buffer (whose queues keep a "             \
+	         "quarter); N files of a directory on top of it",                                  \
 	     .min = 1,                                                                             \
 	     .max = 64},                                                                           \
+	    {.name = "s3-unsigned-payload",                                                        \
+	     .type = SL_OPT_BOOL,                                                                  \
+	     .offset = SL_S3_OPT(off, unsigned_payload),                                           \
+	     .help = "s3:// over http: leave the SHA-256 of what is sent out of the signature "    \
+	             "(less CPU for sluice and the store; nothing but TCP's checksum then "        \
+	             "guards the bytes); over https it is always left out, TLS guards them"},      \
 	    {.name = "s3-retries",                                                                 \
 	     .type = SL_OPT_INT,                                                                   \
 	     .def = "5",                                                                           \

@@ -26,6 +26,7 @@ struct s3_config {
 	char *token_header;                    /* "x-amz-security-token: ..." or NULL */
 	bool path_style;
 	bool tls;
+	bool unsigned_payload; /* UNSIGNED-PAYLOAD: over https, or asked for */
 	size_t part_size;
 	unsigned parallel, retries;
 	long timeout;

@@ -73,8 +73,9 @@ static const struct sl_option files_options[] = {
      .def = "-1",
      .offset = CFG(compress_threads),
      .arg = "N",
-     .help = "-a: zstd compresses on N threads of its own, about 20 MiB each (-1: as many "
-             "as --threads; 0: on the sink's thread, least memory)",
+     .help = "-a: zstd compresses on N threads of its own, about 10 MiB each at the "
+             "default level (-1: as many as --threads; 0: on the sink's thread, least "
+             "memory)",
      .min = -1,
      .max = 64},
     {.name = "overwrite",

@@ -44,7 +44,13 @@ int files_upload_open(struct files_sink *s, bool replace, struct sl_s3_upload **
 		                        "%s: %s exists (use --overwrite to replace it)", s->name,
 		                        sl_s3_url(s->s3));
 	rc = sl_s3_upload_open(s->s3, key, out, &err);
-	return rc ? files_s3_fail(s, rc, &err) : 0;
+	if (rc)
+		return files_s3_fail(s, rc, &err);
+	/* The parts are a write-behind buffer like the sink's ring: they come
+	 * out of its share of --buffer (the ring keeps a quarter). */
+	sl_pipeline_sink_reserve(s->inst,
+	                         (size_t)(sl_s3_parallel(s->s3) + 1) * sl_s3_part_size(s->s3));
+	return 0;
 }
 
 int files_upload_write(struct files_sink *s, struct sl_s3_upload *up, const void *p, size_t n)

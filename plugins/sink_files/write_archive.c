@@ -38,6 +38,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+/* ZSTD_getCParams(): the window a level uses (stable since zstd 1.0). */
+#define ZSTD_STATIC_LINKING_ONLY
+#include <zstd.h>
 
 #include "base/alloc.h"
 #include "files.h"
@@ -51,7 +54,9 @@ struct archive_writer {
 	struct sl_s3_upload *up; /* -a s3://...: the object, or NULL */
 	struct archive *a;
 	struct archive_entry *entry;
-	bool failed; /* the output is broken: write nothing more */
+	ZSTD_CCtx *zc; /* a zstd tar: our compressor (see archive_open), or NULL */
+	char *zbuf;    /* its output, ZSTD_CStreamOutSize() bytes */
+	bool failed;   /* the output is broken: write nothing more */
 	time_t now;
 	long deadline; /* closing after an error: writes give up then (ms), or 0 */
 };
@@ -124,6 +129,8 @@ static void archive_destroy(struct files_sink *s)
 	}
 	if (w->entry)
 		archive_entry_free(w->entry);
+	ZSTD_freeCCtx(w->zc);
+	sl_free(w->zbuf);
 	files_upload_free(s, w->up);
 	if (w->owned_fd && w->fd >= 0)
 		close(w->fd);
@@ -131,11 +138,10 @@ static void archive_destroy(struct files_sink *s)
 	s->state = NULL;
 }
 
-/* libarchive's output: write it all, or fail naming the output.  A cancel
- * (SIGUSR1 -> EINTR) stops the archive. */
-static la_ssize_t archive_write_cb(struct archive *a, void *ud, const void *buf, size_t n)
+/* The archive's bytes to the output: write them all, or fail naming the
+ * output.  A cancel (SIGUSR1 -> EINTR) stops the archive. */
+static la_ssize_t output_write(struct archive *a, struct files_sink *s, const void *buf, size_t n)
 {
-	struct files_sink *s = ud;
 	struct archive_writer *w = s->state;
 	const char *p = buf;
 	size_t left = n;
@@ -189,6 +195,84 @@ static la_ssize_t archive_write_cb(struct archive *a, void *ud, const void *buf,
 		left -= (size_t)k;
 	}
 	return (la_ssize_t)n;
+}
+
+/* Compress 'in' (all of it; with ZSTD_e_end also the end of the frame) and
+ * write what comes out.  0 or -1 (the archive's error set). */
+static int zstd_pump(struct archive *a, struct files_sink *s, ZSTD_inBuffer *in,
+                     ZSTD_EndDirective mode)
+{
+	struct archive_writer *w = s->state;
+	for (;;) {
+		ZSTD_outBuffer out = {w->zbuf, ZSTD_CStreamOutSize(), 0};
+		size_t left = ZSTD_compressStream2(w->zc, &out, in, mode);
+		if (ZSTD_isError(left)) {
+			archive_set_error(a, EIO, "zstd: %s", ZSTD_getErrorName(left));
+			w->failed = true;
+			return -1;
+		}
+		if (out.pos > 0 && output_write(a, s, w->zbuf, out.pos) < 0)
+			return -1;
+		if (mode == ZSTD_e_end ? left == 0 : in->pos == in->size)
+			return 0;
+	}
+}
+
+/* libarchive's output: through our zstd compressor when there is one. */
+static la_ssize_t archive_write_cb(struct archive *a, void *ud, const void *buf, size_t n)
+{
+	struct files_sink *s = ud;
+	struct archive_writer *w = s->state;
+	if (!w->zc || w->failed)
+		return output_write(a, s, buf, n);
+	ZSTD_inBuffer in = {buf, n, 0};
+	return zstd_pump(a, s, &in, ZSTD_e_continue) ? -1 : (la_ssize_t)n;
+}
+
+/* libarchive's close, after the last block: the end of the zstd frame. */
+static int archive_close_cb(struct archive *a, void *ud)
+{
+	struct files_sink *s = ud;
+	struct archive_writer *w = s->state;
+	if (!w->zc || w->failed)
+		return ARCHIVE_OK;
+	ZSTD_inBuffer in = {NULL, 0, 0};
+	return zstd_pump(a, s, &in, ZSTD_e_end) ? ARCHIVE_FATAL : ARCHIVE_OK;
+}
+
+/* Set up our zstd compressor: libarchive 3.6's zstd filter cannot size
+ * the jobs of zstd's threads.  0, or the run's error. */
+static int zstd_setup(struct files_sink *s, long long level, long long threads)
+{
+	struct archive_writer *w = s->state;
+	struct sl_pipeline *p = s->inst->pipe;
+	size_t r;
+	w->zc = ZSTD_createCCtx();
+	w->zbuf = sl_malloc(ZSTD_CStreamOutSize());
+	if (!w->zc || !w->zbuf)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	r = ZSTD_CCtx_setParameter(w->zc, ZSTD_c_compressionLevel,
+	                           level > 0 ? (int)level : ZSTD_CLEVEL_DEFAULT);
+	if (ZSTD_isError(r))
+		return sl_pipeline_fail(p, SL_EUSAGE, "--compress-level %lld: %s", level,
+		                        ZSTD_getErrorName(r));
+	/* A checksum of the content, as the zstd tool writes: readers check it. */
+	ZSTD_CCtx_setParameter(w->zc, ZSTD_c_checksumFlag, 1);
+	if (threads > 0) {
+		/* zstd's threads take jobs of 4 windows by default (8 MiB at
+		 * level 3), about 30 MiB per thread in input, output and slack
+		 * buffers; jobs of one window keep them as busy for a third of
+		 * that (smaller ones are slower: README, Archives). */
+		ZSTD_compressionParameters cp =
+		    ZSTD_getCParams(level > 0 ? (int)level : ZSTD_CLEVEL_DEFAULT, 0, 0);
+		r = ZSTD_CCtx_setParameter(w->zc, ZSTD_c_nbWorkers, (int)threads);
+		if (!ZSTD_isError(r))
+			r = ZSTD_CCtx_setParameter(w->zc, ZSTD_c_jobSize, 1 << cp.windowLog);
+		if (ZSTD_isError(r))
+			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-threads %lld: %s",
+			                        threads, ZSTD_getErrorName(r));
+	}
+	return 0;
 }
 
 /* Fail the run with libarchive's message. */
@@ -253,14 +337,21 @@ static int archive_open(struct files_sink *s)
 		r = archive_write_set_format_pax_restricted(w->a);
 		if (r == ARCHIVE_OK && w->compress == FILES_Z_GZIP)
 			r = archive_write_add_filter_gzip(w->a);
-		else if (r == ARCHIVE_OK && w->compress == FILES_Z_ZSTD)
-			r = archive_write_add_filter_zstd(w->a);
 		else if (r == ARCHIVE_OK && w->compress == FILES_Z_XZ)
 			r = archive_write_add_filter_xz(w->a);
 	}
 	if (r != ARCHIVE_OK)
 		return archive_fail(s, "cannot set up");
-	if (cfg->compress_level > 0 && w->compress != FILES_Z_NONE) {
+	long long zthreads = cfg->compress_threads;
+	if (zthreads < 0)
+		zthreads = sl_pipeline_config(p)->threads;
+	if (!w->zip && w->compress == FILES_Z_ZSTD) {
+		/* zthreads > 0: the sink is one thread, compression would be the
+		 * bottleneck. */
+		int rc = zstd_setup(s, cfg->compress_level, zthreads);
+		if (rc)
+			return rc;
+	} else if (cfg->compress_level > 0 && w->compress != FILES_Z_NONE) {
 		snprintf(level, sizeof(level), "%lld", cfg->compress_level);
 		r = w->zip
 		        ? archive_write_set_format_option(w->a, "zip", "compression-level", level)
@@ -269,20 +360,11 @@ static int archive_open(struct files_sink *s)
 			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-level %s: %s", level,
 			                        archive_error_string(w->a));
 	}
-	long long zthreads = cfg->compress_threads;
-	if (zthreads < 0)
-		zthreads = sl_pipeline_config(p)->threads;
-	if (!w->zip && w->compress == FILES_Z_ZSTD && zthreads > 0) {
-		/* The sink is one thread: compression would be the bottleneck. */
-		snprintf(level, sizeof(level), "%lld", zthreads);
-		if (archive_write_set_filter_option(w->a, "zstd", "threads", level) != ARCHIVE_OK)
-			return sl_pipeline_fail(p, SL_EUSAGE, "--compress-threads %s: %s", level,
-			                        archive_error_string(w->a));
-	}
 	/* Full blocks of 64 KiB; the last one is not padded beyond the data. */
 	archive_write_set_bytes_per_block(w->a, 65536);
 	archive_write_set_bytes_in_last_block(w->a, 1);
-	if (archive_write_open2(w->a, s, NULL, archive_write_cb, NULL, NULL) != ARCHIVE_OK)
+	if (archive_write_open2(w->a, s, NULL, archive_write_cb, archive_close_cb, NULL) !=
+	    ARCHIVE_OK)
 		return archive_fail(s, "cannot open");
 	return 0;
 }

@@ -23,6 +23,12 @@ int files_input_fail(struct files_source *s, int rc, const struct sl_error *err)
 	return sl_pipeline_fail(s->inst->pipe, rc, "%s", err->msg);
 }
 
+void files_download_reserve(struct files_source *s)
+{
+	sl_pipeline_input_reserve(s->inst->pipe,
+	                          (size_t)sl_s3_parallel(s->s3) * sl_s3_part_size(s->s3));
+}
+
 int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n)
 {
 	*n = 0;

@@ -124,7 +124,10 @@ static int open_s3(struct files_source *s, enum files_container *c)
 		return sl_pipeline_fail(p, SL_EUSAGE, "%s: no such object", s->path);
 	sl_pipeline_set_input_size(p, obj.size);
 	rc = sl_s3_download_open(s->s3, &obj, 1, &s->dl, &err);
-	return rc ? sl_pipeline_fail(p, rc, "%s", err.msg) : 0;
+	if (rc)
+		return sl_pipeline_fail(p, rc, "%s", err.msg);
+	files_download_reserve(s);
+	return 0;
 }
 
 /* Which container the options and the input say: -a, -d, a directory, or

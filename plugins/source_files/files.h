@@ -144,6 +144,10 @@ int files_input_read(struct files_source *s, void *buf, size_t cap, size_t *n);
 /* Turn an objstore error into the pipeline's (a cancel stays quiet). */
 int files_input_fail(struct files_source *s, int rc, const struct sl_error *err);
 
+/* The ranges a download reads ahead come out of --buffer (the sinks'
+ * rings give them up): call once the download is open. */
+void files_download_reserve(struct files_source *s);
+
 /* Classify a file name into *kind and s->db, s->tbl (NUL-terminated, tbl
  * empty for database files): the dump layout (format/fname.h), or with
  * s->raw_names mydumper 0.10's unencoded names.  0, SL_EFORMAT (not a

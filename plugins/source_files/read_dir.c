@@ -713,7 +713,10 @@ static int dir_s3_start(struct files_source *fs, struct dir_reader *s)
 	sl_free(objs);
 	if (rc == SL_ENOMEM)
 		return sl_pipeline_fail(fs->inst->pipe, rc, "out of memory");
-	return rc ? files_input_fail(fs, rc, &err) : 0;
+	if (rc)
+		return files_input_fail(fs, rc, &err);
+	files_download_reserve(fs);
+	return 0;
 }
 
 static int dir_run(struct files_source *fs)

@@ -13,7 +13,7 @@
 
 SL_DEB_PACKAGES="build-essential autoconf automake libtool pkg-config
 liblua5.4-dev libmariadb-dev libarchive-dev libpcre2-dev libmicrohttpd-dev libjson-c-dev libxxhash-dev
-libcurl4-openssl-dev libxml2-dev libssl-dev
+libcurl4-openssl-dev libxml2-dev libssl-dev libzstd-dev
 mariadb-server mariadb-client mydumper sysbench clang-format clang libclang-rt-dev zstd curl socat procps iproute2
 python3 openssl man-db"
 # Ceph's radosgw on a one-node cluster: the S3 store of the tests
