@@ -15,4 +15,10 @@
 int sl_input_open(const char *path, const char *tty_hint, const char *dir_hint, int *fd,
                   bool *owned, struct sl_error *err);
 
+/* A pipe's buffer made 1 MiB (Linux's default for unprivileged processes'
+ * maximum) when fd is one: between a dump and a load on two cores, 64 KiB
+ * turns cost each side about a second of system CPU per 760 MiB in
+ * wakeups.  Anything else, or a system that refuses, is left as it is. */
+void sl_pipe_widen(int fd);
+
 #endif

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/input.h"
 #include "engine/pipeline.h"
 #include "files.h"
 #include "format/stream.h"
@@ -115,6 +116,7 @@ static int stream_init(struct files_sink *s)
 			                        s->cfg->result_file, strerror(errno));
 		w->owned_fd = true;
 	}
+	sl_pipe_widen(w->fd);
 	return 0;
 }
 
