@@ -18,6 +18,7 @@
 #include "engine/ring.h"
 #include "engine/route.h"
 #include "format/dataformat.h"
+#include "format/encode_sql.h"
 #include "format/fname.h"
 #include "format/rowset.h"
 #include "format/table.h"
@@ -668,49 +669,15 @@ static int worker_script(struct sl_pipeline *p, struct sl_script **out)
 	return 0;
 }
 
-int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs)
+/* Count an encoded block of 'nrows' rows of 't' and push its files to the
+ * sinks: variant[i] is sink i's file (the same batch, one reference each,
+ * where sinks share one), or NULL.  Takes the references. */
+static int push_variants(struct sl_pipeline *p, struct sl_table *t, size_t nrows,
+                         struct sl_batch *const *variant)
 {
-	if (rs->nrows == 0)
-		return 0;
-	/* transform() runs here, on the producing thread, before encoding. */
-	struct sl_script *script;
-	int rc = worker_script(p, &script);
-	if (rc)
-		return rc;
-	if (script) {
-		struct sl_error err = {0};
-		if ((rc = sl_script_transform(script, t, rs, &rs, &err)))
-			return sl_pipeline_fail(p, rc, "%s", err.msg);
-		if (rs->nrows == 0)
-			return 0;
-	}
-	/* Encode once per distinct (format, target name). */
-	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
-	struct sl_batch *variant[SL_MAX_SINKS] = {0};
-	bool any = false;
-	for (size_t i = 0; i < p->nsinks && !rc; i++) {
-		const char *schema, *name;
-		if (!sl_table_target_of(t, i, &schema, &name))
-			continue;
-		for (size_t k = 0; k < i && !variant[i]; k++)
-			if (variant[k] && same_target(t, k, schema, name) &&
-			    sink_format(p, k) == sink_format(p, i))
-				variant[i] = sl_batch_ref(variant[k]);
-		if (!variant[i])
-			rc = encode_file(p, t, sink_format(p, i), schema, name, seq, rs,
-			                 &variant[i]);
-		any = true;
-	}
-	if (rc) {
-		for (size_t i = 0; i < p->nsinks; i++)
-			sl_batch_release(variant[i]);
-		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
-		                        sl_strerror(rc));
-	}
-	atomic_fetch_add(&t->rows_done, rs->nrows);
-	atomic_fetch_add(&p->rows, rs->nrows);
-	if (!any)
-		return 0;
+	int rc = 0;
+	atomic_fetch_add(&t->rows_done, nrows);
+	atomic_fetch_add(&p->rows, nrows);
 	for (size_t i = 0; i < p->nsinks; i++) {
 		if (!variant[i])
 			continue;
@@ -731,6 +698,171 @@ int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struc
 		else
 			sl_batch_release(variant[i]);
 	}
+	return rc;
+}
+
+int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs)
+{
+	if (rs->nrows == 0)
+		return 0;
+	/* transform() runs here, on the producing thread, before encoding. */
+	struct sl_script *script;
+	int rc = worker_script(p, &script);
+	if (rc)
+		return rc;
+	if (script) {
+		struct sl_error err = {0};
+		if ((rc = sl_script_transform(script, t, rs, &rs, &err)))
+			return sl_pipeline_fail(p, rc, "%s", err.msg);
+		if (rs->nrows == 0)
+			return 0;
+	}
+	/* Encode once per distinct (format, target name). */
+	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
+	struct sl_batch *variant[SL_MAX_SINKS] = {0};
+	for (size_t i = 0; i < p->nsinks && !rc; i++) {
+		const char *schema, *name;
+		if (!sl_table_target_of(t, i, &schema, &name))
+			continue;
+		for (size_t k = 0; k < i && !variant[i]; k++)
+			if (variant[k] && same_target(t, k, schema, name) &&
+			    sink_format(p, k) == sink_format(p, i))
+				variant[i] = sl_batch_ref(variant[k]);
+		if (!variant[i])
+			rc = encode_file(p, t, sink_format(p, i), schema, name, seq, rs,
+			                 &variant[i]);
+	}
+	if (rc) {
+		for (size_t i = 0; i < p->nsinks; i++)
+			sl_batch_release(variant[i]);
+		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
+		                        sl_strerror(rc));
+	}
+	return push_variants(p, t, rs->nrows, variant);
+}
+
+/* --- rows written as they come ------------------------------------------ */
+
+struct sl_row_stream {
+	struct sl_pipeline *p;
+	struct sl_table *t;
+	const char *schema, *name; /* the target, borrowed from t's routes */
+	bool to[SL_MAX_SINKS];     /* the sinks that take the table */
+	struct sl_encode_opts opts;
+	struct sl_sql_writer w;
+	struct sl_buf body; /* the current file */
+	size_t rows;        /* in body */
+	size_t held;        /* what the rows would hold as a rowset */
+	size_t bytes_cap;   /* --batch-size */
+	uint64_t emitted;   /* rows emitted so far */
+};
+
+int sl_pipeline_row_stream(struct sl_pipeline *p, struct sl_table *t, size_t ncols,
+                           const struct sl_column *const *cols, struct sl_row_stream **out)
+{
+	*out = NULL;
+	if (p->has_transform)
+		return 0;
+	struct sl_row_stream *s = sl_calloc(1, sizeof(*s));
+	if (!s)
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	bool any = false, same = true;
+	for (size_t i = 0; i < p->nsinks; i++) {
+		const char *schema, *name;
+		if (!sl_table_target_of(t, i, &schema, &name))
+			continue;
+		if (!any) {
+			s->schema = schema;
+			s->name = name;
+		}
+		same = same && sink_format(p, i) == &sl_data_formats[0] &&
+		       !strcmp(schema, s->schema) && !strcmp(name, s->name);
+		s->to[i] = any = true;
+	}
+	if (!any || !same) { /* rowsets then, encoded once per variant */
+		sl_free(s);
+		return 0;
+	}
+	s->p = p;
+	s->t = t;
+	s->opts = p->encode;
+	s->opts.names = t->names;
+	s->bytes_cap = (size_t)p->cfg.batch_size;
+	s->body = (struct sl_buf)SL_BUF_INIT;
+	if (sl_sql_writer_init(&s->w, &s->opts, s->name, ncols, cols)) {
+		sl_free(s);
+		return sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
+	}
+	*out = s;
+	return 0;
+}
+
+/* Emit the rows written so far as one data file. */
+static int row_stream_emit(struct sl_row_stream *s)
+{
+	struct sl_pipeline *p = s->p;
+	struct sl_table *t = s->t;
+	const struct sl_data_format *f = &sl_data_formats[0];
+	struct sl_buf fname = SL_BUF_INIT;
+	struct sl_batch *b = NULL;
+	int rc = sl_sql_writer_end(&s->w, &s->body);
+	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
+	if (!rc)
+		rc = sl_fname_data(&fname, s->schema, s->name, seq, f->ext);
+	if (!rc && (!(b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, s->schema, fname.data)) ||
+	            (strcmp(s->name, t->name) != 0 && !(b->table_name = sl_strdup(s->name)))))
+		rc = SL_ENOMEM;
+	sl_buf_free(&fname);
+	if (rc) {
+		sl_batch_release(b);
+		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
+		                        sl_strerror(rc));
+	}
+	sl_buf_free(&b->body);
+	b->body = s->body;
+	b->rows = s->rows;
+	s->body = (struct sl_buf)SL_BUF_INIT;
+	s->emitted += s->rows;
+	size_t nrows = s->rows;
+	s->rows = s->held = 0;
+	struct sl_batch *variant[SL_MAX_SINKS] = {0};
+	for (size_t i = 0; i < p->nsinks; i++)
+		if (s->to[i])
+			variant[i] = sl_batch_ref(b);
+	sl_batch_release(b);
+	return push_variants(p, t, nrows, variant);
+}
+
+int sl_row_stream_add(struct sl_row_stream *s, const char *const *vals, const unsigned long *lens)
+{
+	int rc;
+	if (s->rows == 0) {
+		/* A file's worth at once (what encode_file() reserves): the
+		 * body does not regrow while the rows come. */
+		if ((rc = sl_buf_reserve(&s->body, s->bytes_cap + s->bytes_cap / 4 + 4096)) ||
+		    (rc = sl_encode_sql_file_start(&s->opts, s->schema, &s->body)))
+			return sl_pipeline_fail(s->p, rc, "out of memory");
+	}
+	if ((rc = sl_sql_writer_row(&s->w, &s->body, vals, lens)))
+		return sl_pipeline_fail(s->p, rc, "out of memory");
+	s->rows++;
+	/* Files end where a rowset of the same rows would reach --batch-size
+	 * (sl_rowset_bytes()), so both ways cut a table into the same files. */
+	for (size_t c = 0; c < s->w.ncols; c++)
+		s->held += sizeof(struct sl_cell) + (vals[c] ? (size_t)lens[c] + 1 : 0);
+	return s->held >= s->bytes_cap ? row_stream_emit(s) : 0;
+}
+
+int sl_row_stream_close(struct sl_row_stream *s, bool emit, uint64_t *rows)
+{
+	if (!s)
+		return 0;
+	int rc = emit && s->rows ? row_stream_emit(s) : 0;
+	if (rows)
+		*rows = s->emitted;
+	sl_sql_writer_free(&s->w);
+	sl_buf_free(&s->body);
+	sl_free(s);
 	return rc;
 }
 

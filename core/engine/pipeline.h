@@ -137,6 +137,25 @@ int sl_pipeline_emit(struct sl_pipeline *p, struct sl_batch *b);
  * Counts rows and bytes into t and the pipeline's stats. */
 int sl_pipeline_emit_rows(struct sl_pipeline *p, struct sl_table *t, const struct sl_rowset *rs);
 
+/* Rows of 't' written into data files as the source fetches them, with no
+ * rowset in between: a dump's hot path, for a source whose rows would only
+ * be copied into a rowset to be encoded.  The files are the ones
+ * sl_pipeline_emit_rows() would make of the same rows.  *out is NULL (and
+ * 0 returned) where rows must go through rowsets: a transform script, or
+ * sinks that take 't' in a format other than SQL or under different
+ * names. */
+struct sl_row_stream;
+int sl_pipeline_row_stream(struct sl_pipeline *p, struct sl_table *t, size_t ncols,
+                           const struct sl_column *const *cols, struct sl_row_stream **out);
+
+/* One row (vals[c] == NULL: SQL NULL); a file goes to the sinks each time
+ * the rows reach --batch-size.  0 or the pipeline's error. */
+int sl_row_stream_add(struct sl_row_stream *s, const char *const *vals, const unsigned long *lens);
+
+/* Emit the last rows when 'emit' (not after a failure), free the stream
+ * (NULL is fine), and give the rows emitted in all in *rows (may be NULL). */
+int sl_row_stream_close(struct sl_row_stream *s, bool emit, uint64_t *rows);
+
 /* Decide what the run does with each of the source's tables, once, on the
  * main thread (the router: script select/where/columns/route/rename).
  * take[i] false: leave tables[i] out.  Sources call it from prepare()

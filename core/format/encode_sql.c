@@ -10,15 +10,29 @@
  * when it does not fit, the row is moved once to make room for ");\n" and a
  * new INSERT header.  Output is plain SQL that a `mariadb` client and
  * myloader both import; the prologue sets the session so that bytes pass
- * untouched (SET NAMES binary) and temporal values mean UTC. */
+ * untouched (SET NAMES binary) and temporal values mean UTC.
+ *
+ * The scan for bytes to escape is written by hand because it is most of a
+ * dump's own CPU: where the CPU has AVX2 (checked at run time) it
+ * classifies 32 bytes with two nibble table lookups, elsewhere SSE2
+ * compares 16 bytes with each of the seven escaped bytes.  Encoding 4M
+ * sysbench rows took 0.14 s with SSE2 alone, 0.085 s with AVX2 (0.095 s
+ * straight from the fetched rows, sl_sql_writer_row(), against 0.21 s for
+ * the copy into a rowset and its encoding before). */
 #include "format/encode_sql.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SL_SQL_AVX2 1
+#endif
 
+#include <stdbool.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/error.h"
 #include "format/rowset.h"
 
@@ -149,9 +163,57 @@ static size_t sl_sql_plain_run(char *w, const unsigned char *p, size_t len)
 	return i;
 }
 
+#ifdef SL_SQL_AVX2
+/* Per low and high nibble of a byte, a bit for each high nibble that holds
+ * escaped bytes (0: NUL \n \r, 1: \032, 2: " ', 5: \\): a byte needs an escape
+ * when the two entries share a bit.  Bytes of 0x80 and up have no bit. */
+#define SL_SQL_NIBBLES(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
+/* Bit i set when p[i] (of 32) needs an escape; *v gets the 32 bytes. */
+__attribute__((target("avx2"))) static inline unsigned sl_sql_special_mask32(const unsigned char *p,
+                                                                             __m256i *v)
+{
+	const __m256i lo_bits = SL_SQL_NIBBLES(1, 0, 4, 0, 0, 0, 0, 4, 0, 0, 3, 0, 8, 1, 0, 0);
+	const __m256i hi_bits = SL_SQL_NIBBLES(1, 2, 4, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i low4 = _mm256_set1_epi8(0x0f);
+	*v = _mm256_loadu_si256((const __m256i *)(const void *)p);
+	__m256i lo = _mm256_shuffle_epi8(lo_bits, _mm256_and_si256(*v, low4));
+	__m256i hi = _mm256_shuffle_epi8(hi_bits, _mm256_and_si256(_mm256_srli_epi16(*v, 4), low4));
+	__m256i none = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+	return ~(unsigned)_mm256_movemask_epi8(none);
+}
+
+/* sl_sql_plain_run() 32 bytes at a time; values shorter than 32 bytes go
+ * to it.  Whole blocks are stored even where a byte needs an escape: w has
+ * room for twice the bytes left, and what follows the returned length is
+ * written again by the caller. */
+__attribute__((target("avx2"))) static size_t sl_sql_plain_run_avx2(char *w, const unsigned char *p,
+                                                                    size_t len)
+{
+	size_t i = 0;
+	__m256i v;
+	for (; i + 32 <= len; i += 32) {
+		unsigned mask = sl_sql_special_mask32(p + i, &v);
+		_mm256_storeu_si256((__m256i *)(void *)(w + i), v);
+		if (mask)
+			return i + (size_t)__builtin_ctz(mask);
+	}
+	if (i == len || len < 32)
+		return i + sl_sql_plain_run(w + i, p + i, len - i);
+	/* The last 32 bytes; those before i are plain, so the mask starts at
+	 * i or later. */
+	size_t at = len - 32;
+	unsigned mask = sl_sql_special_mask32(p + at, &v);
+	_mm256_storeu_si256((__m256i *)(void *)(w + at), v);
+	return mask ? at + (size_t)__builtin_ctz(mask) : len;
+}
+#endif
+
 /* Write one value at w, which has room for sl_sql_worst(len) bytes; returns
- * the end of what was written.  p == NULL writes NULL. */
-static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p, size_t len)
+ * the end of what was written.  p == NULL writes NULL.  'avx2' is a
+ * constant in each of the two copies below. */
+static inline __attribute__((always_inline)) char *
+sl_sql_put_with(char *w, enum sl_value_class cls, const unsigned char *p, size_t len, bool avx2)
 {
 	if (!p) {
 		memcpy(w, "NULL", 4);
@@ -187,7 +249,13 @@ static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p
 	}
 	*w++ = '\'';
 	for (size_t i = 0; i < len;) {
-		size_t n = sl_sql_plain_run(w, p + i, len - i);
+		size_t n;
+#ifdef SL_SQL_AVX2
+		if (avx2)
+			n = sl_sql_plain_run_avx2(w, p + i, len - i);
+		else
+#endif
+			n = sl_sql_plain_run(w, p + i, len - i);
 		w += n;
 		i += n;
 		if (i == len)
@@ -198,6 +266,11 @@ static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p
 	}
 	*w++ = '\'';
 	return w;
+}
+
+static char *sl_sql_put(char *w, enum sl_value_class cls, const unsigned char *p, size_t len)
+{
+	return sl_sql_put_with(w, cls, p, len, false);
 }
 
 int sl_encode_sql_value(struct sl_buf *out, enum sl_value_class cls, const char *p, size_t len)
@@ -216,8 +289,8 @@ int sl_encode_sql_value(struct sl_buf *out, enum sl_value_class cls, const char 
 }
 
 /* Append "INSERT INTO `t` (`c1`,`c2`) VALUES " to 'hdr'. */
-static int sl_sql_insert_header(struct sl_buf *hdr, const char *table_name,
-                                const struct sl_rowset *rs)
+static int sl_sql_insert_header(struct sl_buf *hdr, const char *table_name, size_t ncols,
+                                const struct sl_column *const *cols)
 {
 	int rc;
 
@@ -227,104 +300,193 @@ static int sl_sql_insert_header(struct sl_buf *hdr, const char *table_name,
 		return rc;
 	if ((rc = sl_buf_puts(hdr, " (")) != 0)
 		return rc;
-	for (size_t c = 0; c < rs->ncols; c++) {
+	for (size_t c = 0; c < ncols; c++) {
 		if (c && (rc = sl_buf_putc(hdr, ',')) != 0)
 			return rc;
-		if ((rc = sl_buf_put_ident(hdr, rs->cols[c]->name)) != 0)
+		if ((rc = sl_buf_put_ident(hdr, cols[c]->name)) != 0)
 			return rc;
 	}
 	return sl_buf_puts(hdr, ") VALUES ");
 }
 
+static int sl_sql_writer_row_sse2(struct sl_sql_writer *sw, struct sl_buf *out,
+                                  const char *const *vals, const unsigned long *lens);
+#ifdef SL_SQL_AVX2
+__attribute__((target("avx2"))) static int sl_sql_writer_row_avx2(struct sl_sql_writer *sw,
+                                                                  struct sl_buf *out,
+                                                                  const char *const *vals,
+                                                                  const unsigned long *lens);
+#endif
+
+int sl_sql_writer_init(struct sl_sql_writer *w, const struct sl_encode_opts *opts,
+                       const char *table_name, size_t ncols, const struct sl_column *const *cols)
+{
+	*w = (struct sl_sql_writer){.hdr = SL_BUF_INIT,
+	                            .cap = opts->statement_size,
+	                            .ncols = ncols,
+	                            .row = sl_sql_writer_row_sse2};
+#ifdef SL_SQL_AVX2
+	if (__builtin_cpu_supports("avx2"))
+		w->row = sl_sql_writer_row_avx2;
+#endif
+	int rc = SL_ENOMEM;
+	if (!(w->cls = sl_calloc(ncols ? ncols : 1, sizeof(*w->cls))))
+		goto fail;
+	for (size_t c = 0; c < ncols; c++)
+		w->cls[c] = cols[c]->value_class;
+	if ((rc = sl_sql_insert_header(&w->hdr, table_name, ncols, cols)) != 0)
+		goto fail;
+	return 0;
+fail:
+	sl_sql_writer_free(w);
+	return rc;
+}
+
+void sl_sql_writer_free(struct sl_sql_writer *w)
+{
+	sl_buf_free(&w->hdr);
+	sl_free(w->cls);
+	w->cls = NULL;
+}
+
+/* sl_sql_writer_row(), with the value writer of one kind of CPU inlined. */
+static inline __attribute__((always_inline)) int
+sl_sql_writer_row_with(struct sl_sql_writer *sw, struct sl_buf *out, const char *const *vals,
+                       const unsigned long *lens, bool avx2)
+{
+	const struct sl_buf *hdr = &sw->hdr;
+	size_t ncols = sw->ncols;
+	/* Room for: ");\n" closing the previous statement, a header, "(", the
+	 * values with their separators, ")", ";\n". */
+	size_t need = 3 + hdr->len + 2 + ncols + 2;
+	for (size_t c = 0; c < ncols; c++) {
+		size_t w = sl_sql_worst(vals[c] ? (size_t)lens[c] : SL_CELL_NULL);
+		if (need + w < need)
+			return SL_ENOMEM; /* overflow */
+		need += w;
+	}
+	int rc = sl_buf_reserve(out, need);
+	if (rc)
+		return rc;
+
+	char *w = out->data + out->len;
+	char *row; /* where this row's "(" is */
+	if (sw->stmt == 0) {
+		memcpy(w, hdr->data, hdr->len);
+		w += hdr->len;
+	} else {
+		*w++ = ',';
+	}
+	row = w;
+	*w++ = '(';
+	for (size_t c = 0; c < ncols; c++) {
+		if (c)
+			*w++ = ',';
+		w = sl_sql_put_with(w, sw->cls[c], (const unsigned char *)vals[c],
+		                    vals[c] ? (size_t)lens[c] : 0, avx2);
+	}
+	*w++ = ')';
+	size_t rowlen = (size_t)(w - row);
+
+	if (sw->stmt == 0) {
+		sw->stmt = hdr->len + rowlen;
+	} else if (sw->stmt + 1 + rowlen + 2 <= sw->cap) {
+		sw->stmt += 1 + rowlen;
+	} else {
+		/* Does not fit: the ',' becomes ";\n" and a new header, and the
+		 * row moves behind them. */
+		char *comma = row - 1;
+		memmove(comma + 2 + hdr->len, row, rowlen);
+		memcpy(comma, ";\n", 2);
+		memcpy(comma + 2, hdr->data, hdr->len);
+		w = comma + 2 + hdr->len + rowlen;
+		sw->stmt = hdr->len + rowlen;
+	}
+	out->len = (size_t)(w - out->data);
+	out->data[out->len] = '\0'; /* the reserve left room for ";\n" and more */
+	return 0;
+}
+
+static int sl_sql_writer_row_sse2(struct sl_sql_writer *sw, struct sl_buf *out,
+                                  const char *const *vals, const unsigned long *lens)
+{
+	return sl_sql_writer_row_with(sw, out, vals, lens, false);
+}
+
+#ifdef SL_SQL_AVX2
+__attribute__((target("avx2"))) static int sl_sql_writer_row_avx2(struct sl_sql_writer *sw,
+                                                                  struct sl_buf *out,
+                                                                  const char *const *vals,
+                                                                  const unsigned long *lens)
+{
+	return sl_sql_writer_row_with(sw, out, vals, lens, true);
+}
+#endif
+
+int sl_sql_writer_row(struct sl_sql_writer *sw, struct sl_buf *out, const char *const *vals,
+                      const unsigned long *lens)
+{
+	return sw->row(sw, out, vals, lens);
+}
+
+int sl_sql_writer_end(struct sl_sql_writer *w, struct sl_buf *out)
+{
+	if (w->stmt == 0)
+		return 0;
+	int rc = sl_buf_append(out, ";\n", 2);
+	if (!rc)
+		w->stmt = 0;
+	return rc;
+}
+
 int sl_encode_sql_rows(const struct sl_encode_opts *opts, const char *table_name,
                        const struct sl_rowset *rs, struct sl_buf *out)
 {
-	struct sl_buf hdr = SL_BUF_INIT;
+	struct sl_sql_writer w;
 	size_t start = out->len;
-	size_t cap = opts->statement_size;
 	size_t ncols = rs->ncols;
+	const char **vals = NULL;
+	unsigned long *lens = NULL;
 	int rc;
 
 	if (rs->nrows == 0)
 		return 0;
-	if ((rc = sl_sql_insert_header(&hdr, table_name, rs)) != 0)
-		goto fail;
-
-	/* Bytes of the current statement so far, without its ";\n"; 0 when no
-	 * statement is open. */
-	size_t stmt = 0;
-	const struct sl_cell *cell = rs->cells;
+	if ((rc = sl_sql_writer_init(&w, opts, table_name, ncols, rs->cols)) != 0)
+		return rc;
+	vals = sl_calloc(ncols ? ncols : 1, sizeof(*vals));
+	lens = sl_calloc(ncols ? ncols : 1, sizeof(*lens));
+	if (!vals || !lens) {
+		rc = SL_ENOMEM;
+		goto out;
+	}
 	/* An arena that never held a byte has no memory: empty values still
 	 * need a non-NULL pointer to be told apart from NULL. */
-	const unsigned char *arena = (const unsigned char *)(rs->arena.data ? rs->arena.data : "");
-	for (size_t r = 0; r < rs->nrows; r++, cell += ncols) {
-		/* Room for: ");\n" closing the previous statement, a header,
-		 * "(", the values with their separators, ")", ";\n". */
-		size_t need = 3 + hdr.len + 2 + ncols + 2;
+	const char *arena = rs->arena.data ? rs->arena.data : "";
+	const struct sl_cell *cell = rs->cells;
+	for (size_t r = 0; r < rs->nrows && !rc; r++, cell += ncols) {
 		for (size_t c = 0; c < ncols; c++) {
-			size_t w = sl_sql_worst(cell[c].len);
-			if (need + w < need) {
-				rc = SL_ENOMEM;
-				goto fail;
-			}
-			need += w;
+			bool null = cell[c].len == SL_CELL_NULL;
+			vals[c] = null ? NULL : arena + cell[c].off;
+			lens[c] = null ? 0 : (unsigned long)cell[c].len;
 		}
-		if ((rc = sl_buf_reserve(out, need)) != 0)
-			goto fail;
-
-		char *w = out->data + out->len;
-		char *row; /* where this row's "(" is */
-		if (stmt == 0) {
-			memcpy(w, hdr.data, hdr.len);
-			w += hdr.len;
-		} else {
-			*w++ = ',';
-		}
-		row = w;
-		*w++ = '(';
-		for (size_t c = 0; c < ncols; c++) {
-			if (c)
-				*w++ = ',';
-			if (cell[c].len == SL_CELL_NULL)
-				w = sl_sql_put(w, rs->cols[c]->value_class, NULL, 0);
-			else
-				w = sl_sql_put(w, rs->cols[c]->value_class, arena + cell[c].off,
-				               cell[c].len);
-		}
-		*w++ = ')';
-		size_t rowlen = (size_t)(w - row);
-
-		if (stmt == 0) {
-			stmt = hdr.len + rowlen;
-		} else if (stmt + 1 + rowlen + 2 <= cap) {
-			stmt += 1 + rowlen;
-		} else {
-			/* Does not fit: the ',' becomes ";\n" and a new header,
-			 * and the row moves behind them. */
-			char *comma = row - 1;
-			memmove(comma + 2 + hdr.len, row, rowlen);
-			memcpy(comma, ";\n", 2);
-			memcpy(comma + 2, hdr.data, hdr.len);
-			w = comma + 2 + hdr.len + rowlen;
-			stmt = hdr.len + rowlen;
-		}
-		out->len = (size_t)(w - out->data);
+		rc = sl_sql_writer_row(&w, out, vals, lens);
 	}
-	memcpy(out->data + out->len, ";\n", 2);
-	out->len += 2;
-	out->data[out->len] = '\0';
-	sl_buf_free(&hdr);
-	return 0;
-fail:
-	sl_buf_free(&hdr);
-	out->len = start;
-	if (out->data)
-		out->data[start] = '\0';
+	if (!rc)
+		rc = sl_sql_writer_end(&w, out);
+out:
+	sl_free(vals);
+	sl_free(lens);
+	sl_sql_writer_free(&w);
+	if (rc) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
 	return rc;
 }
 
-int sl_encode_sql_file(const struct sl_encode_opts *opts, const char *schema, const char *table,
-                       const struct sl_rowset *rs, struct sl_buf *out)
+int sl_encode_sql_file_start(const struct sl_encode_opts *opts, const char *schema,
+                             struct sl_buf *out)
 {
 	int rc = sl_encode_sql_prologue(out, schema);
 	/* Rows decoded from a file in another character set keep its bytes,
@@ -333,5 +495,12 @@ int sl_encode_sql_file(const struct sl_encode_opts *opts, const char *schema, co
 	    strspn(opts->names, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
 	                        "OPQRSTUVWXYZ0123456789_") == strlen(opts->names))
 		rc = sl_buf_printf(out, "/*!40101 SET NAMES %s*/;\n", opts->names);
+	return rc;
+}
+
+int sl_encode_sql_file(const struct sl_encode_opts *opts, const char *schema, const char *table,
+                       const struct sl_rowset *rs, struct sl_buf *out)
+{
+	int rc = sl_encode_sql_file_start(opts, schema, out);
 	return rc ? rc : sl_encode_sql_rows(opts, table, rs, out);
 }

@@ -32,6 +32,39 @@ int sl_encode_sql_value(struct sl_buf *out, enum sl_value_class cls, const char 
 int sl_encode_sql_rows(const struct sl_encode_opts *opts, const char *table_name,
                        const struct sl_rowset *rs, struct sl_buf *out);
 
+/* INSERT statements written a row at a time: what sl_encode_sql_rows() does
+ * for a rowset, for a source that hands rows over as it fetches them (no
+ * copy into a rowset in between). */
+struct sl_sql_writer {
+	struct sl_buf hdr; /* "INSERT INTO `t` (`c1`,...) VALUES " */
+	size_t cap;        /* opts->statement_size */
+	size_t stmt;       /* bytes of the open statement, without ";\n"; 0: none */
+	size_t ncols;
+	enum sl_value_class *cls; /* of each column */
+	/* sl_sql_writer_row() for this CPU (encode_sql.c) */
+	int (*row)(struct sl_sql_writer *w, struct sl_buf *out, const char *const *vals,
+	           const unsigned long *lens);
+};
+
+/* A writer of rows of 'ncols' values described by 'cols' into
+ * table 'table_name'.  0 or SL_ENOMEM (nothing to free then). */
+int sl_sql_writer_init(struct sl_sql_writer *w, const struct sl_encode_opts *opts,
+                       const char *table_name, size_t ncols, const struct sl_column *const *cols);
+
+/* Append one row to 'out': vals[c] == NULL is SQL NULL, else lens[c] bytes.
+ * 0 or SL_ENOMEM ('out' unchanged). */
+int sl_sql_writer_row(struct sl_sql_writer *w, struct sl_buf *out, const char *const *vals,
+                      const unsigned long *lens);
+
+/* Close the open statement, if any; the next row starts a new one. */
+int sl_sql_writer_end(struct sl_sql_writer *w, struct sl_buf *out);
+void sl_sql_writer_free(struct sl_sql_writer *w);
+
+/* What a data file's body starts with before its rows: the prologue with
+ * `USE schema`, and the rows' SET NAMES when opts->names is set. */
+int sl_encode_sql_file_start(const struct sl_encode_opts *opts, const char *schema,
+                             struct sl_buf *out);
+
 /* The body of one data file (dataformat.h): the prologue with `USE schema`,
  * then the INSERTs into 'table'.  0 or SL_ENOMEM. */
 int sl_encode_sql_file(const struct sl_encode_opts *opts, const char *schema, const char *table,

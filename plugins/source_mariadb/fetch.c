@@ -55,6 +55,7 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 	size_t batch = (size_t)sl_pipeline_config(p)->batch_size;
 	struct sl_buf q = SL_BUF_INIT;
 	MYSQL_RES *res = NULL;
+	struct sl_row_stream *direct = NULL;
 	int rc;
 
 	if (build_query(&q, mt, range)) {
@@ -71,12 +72,19 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 		goto out;
 	}
 	sl_rowset_retarget(&w->rs, mt->ndata, mt->data_cols); /* keeps its memory */
+	/* Rows go straight into data files where nothing else reads them. */
+	if ((rc = sl_pipeline_row_stream(p, mt->t, mt->ndata, mt->data_cols, &direct)))
+		goto out;
 	MYSQL_ROW row;
-	rc = 0;
 	while ((row = mysql_fetch_row(res))) {
 		if ((rc = charge_reads(m, w, false)))
 			break;
 		unsigned long *lens = mysql_fetch_lengths(res);
+		if (direct) {
+			if ((rc = sl_row_stream_add(direct, (const char *const *)row, lens)))
+				break;
+			continue;
+		}
 		if (sl_rowset_add_row(&w->rs, (const char *const *)row, lens)) {
 			rc = sl_pipeline_fail(p, SL_ENOMEM, "out of memory");
 			break;
@@ -101,6 +109,13 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 		rc = sl_pipeline_emit_rows(p, mt->t, &w->rs);
 		w->rows += w->rs.nrows;
 	}
+	if (direct) {
+		uint64_t rows = 0;
+		int crc = sl_row_stream_close(direct, !rc, &rows);
+		rc = rc ? rc : crc;
+		w->rows += rows;
+		direct = NULL;
+	}
 	sl_rowset_reset(&w->rs);
 	w->jobs++;
 out:
@@ -111,6 +126,7 @@ out:
 		shutdown(mysql_get_socket(w->conn), SHUT_RDWR);
 	if (res)
 		mysql_free_result(res);
+	sl_row_stream_close(direct, false, NULL);
 	sl_buf_free(&q);
 	return rc;
 }
