@@ -818,6 +818,15 @@ static int row_stream_emit(struct sl_row_stream *s)
 		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
 		                        sl_strerror(rc));
 	}
+	/* A small table's only file does not keep a file's worth of memory
+	 * while it waits in the rings. */
+	if (s->body.cap > 2 * s->body.len + 65536) {
+		char *fit = sl_realloc(s->body.data, s->body.len + 1);
+		if (fit) {
+			s->body.data = fit;
+			s->body.cap = s->body.len + 1;
+		}
+	}
 	sl_buf_free(&b->body);
 	b->body = s->body;
 	b->rows = s->rows;
