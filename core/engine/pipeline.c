@@ -819,8 +819,8 @@ static int row_stream_emit(struct sl_row_stream *s)
 		                        sl_strerror(rc));
 	}
 	/* A small table's only file does not keep a file's worth of memory
-	 * while it waits in the rings. */
-	if (s->body.cap > 2 * s->body.len + 65536) {
+	 * while it waits in the rings (a full file fills half of it). */
+	if (s->body.len < s->body.cap / 8) {
 		char *fit = sl_realloc(s->body.data, s->body.len + 1);
 		if (fit) {
 			s->body.data = fit;
