@@ -184,4 +184,22 @@ assert_eq 1 "$(sql dst "SELECT COUNT(*) FROM fidelity.t_audit WHERE action = 'pa
 assert_eq "[x];" "$(sql dst "SELECT \`desc\` FROM fidelity.\`order\` WHERE id = 1000")" "value set by \`trg order;bi\`"
 t_pass
 
+t_begin "rows encoded as fetched give the files a rowset gives (an identity transform forces rowsets)"
+# Small files: several per table, so the cut between files is compared too.
+printf 'function transform(t, rows) end\n' >"$T/identity.lua"
+capture direct sluice dump "${SRC[@]}" -B fidelity -t 1 --batch-size 4K -o "$T/direct"
+assert_exit_zero "$RC" "exit code, rows as fetched (stderr: $(_t_show "$ERR"))"
+capture rowsets sluice dump "${SRC[@]}" -B fidelity -t 1 --batch-size 4K --script "$T/identity.lua" \
+	-o "$T/rowsets"
+assert_exit_zero "$RC" "exit code, rowsets (stderr: $(_t_show "$ERR"))"
+direct_files=$(cd "$T/direct" && ls fidelity.*.[0-9]*.sql | sort)
+assert_ne "" "$direct_files" "data files written"
+assert_same "$direct_files" "$(cd "$T/rowsets" && ls fidelity.*.[0-9]*.sql | sort)" "data file names"
+for f in $direct_files; do
+	cmp -s "$T/direct/$f" "$T/rowsets/$f" || assert_eq "same bytes" "differ" "$f"
+done
+assert_match "$(printf '%s\n' "$direct_files" | grep -c '^fidelity\.t_')" '^([3-9]|[1-9][0-9]+)$' \
+	"several data files of the fidelity tables"
+t_pass
+
 t_done
