@@ -168,6 +168,44 @@ static bool claim_indexes(struct loader_table *t)
 	return true;
 }
 
+static int run_job(struct loader *l, struct sl_batch *job);
+
+/* Add now the deferred KEYs of the tables b's table references.  InnoDB
+ * refuses a foreign key whose referenced columns have no index once the
+ * referenced table exists, foreign_key_checks=0 or not; a key to a plain
+ * (non-unique) KEY of a table created before, whose KEYs wait for its
+ * data, would make the CREATE fail.  Tables named in another database
+ * than the child's are looked for under that name (a renamed one is not
+ * found).  0 or an error. */
+static int index_parents(struct loader *l, const struct sl_batch *b)
+{
+	const struct sl_table *child = b->table;
+	for (size_t i = 0; child && i < child->nfks; i++) {
+		const struct sl_foreign_key *fk = &child->fks[i];
+		const char *db = fk->ref_schema && strcmp(fk->ref_schema, child->schema) != 0
+		                     ? fk->ref_schema
+		                     : b->schema;
+		if (!db || !fk->ref_table)
+			continue;
+		pthread_mutex_lock(&l->lock);
+		struct loader_table *p = sl_map_get2(&l->tables, db, fk->ref_table);
+		bool claim = p && p->alter && !p->alter_queued && !p->failed;
+		if (claim)
+			p->alter_queued = true; /* its executors will not add them again */
+		pthread_mutex_unlock(&l->lock);
+		if (!claim)
+			continue;
+		struct sl_batch *job = index_job(l, p, NULL);
+		if (!job)
+			return SL_ENOMEM;
+		int rc = run_job(l, job);
+		sl_batch_release(job);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* CREATE TABLE without the plain secondary keys; the ALTER that adds them
  * is kept for when the data is in.  1 when done that way, 0 to run the
  * file as it is, or an error. */
@@ -561,6 +599,9 @@ static int loader_consume(struct sl_instance *inst, struct sl_batch *b)
 			return 0;
 		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA)
 			t->created = true;
+		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes &&
+		    (rc = index_parents(l, b)))
+			return rc;
 		if (t && b->file_kind == SL_FILE_TABLE_SCHEMA && !l->cfg->keep_indexes) {
 			rc = create_deferred(l, t, b, true);
 			if (rc < 0)

@@ -227,6 +227,36 @@ for method in auto load-data; do
 done
 t_pass
 
+t_begin "a foreign key to a plain KEY of a table loaded first: that KEY is not left for after the data"
+# InnoDB refuses a foreign key whose referenced columns have no index, even
+# with foreign_key_checks=0, once the referenced table exists: the parent's
+# KEY(name), which the loader would add after the parent's data, must be
+# there before the child is created.  The names put the parent first.
+setup_sql src "DROP DATABASE IF EXISTS ld_fk; CREATE DATABASE ld_fk;
+  CREATE TABLE ld_fk.a_parent (id INT PRIMARY KEY, name VARCHAR(20), KEY k_name (name));
+  CREATE TABLE ld_fk.b_child (id INT PRIMARY KEY, pname VARCHAR(20),
+    CONSTRAINT fk_name FOREIGN KEY (pname) REFERENCES ld_fk.a_parent (name));
+  INSERT INTO ld_fk.a_parent SELECT seq, CONCAT('n', seq % 500) FROM ld_fk.seq_1_to_20000;
+  INSERT INTO ld_fk.b_child SELECT seq, CONCAT('n', seq % 500) FROM ld_fk.seq_1_to_2000;"
+rm -rf "$T/fkdir"
+sluice dump "${SRC[@]}" -B ld_fk -t 1 --batch-size 64K >"$T/fk.sql" 2>"$T/fk.err" </dev/null
+sluice dump "${SRC[@]}" -B ld_fk -t 1 --batch-size 64K -o "$T/fkdir" 2>>"$T/fk.err" </dev/null
+for input in stream dir; do
+	drop_dbs dst ld_fk
+	if [ $input = stream ]; then
+		capture "fk_$input" sluice load "${DST[@]}" -t 2 "$T/fk.sql"
+	else
+		capture "fk_$input" sluice load "${DST[@]}" -t 2 -d "$T/fkdir"
+	fi
+	assert_exit_zero "$RC" "exit code, $input (stderr: $(_t_show "$ERR"))"
+	assert_same "$(checksum_db src ld_fk)" "$(checksum_db dst ld_fk)" "checksums (src vs dst), $input"
+	assert_contains "$(sql dst "SHOW CREATE TABLE ld_fk.a_parent" | cut -f2)" 'KEY `k_name`' \
+		"the parent's KEY, $input"
+	assert_contains "$(sql dst "SHOW CREATE TABLE ld_fk.b_child" | cut -f2)" 'FOREIGN KEY (`pname`)' \
+		"the child's foreign key, $input"
+done
+t_pass
+
 t_begin "a lock wait timeout is retried, and the load completes"
 setup_sql src "DROP DATABASE IF EXISTS ld_r; CREATE DATABASE ld_r;
   CREATE TABLE ld_r.t (id INT PRIMARY KEY); INSERT INTO ld_r.t VALUES (1),(2),(3);"
