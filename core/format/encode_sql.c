@@ -1,7 +1,9 @@
 /* encode_sql.c - render rows as multi-row INSERT statements.
  *
  * This is the hottest loop of a dump: every value of every row passes
- * through sl_encode_sql_rows().  It reserves the worst case for a whole row
+ * through the row writer (sl_sql_writer_row(), straight from the fetched
+ * rows, or for a rowset through sl_encode_sql_rows()).  It reserves the
+ * worst case for a whole row
  * once (2n+2 bytes per string or binary value) and then writes straight
  * into the buffer with table lookups for escaping and hex, with no function
  * call per byte.  Statements are cut so that each one, from "INSERT" to its
