@@ -97,14 +97,17 @@ int mdb_fetch_range(struct mdb_source *m, struct mdb_worker *w, struct mdb_table
 				break;
 		}
 	}
-	if (!rc)
-		rc = charge_reads(m, w, true);
 	if (!rc && mysql_errno(w->conn)) {
 		struct sl_buf what = SL_BUF_INIT;
 		sl_buf_printf(&what, "reading %s.%s", mt->t->schema, mt->t->name);
 		rc = mdb_fail(m, w->conn, what.data ? what.data : mt->t->name);
 		sl_buf_free(&what);
 	}
+	/* Not after a read error: libmariadb has let go of the connection's
+	 * socket then, and asking it for the bytes read crashes (a cancel
+	 * cuts the socket under a fetch). */
+	if (!rc)
+		rc = charge_reads(m, w, true);
 	if (!rc && w->rs.nrows) {
 		rc = sl_pipeline_emit_rows(p, mt->t, &w->rs);
 		w->rows += w->rs.nrows;
