@@ -606,36 +606,46 @@ static const struct sl_data_format *sink_format(const struct sl_pipeline *p, siz
 
 /* Render rows of 't' as one data file in format 'f' for the target
  * schema.name.  Caller owns *out. */
-static int encode_file(struct sl_pipeline *p, struct sl_table *t, const struct sl_data_format *f,
-                       const char *schema, const char *name, unsigned seq,
-                       const struct sl_rowset *rs, struct sl_batch **out)
+/* An empty data file of 't' numbered 'seq', for the target schema.name in
+ * format 'f'.  0 or an error (*out NULL). */
+static int data_file(struct sl_table *t, const struct sl_data_format *f, const char *schema,
+                     const char *name, unsigned seq, struct sl_batch **out)
 {
 	struct sl_buf fname = SL_BUF_INIT;
 	struct sl_batch *b = NULL;
 	int rc = sl_fname_data(&fname, schema, name, seq, f->ext);
-	if (rc)
-		goto fail;
-	b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, schema, fname.data);
-	if (!b || (strcmp(name, t->name) != 0 && !(b->table_name = sl_strdup(name)))) {
+	if (!rc && (!(b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, schema, fname.data)) ||
+	            (strcmp(name, t->name) != 0 && !(b->table_name = sl_strdup(name))))) {
+		sl_batch_release(b);
+		b = NULL;
 		rc = SL_ENOMEM;
-		goto fail;
 	}
+	sl_buf_free(&fname);
+	*out = b;
+	return rc;
+}
+
+static int encode_file(struct sl_pipeline *p, struct sl_table *t, const struct sl_data_format *f,
+                       const char *schema, const char *name, unsigned seq,
+                       const struct sl_rowset *rs, struct sl_batch **out)
+{
+	struct sl_batch *b;
+	int rc = data_file(t, f, schema, name, seq, &b);
+	if (rc)
+		return rc;
 	/* Hex doubles binary data; reserve once to avoid regrowth in the loop. */
 	rc = sl_buf_reserve(&b->body, sl_rowset_bytes(rs) + sl_rowset_bytes(rs) / 4 + 4096);
 	struct sl_encode_opts opts = p->encode;
 	opts.names = t->names;
 	if (!rc)
 		rc = f->encode(&opts, schema, name, rs, &b->body);
-	if (rc)
-		goto fail;
+	if (rc) {
+		sl_batch_release(b);
+		return rc;
+	}
 	b->rows = rs->nrows;
-	sl_buf_free(&fname);
 	*out = b;
 	return 0;
-fail:
-	sl_batch_release(b);
-	sl_buf_free(&fname);
-	return rc;
 }
 
 /* The limits of the run's Lua states: a cancel of the run stops them. */
@@ -802,19 +812,12 @@ static int row_stream_emit(struct sl_row_stream *s)
 {
 	struct sl_pipeline *p = s->p;
 	struct sl_table *t = s->t;
-	const struct sl_data_format *f = &sl_data_formats[0];
-	struct sl_buf fname = SL_BUF_INIT;
 	struct sl_batch *b = NULL;
 	int rc = sl_sql_writer_end(&s->w, &s->body);
 	unsigned seq = atomic_fetch_add(&t->next_file_seq, 1);
 	if (!rc)
-		rc = sl_fname_data(&fname, s->schema, s->name, seq, f->ext);
-	if (!rc && (!(b = sl_batch_new(SL_BATCH_FILE, SL_FILE_DATA, t, s->schema, fname.data)) ||
-	            (strcmp(s->name, t->name) != 0 && !(b->table_name = sl_strdup(s->name)))))
-		rc = SL_ENOMEM;
-	sl_buf_free(&fname);
+		rc = data_file(t, &sl_data_formats[0], s->schema, s->name, seq, &b);
 	if (rc) {
-		sl_batch_release(b);
 		return sl_pipeline_fail(p, rc, "%s.%s: encoding rows: %s", t->schema, t->name,
 		                        sl_strerror(rc));
 	}
