@@ -180,7 +180,21 @@ t_begin "--resume after a failed load finishes it, nothing twice"
 drop_dbs dst myfid
 rm -f "$T/progress.json"
 # t_long holds statements of about 4 MiB: with --buffer 2M the load stops there.
-capture res1 sluice load "${DST[@]}" -t 2 --buffer 2M --progress-file "$T/progress.json" "$T/sized.stream"
+# The loader gets the stream up to t_long's data, and the rest once it has
+# recorded a file done: otherwise, with a slow server, the reader can reach
+# t_long before the first file has run, and there is nothing to resume.
+LONG_AT=$(grep -a -b -m1 -E '^-- myfid\.t_long\.([0-9]+\.)?sql [0-9]+$' "$T/sized.stream" | cut -d: -f1)
+[ -n "$LONG_AT" ] || t_fail "t_long's data is not in the stream"
+{
+	head -c "$LONG_AT" "$T/sized.stream"
+	for _ in $(seq 600); do
+		grep -q '"done"' "$T/progress.json" 2>/dev/null && break
+		sleep 0.1
+	done
+	tail -c +"$((LONG_AT + 1))" "$T/sized.stream"
+} | sluice load "${DST[@]}" -t 2 --buffer 2M --progress-file "$T/progress.json" - >"$T/res1.out" 2>"$T/res1.err"
+RC=${PIPESTATUS[1]}
+ERR=$(cat "$T/res1.err")
 assert_exit "$RC" 1 "the first load fails at t_long"
 assert_contains "$ERR" "t_long" "message names the file"
 assert_contains "$(cat "$T/progress.json")" '"done"' "progress recorded"
