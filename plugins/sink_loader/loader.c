@@ -711,7 +711,7 @@ static int loader_open(struct sl_instance *inst)
 	sl_pipeline_sink_reserve(inst, cap + (size_t)pc->batch_size * l->nexec);
 	/* Files are freed by the executors in another order than the reader
 	 * made them: mapped blocks keep the peak at what is live. */
-	sl_alloc_large_unpooled();
+	sl_alloc_large_recycled();
 	l->threads = sl_calloc(l->nexec, sizeof(*l->threads));
 	l->started = sl_calloc(l->nexec, sizeof(*l->started));
 	if (!l->work || !l->threads || !l->started)
