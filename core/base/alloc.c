@@ -42,12 +42,14 @@ static int should_fail(void)
 }
 
 /* Large blocks kept for the next allocation (sl_alloc_large_recycled()):
- * the last LARGE_KEEP freed, newest last, each taken only for a size it
- * does not exceed by half; a block freed when all places are taken
- * replaces the oldest, so one that fits nothing does not stay. */
+ * the last LARGE_KEEP freed of at most large_max bytes, newest last, each
+ * taken only for a size it does not exceed by half; a block freed when all
+ * places are taken replaces the oldest, so one that fits nothing does not
+ * stay. */
 #define LARGE_MIN  (256 * 1024)
-#define LARGE_KEEP 1
+#define LARGE_KEEP 2
 static atomic_bool large_recycle;
+static _Atomic size_t large_max;
 static pthread_mutex_t large_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	void *p;
@@ -83,7 +85,7 @@ static void *large_keep(void *p)
 	if (!p || !atomic_load_explicit(&large_recycle, memory_order_relaxed))
 		return p;
 	size_t size = malloc_usable_size(p);
-	if (size < LARGE_MIN)
+	if (size < LARGE_MIN || size > atomic_load_explicit(&large_max, memory_order_relaxed))
 		return p;
 	void *out = NULL;
 	pthread_mutex_lock(&large_lock);
@@ -144,12 +146,15 @@ void sl_free(void *p)
 	free(large_keep(p));
 }
 
-void sl_alloc_large_recycled(void)
+void sl_alloc_large_recycled(size_t max)
 {
 #ifdef __GLIBC__
+	atomic_store(&large_max, max);
 	/* A fixed threshold also stops glibc from raising it (and the trim
 	 * threshold with it) after the first free of a mapped block. */
 	mallopt(M_MMAP_THRESHOLD, LARGE_MIN);
 	atomic_store(&large_recycle, true);
+#else
+	(void)max;
 #endif
 }

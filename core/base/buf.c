@@ -25,6 +25,21 @@ int sl_buf_reserve(struct sl_buf *b, size_t extra)
 	return 0;
 }
 
+int sl_buf_reserve_exact(struct sl_buf *b, size_t extra)
+{
+	if (b->cap - b->len > extra)
+		return 0;
+	size_t need = b->len + extra + 1;
+	if (need < b->len)
+		return SL_ENOMEM;
+	char *p = sl_realloc(b->data, need);
+	if (!p)
+		return SL_ENOMEM;
+	b->data = p;
+	b->cap = need;
+	return 0;
+}
+
 int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
 {
 	if (sl_buf_reserve(b, n))

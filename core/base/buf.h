@@ -22,6 +22,9 @@ struct sl_buf {
 
 /* Make room for 'extra' more bytes.  0 or SL_ENOMEM. */
 int sl_buf_reserve(struct sl_buf *b, size_t extra);
+/* The same without rounding the capacity up to a power of 2: for a buffer
+ * whose final size is known about (a file body). */
+int sl_buf_reserve_exact(struct sl_buf *b, size_t extra);
 int sl_buf_append(struct sl_buf *b, const void *p, size_t n);
 int sl_buf_puts(struct sl_buf *b, const char *s);
 int sl_buf_putc(struct sl_buf *b, char c);

@@ -314,7 +314,8 @@ static int rewrite_body(struct sl_buf *out, const struct sl_buf *in, const struc
 {
 	size_t bare_len = bare ? strlen(bare) : 0;
 	const char *p = in->data, *end = in->data + in->len;
-	int rc = sl_buf_reserve(out, in->len + 64);
+	/* About the size it will be: renames add a few bytes a statement. */
+	int rc = sl_buf_reserve_exact(out, in->len + in->len / 64 + 256);
 	while (!rc && p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		const char *line_end = eol ? eol + 1 : end;
@@ -455,9 +456,11 @@ int sl_route_retarget(const struct sl_batch *b, const char *schema, const char *
 		/* A csv, tsv or jsonl data file holds rows, not statements. */
 		const struct sl_data_format *f =
 		    b->file_kind == SL_FILE_DATA ? sl_data_format_of_file(b->name) : NULL;
-		if (f && f->text)
-			rc = sl_buf_append(&c->body, b->body.data, b->body.len);
-		else {
+		if (f && f->text) {
+			rc = sl_buf_reserve_exact(&c->body, b->body.len);
+			if (!rc)
+				rc = sl_buf_append(&c->body, b->body.data, b->body.len);
+		} else {
 			/* Views, triggers and routines may name objects db-qualified. */
 			bool qual = b->file_kind == SL_FILE_VIEW ||
 			            b->file_kind == SL_FILE_TRIGGERS ||

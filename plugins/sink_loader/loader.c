@@ -707,11 +707,15 @@ static int loader_open(struct sl_instance *inst)
 		slots = (size_t)GROUP_MAX * l->nexec + 2;
 	}
 	l->work = sl_ring_new(cap, slots);
-	/* What the executors queue and run comes out of --buffer too. */
-	sl_pipeline_sink_reserve(inst, cap + (size_t)pc->batch_size * l->nexec);
 	/* Files are freed by the executors in another order than the reader
-	 * made them: mapped blocks keep the peak at what is live. */
-	sl_alloc_large_recycled();
+	 * made them: mapped blocks keep the peak at what is live, and the last
+	 * two freed, if about a file's size, are the reader's next (its body,
+	 * and its copy under a new name when renamed). */
+	size_t recycled = (size_t)pc->batch_size + pc->batch_size / 2;
+	sl_alloc_large_recycled(recycled);
+	/* What the executors queue and run, and the blocks kept, come out of
+	 * --buffer too. */
+	sl_pipeline_sink_reserve(inst, cap + (size_t)pc->batch_size * l->nexec + 2 * recycled);
 	l->threads = sl_calloc(l->nexec, sizeof(*l->threads));
 	l->started = sl_calloc(l->nexec, sizeof(*l->started));
 	if (!l->work || !l->threads || !l->started)

@@ -274,6 +274,9 @@ static void files_interrupt(struct sl_instance *inst)
 static int files_prepare(struct sl_instance *inst)
 {
 	struct files_source *s = inst->data;
+	/* The file being read is held here until it is emitted: a file's
+	 * worth of --buffer. */
+	sl_pipeline_input_reserve(inst->pipe, (size_t)sl_pipeline_config(inst->pipe)->batch_size);
 	int rc = recognise(s);
 	return rc ? rc : s->r->open(s);
 }

@@ -37,6 +37,7 @@ drop_dbs dst big_rss
 	<"$OUT" 2>"$T/file.err"
 assert_exit_zero "$?" "load exit code ($(_t_show "$(cat "$T/file.err")"))"
 assert_same "$SRC_CK" "$(checksum_db dst big_rss)" "checksums (src vs dst)"
+echo "load's peak RSS: $(tail -n 1 "$T/file.rss") KiB (limit $LIMIT_KIB)"
 assert_le "$(tail -n 1 "$T/file.rss")" "$LIMIT_KIB" "load's peak RSS in KiB"
 rm -f "$OUT"
 t_pass
@@ -50,6 +51,7 @@ rcs=("${PIPESTATUS[@]}")
 assert_exit_zero "${rcs[0]}" "dump exit code ($(_t_show "$(cat "$T/pipe-dump.err")"))"
 assert_exit_zero "${rcs[1]}" "load exit code ($(_t_show "$(cat "$T/pipe.err")"))"
 assert_same "$SRC_CK" "$(checksum_db dst big_rss)" "checksums (src vs dst)"
+echo "the loader's peak RSS: $(tail -n 1 "$T/pipe.rss") KiB (limit $LIMIT_KIB)"
 assert_le "$(tail -n 1 "$T/pipe.rss")" "$LIMIT_KIB" "the loader's peak RSS in KiB"
 drop_dbs dst big_rss
 t_pass
