@@ -112,11 +112,14 @@ static int on_frame_end(void *ud)
 	struct stream_reader *r = s->state;
 	struct sl_batch *b = NULL;
 	r->in_frame = false;
+	/* The file's checksum as its bytes came (sl_manifest_file_hash() of
+	 * the name and the whole body): no second pass over the body. */
+	uint64_t hash = sl_xxh64_end(&r->cur.hash);
 	int rc = files_close(s, &r->cur, &b);
 	if (rc)
 		return rc;
 	/* A frame whose bytes changed is refused before anything uses it. */
-	if (r->check && sl_manifest_file_hash(b->name, b->body.data, b->body.len) != r->hash) {
+	if (r->check && hash != r->hash) {
 		sl_batch_release(b);
 		return sl_pipeline_fail(s->inst->pipe, SL_EFORMAT,
 		                        "%s: byte %" PRIu64 ": frame %s: checksum mismatch (its "
