@@ -18,16 +18,16 @@ void sl_free(void *p);
 
 /* Blocks of 256 KiB and more (file bodies) come from the system and go
  * back to it when freed, instead of glibc's default of keeping them in the
- * heap once one was freed; the last one freed, if not above max bytes,
- * is kept for the next allocation of about its size (count max in the
- * caller's memory budget).  For a process whose big blocks are
- * freed in another order than they were made (the loader's files, finished
- * by several executors): there the heap fragments and its peak grows far
+ * heap once one was freed; the last two freed of at most max bytes are
+ * kept for the next allocations of about their size (count 2 x max in the
+ * caller's memory budget).  For a process whose big blocks are freed in
+ * another order than they were made (the loader's files, finished by
+ * several executors): there the heap fragments and its peak grows far
  * past what is live (89 MiB instead of 50 in a load at the default
- * --buffer).  A new mapping costs a page fault per 4 KiB: the block kept
- * spares a load of 760 MiB about 185,000 of them (0.3 s, a sixth of its
- * CPU) for at most max bytes more at the peak (two blocks cost 1.5 MiB
- * more and saved no more faults).  Process-wide; a no-op without glibc. */
+ * --buffer).  A new mapping costs a page fault per 4 KiB: the blocks kept
+ * spare a load of 760 MiB about 185,000 of them (0.3 s of its CPU); two,
+ * because a renamed file is copied once (the reader's body and its copy).
+ * Process-wide; a no-op without glibc. */
 void sl_alloc_large_recycled(size_t max);
 
 /* Fault injection: after 'n' more successful allocations, every allocation

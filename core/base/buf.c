@@ -1,20 +1,23 @@
 /* buf.c - growable byte buffer used to build file bodies. */
 #include "base/buf.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/error.h"
 
-int sl_buf_reserve(struct sl_buf *b, size_t extra)
+/* Room for 'extra' more bytes and a terminating NUL; the capacity doubles
+ * unless 'exact'. */
+static int reserve(struct sl_buf *b, size_t extra, bool exact)
 {
 	if (b->cap - b->len > extra)
 		return 0; /* keeps one byte for a terminating NUL */
 	size_t need = b->len + extra + 1;
 	if (need < b->len)
 		return SL_ENOMEM; /* overflow */
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = exact ? need : b->cap ? b->cap : 256;
 	while (cap < need)
 		cap = cap * 2 > cap ? cap * 2 : need;
 	char *p = sl_realloc(b->data, cap);
@@ -25,19 +28,14 @@ int sl_buf_reserve(struct sl_buf *b, size_t extra)
 	return 0;
 }
 
+int sl_buf_reserve(struct sl_buf *b, size_t extra)
+{
+	return reserve(b, extra, false);
+}
+
 int sl_buf_reserve_exact(struct sl_buf *b, size_t extra)
 {
-	if (b->cap - b->len > extra)
-		return 0;
-	size_t need = b->len + extra + 1;
-	if (need < b->len)
-		return SL_ENOMEM;
-	char *p = sl_realloc(b->data, need);
-	if (!p)
-		return SL_ENOMEM;
-	b->data = p;
-	b->cap = need;
-	return 0;
+	return reserve(b, extra, true);
 }
 
 int sl_buf_append(struct sl_buf *b, const void *p, size_t n)
