@@ -1,6 +1,7 @@
 /* test_encode_sql.c - unit tests for the SQL encoder (core/encode_sql.c):
  * literals of every value class, the prologue, and the splitting of rows
  * into INSERT statements of at most statement_size bytes. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,24 @@ static void test_numbers(void)
 	CHECK_EQ_STR(b.data, "'1); DROP TABLE t; --'");
 	CHECK_EQ_INT(val(&b, SL_VAL_NUMBER, "", 0), 0);
 	CHECK_EQ_STR(b.data, "''");
+	/* Every length up to 20 with any one byte at any place among digits:
+	 * bare exactly when that byte may be in a number (the word-at-a-time
+	 * check of 4 to 16 bytes and the byte loop agree). */
+	int wrong = 0;
+	for (size_t len = 1; len <= 20; len++)
+		for (size_t at = 0; at < len; at++)
+			for (int c = 0; c < 256; c++) {
+				char v[20];
+				for (size_t i = 0; i < len; i++)
+					v[i] = (char)('0' + (i * 7 + at) % 10);
+				v[at] = (char)c;
+				bool num = c && strchr("0123456789+-.eE", c);
+				if (val(&b, SL_VAL_NUMBER, v, len) != 0 ||
+				    (num ? b.len != len || memcmp(b.data, v, len) != 0
+				         : b.data[0] != '\''))
+					wrong++;
+			}
+	CHECK_EQ_INT(wrong, 0);
 	/* Appends after what is there. */
 	sl_buf_reset(&b);
 	sl_buf_puts(&b, "(");
