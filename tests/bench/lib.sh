@@ -19,6 +19,8 @@
 #   cpu_ticks PID / all_ticks         CPU clock ticks of a process / of the machine
 #   wait_quiet PID...                 wait (BENCH_QUIET_WAIT s at most) until the
 #                                     machine, the PIDs excluded, is idle
+#   flush_dirty SERVER                write every dirty InnoDB page of SERVER now (at most
+#                                     60 s), so that a run does not pay for the last one's
 #   median_run FILE / max_rss_mib FILE / verdict VALUE LIMIT
 #   spread FILE                       "min-max" of the first column (wall times)
 #   report LINE                       to stdout and to $REPORT
@@ -330,6 +332,29 @@ wait_quiet() { # PID...
 		((i == 0)) && log "waiting for other processes to go quiet (at most ${limit} s)"
 	done
 	return 0
+}
+
+# A load leaves most of what it wrote as dirty pages in the buffer pool,
+# which the server writes slowly (innodb_io_capacity) and then fast, on the
+# next run's time, when that run's redo log fills: every run would pay for
+# the one before it, by a different amount each time (a run's time moved
+# by 30 %).  Before each run the target writes them all at once (no
+# dirty pages allowed, no I/O limit), then gets its settings back.
+flush_dirty() { # SERVER
+	local s=$1 saved i n
+	saved=$(server_client "$s" -N -B -e "SELECT CONCAT(@@GLOBAL.innodb_max_dirty_pages_pct, ' ',
+		@@GLOBAL.innodb_io_capacity, ' ', @@GLOBAL.innodb_io_capacity_max)") || return 1
+	read -r -a saved <<<"$saved"
+	server_client "$s" -e "SET GLOBAL innodb_io_capacity_max = 1000000,
+		GLOBAL innodb_io_capacity = 1000000, GLOBAL innodb_max_dirty_pages_pct = 0" || return 1
+	for ((i = 0; i < 600; i++)); do
+		n=$(server_client "$s" -N -B -e "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
+			WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'") || break
+		((n == 0)) && break
+		sleep 0.1
+	done
+	server_client "$s" -e "SET GLOBAL innodb_max_dirty_pages_pct = ${saved[0]},
+		GLOBAL innodb_io_capacity = ${saved[1]}, GLOBAL innodb_io_capacity_max = ${saved[2]}"
 }
 
 # The row that the median wall time belongs to (middle of the sorted runs).
