@@ -98,17 +98,6 @@ fail:
 	return rc;
 }
 
-/* True when p[0..len) may be written as a bare number. */
-static int sl_sql_is_number(const unsigned char *p, size_t len)
-{
-	if (len == 0)
-		return 0;
-	for (size_t i = 0; i < len; i++)
-		if (!sl_sql_numch[p[i]])
-			return 0;
-	return 1;
-}
-
 /* True when each of the 8 bytes of x is an ASCII digit: its high nibble is
  * 3, and adding 6 does not carry into it (no carry crosses bytes: a byte
  * that could carry out has a high nibble of F). */
@@ -119,9 +108,10 @@ static inline bool sl_sql_digits8(uint64_t x)
 }
 
 /* Write p[0..len) at w when it may be written as a bare number; returns the
- * end of what was written, or NULL when it is not a number.  Integers of 8
- * to 16 digits (most keys and counts) are checked and copied as two
- * overlapping words instead of a byte at a time and a memcpy() call. */
+ * end of what was written, or NULL when it is not one (what was written
+ * then is scratch: the caller quotes the value over it).  Integers of 4 to
+ * 16 digits (most keys and counts) are checked and copied as two
+ * overlapping words instead of a byte at a time. */
 static inline char *sl_sql_put_number(char *w, const unsigned char *p, size_t len)
 {
 	if (len >= 8 && len <= 16) {
@@ -143,10 +133,13 @@ static inline char *sl_sql_put_number(char *w, const unsigned char *p, size_t le
 			return w + len;
 		}
 	}
-	if (!sl_sql_is_number(p, len))
+	if (len == 0)
 		return NULL;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
+		if (!sl_sql_numch[p[i]])
+			return NULL;
 		w[i] = (char)p[i];
+	}
 	return w + len;
 }
 
