@@ -156,11 +156,14 @@ void sl_mdb_interrupt(struct sl_mdb_conns *c)
 
 int sl_mdb_fail(struct sl_mdb_conns *c, MYSQL *conn, const char *what)
 {
+	return sl_mdb_fail_with(c, what, mysql_errno(conn), mysql_error(conn));
+}
+
+int sl_mdb_fail_with(struct sl_mdb_conns *c, const char *what, unsigned err, const char *msg)
+{
 	struct sl_pipeline *p = c->inst->pipe;
 	if (sl_pipeline_cancelled(p))
 		return SL_ECANCEL;
-	const char *msg = mysql_error(conn);
-	unsigned int err = mysql_errno(conn);
 	if (!msg || !*msg)
 		msg = "unknown error";
 	/* libmariadb reports a read that timed out as a lost connection (or,

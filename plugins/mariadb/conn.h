@@ -198,6 +198,9 @@ void sl_mdb_interrupt(struct sl_mdb_conns *c);
 /* Fail the pipeline with the connection's error ("WHAT: server error N:
  * text"); returns SL_EDB, or SL_ECANCEL when the run is already cancelled. */
 int sl_mdb_fail(struct sl_mdb_conns *c, MYSQL *conn, const char *what);
+/* The same for an error number and text read elsewhere (CR_SERVER_LOST
+ * for a connection that closed or timed out). */
+int sl_mdb_fail_with(struct sl_mdb_conns *c, const char *what, unsigned err, const char *msg);
 
 /* Run a statement, discarding any result. */
 int sl_mdb_query(struct sl_mdb_conns *c, MYSQL *conn, const char *sql);

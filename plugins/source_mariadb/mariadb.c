@@ -194,6 +194,7 @@ static void mdb_destroy(struct sl_instance *inst)
 			mdb_disconnect(m, m->workers[i].conn);
 		}
 		sl_rowset_free(&m->workers[i].rs);
+		sl_resultset_free(&m->workers[i].wire);
 	}
 	if (m->control)
 		mdb_disconnect(m, m->control);

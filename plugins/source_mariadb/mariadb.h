@@ -26,6 +26,7 @@
 #include "base/ratelimit.h"
 #include "engine/pipeline.h"
 #include "engine/select.h"
+#include "format/resultset.h"
 #include "format/rowset.h"
 #include "format/table.h"
 #include "mariadb/conn.h"
@@ -69,6 +70,8 @@ struct mdb_worker {
 	struct sl_rowset rs;
 	uint64_t rows, jobs;
 	uint64_t charged; /* --max-rate: bytes of conn already charged */
+	bool wire_on;     /* conn is plain: its rows are read by 'wire' */
+	struct sl_resultset wire;
 };
 
 struct mdb_users;

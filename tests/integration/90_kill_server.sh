@@ -115,4 +115,33 @@ assert_not_contains "$(cat "$T/stopped/metadata" 2>/dev/null)" "Finished dump at
 server_running victim || t_fail "victim does not answer after SIGCONT"
 t_pass
 
+# The server ends one of the dump's queries among its rows (KILL QUERY, as a
+# DBA or a query-time limit would): the error packet that follows the rows
+# read so far is the run's one error line, with the server's number.
+t_begin "a dump query killed mid-result (KILL QUERY): exit 1, the server's error 1317"
+"$SLUICE" dump "${VICTIM[@]}" -B big -t 2 --max-rate 4M -o "$T/killed" 2>"$T/kill.err" </dev/null &
+spid=$!
+bg_track "$spid"
+qid=""
+deadline=$((SECONDS + 30 * ${SL_SLOW:-1}))
+while [ "$SECONDS" -lt "$deadline" ] && [ -z "$qid" ]; do
+	qid=$(sql victim "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'sluice'
+	                  AND COMMAND = 'Query' AND INFO LIKE '%t1m%' LIMIT 1")
+	kill -0 "$spid" 2>/dev/null || break
+	[ -n "$qid" ] || sleep 0.05
+done
+if [ -z "$qid" ]; then
+	t_fail "no sluice query on big.t1m seen (stderr: $(_t_show "$(cat "$T/kill.err")"))"
+else
+	sql victim "KILL QUERY $qid"
+fi
+wait_bounded "$spid" 60
+rc=$?
+assert_exit "$rc" 1 "exit code"
+assert_one_line "$(cat "$T/kill.err")" "sluice: error: " "stderr"
+assert_contains "$(cat "$T/kill.err")" "server error 1317" "stderr"
+assert_contains "$(cat "$T/kill.err")" "reading big.t1m" "stderr"
+assert_not_contains "$(cat "$T/killed/metadata" 2>/dev/null)" "Finished dump at" "metadata of the failed dump"
+t_pass
+
 t_done
