@@ -17,9 +17,8 @@
 #include "base/error.h"
 
 #define HEADER                    4
-#define CHUNK_MAX                 0xffffffu /* a payload this long goes on in the next packet */
 #define SERVER_MORE_RESULTS_EXIST 0x0008
-#define PROGRESS_ERRNO            0xffff /* MariaDB's progress report, an ERR packet by its look */
+#define PROGRESS_ERRNO            0xffff
 
 static int fail(struct sl_resultset *rs, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -34,7 +33,7 @@ static int fail(struct sl_resultset *rs, int rc, const char *fmt, ...)
 
 int sl_resultset_init(struct sl_resultset *rs, size_t bufsize, size_t max_packet)
 {
-	*rs = (struct sl_resultset){.max_packet = max_packet};
+	*rs = (struct sl_resultset){.max_packet = max_packet, .chunk_max = SL_RESULTSET_CHUNK_MAX};
 	if (bufsize < 64)
 		bufsize = 64;
 	if (rs->max_packet > SIZE_MAX / 4)
@@ -63,7 +62,8 @@ static int fill(struct sl_resultset *rs, size_t need)
 	while (rs->end - rs->pos < need) {
 		if (rs->pos == rs->end) {
 			rs->pos = rs->end = 0;
-		} else if (rs->cap - rs->pos < need || rs->cap - rs->end < rs->cap / 4) {
+		} else if (rs->pos > 0 &&
+		           (rs->cap - rs->pos < need || rs->cap - rs->end < rs->cap / 4)) {
 			memmove(rs->buf, rs->buf + rs->pos, rs->end - rs->pos);
 			rs->end -= rs->pos;
 			rs->pos = 0;
@@ -130,15 +130,17 @@ static int packet(struct sl_resultset *rs, const unsigned char **p, size_t *len)
 			return rc;
 		const unsigned char *chunk = rs->buf + rs->pos + HEADER;
 		rs->pos += HEADER + n;
-		if (!joining && n < CHUNK_MAX) {
+		if (!joining && n < rs->chunk_max) {
 			*p = chunk;
 			*len = n;
 			return 0;
 		}
 		if (total + n > rs->joined_cap) {
-			size_t cap = rs->joined_cap ? rs->joined_cap : CHUNK_MAX;
+			size_t cap = rs->joined_cap ? rs->joined_cap : rs->chunk_max;
 			while (cap < total + n)
 				cap *= 2;
+			if (cap > rs->max_packet)
+				cap = rs->max_packet; /* total + n is not above it */
 			unsigned char *grown = sl_realloc(rs->joined, cap);
 			if (!grown)
 				return fail(rs, SL_ENOMEM, "out of memory");
@@ -148,7 +150,7 @@ static int packet(struct sl_resultset *rs, const unsigned char **p, size_t *len)
 		memcpy(rs->joined + total, chunk, n);
 		total += n;
 		joining = true;
-		if (n < CHUNK_MAX) {
+		if (n < rs->chunk_max) {
 			*p = rs->joined;
 			*len = total;
 			return 0;
@@ -178,6 +180,12 @@ static int server_error(struct sl_resultset *rs, const unsigned char *p, size_t 
 	if (!n)
 		snprintf(rs->msg, sizeof(rs->msg), "unknown error");
 	return SL_EDB;
+}
+
+/* MariaDB's progress report, an ERR packet by its look: not an answer. */
+static bool is_progress(const unsigned char *p, size_t len)
+{
+	return len >= 3 && p[0] == 0xff && ((unsigned)p[1] | (unsigned)p[2] << 8) == PROGRESS_ERRNO;
 }
 
 static bool is_eof(const unsigned char *p, size_t len)
@@ -239,9 +247,11 @@ int sl_resultset_start(struct sl_resultset *rs, sl_resultset_read_fn read, void 
 
 	const unsigned char *p;
 	size_t len;
-	int rc = packet(rs, &p, &len);
-	if (rc)
-		return rc;
+	int rc;
+	do {
+		if ((rc = packet(rs, &p, &len)))
+			return rc;
+	} while (is_progress(p, len));
 	if (len && p[0] == 0xff)
 		return server_error(rs, p, len);
 	if (len && p[0] == 0x00)
@@ -286,15 +296,12 @@ int sl_resultset_next(struct sl_resultset *rs)
 	int rc;
 	if (rs->done)
 		return 0;
-	for (;;) {
+	do {
 		if ((rc = packet(rs, &p, &len)))
 			return rc;
-		if (len == 0 || p[0] != 0xff)
-			break;
-		if (len < 3 || ((unsigned)p[1] | (unsigned)p[2] << 8) != PROGRESS_ERRNO)
-			return server_error(rs, p, len);
-		/* a progress report: not a row */
-	}
+	} while (is_progress(p, len));
+	if (len && p[0] == 0xff)
+		return server_error(rs, p, len);
 	if (is_eof(p, len)) {
 		unsigned status = len >= 5 ? (unsigned)p[3] | (unsigned)p[4] << 8 : 0;
 		if (status & SERVER_MORE_RESULTS_EXIST)

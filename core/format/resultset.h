@@ -27,6 +27,9 @@
  * closed, or -1 with errno set (ETIMEDOUT when no byte came in time). */
 typedef ssize_t (*sl_resultset_read_fn)(void *ctx, void *buf, size_t cap);
 
+/* The protocol's packet: a payload this long goes on in the next one. */
+#define SL_RESULTSET_CHUNK_MAX 0xffffffu
+
 struct sl_resultset {
 	sl_resultset_read_fn read;
 	void *ctx;
@@ -34,6 +37,7 @@ struct sl_resultset {
 	size_t cap, pos, end;
 	size_t base_cap;       /* what buf shrinks back to between results */
 	size_t max_packet;     /* the largest payload taken (a row) */
+	size_t chunk_max;      /* SL_RESULTSET_CHUNK_MAX; tests make it small */
 	unsigned char *joined; /* a payload of several packets */
 	size_t joined_cap;
 	uint8_t seq;         /* sequence number of the next packet */

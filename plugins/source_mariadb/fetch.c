@@ -77,10 +77,12 @@ static int charge_reads(struct mdb_source *m, struct mdb_worker *w, bool all)
 	return sl_ratelimit_take(&m->rate, due);
 }
 
-/* Whether the worker's connection is plain, so sluice reads its results. */
-static bool wire_usable(struct mdb_source *m, struct mdb_worker *w)
+/* Whether the worker's connection is plain, so sluice reads its results:
+ * no TLS, and no compression, which an option file may have asked for
+ * too (what libmariadb negotiated is in net.compress). */
+static bool wire_usable(struct mdb_worker *w)
 {
-	return !m->cfg->conn.compress && !mysql_get_ssl_cipher(w->conn);
+	return !w->conn->net.compress && !mysql_get_ssl_cipher(w->conn);
 }
 
 /* The socket as libmariadb set it, put back after a result read by
@@ -90,13 +92,14 @@ struct wire_socket {
 	int fd;
 	int flags;
 	struct timeval timeo;
-	bool saved;
+	bool sent;    /* a query went out: its answer is sluice's to read */
+	bool saved;   /* flags and timeo are libmariadb's, to put back */
 	ssize_t last; /* what the last read brought */
 };
 
 static int wire_socket_take(struct mdb_source *m, MYSQL *conn, struct wire_socket *s)
 {
-	*s = (struct wire_socket){.fd = (int)mysql_get_socket(conn)};
+	s->fd = (int)mysql_get_socket(conn);
 	socklen_t len = sizeof(s->timeo);
 	long long limit = m->cfg->conn.read_timeout;
 	struct timeval tv = {.tv_sec = limit > 0 ? (time_t)limit : 0};
@@ -167,7 +170,7 @@ static int wire_fail(struct mdb_source *m, struct mdb_worker *w, const char *wha
 static int start_result(struct mdb_source *m, struct mdb_worker *w, struct mdb_table *mt,
                         const struct sl_buf *q, struct wire_socket *sock, MYSQL_RES **res)
 {
-	w->wire_on = wire_usable(m, w);
+	w->wire_on = wire_usable(w);
 	if (w->wire_on && !w->wire.buf) {
 		unsigned long max = 0;
 		mysql_get_optionv(w->conn, MYSQL_OPT_MAX_ALLOWED_PACKET, &max);
@@ -182,6 +185,7 @@ static int start_result(struct mdb_source *m, struct mdb_worker *w, struct mdb_t
 	}
 	if (mysql_send_query(w->conn, q->data, q->len))
 		return mdb_fail(m, w->conn, mt->t->name);
+	sock->sent = true;
 	if (wire_socket_take(m, w->conn, sock))
 		return sl_pipeline_fail(m->inst->pipe, SL_EIO, "%s: setting up the connection: %s",
 		                        mt->t->name, strerror(errno));
@@ -284,7 +288,7 @@ out:
 	 * half-read result drains it; libmariadb knows nothing of one sluice
 	 * was reading): cut the socket first, so the free fails fast and the
 	 * server aborts the query. */
-	if (rc && (res || sock.saved))
+	if (rc && (res || sock.sent))
 		shutdown(mysql_get_socket(w->conn), SHUT_RDWR);
 	wire_socket_give_back(&sock);
 	if (res)

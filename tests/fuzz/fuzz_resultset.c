@@ -2,7 +2,9 @@
  * (core/format/resultset.c), which parses bytes a server sent.
  *
  * The first three bytes choose the columns asked for, the size of each
- * read and the reader's buffer.  With the first byte's high bit clear the
+ * read, the reader's buffer, the packets' size limit (the protocol's
+ * 16 MiB, or a few bytes, so that payloads of several packets are joined)
+ * and the largest row taken.  With the first byte's high bit clear the
  * rest is the server's bytes: besides crashes and sanitizer reports (every
  * value's bytes are read), the target aborts when a failure has no message,
  * a row has a value longer than the input, or a read of the stream goes on
@@ -61,13 +63,21 @@ static ssize_t fz_read(void *ctx, void *buf, size_t cap)
 }
 
 /* Read the stream; 'want' (NULL in raw mode) the rows expected. */
-static void read_back(const uint8_t *data, size_t size, size_t ncols, size_t piece, size_t bufsize,
+/* How the reader is set up: columns asked for, bytes per read (0: as many
+ * as fit), its buffer, its packets' size limit and its row limit. */
+struct fz_setup {
+	size_t ncols, piece, bufsize, chunk_max, max_packet;
+};
+
+static void read_back(const uint8_t *data, size_t size, const struct fz_setup *su,
                       const struct sl_buf *want_vals, size_t want_rows)
 {
+	size_t ncols = su->ncols;
 	struct sl_resultset rs;
-	struct fz_source src = {.data = data, .size = size, .piece = piece};
-	if (sl_resultset_init(&rs, bufsize, 1 << 20))
+	struct fz_source src = {.data = data, .size = size, .piece = su->piece};
+	if (sl_resultset_init(&rs, su->bufsize, su->max_packet))
 		return;
+	rs.chunk_max = su->chunk_max;
 	int rc = sl_resultset_start(&rs, fz_read, &src, ncols);
 	size_t rows = 0, at = 0; /* want_vals: per value, 1 byte null, 4 bytes len, bytes */
 	while (!rc && (rc = sl_resultset_next(&rs)) == 1) {
@@ -111,18 +121,28 @@ static int fz_packet(struct sl_buf *out, uint8_t *seq, const void *p, size_t n)
 	return sl_buf_append(out, h, 4) | sl_buf_append(out, p, n);
 }
 
-/* The input as rows, written as a result set and read back. */
-static void round_trip(const uint8_t *data, size_t size, size_t ncols, size_t piece, size_t bufsize)
+/* A payload in packets of chunk_max bytes and a last, shorter one. */
+static int fz_payload(struct sl_buf *out, uint8_t *seq, const char *p, size_t n, size_t chunk)
 {
+	int bad = 0;
+	for (; n >= chunk; p += chunk, n -= chunk)
+		bad |= fz_packet(out, seq, p, chunk);
+	return bad | fz_packet(out, seq, p, n);
+}
+
+/* The input as rows, written as a result set and read back. */
+static void round_trip(const uint8_t *data, size_t size, const struct fz_setup *su)
+{
+	size_t ncols = su->ncols;
 	struct sl_buf out = SL_BUF_INIT, want = SL_BUF_INIT, row = SL_BUF_INIT;
 	uint8_t seq = 1;
 	int bad = 0; /* an append failed: nothing to compare */
 	unsigned char count[2] = {(unsigned char)ncols, 1};
-	bad |= fz_packet(&out, &seq, count, 2);
+	bad |= fz_payload(&out, &seq, (const char *)count, 2, su->chunk_max);
 	for (size_t c = 0; c < ncols; c++)
-		bad |= fz_packet(&out, &seq, "\3def", 4);
-	const unsigned char eof[5] = {0xfe, 0, 0, 2, 0};
-	bad |= fz_packet(&out, &seq, eof, 5);
+		bad |= fz_payload(&out, &seq, "\3def", 4, su->chunk_max);
+	const char eof[5] = {(char)0xfe, 0, 0, 2, 0};
+	bad |= fz_payload(&out, &seq, eof, 5, su->chunk_max);
 	size_t rows = 0, col = 0, start = 0;
 	for (size_t i = 0; i <= size; i++) {
 		if (i < size && data[i] != 0xff)
@@ -146,7 +166,8 @@ static void round_trip(const uint8_t *data, size_t size, size_t ncols, size_t pi
 			bad |= sl_buf_append(&row, v, len);
 		}
 		if (++col == ncols) {
-			bad |= fz_packet(&out, &seq, row.data ? row.data : "", row.len);
+			bad |= fz_payload(&out, &seq, row.data ? row.data : "", row.len,
+			                  su->chunk_max);
 			row.len = 0;
 			col = 0;
 			rows++;
@@ -163,9 +184,9 @@ static void round_trip(const uint8_t *data, size_t size, size_t ncols, size_t pi
 	want.len = keep;
 	if (!want.data)
 		bad |= sl_buf_reserve(&want, 1);
-	bad |= fz_packet(&out, &seq, eof, 5);
+	bad |= fz_payload(&out, &seq, eof, 5, su->chunk_max);
 	if (!bad)
-		read_back((const uint8_t *)out.data, out.len, ncols, piece, bufsize, &want, rows);
+		read_back((const uint8_t *)out.data, out.len, su, &want, rows);
 	sl_buf_free(&out);
 	sl_buf_free(&want);
 	sl_buf_free(&row);
@@ -175,12 +196,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 3)
 		return 0;
-	size_t ncols = 1 + (data[0] & 7);
-	size_t piece = data[1] % 65; /* 0: as much as fits */
-	size_t bufsize = (size_t)64 << (data[2] % 8);
+	/* data[2]: the buffer (64 B to 8 KiB), packets of the protocol's size
+	 * or of 2 to 128 bytes (payloads joined), rows of up to 1 MiB or 300 B */
+	unsigned c = (data[2] >> 3) & 7;
+	struct fz_setup su = {
+	    .ncols = 1 + (data[0] & 7),
+	    .piece = data[1] % 65, /* 0: as many bytes as fit */
+	    .bufsize = (size_t)64 << (data[2] & 7),
+	    .chunk_max = c ? (size_t)1 << c : SL_RESULTSET_CHUNK_MAX,
+	    .max_packet = (data[2] & 0x40) && !(data[0] & 0x80) ? 300 : 1 << 20,
+	};
 	if (data[0] & 0x80)
-		round_trip(data + 3, size - 3, ncols, piece, bufsize);
+		round_trip(data + 3, size - 3, &su);
 	else
-		read_back(data + 3, size - 3, ncols, piece, bufsize, NULL, 0);
+		read_back(data + 3, size - 3, &su, NULL, 0);
 	return 0;
 }

@@ -303,6 +303,16 @@ echo "[compress] bytes sent: $plain_bytes plain, $comp_bytes compressed"
 assert_le "$((comp_bytes * 4))" "$plain_bytes" "bytes sent compressed (x4) vs plain"
 t_pass
 
+# libmariadb reads option files too: compression asked for there is on
+# although sluice was not told, and the dump must not read those sessions
+# as plain ones.
+t_begin "compression from an option file ([client] compress=1): the dump reads its compressed sessions"
+printf '[client]\ncompress=1\n' >"$T/compress.cnf"
+capture cnf_proto sluice dump --defaults-file="$T/compress.cnf" "${SRC[@]}" -T sfdb.t -t 2 --where "$COMPRESSED"
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+assert_eq "sfdb.t	20000" "$(streamcheck "$OUT" 2>&1)" "rows whose session says Compression ON"
+t_pass
+
 t_begin "load --compress-protocol: the loader's sessions say Compression ON"
 mkdir -p "$T/zdir"
 printf 'Started dump at: 2026-01-01 00:00:00\nFinished dump at: 2026-01-01 00:00:01\n' >"$T/zdir/metadata"

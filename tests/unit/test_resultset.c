@@ -320,11 +320,59 @@ static void test_malformed(void)
 	refused(&s.b, 4, 1 << 20, SL_EFORMAT, 0);
 	sl_buf_free(&s.b);
 
-	s = (struct stream){SL_BUF_INIT, 1}; /* a row above max_packet */
+	/* a row above max_packet (the column definitions, 23 bytes, are not) */
+	const char *long_vals[] = {"1", NULL, "", "0123456789012345678901234567890123456789"};
+	const size_t long_lens[] = {1, 0, 0, 40};
+	s = (struct stream){SL_BUF_INIT, 1};
 	head(&s, 4, true);
 	row(&s, 4, sample_vals, sample_lens);
-	refused(&s.b, 4, 10, SL_EFORMAT, 0);
+	row(&s, 4, long_vals, long_lens);
+	refused(&s.b, 4, 30, SL_EFORMAT, 1);
 	sl_buf_free(&s.b);
+}
+
+/* Packets of 8 bytes at the most (chunk_max made small): a row of 20 bytes
+ * comes in three, one of 16 in three with the last empty; a joined row
+ * above max_packet is refused. */
+static void test_small_chunks(void)
+{
+	const size_t maxes[] = {64, 17};
+	for (size_t k = 0; k < 2; k++) {
+		size_t max = maxes[k];
+		struct stream s = {SL_BUF_INIT, 1};
+		const unsigned char count[2] = {1, 1};
+		packet(&s, count, 2);
+		packet(&s, "\3def", 4);
+		packet(&s, eof_pkt, sizeof(eof_pkt));
+		const char r20[] = "\023abcdefghijklmnopqrs";
+		packet(&s, r20, 8);
+		packet(&s, r20 + 8, 8);
+		packet(&s, r20 + 16, 4);
+		const char r16[] = "\017ABCDEFGHIJKLMNO";
+		packet(&s, r16, 8);
+		packet(&s, r16 + 8, 8);
+		packet(&s, "", 0);
+		packet(&s, eof_pkt, sizeof(eof_pkt));
+		struct sl_resultset rs;
+		struct source src = {.b = &s.b, .step = 3};
+		CHECK(sl_resultset_init(&rs, 64, max) == 0);
+		rs.chunk_max = 8;
+		CHECK_EQ_INT(sl_resultset_start(&rs, source_read, &src, 1), 0);
+		if (max == 17) { /* the first row is 20 bytes */
+			CHECK_EQ_INT(sl_resultset_next(&rs), SL_EFORMAT);
+			sl_resultset_free(&rs);
+			sl_buf_free(&s.b);
+			continue;
+		}
+		CHECK_EQ_INT(sl_resultset_next(&rs), 1);
+		CHECK_EQ_MEM(rs.vals[0], rs.lens[0], "abcdefghijklmnopqrs");
+		CHECK_EQ_INT(sl_resultset_next(&rs), 1);
+		CHECK_EQ_MEM(rs.vals[0], rs.lens[0], "ABCDEFGHIJKLMNO");
+		CHECK_EQ_INT(sl_resultset_next(&rs), 0);
+		CHECK(rs.joined_cap <= max);
+		sl_resultset_free(&rs);
+		sl_buf_free(&s.b);
+	}
 }
 
 /* A row of 0xffffff + 100 bytes comes in two packets, one of exactly
@@ -419,6 +467,7 @@ int main(void)
 	UNIT_RUN(test_cut);
 	UNIT_RUN(test_malformed);
 	UNIT_RUN(test_joined);
+	UNIT_RUN(test_small_chunks);
 	UNIT_RUN(test_out_of_memory);
 	return UNIT_DONE();
 }
