@@ -93,9 +93,10 @@ static int fill(struct sl_resultset *rs, size_t need)
 	return 0;
 }
 
+static int server_error(struct sl_resultset *rs, const unsigned char *p, size_t len);
+
 /* A packet whose number is not the one due: an error the server sent on
  * its own (a connection killed), or bytes out of step. */
-static int server_error(struct sl_resultset *rs, const unsigned char *p, size_t len);
 static int out_of_order(struct sl_resultset *rs, size_t n)
 {
 	unsigned got = rs->buf[rs->pos + 3];
@@ -193,6 +194,18 @@ static bool is_eof(const unsigned char *p, size_t len)
 	return len > 0 && len < 9 && p[0] == 0xfe;
 }
 
+/* The next packet that answers: progress reports are passed over, an ERR
+ * packet is the server's error (SL_EDB); else as packet(). */
+static int answer(struct sl_resultset *rs, const unsigned char **p, size_t *len)
+{
+	int rc;
+	do {
+		if ((rc = packet(rs, p, len)))
+			return rc;
+	} while (is_progress(*p, *len));
+	return *len && (*p)[0] == 0xff ? server_error(rs, *p, *len) : 0;
+}
+
 /* A length-encoded integer at *p before e, moving *p past it: 0, or -1 when
  * it is malformed or NULL (0xfb). */
 static int lenenc(const unsigned char **p, const unsigned char *e, uint64_t *v)
@@ -247,13 +260,9 @@ int sl_resultset_start(struct sl_resultset *rs, sl_resultset_read_fn read, void 
 
 	const unsigned char *p;
 	size_t len;
-	int rc;
-	do {
-		if ((rc = packet(rs, &p, &len)))
-			return rc;
-	} while (is_progress(p, len));
-	if (len && p[0] == 0xff)
-		return server_error(rs, p, len);
+	int rc = answer(rs, &p, &len);
+	if (rc)
+		return rc;
 	if (len && p[0] == 0x00)
 		return fail(rs, SL_EFORMAT, "the query returned no rows, not even an empty result");
 	if (len && p[0] == 0xfb)
@@ -272,18 +281,14 @@ int sl_resultset_start(struct sl_resultset *rs, sl_resultset_read_fn read, void 
 		return fail(rs, SL_EFORMAT, "the server sent %llu columns where %zu were asked for",
 		            (unsigned long long)count, ncols);
 	for (size_t c = 0; c < ncols; c++) {
-		if ((rc = packet(rs, &p, &len)))
+		if ((rc = answer(rs, &p, &len)))
 			return rc;
-		if (len && p[0] == 0xff)
-			return server_error(rs, p, len);
 		if (is_eof(p, len))
 			return fail(rs, SL_EFORMAT, "the server sent %zu column definitions of %zu",
 			            c, ncols);
 	}
-	if ((rc = packet(rs, &p, &len)))
+	if ((rc = answer(rs, &p, &len)))
 		return rc;
-	if (len && p[0] == 0xff)
-		return server_error(rs, p, len);
 	if (!is_eof(p, len))
 		return fail(rs, SL_EFORMAT, "the server sent no end to its column definitions");
 	return 0;
@@ -296,12 +301,8 @@ int sl_resultset_next(struct sl_resultset *rs)
 	int rc;
 	if (rs->done)
 		return 0;
-	do {
-		if ((rc = packet(rs, &p, &len)))
-			return rc;
-	} while (is_progress(p, len));
-	if (len && p[0] == 0xff)
-		return server_error(rs, p, len);
+	if ((rc = answer(rs, &p, &len)))
+		return rc;
 	if (is_eof(p, len)) {
 		unsigned status = len >= 5 ? (unsigned)p[3] | (unsigned)p[4] << 8 : 0;
 		if (status & SERVER_MORE_RESULTS_EXIST)
