@@ -618,6 +618,11 @@ int mdb_catalog_plan(struct mdb_source *m)
 	}
 	/* Biggest tables first, so they are split while small ones fill gaps. */
 	qsort(m->order, m->ntables, sizeof(*m->order), cmp_size_desc);
+	uint64_t after = 0;
+	for (size_t i = m->ntables; i-- > 0;) {
+		m->order[i]->bytes_after = after;
+		after += m->order[i]->t->est_bytes;
+	}
 	m->est_rows_total = est_rows;
 	sl_pipeline_set_totals(m->inst->pipe, m->ntables, m->cfg->no_data ? 0 : est_rows);
 	return 0;

@@ -56,6 +56,7 @@ struct mdb_table {
 	char **triggers;       /* trigger names */
 	char **trigger_bodies; /* their ACTION_STATEMENTs (until depend.c has read them) */
 	char *view_definition; /* views: for dependency order */
+	uint64_t bytes_after;  /* estimated data bytes of the tables after it in 'order' */
 };
 
 struct mdb_job {

@@ -6,6 +6,7 @@
 #   * the -t 4 stream and a -t 1 stream import to the same data (checksum);
 #   * --rows splits fidelity's composite, string and sparse keys without
 #     exploding the number of chunks, and the data stays identical;
+#   * equal tables stay whole and the last ones are split into ranges;
 #   * all workers see one snapshot: while a writer inserts into snap.a and
 #     snap.b in one transaction each, a -t 4 dump has as many rows in a as
 #     in b, with every --lock-mode that promises consistency;
@@ -131,6 +132,49 @@ n=$(streamcheck --objects "$FID4" 2>/dev/null | grep -c -x $'data\tfidelity\tt_s
 rows=$(sql src "SELECT COUNT(*) FROM fidelity.t_sparse_pk")
 assert_le "$n" $((rows * 5 / 100 + 10)) "data frames of t_sparse_pk ($rows rows)"
 t_pass
+
+# --- the last tables in ranges ------------------------------------------------------
+# Five tables of 2,000 rows and one of 1,200, -t 2 --rows 300: no table is
+# more than half a worker's share (2,800 rows), so the first four stay
+# whole; the fifth, with less than itself left behind it, and the sixth,
+# the last, are split so that the other worker shares them instead of
+# waiting (chunk.c).
+setup_sql src <<'SQL'
+DROP DATABASE IF EXISTS tail;
+CREATE DATABASE tail;
+USE tail;
+CREATE TABLE a (id INT PRIMARY KEY, pad CHAR(60) NOT NULL);
+CREATE TABLE b LIKE a;
+CREATE TABLE c LIKE a;
+CREATE TABLE d LIKE a;
+CREATE TABLE e LIKE a;
+CREATE TABLE f LIKE a;
+INSERT INTO a SELECT seq, REPEAT('a', 60) FROM seq_1_to_2000;
+INSERT INTO b SELECT * FROM a;
+INSERT INTO c SELECT * FROM a;
+INSERT INTO d SELECT * FROM a;
+INSERT INTO e SELECT * FROM a;
+INSERT INTO f SELECT * FROM a WHERE id <= 1200;
+ANALYZE TABLE a, b, c, d, e, f;
+SQL
+
+t_begin "-t 2: equal tables stay whole, the last ones are split into ranges"
+capture tail sluice dump "${SRC[@]}" -B tail -t 2 --rows 300
+assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+frames=$(streamcheck --objects "$OUT" 2>/dev/null | awk -F'\t' '$1 == "data" { n[$3]++ }
+	END { for (t in n) print t, n[t] }' | sort)
+whole=$(printf '%s\n' "$frames" | awk '$2 == 1' | wc -l)
+assert_eq 4 "$whole" "tables in one data frame ($(echo $frames))"
+assert_le 3 "$(printf '%s\n' "$frames" | awk '$1 == "f" { print $2 }')" "data frames of tail.f"
+assert_eq "$(printf 'tail.a\t2000\ntail.b\t2000\ntail.c\t2000\ntail.d\t2000\ntail.e\t2000\ntail.f\t1200')" \
+	"$(streamcheck "$OUT" 2>&1 | sort)" "trailer rows"
+drop_dbs dst tail
+mariadb_import dst <"$OUT" >"$T/import-tail.log" 2>&1
+assert_exit_zero $? "mariadb < stream ($(tail -n 2 "$T/import-tail.log"))"
+assert_same "$(checksum_db src tail)" "$(checksum_db dst tail)" "checksums (src vs dst)"
+t_pass
+rm -f "$OUT"
+drop_dbs dst tail
 
 # --- one snapshot for all workers ----------------------------------------------------
 
