@@ -37,33 +37,6 @@ static void test_xxh64_vectors(void)
 	CHECK(sl_xxh64(buf, 64, 1) != sl_xxh64(buf, 64, 0));
 }
 
-/* Bodies big enough to be hashed in prefetched steps hash as they do in
- * pieces of another size: around the threshold, the step and the end. */
-static void test_xxh64_big(void)
-{
-	size_t cap = (1u << 20) + 100;
-	unsigned char *big = sl_malloc(cap);
-	CHECK(big != NULL);
-	if (!big)
-		return;
-	uint64_t x = 0x9e3779b97f4a7c15u;
-	for (size_t i = 0; i < cap; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		big[i] = (unsigned char)x;
-	}
-	const size_t lens[] = {65535,        65536,  65537,    65536 + 8191, 65536 + 8192,
-	                       65536 + 8193, 100000, 1u << 20, cap};
-	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
-		struct sl_xxh64_state st;
-		sl_xxh64_begin(&st, k);
-		for (size_t i = 0; i < lens[k]; i += 999)
-			sl_xxh64_update(&st, big + i, lens[k] - i < 999 ? lens[k] - i : 999);
-		CHECK(sl_xxh64(big, lens[k], k) == sl_xxh64_end(&st));
-	}
-	CHECK(sl_xxh64(big, cap, 0) != sl_xxh64(big, cap - 1, 0));
-	sl_free(big);
-}
-
 /* A manifest with two tables and database files. */
 static void fill(struct sl_manifest *m)
 {
@@ -215,7 +188,6 @@ static void test_classify(void)
 int main(void)
 {
 	UNIT_RUN(test_xxh64_vectors);
-	UNIT_RUN(test_xxh64_big);
 	UNIT_RUN(test_manifest_roundtrip);
 	UNIT_RUN(test_manifest_parse_errors);
 	UNIT_RUN(test_classify);
