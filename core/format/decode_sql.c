@@ -389,7 +389,8 @@ int sl_decode_insert_row(const char *stmt, size_t len, size_t *pos, size_t ncols
 	struct scan s = {stmt, len, *pos, err};
 	int rc;
 #ifdef __SSE2__
-	for (size_t k = 0; k < DECODE_PREFETCH_ROW && len - s.i > DECODE_PREFETCH + k; k += 64)
+	for (size_t k = 0; k < DECODE_PREFETCH_ROW && s.i < len && len - s.i > DECODE_PREFETCH + k;
+	     k += 64)
 		_mm_prefetch(stmt + s.i + DECODE_PREFETCH + k, _MM_HINT_T0);
 #endif
 	skip_ws(&s);

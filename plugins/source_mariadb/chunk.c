@@ -202,11 +202,14 @@ int mdb_chunk_plan(struct mdb_source *m, struct mdb_worker *w, struct mdb_table 
 	 * table big enough to unbalance the workers: more than half of one
 	 * worker's fair share of all rows (one big table among small ones), or
 	 * one of the last tables, which the other workers would wait for once
-	 * the tables after it are gone (8 equal tables on 2 workers: the 8th;
-	 * whole, it ended 60 ms after the 7th, one core idle meanwhile). */
+	 * the tables after it are gone: those hold clearly less than the other
+	 * workers' share of its size (an eighth of slack, so that of nearly
+	 * equal tables only the last is split: 8 equal tables on 2 workers, the
+	 * 8th; whole, it ended 60 ms after the 7th, one core idle meanwhile). */
 	uint64_t share = m->est_rows_total / (2 * (uint64_t)m->nworkers);
 	uint64_t est = t->est_rows;
-	bool last = mt->bytes_after < (uint64_t)(m->nworkers - 1) * t->est_bytes;
+	bool last =
+	    mt->bytes_after + mt->bytes_after / 8 < (uint64_t)(m->nworkers - 1) * t->est_bytes;
 	bool split = c && per > 0 && m->nworkers > 1 && est >= 2 * per && (est > share || last);
 	/* A condition (--where, a script's, a subset's key list) may select few
 	 * of the rows: every range would read its whole list for nothing.  The
