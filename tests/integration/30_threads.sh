@@ -164,7 +164,7 @@ assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 frames=$(streamcheck --objects "$OUT" 2>/dev/null | awk -F'\t' '$1 == "data" { n[$3]++ }
 	END { for (t in n) print t, n[t] }' | sort)
 whole=$(printf '%s\n' "$frames" | awk '$2 == 1' | wc -l)
-assert_eq 4 "$whole" "tables in one data frame ($(echo $frames))"
+assert_eq 4 "$whole" "tables in one data frame (${frames//$'\n'/, })"
 assert_le 3 "$(printf '%s\n' "$frames" | awk '$1 == "f" { print $2 }')" "data frames of tail.f"
 assert_eq "$(printf 'tail.a\t2000\ntail.b\t2000\ntail.c\t2000\ntail.d\t2000\ntail.e\t2000\ntail.f\t1200')" \
 	"$(streamcheck "$OUT" 2>&1 | sort)" "trailer rows"
