@@ -7,8 +7,8 @@
  * of SL_STREAM_MAX_HEADER bytes, frame bodies are handed to the caller in
  * the pieces they arrived in and skipped by length (never scanned), and the
  * trailer body is parsed line by line into a struct sl_stream_trailer.
- * Memory is bounded: nothing but the trailer's table list grows with the
- * input.  Every error message reads "<source>: byte <offset>: <what>",
+ * Memory is bounded: nothing but the tables of table-end lines and the
+ * trailer's table list grows with the input.  Every error message reads "<source>: byte <offset>: <what>",
  * where the offset is the start of the offending line (or the position of
  * the offending byte), counted from the first byte fed. */
 #ifdef HAVE_CONFIG_H
@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/map.h"
 #include "format/fname.h"
 
 #ifndef PACKAGE_VERSION
@@ -144,6 +145,29 @@ int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len,
 	if (rc)
 		return rc;
 	return sl_buf_printf(out, "-- sluice frame %zu %s %016" PRIx64 "\n", len, name, hash);
+}
+
+int sl_stream_put_table_end(struct sl_buf *out, const char *schema, const char *name, uint64_t rows)
+{
+	size_t start = out->len;
+	int rc = sl_buf_puts(out, "-- sluice table-end ");
+	if (!rc)
+		rc = sl_fname_encode(out, schema);
+	if (!rc)
+		rc = sl_buf_putc(out, '.');
+	if (!rc)
+		rc = sl_fname_encode(out, name);
+	if (!rc)
+		rc = sl_buf_printf(out, " %" PRIu64 "\n", rows);
+	/* Never write what a reader refuses. */
+	if (!rc && out->len - start - 1 > SL_STREAM_MAX_HEADER)
+		rc = SL_EINTERNAL;
+	if (rc) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+	}
+	return rc;
 }
 
 int sl_stream_put_mydumper_header(struct sl_buf *out, const char *name, size_t len)
@@ -348,6 +372,12 @@ enum {
 	SL_TR_ERROR = 1 << 6
 };
 
+/* A table whose data a table-end line said is complete. */
+struct sl_stream_ended {
+	uint64_t rows;
+	bool listed; /* the trailer has its table line */
+};
+
 struct sl_stream_reader {
 	char *source; /* owned copy */
 	bool continuous;
@@ -369,6 +399,12 @@ struct sl_stream_reader {
 	/* Current frame. */
 	char name[SL_STREAM_MAX_NAME + 1];
 	uint64_t body_len, body_done;
+
+	/* Tables of this stream's table-end lines: (schema, name) -> struct
+	 * sl_stream_ended; 'cdb' and 'ctbl' hold a frame name's parts. */
+	struct sl_map ended;
+	size_t nended, nlisted; /* entries; of them, found in the trailer */
+	struct sl_buf cdb, ctbl;
 
 	/* Current trailer. */
 	bool hdr_ok; /* status on the trailer header line */
@@ -440,6 +476,9 @@ void sl_stream_reader_free(struct sl_stream_reader *r)
 	if (!r)
 		return;
 	sl_stream_trailer_free(&r->trailer);
+	sl_map_free(&r->ended, sl_free);
+	sl_buf_free(&r->cdb);
+	sl_buf_free(&r->ctbl);
 	sl_buf_free(&r->tline);
 	sl_buf_free(&r->scratch);
 	sl_free(r->bad_msg);
@@ -509,6 +548,9 @@ static int sl_stream_on_version(struct sl_stream_reader *r, const char *s, size_
 		                      v, SL_STREAM_VERSION);
 	r->version = (int)v;
 	r->nstreams++;
+	/* The tables of the stream before (continuous mode) may come again. */
+	sl_map_free(&r->ended, sl_free);
+	r->nended = r->nlisted = 0;
 	sl_stream_trailer_free(&r->trailer);
 	r->tables_cap = 0;
 	r->state = SL_RS_FRAMES;
@@ -548,6 +590,12 @@ static int sl_stream_on_frame(struct sl_stream_reader *r, const char *s, size_t 
 	memcpy(r->name, name, nlen);
 	r->name[nlen] = '\0';
 	r->body_done = 0;
+	enum sl_file_kind kind;
+	if (r->nended > 0 && sl_fname_classify(r->name, &kind, &r->cdb, &r->ctbl) == 0 &&
+	    kind == SL_FILE_DATA && sl_map_get2(&r->ended, r->cdb.data, r->ctbl.data))
+		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+		                      "frame %s: data of a table after its table-end line",
+		                      r->name);
 	if (r->cb.on_frame_begin &&
 	    (rc = r->cb.on_frame_begin(r->ud, r->name, r->body_len,
 	                               r->version >= 2 ? &hash : NULL)) != 0)
@@ -562,6 +610,7 @@ static int sl_stream_on_frame(struct sl_stream_reader *r, const char *s, size_t 
 }
 
 static int sl_stream_trailer_done(struct sl_stream_reader *r);
+static int sl_stream_on_table_end(struct sl_stream_reader *r, const char *v, size_t n);
 
 /* "-- sluice trailer <len> ok|error" */
 static int sl_stream_on_trailer_header(struct sl_stream_reader *r, const char *s, size_t n)
@@ -590,6 +639,8 @@ static int sl_stream_on_frames_line(struct sl_stream_reader *r, const char *s, s
 		return sl_stream_on_frame(r, s + 16, n - 16);
 	if (sl_stream_starts(s, n, "-- sluice trailer "))
 		return sl_stream_on_trailer_header(r, s + 18, n - 18);
+	if (sl_stream_starts(s, n, "-- sluice table-end "))
+		return sl_stream_on_table_end(r, s + 20, n - 20);
 	if (sl_stream_starts(s, n, "-- sluice stream "))
 		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
 		                      "version line inside a stream: the stream before it has no "
@@ -702,35 +753,104 @@ static int sl_stream_decode_dup(struct sl_stream_reader *r, const char *s, size_
 	return *out ? 0 : SL_ENOMEM;
 }
 
-/* "-- table <db>.<table> ROWS" (v is what follows "-- table "). */
-static int sl_stream_on_table_line(struct sl_stream_reader *r, const char *v, size_t n)
+/* Parse "<db>.<table> ROWS" (fname-encoded names) at stream offset 'at'
+ * of a 'what' line: 0 with the decoded names (caller frees) and rows, or
+ * the reader's failure. */
+static int sl_stream_parse_table(struct sl_stream_reader *r, const char *v, size_t n, uint64_t at,
+                                 const char *what, char **schema, char **name, uint64_t *rows)
 {
-	char *schema = NULL, *name = NULL;
-	uint64_t rows;
 	int rc;
 
+	*schema = *name = NULL;
 	const char *sp = sl_stream_last_space(v, n);
-	if (!sp || sl_stream_parse_u64(sp + 1, n - (size_t)(sp + 1 - v), &rows))
-		return sl_stream_fail(r, SL_EFORMAT, r->tline_off, "trailer: bad table line");
+	if (!sp || sl_stream_parse_u64(sp + 1, n - (size_t)(sp + 1 - v), rows))
+		return sl_stream_fail(r, SL_EFORMAT, at, "%s: bad table line", what);
 	size_t qlen = (size_t)(sp - v);
 	const char *dot = memchr(v, '.', qlen);
 	if (!dot) {
 		rc = SL_EFORMAT;
 		goto fail;
 	}
-	if ((rc = sl_stream_decode_dup(r, v, (size_t)(dot - v), &schema)) != 0)
+	if ((rc = sl_stream_decode_dup(r, v, (size_t)(dot - v), schema)) != 0)
 		goto fail;
-	if ((rc = sl_stream_decode_dup(r, dot + 1, qlen - (size_t)(dot + 1 - v), &name)) != 0)
+	if ((rc = sl_stream_decode_dup(r, dot + 1, qlen - (size_t)(dot + 1 - v), name)) != 0)
 		goto fail;
-	if ((rc = sl_stream_add_table(r, schema, name, rows)) != 0)
+	return 0;
+fail:
+	sl_free(*schema);
+	sl_free(*name);
+	*schema = *name = NULL;
+	if (rc == SL_EFORMAT)
+		return sl_stream_fail(r, rc, at, "%s: bad table name", what);
+	return sl_stream_fail(r, rc, at, "out of memory");
+}
+
+/* "-- table <db>.<table> ROWS" (v is what follows "-- table "). */
+static int sl_stream_on_table_line(struct sl_stream_reader *r, const char *v, size_t n)
+{
+	char *schema, *name;
+	uint64_t rows;
+	int rc;
+
+	if ((rc = sl_stream_parse_table(r, v, n, r->tline_off, "trailer", &schema, &name, &rows)))
+		return rc;
+	/* A table ended before: the same rows, and readers need not end it again. */
+	struct sl_stream_ended *e = sl_map_get2(&r->ended, schema, name);
+	bool ended = false;
+	if (e) {
+		if (e->listed || e->rows != rows) {
+			rc = sl_stream_fail(r, SL_EFORMAT, r->tline_off,
+			                    e->listed ? "trailer: table %s.%s listed twice"
+			                              : "trailer: table %s.%s: its table-end line "
+			                                "says other rows",
+			                    schema, name);
+			goto fail;
+		}
+		e->listed = ended = true;
+		r->nlisted++;
+	}
+	if ((rc = sl_stream_add_table(r, schema, name, rows)) != 0) {
+		rc = sl_stream_fail(r, rc, r->tline_off, "out of memory");
 		goto fail;
+	}
+	r->trailer.tables[r->trailer.ntables - 1].ended = ended;
 	return 0;
 fail:
 	sl_free(schema);
 	sl_free(name);
-	if (rc == SL_EFORMAT)
-		return sl_stream_fail(r, rc, r->tline_off, "trailer: bad table name");
-	return sl_stream_fail(r, rc, r->tline_off, "out of memory");
+	return rc;
+}
+
+/* "-- sluice table-end <db>.<table> ROWS" (v is what follows the key). */
+static int sl_stream_on_table_end(struct sl_stream_reader *r, const char *v, size_t n)
+{
+	char *schema, *name;
+	uint64_t rows;
+	int rc;
+
+	if (r->version < 3)
+		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+		                      "table-end line in a version %d stream", r->version);
+	if ((rc = sl_stream_parse_table(r, v, n, r->line_off, "table-end", &schema, &name, &rows)))
+		return rc;
+	struct sl_stream_ended *e = NULL;
+	if (sl_map_get2(&r->ended, schema, name))
+		rc = sl_stream_fail(r, SL_EFORMAT, r->line_off,
+		                    "table-end: table %s.%s ended twice", schema, name);
+	else if (!(e = sl_calloc(1, sizeof(*e))) || sl_map_put2(&r->ended, schema, name, e))
+		rc = sl_stream_fail(r, SL_ENOMEM, r->line_off, "out of memory");
+	if (rc) {
+		if (!sl_map_get2(&r->ended, schema, name))
+			sl_free(e);
+	} else {
+		e->rows = rows;
+		r->nended++;
+		if (r->cb.on_table_end && (rc = r->cb.on_table_end(r->ud, schema, name, rows)) != 0)
+			rc = sl_stream_stop(r, rc);
+	}
+	sl_free(schema);
+	sl_free(name);
+	return rc;
 }
 
 /* One line of the trailer body, without its '\n'. */
@@ -846,6 +966,11 @@ static int sl_stream_trailer_done(struct sl_stream_reader *r)
 		return sl_stream_fail(r, SL_EFORMAT, at, "trailer: no rows line");
 	if (!(r->seen & SL_TR_BYTES))
 		return sl_stream_fail(r, SL_EFORMAT, at, "trailer: no bytes line");
+	if (r->nlisted < r->nended)
+		return sl_stream_fail(r, SL_EFORMAT, at,
+		                      "trailer: no table line for a table that ended before "
+		                      "(%zu of %zu missing)",
+		                      r->nended - r->nlisted, r->nended);
 	r->state = SL_RS_END;
 	return 0;
 }

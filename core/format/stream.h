@@ -2,8 +2,9 @@
  *
  * A stream is a version line, a sequence of frames, and a trailer:
  *
- *   -- sluice stream 2 0.1.0\n                   version line
+ *   -- sluice stream 3 0.1.0\n                   version line
  *   -- sluice frame <len> <name> <xxh64>\n<len bytes>   one file per frame
+ *   -- sluice table-end <db>.<table> <rows>\n     a table's data is complete
  *   ...
  *   -- sluice trailer <len> ok|error\n<len bytes> trailer body
  *   -- sluice end ok|error\n                      last line
@@ -14,9 +15,14 @@
  * markers.  <name> is a file name from fname.h (never has spaces).  <xxh64>
  * is 16 lowercase hex digits, the checksum the manifest gives the same
  * file (XXH64 of the body seeded with XXH64 of the name), so a reader
- * refuses a frame whose bytes changed before anything uses them.  Version
- * 1 streams (no checksum) are still read.  The trailer body is comment
- * lines:
+ * refuses a frame whose bytes changed before anything uses them.  A
+ * table-end line (version 3) follows the last data frame of a table, with
+ * the table's rows and names as in the trailer's table line: a loader can
+ * add the table's deferred indexes while the rest of the stream is still
+ * coming.  No data frame of that table may follow it, and the trailer must
+ * list the table with the same rows.  Versions 1 (no checksum, no
+ * table-end lines) and 2 (no table-end lines) are still read.  The trailer
+ * body is comment lines:
  *
  *   -- status ok|error
  *   -- files N                    (frames in this stream)
@@ -49,7 +55,7 @@
 #include "base/error.h"
 #include "format/table.h"
 
-#define SL_STREAM_VERSION    2    /* written; 1 (frames without checksums) is read too */
+#define SL_STREAM_VERSION    3    /* written; 1 and 2 are read too */
 #define SL_STREAM_MAX_NAME   1024 /* longest file name a reader accepts */
 #define SL_STREAM_MAX_HEADER 1200 /* longest header line a reader accepts */
 
@@ -57,6 +63,7 @@ struct sl_stream_table_count {
 	char *schema; /* decoded names */
 	char *name;
 	uint64_t rows;
+	bool ended; /* reading: a table-end line announced it before the trailer */
 };
 
 struct sl_stream_trailer {
@@ -81,6 +88,13 @@ int sl_stream_put_version(struct sl_buf *out);
  * checksum is 'hash' (sl_manifest_file_hash()). */
 int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len, uint64_t hash);
 
+/* Append the table-end line of schema.name (raw names, encoded here), whose
+ * complete data holds 'rows' rows.  0, SL_ENOMEM, SL_EFORMAT (a name cannot
+ * be encoded) or SL_EINTERNAL (longer than a reader accepts); on failure
+ * 'out' is unchanged. */
+int sl_stream_put_table_end(struct sl_buf *out, const char *schema, const char *name,
+                            uint64_t rows);
+
 /* Append mydumper's frame header (its --stream, 0.14 and later): a
  * newline, "-- ", the name, a space, the body's length and a newline.  The
  * name is one of the layout or mydumper's metadata files ("metadata",
@@ -103,6 +117,9 @@ struct sl_stream_callbacks {
 	int (*on_frame_begin)(void *ud, const char *name, uint64_t len, const uint64_t *hash);
 	int (*on_frame_data)(void *ud, const char *p, size_t n); /* body bytes, in pieces */
 	int (*on_frame_end)(void *ud);
+	/* A table-end line (decoded names); the reader has checked that the
+	 * table did not end before. */
+	int (*on_table_end)(void *ud, const char *schema, const char *name, uint64_t rows);
 	int (*on_trailer)(void *ud, const struct sl_stream_trailer *t); /* after the end line */
 };
 

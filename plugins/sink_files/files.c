@@ -340,6 +340,13 @@ static int files_consume(struct sl_instance *inst, struct sl_batch *b)
 		return rc;
 	if (account(&s->man, b, hash))
 		return sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+	if (b->kind == SL_BATCH_TABLE_END && b->table && s->w->end_table) {
+		const char *schema = b->schema ? b->schema : b->table->schema;
+		const struct sl_manifest_table *t =
+		    sl_manifest_table(&s->man, schema, sl_batch_table_name(b));
+		return t ? s->w->end_table(s, t)
+		         : sl_pipeline_fail(inst->pipe, SL_ENOMEM, "out of memory");
+	}
 	return 0;
 }
 

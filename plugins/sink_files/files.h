@@ -64,6 +64,9 @@ struct files_writer {
 	 * computed once for the manifest and the stream's frame header).  The
 	 * sink's thread.  The pipeline's error on failure. */
 	int (*put)(struct files_sink *s, const struct sl_batch *b, uint64_t hash);
+	/* Optional: table t's data is complete (its manifest entry, already
+	 * marked so).  The sink's thread.  0 or the pipeline's error. */
+	int (*end_table)(struct files_sink *s, const struct sl_manifest_table *t);
 	/* Write the end: the trailer, or metadata and manifest (s->man is
 	 * complete, its run fields set from 'sum').  Called once after open()
 	 * succeeded, also after errors. */

@@ -5,7 +5,9 @@
  * succeeded (output_s3.c).
  *
  * The sluice stream: the version line, one frame per file (header + exact
- * body), and at close the trailer with the run's status, counts, binlog
+ * body), a table-end line after each table's last data frame (written with
+ * the next frame's header: one write, and no line a cancel could cut
+ * apart), and at close the trailer with the run's status, counts, binlog
  * position and every complete table's rows, all read off the sink's
  * manifest (format/stream.h).  mydumper's stream, as its stream thread
  * writes it from 0.14 on, so that `myloader --stream` reads it: a frame
@@ -38,6 +40,7 @@ struct stream_writer {
 	struct sl_s3_upload *up;  /* --result-file s3://...: the object, or NULL */
 	bool broken;              /* the reader went away: write nothing more */
 	struct sl_buf header;     /* header of the frame being written, or the trailer */
+	struct sl_buf ends;       /* table-end lines to go before the next header */
 	size_t written;           /* bytes of header + body written so far */
 	struct sl_batch *partial; /* a frame a cancel interrupted, finished at close */
 };
@@ -138,6 +141,7 @@ static void stream_destroy(struct files_sink *s)
 		return;
 	sl_batch_release(w->partial);
 	sl_buf_free(&w->header);
+	sl_buf_free(&w->ends);
 	files_upload_free(s, w->up);
 	if (w->owned_fd)
 		close(w->fd);
@@ -168,12 +172,23 @@ static int stream_open(struct files_sink *s)
 	return rc ? rc : write_frame(s, w, NULL, -1);
 }
 
+/* Start w->header with the table-end lines held for it. */
+static int take_ends(struct stream_writer *w)
+{
+	sl_buf_reset(&w->header);
+	int rc = w->ends.len ? sl_buf_append(&w->header, w->ends.data, w->ends.len) : 0;
+	sl_buf_reset(&w->ends);
+	return rc;
+}
+
 static int stream_put(struct files_sink *s, const struct sl_batch *b, uint64_t hash)
 {
 	struct stream_writer *w = s->state;
-	sl_buf_reset(&w->header);
-	int rc = w->mydumper ? sl_stream_put_mydumper_header(&w->header, b->name, b->body.len)
-	                     : sl_stream_put_frame_header(&w->header, b->name, b->body.len, hash);
+	int rc = take_ends(w);
+	if (rc)
+		return rc;
+	rc = w->mydumper ? sl_stream_put_mydumper_header(&w->header, b->name, b->body.len)
+	                 : sl_stream_put_frame_header(&w->header, b->name, b->body.len, hash);
 	if (rc)
 		return rc;
 	rc = write_frame(s, w, b, -1);
@@ -197,8 +212,8 @@ static int trailer_tables(const struct sl_manifest *m, struct sl_stream_table_co
 	for (size_t i = 0; i < m->ntables; i++) {
 		const struct sl_manifest_table *t = m->tables[i];
 		if (t->complete && t->name[0])
-			(*out)[(*n)++] =
-			    (struct sl_stream_table_count){t->schema, t->name, t->rows};
+			(*out)[(*n)++] = (struct sl_stream_table_count){
+			    .schema = t->schema, .name = t->name, .rows = t->rows};
 	}
 	return 0;
 }
@@ -249,8 +264,9 @@ static int stream_end(struct files_sink *s, const struct sl_run_summary *sum)
 	    .left_out = s->man.left_out,
 	    .nleft_out = s->man.nleft_out,
 	};
-	sl_buf_reset(&w->header);
 	w->written = 0;
+	if (!rc)
+		rc = take_ends(w);
 	if (!rc)
 		rc = sl_stream_put_trailer(&w->header, &t);
 	if (!rc)
@@ -258,6 +274,22 @@ static int stream_end(struct files_sink *s, const struct sl_run_summary *sum)
 	sl_free(tables);
 	/* After a failed run, that failure is what the user is told. */
 	return sum->status ? 0 : rc;
+}
+
+/* A table's data is complete: its table-end line goes out with the next
+ * frame (mydumper's stream has none). */
+static int stream_end_table(struct files_sink *s, const struct sl_manifest_table *t)
+{
+	struct stream_writer *w = s->state;
+	if (w->mydumper || !t->name[0])
+		return 0;
+	int rc = sl_stream_put_table_end(&w->ends, t->schema, t->name, t->rows);
+	if (rc)
+		return sl_pipeline_fail(s->inst->pipe, rc,
+		                        rc == SL_ENOMEM ? "out of memory"
+		                                        : "%s.%s: no table-end line for this name",
+		                        t->schema, t->name);
+	return 0;
 }
 
 static int stream_close(struct files_sink *s, const struct sl_run_summary *sum)
@@ -275,6 +307,7 @@ const struct files_writer files_stream_writer = {
     .init = stream_init,
     .open = stream_open,
     .put = stream_put,
+    .end_table = stream_end_table,
     .close = stream_close,
     .destroy = stream_destroy,
 };

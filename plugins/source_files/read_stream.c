@@ -10,9 +10,12 @@
  * behind: that is the backpressure that stops us reading, and then the
  * writer on the other end of the pipe.
  *
- * At the trailer the counts of files and bytes are checked against what was
- * read, the binlog position and GTID go into the run's info, and every
- * table the trailer lists as complete gets its end-of-table record.  An
+ * A table-end line gives its table the end-of-table record at once (after
+ * the held-back frame: its last data), so that a loader adds the table's
+ * deferred indexes while later tables load.  At the trailer the counts of
+ * files and bytes are checked against what was read, the binlog position
+ * and GTID go into the run's info, and every other table the trailer lists
+ * as complete gets its end-of-table record.  An
  * error trailer stops the run at once (also with --continuous: nothing is
  * read past a broken dump).  Any malformed or incomplete input ends the run
  * with SL_EFORMAT and one message naming the input and the byte offset. */
@@ -135,6 +138,15 @@ static int on_frame_end(void *ud)
 	return 0;
 }
 
+static int on_table_end(void *ud, const char *schema, const char *name, uint64_t rows)
+{
+	struct files_source *s = ud;
+	struct stream_reader *r = s->state;
+	/* The line is valid: the frame before it was complete. */
+	int rc = flush_pending(s, r);
+	return rc ? rc : files_end_table(s, schema, name, rows);
+}
+
 static int on_trailer(void *ud, const struct sl_stream_trailer *tr)
 {
 	struct files_source *s = ud;
@@ -168,7 +180,8 @@ static int on_trailer(void *ud, const struct sl_stream_trailer *tr)
 	if (files_set_info(s, tr->binlog_file, tr->binlog_pos, tr->gtid, NULL, NULL))
 		return sl_pipeline_fail(p, SL_ENOMEM, "%s: out of memory", s->source);
 	for (size_t i = 0; i < tr->ntables; i++)
-		if ((rc = files_end_table(s, tr->tables[i].schema, tr->tables[i].name,
+		if (!tr->tables[i].ended &&
+		    (rc = files_end_table(s, tr->tables[i].schema, tr->tables[i].name,
 		                          tr->tables[i].rows)) != 0)
 			return rc;
 	r->nstreams++;
@@ -189,6 +202,7 @@ static int stream_open(struct files_source *s)
 	    .on_frame_begin = on_frame_begin,
 	    .on_frame_data = on_frame_data,
 	    .on_frame_end = on_frame_end,
+	    .on_table_end = on_table_end,
 	    .on_trailer = on_trailer,
 	};
 	struct stream_reader *r = sl_calloc(1, sizeof(*r));

@@ -82,6 +82,18 @@ static int fz_end(void *ud)
 	return 0;
 }
 
+static int fz_table_end(void *ud, const char *schema, const char *name, uint64_t rows)
+{
+	struct fz_seen *s = ud;
+	if (s->in_frame || !schema[0] || !name[0])
+		abort();
+	fz_hash(s, "X", 1);
+	fz_hash(s, schema, strlen(schema) + 1);
+	fz_hash(s, name, strlen(name) + 1);
+	fz_hash(s, &rows, sizeof(rows));
+	return 0;
+}
+
 static int fz_trailer(void *ud, const struct sl_stream_trailer *t)
 {
 	struct fz_seen *s = ud;
@@ -104,6 +116,7 @@ static int fz_trailer(void *ud, const struct sl_stream_trailer *t)
 		fz_hash(s, t->tables[i].schema, strlen(t->tables[i].schema) + 1);
 		fz_hash(s, t->tables[i].name, strlen(t->tables[i].name) + 1);
 		fz_hash(s, &t->tables[i].rows, sizeof(t->tables[i].rows));
+		fz_hash(s, &t->tables[i].ended, sizeof(t->tables[i].ended));
 	}
 	return 0;
 }
@@ -119,7 +132,11 @@ struct fz_result {
 static void fz_read(const uint8_t *data, size_t size, bool continuous, size_t split, size_t step,
                     struct fz_result *res)
 {
-	static const struct sl_stream_callbacks cb = {fz_begin, fz_data, fz_end, fz_trailer};
+	static const struct sl_stream_callbacks cb = {.on_frame_begin = fz_begin,
+	                                              .on_frame_data = fz_data,
+	                                              .on_frame_end = fz_end,
+	                                              .on_table_end = fz_table_end,
+	                                              .on_trailer = fz_trailer};
 	struct sl_stream_reader *r;
 
 	memset(res, 0, sizeof(*res));

@@ -40,8 +40,8 @@ FMT=$OUT
 assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
 t_pass
 
-t_begin "the first line is '-- sluice stream 2 0.1.0'"
-assert_eq "-- sluice stream 2 0.1.0" "$(first_line "$FMT")" "first line"
+t_begin "the first line is '-- sluice stream 3 0.1.0'"
+assert_eq "-- sluice stream 3 0.1.0" "$(first_line "$FMT")" "first line"
 t_pass
 
 t_begin "the last line is '-- sluice end ok'"

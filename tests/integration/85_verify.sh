@@ -51,7 +51,10 @@ d = open(sys.argv[1], "rb").read()
 pos = d.index(b"\n") + 1
 out = {"SIZE": len(d), "VLEN": pos}
 frames = 0
-while d.startswith(b"-- sluice frame ", pos):
+while d.startswith((b"-- sluice frame ", b"-- sluice table-end "), pos):
+    if d.startswith(b"-- sluice table-end ", pos):
+        pos = d.index(b"\n", pos) + 1
+        continue
     eol = d.index(b"\n", pos)
     _, _, _, ln, name = d[pos:eol].split(b" ")[:5]
     frames += 1
@@ -263,7 +266,10 @@ import random, sys
 d = open(sys.argv[1], "rb").read()
 pos = d.index(b"\n") + 1
 spans = []
-while d.startswith(b"-- sluice frame ", pos):
+while d.startswith((b"-- sluice frame ", b"-- sluice table-end "), pos):
+    if d.startswith(b"-- sluice table-end ", pos):
+        pos = d.index(b"\n", pos) + 1
+        continue
     eol = d.index(b"\n", pos)
     ln = int(d[pos:eol].split(b" ")[3])
     spans.append((eol + 1, eol + 1 + ln))
@@ -285,6 +291,33 @@ t_begin "the untouched trailer rewritten by the test helper still verifies"
 retrailer "$GOOD" "$T/same.sql" ok 'b'
 capture same sluice verify "$T/same.sql"
 assert_exit_zero "$RC" "exit code (stderr: $(_t_show "$ERR"))"
+t_pass
+
+t_begin "table-end lines: one per table, after its data; moved or changed, the stream is refused"
+# Every table of the trailer was announced by its table-end line as soon as
+# its data was complete (a loader adds its indexes then).
+assert_eq "$(grep -a -c '^-- table ' "$GOOD")" "$(grep -a -c '^-- sluice table-end ' "$GOOD")" \
+	"table-end lines against the trailer's table lines"
+# The table-end line of the first data frame's table moved up to right
+# after the version line: that table's data frames now follow its end.
+python3 - "$GOOD" "$T/early-end.sql" <<'PY'
+import re, sys
+d = open(sys.argv[1], "rb").read()
+t = re.search(rb"^-- sluice frame [0-9]+ (\S+)\.[0-9]{5}\.sql ", d, re.M).group(1)
+m = re.search(rb"^-- sluice table-end " + re.escape(t) + rb" [0-9]+\n", d, re.M)
+v = d.index(b"\n") + 1
+open(sys.argv[2], "wb").write(d[:v] + m.group(0) + d[v:m.start()] + d[m.end():])
+PY
+capture early sluice verify "$T/early-end.sql"
+expect_refused "table-end before the data" "data of a table after its table-end line"
+# Its rows changed: the trailer says otherwise.
+rewrite "$GOOD" "$T/end-rows.sql" 're.sub(rb"^(-- sluice table-end \S+ )([0-9]+)\n", lambda m: m.group(1) + b"%d\n" % (int(m.group(2)) + 1), d, count=1, flags=re.M)'
+capture endrows sluice verify "$T/end-rows.sql"
+expect_refused "table-end rows changed" "its table-end line says other rows"
+# Twice.
+rewrite "$GOOD" "$T/end-twice.sql" '(lambda m: d[:m.end()] + m.group(0) + d[m.end():])(re.search(rb"^-- sluice table-end [^\n]*\n", d, re.M))'
+capture endtwice sluice verify "$T/end-twice.sql"
+expect_refused "table-end twice" "ended twice"
 t_pass
 
 t_begin "a trailer whose file count does not match the frames is refused"

@@ -322,7 +322,10 @@ import sys
 d = open(sys.argv[1], "rb").read()
 pos = d.index(b"\n") + 1
 last = None
-while d.startswith(b"-- sluice frame ", pos):
+while d.startswith((b"-- sluice frame ", b"-- sluice table-end "), pos):
+    if d.startswith(b"-- sluice table-end ", pos):
+        pos = d.index(b"\n", pos) + 1
+        continue
     eol = d.index(b"\n", pos)
     f = d[pos:eol].split(b" ")
     if f[4].startswith(b"ld_a.t.0"):
@@ -381,6 +384,49 @@ assert_contains "$ERR" "unknown key 'nokey'" "message"
 capture copyp sluice copy --from "$FROM" --to "h=127.0.0.1,P=$(server_port dst),u=$SL_USER,p=wrong" -B ld_a
 assert_exit "$RC" 1 "exit code for a wrong target password"
 assert_contains "$ERR" "Access denied" "message"
+t_pass
+
+# --- indexes while the stream is still coming ------------------------------------
+
+t_begin "a table-end line: that table gets its deferred KEY before the stream ends"
+# The stream is cut right after the first table-end line and the pipe held
+# open: the ended table must have its KEY (added after its data) while the
+# load still waits for input, the other table must not; the cut then fails
+# the load, which reports the ended table as loaded completely.
+setup_sql src "DROP DATABASE IF EXISTS ld_ie; CREATE DATABASE ld_ie;
+  CREATE TABLE ld_ie.a (id INT PRIMARY KEY, k INT, KEY ka (k));
+  CREATE TABLE ld_ie.b (id INT PRIMARY KEY, k INT, KEY kb (k));
+  INSERT INTO ld_ie.a SELECT seq, seq % 7 FROM ld_ie.seq_1_to_3000;
+  INSERT INTO ld_ie.b SELECT seq, seq % 5 FROM ld_ie.seq_1_to_3000;"
+sluice dump "${SRC[@]}" -B ld_ie -t 1 --batch-size 8K >"$T/ie.sql" 2>/dev/null </dev/null
+ended=$(grep -a -m1 '^-- sluice table-end ld_ie\.' "$T/ie.sql" | cut -d' ' -f4)
+first=${ended#ld_ie.}
+other=$([ "$first" = a ] && echo b || echo a)
+assert_eq "2" "$(grep -a -c '^-- sluice table-end ld_ie\.' "$T/ie.sql")" "table-end lines in the stream"
+line=$(grep -a -n -m1 '^-- sluice table-end ' "$T/ie.sql" | cut -d: -f1)
+drop_dbs dst ld_ie
+mkfifo "$T/iepipe"
+"$SLUICE" load "${DST[@]}" -t 2 <"$T/iepipe" >/dev/null 2>"$T/ie.err" &
+lpid=$!
+{ head -n "$line" "$T/ie.sql"; exec sleep 30; } >"$T/iepipe" &
+wpid=$!
+bg_track "$lpid" "$wpid"
+keys() { sql dst "SELECT COUNT(*) FROM information_schema.STATISTICS
+  WHERE TABLE_SCHEMA = 'ld_ie' AND TABLE_NAME = '$1' AND INDEX_NAME = 'k$1'"; }
+for _ in $(seq 100); do
+	[ "$(keys "$first")" = 1 ] && break
+	sleep 0.1
+done
+assert_eq "1" "$(keys "$first")" "KEY of $first, ended, while the load waits for input"
+assert_eq "0" "$(keys "$other")" "KEY of $other, not ended"
+kill -0 "$lpid" 2>/dev/null
+assert_exit_zero $? "the load is still running"
+assert_eq "$(sql src "SELECT COUNT(*), SUM(k) FROM ld_ie.$first")" \
+	"$(sql dst "SELECT COUNT(*), SUM(k) FROM ld_ie.$first")" "rows of $first"
+kill "$wpid" 2>/dev/null
+wait_bounded "$lpid" 10
+assert_exit_nonzero $? "exit code of the cut load"
+assert_contains "$(cat "$T/ie.err")" "1 table(s) loaded completely" "report"
 t_pass
 
 # --- cancellation --------------------------------------------------------------

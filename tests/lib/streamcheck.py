@@ -4,15 +4,18 @@
 Reads a stream (core/stream.h, names from core/fname.h) from FILE or stdin
 by frame length, never by scanning for markers, and checks:
 
-  * the version line `-- sluice stream 1|2 X.Y.Z`;
+  * the version line `-- sluice stream 1|2|3 X.Y.Z`;
   * every frame header `-- sluice frame <len> <name>[ <xxh64>]` (the
-    checksum in version 2 streams, not recomputed here): decimal length, a
+    checksum in version 2 and 3 streams, not recomputed here): decimal length, a
     name in the dump layout with filename-encoded parts, exactly <len> body
     bytes ending in a newline, no name twice;
   * per-table order (invariant 5): database DDL before the database's other
     frames, table DDL before its data, triggers after the table's data,
     views after the database's table DDL, routines/events (db-schema-post)
     after the database's data, the accounts file (mysql-users.sql) last;
+  * table-end lines `-- sluice table-end <db>.<t> N` (version 3 only): at
+    most one per table, no data frame of the table after it, and the
+    trailer lists the table with the same N;
   * the trailer `-- sluice trailer <len> ok|error`: status, files (= number
     of frames), rows (= sum of the per-table rows), bytes, optional binlog
     and gtid lines, `-- table <db>.<t> N` lines; an error trailer carries an
@@ -43,7 +46,7 @@ import argparse
 import re
 import sys
 
-VERSION_RE = re.compile(rb"-- sluice stream ([12]) (\d+\.\d+\.\d+)\n\Z")
+VERSION_RE = re.compile(rb"-- sluice stream ([123]) (\d+\.\d+\.\d+)\n\Z")
 # Version 2 frames end with the file's checksum (16 hex digits).
 FRAME_RE = re.compile(rb"-- sluice frame (0|[1-9][0-9]*) (\S+)( [0-9a-f]{16})?\n\Z")
 TRAILER_RE = re.compile(rb"-- sluice trailer (0|[1-9][0-9]*) (ok|error)\n\Z")
@@ -62,6 +65,7 @@ NAME_PATTERNS = [
     ("data", re.compile(r"(%s)\.(%s)\.([0-9]{5,})\.(sql|csv|jsonl)\Z" % (PART, PART))),
 ]
 TABLE_LINE_RE = re.compile(r"-- table (%s)\.(%s) (0|[1-9][0-9]*)\Z" % (PART, PART))
+TABLE_END_RE = re.compile(rb"-- sluice table-end ((?:[A-Za-z0-9_]|@[0-9a-f]{4})+)\.((?:[A-Za-z0-9_]|@[0-9a-f]{4})+) (0|[1-9][0-9]*)\n\Z")
 NUM_RE = re.compile(r"(0|[1-9][0-9]*)\Z")
 
 
@@ -224,7 +228,7 @@ def check_stream(rd, opts, out):
     off, ln = rd.line("version line")
     m = VERSION_RE.match(ln)
     if not m:
-        raise Malformed(off, "version line: expected '-- sluice stream 1|2 X.Y.Z', got %r" % ln[:80])
+        raise Malformed(off, "version line: expected '-- sluice stream 1|2|3 X.Y.Z', got %r" % ln[:80])
     fmt = int(m.group(1))
     info = {"version": m.group(2).decode(), "frames": [], "trailer": None}
     seen = set()
@@ -239,10 +243,20 @@ def check_stream(rd, opts, out):
     views = []
     posts = {}
     users_idx = None
+    ended = {}            # (db, t) -> (rows, offset of its table-end line)
     idx = 0
     while True:
         off, ln = rd.line("frame header")
         m = FRAME_RE.match(ln)
+        me = TABLE_END_RE.match(ln)
+        if me:
+            if fmt < 3:
+                raise Malformed(off, "table-end line in a version %d stream" % fmt)
+            key = (me.group(1).decode(), me.group(2).decode())
+            if key in ended:
+                raise Malformed(off, "table-end: %s.%s ended twice" % key)
+            ended[key] = (int(me.group(3)), off)
+            continue
         if not m:
             mt = TRAILER_RE.match(ln)
             if mt:
@@ -304,6 +318,8 @@ def check_stream(rd, opts, out):
             key = (db, parts[1])
             if key in triggers:
                 raise Malformed(off, "frame %s: data after the table's triggers" % name)
+            if key in ended:
+                raise Malformed(off, "frame %s: data after the table's table-end line" % name)
             if db in posts:
                 raise Malformed(off, "frame %s: data after the database's routines/events" % name)
             data_frames.setdefault(key, []).append(idx)
@@ -335,6 +351,10 @@ def check_stream(rd, opts, out):
         raise Malformed(eoff, "end line: expected '-- sluice end %s', got %r" % (status, eln[:80]))
     if me.group(1).decode() != status:
         raise Malformed(eoff, "end line says %s, trailer says %s" % (me.group(1).decode(), status))
+    for (db, t), (rows, eoff_) in ended.items():
+        if tr["tables"].get((decode(db), decode(t))) != rows:
+            raise Malformed(eoff_, "table-end %s.%s %d: the trailer does not list the table with %d rows"
+                            % (db, t, rows, rows))
     if status == "ok":
         for (db, t) in data_frames:
             if (decode(db), decode(t)) not in tr["tables"]:

@@ -27,6 +27,7 @@ struct rec {
 	int open; /* inside a frame */
 	int ntrailers;
 	struct sl_buf trailer; /* text form of the last trailer */
+	struct sl_buf tends;   /* table-end records: "[schema|name|rows@frames]" */
 	int stop_at_frame;     /* on_frame_begin of this frame (1-based) returns 7 */
 	int order_bad;         /* callbacks came in an impossible order */
 };
@@ -41,6 +42,7 @@ static void rec_free(struct rec *r)
 	for (int i = 0; i < MAX_FRAMES; i++)
 		sl_buf_free(&r->bodies[i]);
 	sl_buf_free(&r->trailer);
+	sl_buf_free(&r->tends);
 }
 
 static int on_begin(void *ud, const char *name, uint64_t len, const uint64_t *hash)
@@ -81,6 +83,15 @@ static int on_end(void *ud)
 	return 0;
 }
 
+static int on_table_end(void *ud, const char *schema, const char *name, uint64_t rows)
+{
+	struct rec *r = ud;
+	if (r->open)
+		r->order_bad = 1;
+	sl_buf_printf(&r->tends, "[%s|%s|%" PRIu64 "@%d]", schema, name, rows, r->nframes);
+	return 0;
+}
+
 static int on_trailer(void *ud, const struct sl_stream_trailer *t)
 {
 	struct rec *r = ud;
@@ -93,14 +104,19 @@ static int on_trailer(void *ud, const struct sl_stream_trailer *t)
 	if (t->gtid)
 		sl_buf_printf(&r->trailer, " gtid=%s", t->gtid);
 	for (size_t i = 0; i < t->ntables; i++)
-		sl_buf_printf(&r->trailer, " [%s|%s|%" PRIu64 "]", t->tables[i].schema,
-		              t->tables[i].name, t->tables[i].rows);
+		sl_buf_printf(&r->trailer, " [%s|%s|%" PRIu64 "%s]", t->tables[i].schema,
+		              t->tables[i].name, t->tables[i].rows,
+		              t->tables[i].ended ? "|ended" : "");
 	if (t->error)
 		sl_buf_printf(&r->trailer, " error=%s", t->error);
 	return 0;
 }
 
-static const struct sl_stream_callbacks rec_cb = {on_begin, on_data, on_end, on_trailer};
+static const struct sl_stream_callbacks rec_cb = {.on_frame_begin = on_begin,
+                                                  .on_frame_data = on_data,
+                                                  .on_frame_end = on_end,
+                                                  .on_table_end = on_table_end,
+                                                  .on_trailer = on_trailer};
 
 /* Read s[0..n) fed in pieces of the sizes 'chunk' gives (0: all at once,
  * 1: byte by byte, >1: random sizes from 1 to chunk with that seed).
@@ -153,9 +169,9 @@ static void put_frame(struct sl_buf *b, const char *name, const char *body, size
 static void put_ok_trailer(struct sl_buf *b)
 {
 	struct sl_stream_table_count tabs[] = {
-	    {"shop", "orders", 3},
-	    {"my db", "t.1-x", 0},
-	    {"caf\xc3\xa9", "\xe2\x82\xac", 18446744073709551615ULL},
+	    {"shop", "orders", 3, false},
+	    {"my db", "t.1-x", 0, false},
+	    {"caf\xc3\xa9", "\xe2\x82\xac", 18446744073709551615ULL, false},
 	};
 	struct sl_stream_trailer t = {
 	    .ok = true,
@@ -213,7 +229,7 @@ static void test_write_text(void)
 	struct sl_buf b = SL_BUF_INIT;
 
 	CHECK_EQ_INT(sl_stream_put_version(&b), 0);
-	CHECK(strncmp(b.data, "-- sluice stream 2 ", 19) == 0);
+	CHECK(strncmp(b.data, "-- sluice stream 3 ", 19) == 0);
 	CHECK(b.len > 19 && b.data[b.len - 1] == '\n');
 	sl_buf_reset(&b);
 	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t.00003.sql", 4096, 0x1234abcdULL), 0);
@@ -226,7 +242,7 @@ static void test_write_text(void)
 	CHECK_EQ_INT(sl_stream_put_frame_header(&b, "d.t\n.sql", 1, 0), SL_EINTERNAL);
 
 	sl_buf_reset(&b);
-	struct sl_stream_table_count tabs[] = {{"my db", "t", 5}};
+	struct sl_stream_table_count tabs[] = {{"my db", "t", 5, false}};
 	struct sl_stream_trailer t = {
 	    .ok = true, .files = 2, .rows = 5, .bytes = 99, .ntables = 1, .tables = tabs};
 	CHECK_EQ_INT(sl_stream_put_trailer(&b, &t), 0);
@@ -479,7 +495,7 @@ static void test_header_lines(void)
 	EXPECT_FAIL("", "test: byte 0: empty input");
 	EXPECT_FAIL("hello\n", "test: byte 0: not a sluice stream");
 	EXPECT_FAIL("\x89PNG", "test: byte 0: not a sluice stream");
-	EXPECT_FAIL("-- sluice stream 3 9.9\n", "unsupported stream version 3");
+	EXPECT_FAIL("-- sluice stream 4 9.9\n", "unsupported stream version 4");
 	EXPECT_FAIL("-- sluice stream 0\n", "unsupported stream version 0");
 	/* Version 2 frames carry a checksum: 16 lowercase hex digits. */
 	EXPECT_FAIL("-- sluice stream 2\n-- sluice frame 0 d-schema-create.sql\n", "no checksum");
@@ -739,7 +755,7 @@ static void test_oom(void)
 		int wrc = sl_stream_put_version(&w);
 		if (!wrc)
 			wrc = sl_stream_put_frame_header(&w, "a.b.00000.sql", 3, 0);
-		struct sl_stream_table_count tabs[] = {{"a", "b", 1}};
+		struct sl_stream_table_count tabs[] = {{"a", "b", 1, false}};
 		struct sl_stream_trailer t = {
 		    .ok = false, .error = "x", .ntables = 1, .tables = tabs};
 		if (!wrc)
@@ -766,6 +782,96 @@ static void test_oom(void)
 	sl_buf_free(&b);
 }
 
+/* Table-end lines: written and read back, and refused where they would
+ * let a loader take a table for complete when it is not. */
+static void test_table_end(void)
+{
+	struct sl_buf b = SL_BUF_INIT;
+	struct sl_error err;
+	struct rec r;
+
+	CHECK_EQ_INT(sl_stream_put_table_end(&b, "my db", "t.1", 5), 0);
+	CHECK_EQ_STR(b.data, "-- sluice table-end my@0020db.t@002e1 5\n");
+	size_t len = b.len;
+	CHECK_EQ_INT(sl_stream_put_table_end(&b, "d", "\xf0\x9f\x98\x80", 1), SL_EFORMAT);
+	CHECK_EQ_INT(b.len, len);
+	struct sl_buf longname = SL_BUF_INIT;
+	for (int i = 0; i < 250; i++)
+		sl_buf_puts(&longname, "\xc3\xa4"); /* @00e4 each: a line over the limit */
+	CHECK_EQ_INT(sl_stream_put_table_end(&b, "d", longname.data, 1), SL_EINTERNAL);
+	CHECK_EQ_INT(b.len, len);
+	sl_buf_free(&longname);
+
+	/* After the table's last data frame; its triggers may still follow. */
+	sl_buf_reset(&b);
+	CHECK_EQ_INT(sl_stream_put_version(&b), 0);
+	put_frame(&b, "shop-schema-create.sql", "CREATE DATABASE shop;\n", 22);
+	put_frame(&b, "shop.orders.00000.sql", body1, sizeof(body1) - 1);
+	CHECK_EQ_INT(sl_stream_put_table_end(&b, "shop", "orders", 3), 0);
+	put_frame(&b, "shop.orders-schema-triggers.sql", "", 0);
+	put_frame(&b, "my@0020db.t@002e1@002dx.00001.sql", "", 0);
+	size_t body_end = b.len;
+	put_ok_trailer(&b);
+	for (size_t chunk = 0; chunk <= 3; chunk++) {
+		rec_init(&r);
+		CHECK_EQ_INT(read_stream(b.data, b.len, false, chunk, 5, &r, &err), 0);
+		CHECK_EQ_INT(r.order_bad, 0);
+		CHECK_EQ_STR(r.tends.data, "[shop|orders|3@2]");
+		CHECK(strstr(r.trailer.data, " [shop|orders|3|ended] [my db|t.1-x|0] ") != NULL);
+		rec_free(&r);
+	}
+	/* A second stream of a continuous input may end the same table again. */
+	struct sl_buf two = SL_BUF_INIT;
+	sl_buf_append(&two, b.data, b.len);
+	sl_buf_append(&two, b.data, b.len);
+	rec_init(&r);
+	CHECK_EQ_INT(read_stream(two.data, two.len, true, 0, 0, &r, &err), 0);
+	CHECK_EQ_STR(r.tends.data, "[shop|orders|3@2][shop|orders|3@6]");
+	rec_free(&r);
+	sl_buf_free(&two);
+
+	/* Data of the table after its end; the same table ended twice. */
+	struct sl_buf bad = SL_BUF_INIT;
+	sl_buf_append(&bad, b.data, body_end);
+	put_frame(&bad, "shop.orders.00001.sql", "x", 1);
+	put_ok_trailer(&bad);
+	expect_fail(bad.data, bad.len, false,
+	            "frame shop.orders.00001.sql: data of a table after its table-end line");
+	sl_buf_reset(&bad);
+	sl_buf_append(&bad, b.data, body_end);
+	sl_stream_put_table_end(&bad, "shop", "orders", 3);
+	put_ok_trailer(&bad);
+	expect_fail(bad.data, bad.len, false, "table-end: table shop.orders ended twice");
+	/* The trailer must list an ended table, with the same rows. */
+	sl_buf_reset(&bad);
+	sl_buf_append(&bad, b.data, body_end);
+	sl_stream_put_table_end(&bad, "shop", "gone", 1);
+	put_ok_trailer(&bad);
+	expect_fail(bad.data, bad.len, false,
+	            "trailer: no table line for a table that ended before (1 of 2 missing)");
+	sl_buf_reset(&bad);
+	sl_buf_append(&bad, b.data, body_end);
+	replace(&bad, "table-end shop.orders 3", "table-end shop.orders 2");
+	put_ok_trailer(&bad);
+	expect_fail(bad.data, bad.len, false,
+	            "trailer: table shop.orders: its table-end line says other rows");
+	sl_buf_free(&bad);
+
+	/* Bad lines, and table-end lines in streams of older versions. */
+	EXPECT_FAIL("-- sluice stream 2\n-- sluice table-end a.b 1\n",
+	            "test: byte 19: table-end line in a version 2 stream");
+	EXPECT_FAIL("-- sluice stream 1\n-- sluice table-end a.b 1\n",
+	            "table-end line in a version 1 stream");
+	EXPECT_FAIL("-- sluice stream 3\n-- sluice table-end ab 1\n", "table-end: bad table name");
+	EXPECT_FAIL("-- sluice stream 3\n-- sluice table-end a.b\n", "table-end: bad table line");
+	EXPECT_FAIL("-- sluice stream 3\n-- sluice table-end a.b -1\n",
+	            "table-end: bad table line");
+	EXPECT_FAIL("-- sluice stream 3\n-- sluice table-end a.@zz 1\n",
+	            "table-end: bad table name");
+	EXPECT_FAIL("-- sluice stream 3\n-- sluice table-end .b 1\n", "table-end: bad table name");
+	sl_buf_free(&b);
+}
+
 int main(void)
 {
 	UNIT_RUN(test_write_text);
@@ -780,6 +886,7 @@ int main(void)
 	UNIT_RUN(test_error_trailer);
 	UNIT_RUN(test_continuous);
 	UNIT_RUN(test_callback_stop);
+	UNIT_RUN(test_table_end);
 	UNIT_RUN(test_oom);
 	return UNIT_DONE();
 }
