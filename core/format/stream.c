@@ -591,11 +591,16 @@ static int sl_stream_on_frame(struct sl_stream_reader *r, const char *s, size_t 
 	r->name[nlen] = '\0';
 	r->body_done = 0;
 	enum sl_file_kind kind;
-	if (r->nended > 0 && sl_fname_classify(r->name, &kind, &r->cdb, &r->ctbl) == 0 &&
-	    kind == SL_FILE_DATA && sl_map_get2(&r->ended, r->cdb.data, r->ctbl.data))
-		return sl_stream_fail(r, SL_EFORMAT, r->line_off,
-		                      "frame %s: data of a table after its table-end line",
-		                      r->name);
+	if (r->nended > 0) {
+		rc = sl_fname_classify(r->name, &kind, &r->cdb, &r->ctbl);
+		if (rc == SL_ENOMEM)
+			return sl_stream_fail(r, rc, r->line_off, "out of memory");
+		if (rc == 0 && kind == SL_FILE_DATA &&
+		    sl_map_get2(&r->ended, r->cdb.data, r->ctbl.data))
+			return sl_stream_fail(r, SL_EFORMAT, r->line_off,
+			                      "frame %s: data of a table after its table-end line",
+			                      r->name);
+	}
 	if (r->cb.on_frame_begin &&
 	    (rc = r->cb.on_frame_begin(r->ud, r->name, r->body_len,
 	                               r->version >= 2 ? &hash : NULL)) != 0)

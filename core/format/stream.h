@@ -16,7 +16,7 @@
  * is 16 lowercase hex digits, the checksum the manifest gives the same
  * file (XXH64 of the body seeded with XXH64 of the name), so a reader
  * refuses a frame whose bytes changed before anything uses them.  A
- * table-end line (version 3) follows the last data frame of a table, with
+ * table-end line (version 3) follows the data frames of a table, with
  * the table's rows and names as in the trailer's table line: a loader can
  * add the table's deferred indexes while the rest of the stream is still
  * coming.  No data frame of that table may follow it, and the trailer must

@@ -174,9 +174,11 @@ static int run_job(struct loader *l, struct sl_batch *job);
  * refuses a foreign key whose referenced columns have no index once the
  * referenced table exists, foreign_key_checks=0 or not; a key to a plain
  * (non-unique) KEY of a table created before, whose KEYs wait for its
- * data, would make the CREATE fail.  Tables named in another database
- * than the child's are looked for under that name (a renamed one is not
- * found).  0 or an error. */
+ * data, would make the CREATE fail.  KEYs already handed to an executor
+ * (the parent's data ended earlier in the stream) are waited for: the
+ * job may still be queued behind other tables' files.  Tables named in
+ * another database than the child's are looked for under that name (a
+ * renamed one is not found).  0 or an error. */
 static int index_parents(struct loader *l, const struct sl_batch *b)
 {
 	const struct sl_table *child = b->table;
@@ -192,6 +194,9 @@ static int index_parents(struct loader *l, const struct sl_batch *b)
 		bool claim = p && p->alter && !p->alter_queued && !p->failed;
 		if (claim)
 			p->alter_queued = true; /* its executors will not add them again */
+		while (!claim && p && p->alter && p->alter_queued && !p->indexed && !p->failed &&
+		       !sl_pipeline_cancelled(l->inst->pipe))
+			pthread_cond_wait(&l->idle, &l->lock);
 		pthread_mutex_unlock(&l->lock);
 		if (!claim)
 			continue;
@@ -334,6 +339,7 @@ static int run_job(struct loader *l, struct sl_batch *job)
 	struct loader_table *t = table_get(l, job->schema, sl_batch_table_name(job));
 	if (t)
 		t->indexed = true;
+	pthread_cond_broadcast(&l->idle); /* a child's CREATE may wait for them */
 	pthread_mutex_unlock(&l->lock);
 	return done ? 0 : loader_progress_file(l, "done", job->name);
 }

@@ -232,19 +232,45 @@ t_begin "a foreign key to a plain KEY of a table loaded first: that KEY is not l
 # with foreign_key_checks=0, once the referenced table exists: the parent's
 # KEY(name), which the loader would add after the parent's data, must be
 # there before the child is created.  The names put the parent first.
+# Late: another table's data frames moved in before the parent's table-end
+# line, so that the job adding the parent's KEY is queued behind them when
+# the child's CREATE comes, which must wait for it (with -t 1 it otherwise
+# runs first and fails with errno 150).
 setup_sql src "DROP DATABASE IF EXISTS ld_fk; CREATE DATABASE ld_fk;
   CREATE TABLE ld_fk.a_parent (id INT PRIMARY KEY, name VARCHAR(20), KEY k_name (name));
   CREATE TABLE ld_fk.b_child (id INT PRIMARY KEY, pname VARCHAR(20),
     CONSTRAINT fk_name FOREIGN KEY (pname) REFERENCES ld_fk.a_parent (name));
+  CREATE TABLE ld_fk.c_big (id INT PRIMARY KEY, v VARCHAR(100));
   INSERT INTO ld_fk.a_parent SELECT seq, CONCAT('n', seq % 500) FROM ld_fk.seq_1_to_20000;
+  INSERT INTO ld_fk.c_big SELECT seq, REPEAT('x', 80) FROM ld_fk.seq_1_to_60000;
   INSERT INTO ld_fk.b_child SELECT seq, CONCAT('n', seq % 500) FROM ld_fk.seq_1_to_2000;"
 rm -rf "$T/fkdir"
 sluice dump "${SRC[@]}" -B ld_fk -t 1 --batch-size 64K >"$T/fk.sql" 2>"$T/fk.err" </dev/null
 sluice dump "${SRC[@]}" -B ld_fk -t 1 --batch-size 64K -o "$T/fkdir" 2>>"$T/fk.err" </dev/null
-for input in stream dir; do
+sluice dump "${SRC[@]}" -B ld_fk -t 1 --batch-size 1M 2>>"$T/fk.err" </dev/null |
+	python3 -c '
+import sys
+d = sys.stdin.buffer.read()
+pos = d.index(b"\n") + 1
+head, items = d[:pos], []
+while d.startswith((b"-- sluice frame ", b"-- sluice table-end "), pos):
+    eol = d.index(b"\n", pos) + 1
+    f = d[pos:eol].split(b" ")
+    end = eol + (int(f[3]) if f[2] == b"frame" else 0)
+    items.append((f[4] if f[2] == b"frame" else f[3], d[pos:end]))
+    pos = end
+big = [x for x in items if x[0].startswith(b"ld_fk.c_big")]
+rest = [x for x in items if not x[0].startswith(b"ld_fk.c_big")]
+i = [k for k, x in enumerate(rest) if x[0] == b"ld_fk.a_parent" and x[1].startswith(b"-- sluice table-end")][0]
+sys.stdout.buffer.write(head + b"".join(x[1] for x in rest[:i] + big + rest[i:]) + d[pos:])' >"$T/fk-late.sql"
+check=$(streamcheck -q "$T/fk-late.sql" 2>&1)
+assert_exit_zero $? "streamcheck of the reordered stream: $check"
+for input in stream late dir; do
 	drop_dbs dst ld_fk
 	if [ $input = stream ]; then
 		capture "fk_$input" sluice load "${DST[@]}" -t 2 "$T/fk.sql"
+	elif [ $input = late ]; then
+		capture "fk_$input" sluice load "${DST[@]}" -t 1 "$T/fk-late.sql"
 	else
 		capture "fk_$input" sluice load "${DST[@]}" -t 2 -d "$T/fkdir"
 	fi
