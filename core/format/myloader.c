@@ -64,9 +64,28 @@ static void ml_follow_modes(struct sl_sqlsplit *sp, const char *p, size_t n)
 		ml_word(p, n, &i, "@@SESSION.");
 	if (!ml_word(p, n, &i, "SQL_MODE") || i >= n || p[i] != '=')
 		return;
-	sp->no_backslash_escapes = ml_mode_has(p + i, n - i, "NO_BACKSLASH_ESCAPES");
-	sp->ansi_quotes =
-	    ml_mode_has(p + i, n - i, "ANSI_QUOTES") || ml_mode_has(p + i, n - i, "ANSI");
+	/* The modes as the server reads the value: its escapes decoded under
+	 * the modes this statement is parsed with (the form written escapes a
+	 * line end in a string, and must read the same again).  Longer values
+	 * are cut alike in every pass. */
+	char v[4096];
+	size_t k = 0;
+	for (i++; i < n && k < sizeof(v); i++) {
+		char c = p[i];
+		if (c == '\\' && !sp->no_backslash_escapes && i + 1 < n) {
+			c = p[++i];
+			c = c == 'n'   ? '\n'
+			    : c == 't' ? '\t'
+			    : c == 'r' ? '\r'
+			    : c == '0' ? '\0'
+			    : c == 'Z' ? '\032'
+			    : c == 'b' ? '\b'
+			               : c;
+		}
+		v[k++] = c;
+	}
+	sp->no_backslash_escapes = ml_mode_has(v, k, "NO_BACKSLASH_ESCAPES");
+	sp->ansi_quotes = ml_mode_has(v, k, "ANSI_QUOTES") || ml_mode_has(v, k, "ANSI");
 }
 
 /* Does the statement create something (a view's CREATE, maybe in a
