@@ -8,9 +8,10 @@
  * the pieces they arrived in and skipped by length (never scanned), and the
  * trailer body is parsed line by line into a struct sl_stream_trailer.
  * Memory is bounded: nothing but the tables of table-end lines and the
- * trailer's table list grows with the input.  Every error message reads "<source>: byte <offset>: <what>",
- * where the offset is the start of the offending line (or the position of
- * the offending byte), counted from the first byte fed. */
+ * trailer's table list grows with the input.  Every error message reads
+ * "<source>: byte <offset>: <what>", where the offset is the start of the
+ * offending line (or the position of the offending byte), counted from the
+ * first byte fed. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -147,18 +148,22 @@ int sl_stream_put_frame_header(struct sl_buf *out, const char *name, size_t len,
 	return sl_buf_printf(out, "-- sluice frame %zu %s %016" PRIx64 "\n", len, name, hash);
 }
 
+/* Append "<prefix><db>.<table> ROWS\n" with the names encoded: a trailer's
+ * table line or a table-end line.  0, SL_ENOMEM or SL_EFORMAT. */
+static int sl_stream_put_table_line(struct sl_buf *out, const char *prefix, const char *schema,
+                                    const char *name, uint64_t rows)
+{
+	int rc;
+	if ((rc = sl_buf_puts(out, prefix)) != 0 || (rc = sl_fname_encode(out, schema)) != 0 ||
+	    (rc = sl_buf_putc(out, '.')) != 0 || (rc = sl_fname_encode(out, name)) != 0)
+		return rc;
+	return sl_buf_printf(out, " %" PRIu64 "\n", rows);
+}
+
 int sl_stream_put_table_end(struct sl_buf *out, const char *schema, const char *name, uint64_t rows)
 {
 	size_t start = out->len;
-	int rc = sl_buf_puts(out, "-- sluice table-end ");
-	if (!rc)
-		rc = sl_fname_encode(out, schema);
-	if (!rc)
-		rc = sl_buf_putc(out, '.');
-	if (!rc)
-		rc = sl_fname_encode(out, name);
-	if (!rc)
-		rc = sl_buf_printf(out, " %" PRIu64 "\n", rows);
+	int rc = sl_stream_put_table_line(out, "-- sluice table-end ", schema, name, rows);
 	/* Never write what a reader refuses. */
 	if (!rc && out->len - start - 1 > SL_STREAM_MAX_HEADER)
 		rc = SL_EINTERNAL;
@@ -248,11 +253,8 @@ static int sl_stream_trailer_body(struct sl_buf *body, const struct sl_stream_tr
 	}
 	for (size_t i = 0; i < t->ntables; i++) {
 		const struct sl_stream_table_count *tc = &t->tables[i];
-		if ((rc = sl_buf_puts(body, "-- table ")) != 0 ||
-		    (rc = sl_fname_encode(body, tc->schema)) != 0 ||
-		    (rc = sl_buf_putc(body, '.')) != 0 ||
-		    (rc = sl_fname_encode(body, tc->name)) != 0 ||
-		    (rc = sl_buf_printf(body, " %" PRIu64 "\n", tc->rows)) != 0)
+		if ((rc = sl_stream_put_table_line(body, "-- table ", tc->schema, tc->name,
+		                                   tc->rows)) != 0)
 			goto fail;
 	}
 	for (size_t i = 0; i < t->nleft_out; i++) {
@@ -839,14 +841,12 @@ static int sl_stream_on_table_end(struct sl_stream_reader *r, const char *v, siz
 	if ((rc = sl_stream_parse_table(r, v, n, r->line_off, "table-end", &schema, &name, &rows)))
 		return rc;
 	struct sl_stream_ended *e = NULL;
-	if (sl_map_get2(&r->ended, schema, name))
+	if (sl_map_get2(&r->ended, schema, name)) {
 		rc = sl_stream_fail(r, SL_EFORMAT, r->line_off,
 		                    "table-end: table %s.%s ended twice", schema, name);
-	else if (!(e = sl_calloc(1, sizeof(*e))) || sl_map_put2(&r->ended, schema, name, e))
+	} else if (!(e = sl_calloc(1, sizeof(*e))) || sl_map_put2(&r->ended, schema, name, e)) {
+		sl_free(e); /* not in the map: a failed put leaves it unchanged */
 		rc = sl_stream_fail(r, SL_ENOMEM, r->line_off, "out of memory");
-	if (rc) {
-		if (!sl_map_get2(&r->ended, schema, name))
-			sl_free(e);
 	} else {
 		e->rows = rows;
 		r->nended++;
