@@ -115,6 +115,15 @@ static const struct sl_option mdb_options[] = {
      .arg = "SIZE",
      .help = "read at most SIZE bytes a second from the server, all threads together (0: no "
              "limit)"},
+    {.name = "server-net-buffer",
+     .type = SL_OPT_SIZE,
+     .offset = CFG(server_net_buffer),
+     .def = "256K",
+     .arg = "SIZE",
+     .help = "have the server send each data connection's rows in writes of SIZE bytes, not of "
+             "net_buffer_length (0: as the server is set; at most max_allowed_packet)",
+     .min = 0,
+     .max = 64 << 20},
     {.name = "long-query-guard",
      .type = SL_OPT_INT,
      .offset = CFG(long_query_guard),
@@ -248,12 +257,16 @@ static bool schema_wanted(struct mdb_source *m, const char *schema)
 	return mdb_schema_has_tables(m, schema);
 }
 
-/* "@@hostname:@@port": which server a dump came from, for manifests. */
-static int mdb_source_name(struct mdb_source *m, char **out)
+/* "@@hostname:@@port": which server a dump came from, for manifests; and
+ * the largest packet the server takes, which bounds --server-net-buffer. */
+static int mdb_server_facts(struct mdb_source *m, char **out)
 {
 	MYSQL_RES *res = NULL;
-	int rc = mdb_query_result(m, m->control, "SELECT @@hostname, @@port", &res);
+	int rc = mdb_query_result(m, m->control, "SELECT @@hostname, @@port, @@max_allowed_packet",
+	                          &res);
 	MYSQL_ROW row = rc || !res ? NULL : mysql_fetch_row(res);
+	if (row && row[2])
+		m->max_allowed_packet = strtoull(row[2], NULL, 10);
 	if (row && row[0]) {
 		struct sl_buf b = SL_BUF_INIT;
 		if (sl_buf_printf(&b, "%s:%s", row[0], row[1] ? row[1] : "?"))
@@ -278,7 +291,7 @@ static int mdb_prepare(struct sl_instance *inst)
 	struct sl_run_info *ri = sl_pipeline_info(inst->pipe);
 	if (info && !(ri->server_version = sl_strdup(info)))
 		return SL_ENOMEM;
-	if ((rc = mdb_source_name(m, &ri->source)))
+	if ((rc = mdb_server_facts(m, &ri->source)))
 		return rc;
 	sl_instance_log(inst, SL_LOG_DEBUG, "connected to %s", info ? info : "server");
 	size_t nread;

@@ -42,6 +42,7 @@ struct mdb_config {
 	long long rows;             /* target rows per chunk */
 	char *users;                /* --users patterns, SL_OPT_NO_VALUE: all, NULL: none */
 	uint64_t max_rate;          /* bytes a second read from the server, 0: no limit */
+	uint64_t server_net_buffer; /* the server's write buffer asked for on data connections */
 	long long long_query_guard; /* seconds; 0: do not look before the lock */
 	bool kill_long_queries;
 };
@@ -86,6 +87,7 @@ struct mdb_source {
 	pthread_mutex_t control_lock;
 	bool is_mariadb;
 	unsigned long server_version;
+	uint64_t max_allowed_packet; /* the server's, read on the control connection */
 
 	/* Catalog: what this run dumps, sorted by (schema, name). */
 	size_t nschemas;

@@ -4,8 +4,37 @@
  * arrive untouched; the control connection uses utf8mb4, which is what DDL
  * is replayed with.  Both run in UTC with an empty sql_mode, so TIMESTAMP
  * values and SHOW CREATE output come back unchanged, and with timeouts
- * long enough that a slow reader never gets a dump cut by the server. */
+ * long enough that a slow reader never gets a dump cut by the server.
+ *
+ * A data connection's SET statement also carries a comment that makes it
+ * --server-net-buffer bytes long.  The server reads a packet into its
+ * network buffer, grows that buffer to the packet and keeps it for the
+ * connection; it sends results through the same buffer, one write() each
+ * time it fills.  Rows then leave in 256 KiB writes instead of
+ * net_buffer_length's 16 KiB, which only SET GLOBAL could change (measured
+ * on 8 x 500k rows, 2 threads: the server's CPU 2.0 -> 1.75 s, a plain
+ * fetching client's 0.4 -> 0.25 s, and the fetch 15-20% faster). */
+#include <string.h>
+
+#include "base/alloc.h"
 #include "mariadb.h"
+
+/* Room for the header of a packet and whatever a server counts into
+ * max_allowed_packet besides the statement. */
+#define PACKET_SLACK 4096
+
+/* Bytes of comment to pad a data connection's first statement with: none
+ * when that would not grow the server's buffer past its 16 KiB default. */
+static size_t net_buffer_pad(const struct mdb_source *m, size_t stmt_len)
+{
+	uint64_t want = m->cfg->server_net_buffer;
+	uint64_t limit = m->max_allowed_packet;
+	if (limit > PACKET_SLACK && want > limit - PACKET_SLACK)
+		want = limit - PACKET_SLACK;
+	if (!limit || want <= 16 * 1024 + stmt_len)
+		return 0;
+	return (size_t)want - stmt_len;
+}
 
 static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 {
@@ -17,9 +46,27 @@ static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 	    ", SESSION wait_timeout = 86400"
 	    /* MariaDB only: never let a statement time limit cut a dump. */
 	    " /*M!100108 , SESSION max_statement_time = 0 */";
+	static const char *const note =
+	    " /* sluice: padding that grows the server's network buffer (--server-net-buffer) */";
 	char q[512];
-	snprintf(q, sizeof(q), "SET NAMES %s%s", data ? "binary" : "utf8mb4", common);
-	return mdb_query(m, c, q);
+	int n = snprintf(q, sizeof(q), "SET NAMES %s%s", data ? "binary" : "utf8mb4", common);
+	size_t pad = data ? net_buffer_pad(m, (size_t)n) : 0;
+	if (!pad)
+		return mdb_query(m, c, q);
+	/* The note, then spaces up to the size, then the comment's end. */
+	size_t len = (size_t)n + pad;
+	char *padded = sl_malloc(len + 1);
+	if (!padded)
+		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
+	size_t head = (size_t)n + strlen(note) - 2;
+	memcpy(padded, q, (size_t)n);
+	memcpy(padded + n, note, strlen(note) - 2);
+	memset(padded + head, ' ', len - head - 2);
+	memcpy(padded + len - 2, "*/", 3);
+	/* A failure names the statement without its padding. */
+	int failed = mysql_real_query(c, padded, len);
+	sl_free(padded);
+	return failed ? sl_mdb_fail(&m->conns, c, q) : 0;
 }
 
 int mdb_connect(struct mdb_source *m, bool data, MYSQL **out)

@@ -12,7 +12,11 @@
  * their own.  tests/bench/dump divides every dumper's time by this
  * program's.
  *
- *   rawfetch -S /tmp/x.sock -u root -B sbtest -t 2 [-r 100000]
+ * With -n BYTES each connection first sends a statement padded to BYTES,
+ * as sluice does (--server-net-buffer): the server grows its network
+ * buffer to it and sends the rows in writes of that size.
+ *
+ *   rawfetch -S /tmp/x.sock -u root -B sbtest -t 2 [-r 100000] [-n 262144]
  *
  * Prints one line on stdout: rows, bytes, jobs, threads, seconds.  Exit 0
  * on success, 1 when a query failed, 2 on bad usage. */
@@ -36,7 +40,8 @@ struct opts {
 	const char *host, *user, *password, *socket, *db;
 	unsigned port;
 	int nthreads;
-	uint64_t rows; /* -r: rows per range, 0 = whole tables */
+	uint64_t rows;     /* -r: rows per range, 0 = whole tables */
+	size_t net_buffer; /* -n: bytes of the padded first statement, 0 = none */
 };
 
 /* One unit of work: a table, optionally restricted to a key range. */
@@ -57,10 +62,12 @@ struct work {
 static void usage(void)
 {
 	fprintf(stderr, "usage: rawfetch [-h HOST] [-P PORT] [-S SOCKET] [-u USER] [-p PASSWORD]\n"
-	                "                -B DB [-t THREADS] [-r ROWS]\n"
+	                "                -B DB [-t THREADS] [-r ROWS] [-n BYTES]\n"
 	                "Fetch and discard every row of every base table of DB (the speed limit\n"
 	                "for sluice dump).  -r splits tables on an integer primary key into\n"
-	                "ranges of about ROWS rows (default 0: whole tables).\n");
+	                "ranges of about ROWS rows (default 0: whole tables).  -n pads each\n"
+	                "connection's first statement to BYTES, so the server sends rows in\n"
+	                "writes of that size.\n");
 }
 
 static void *xmalloc(size_t n)
@@ -119,6 +126,19 @@ static MYSQL *connect_db(const struct opts *o)
 		fprintf(stderr, "rawfetch: cannot connect: %s\n", mysql_error(c));
 		mysql_close(c);
 		return NULL;
+	}
+	if (o->net_buffer > 64) {
+		char *q = xmalloc(o->net_buffer + 1);
+		memcpy(q, "DO 0 /*", 7);
+		memset(q + 7, ' ', o->net_buffer - 9);
+		memcpy(q + o->net_buffer - 2, "*/", 3);
+		int failed = mysql_real_query(c, q, o->net_buffer);
+		free(q);
+		if (failed) {
+			fprintf(stderr, "rawfetch: -n %zu: %s\n", o->net_buffer, mysql_error(c));
+			mysql_close(c);
+			return NULL;
+		}
 	}
 	return c;
 }
@@ -344,7 +364,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = {.nthreads = 1};
 	int ch;
-	while ((ch = getopt(argc, argv, "h:P:S:u:p:B:t:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "h:P:S:u:p:B:t:r:n:")) != -1) {
 		switch (ch) {
 		case 'h':
 			o.host = optarg;
@@ -369,6 +389,9 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			o.rows = strtoull(optarg, NULL, 10);
+			break;
+		case 'n':
+			o.net_buffer = (size_t)strtoull(optarg, NULL, 10);
 			break;
 		default:
 			usage();
