@@ -258,15 +258,19 @@ static bool schema_wanted(struct mdb_source *m, const char *schema)
 }
 
 /* "@@hostname:@@port": which server a dump came from, for manifests; and
- * the largest packet the server takes, which bounds --server-net-buffer. */
+ * the server's network buffer and largest packet, for --server-net-buffer
+ * (max_allowed_packet 0 when unknown: no padding). */
 static int mdb_server_facts(struct mdb_source *m, char **out)
 {
 	MYSQL_RES *res = NULL;
-	int rc = mdb_query_result(m, m->control, "SELECT @@hostname, @@port, @@max_allowed_packet",
-	                          &res);
+	int rc = mdb_query_result(
+	    m, m->control, "SELECT @@hostname, @@port, @@max_allowed_packet, @@net_buffer_length",
+	    &res);
 	MYSQL_ROW row = rc || !res ? NULL : mysql_fetch_row(res);
-	if (row && row[2])
+	if (row && row[2] && row[3]) {
 		m->max_allowed_packet = strtoull(row[2], NULL, 10);
+		m->net_buffer_length = strtoull(row[3], NULL, 10);
+	}
 	if (row && row[0]) {
 		struct sl_buf b = SL_BUF_INIT;
 		if (sl_buf_printf(&b, "%s:%s", row[0], row[1] ? row[1] : "?"))

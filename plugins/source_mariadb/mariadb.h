@@ -88,6 +88,7 @@ struct mdb_source {
 	bool is_mariadb;
 	unsigned long server_version;
 	uint64_t max_allowed_packet; /* the server's, read on the control connection */
+	uint64_t net_buffer_length;  /* the same */
 
 	/* Catalog: what this run dumps, sorted by (schema, name). */
 	size_t nschemas;

@@ -24,16 +24,19 @@
 #define PACKET_SLACK 4096
 
 /* Bytes of comment to pad a data connection's first statement with: none
- * when that would not grow the server's buffer past its 16 KiB default. */
+ * when the server's buffer is that big already, or the server does not
+ * take such a packet (or did not say what it takes). */
 static size_t net_buffer_pad(const struct mdb_source *m, size_t stmt_len)
 {
 	uint64_t want = m->cfg->server_net_buffer;
 	uint64_t limit = m->max_allowed_packet;
-	if (limit > PACKET_SLACK && want > limit - PACKET_SLACK)
-		want = limit - PACKET_SLACK;
-	if (!limit || want <= 16 * 1024 + stmt_len)
+	if (limit <= PACKET_SLACK)
 		return 0;
-	return (size_t)want - stmt_len;
+	if (want > limit - PACKET_SLACK)
+		want = limit - PACKET_SLACK;
+	if (want <= m->net_buffer_length || want <= stmt_len)
+		return 0;
+	return (size_t)(want - stmt_len);
 }
 
 static int setup_session(struct mdb_source *m, MYSQL *c, bool data)

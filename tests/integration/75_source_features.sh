@@ -18,7 +18,8 @@
 #     in a loaded statement), and fewer bytes cross the wire;
 #   * --server-net-buffer: each data connection's first statement reaches
 #     the server padded to the size (256K by default, none with 0), and to
-#     no more than max_allowed_packet allows; the dump is whole each time;
+#     no more than max_allowed_packet allows, unpadded when the server's
+#     net_buffer_length is that big already; the dump is whole each time;
 #   * --long-query-guard: a SELECT SLEEP(30) running on src fails the dump
 #     before the instance lock, naming it; --kill-long-queries kills it and
 #     the dump goes on; a younger query is left alone.
@@ -343,34 +344,41 @@ set_lengths() {
 }
 log_output=$(sql src "SELECT @@GLOBAL.log_output")
 max_packet=$(sql src "SELECT @@GLOBAL.max_allowed_packet")
+net_buffer=$(sql src "SELECT @@GLOBAL.net_buffer_length")
 t_begin "--server-net-buffer: each data connection's SET is padded to the size, within max_allowed_packet"
 sql src "SET GLOBAL log_output = 'TABLE', GLOBAL general_log = ON"
-# OPTIONS  MAX_ALLOWED_PACKET  expected lengths ("short": one, unpadded)
-while read -r opts packet want; do
-	sql src "TRUNCATE TABLE mysql.general_log; SET GLOBAL max_allowed_packet = $packet"
+# OPTIONS  MAX_ALLOWED_PACKET  NET_BUFFER_LENGTH  expected lengths ("short":
+# one, unpadded)
+while read -r opts packet netbuf want; do
+	what="$opts, max_allowed_packet $packet, net_buffer_length $netbuf"
+	sql src "TRUNCATE TABLE mysql.general_log;
+	         SET GLOBAL max_allowed_packet = $packet, GLOBAL net_buffer_length = $netbuf"
 	read -ra extra <<<"$opts"
 	[ "$opts" = - ] && extra=()
 	capture netbuf sluice dump "${SRC[@]}" -T sfdb.t -t 2 "${extra[@]}"
-	assert_exit_zero "$RC" "$opts, max_allowed_packet $packet (stderr: $(_t_show "$ERR"))"
-	assert_eq "sfdb.t	20000" "$(streamcheck "$OUT" 2>&1)" "trailer ($opts, max_allowed_packet $packet)"
+	assert_exit_zero "$RC" "$what (stderr: $(_t_show "$ERR"))"
+	assert_eq "sfdb.t	20000" "$(streamcheck "$OUT" 2>&1)" "trailer ($what)"
 	got=$(set_lengths)
 	if [ "$want" = short ]; then
 		case $got in
 		[1-9] | [1-9][0-9] | [1-9][0-9][0-9]) ;; # one length, under 1000 bytes
-		*) t_fail "SET lengths '$got' ($opts, max_allowed_packet $packet): want one under 1000" ;;
+		*) t_fail "SET lengths '$got' ($what): want one under 1000" ;;
 		esac
 	else
-		assert_eq "$want" "$got" "SET lengths ($opts, max_allowed_packet $packet)"
+		assert_eq "$want" "$got" "SET lengths ($what)"
 	fi
 done <<CASES
-- $max_packet 262144
---server-net-buffer=64K $max_packet 65536
---server-net-buffer=0 $max_packet short
-- 32768 28672
-- 16384 short
+- $max_packet $net_buffer 262144
+--server-net-buffer=64K $max_packet $net_buffer 65536
+--server-net-buffer=0 $max_packet $net_buffer short
+- 32768 $net_buffer 28672
+- 16384 $net_buffer short
+- 4096 $net_buffer short
+- $max_packet 524288 short
 CASES
 sql src "SET GLOBAL general_log = OFF, GLOBAL log_output = '$log_output',
-         GLOBAL max_allowed_packet = $max_packet; TRUNCATE TABLE mysql.general_log"
+         GLOBAL max_allowed_packet = $max_packet, GLOBAL net_buffer_length = $net_buffer;
+         TRUNCATE TABLE mysql.general_log"
 capture netbuf_big sluice dump "${SRC[@]}" -T sfdb.t --server-net-buffer 65M
 assert_exit "$RC" 2
 assert_one_line "$ERR" "sluice: "
