@@ -23,10 +23,11 @@
  * max_allowed_packet besides the statement. */
 #define PACKET_SLACK 4096
 
-/* Bytes of comment to pad a data connection's first statement with: none
- * when the server's buffer is that big already, or the server does not
- * take such a packet (or did not say what it takes). */
-static size_t net_buffer_pad(const struct mdb_source *m, size_t stmt_len)
+/* The length to pad a data connection's first statement to, at least
+ * 'least' bytes; 0 (no padding) when the server's buffer is that big
+ * already, or the server does not take such a packet (or did not say what
+ * it takes). */
+static size_t padded_length(const struct mdb_source *m, size_t least)
 {
 	uint64_t want = m->cfg->server_net_buffer;
 	uint64_t limit = m->max_allowed_packet;
@@ -34,9 +35,9 @@ static size_t net_buffer_pad(const struct mdb_source *m, size_t stmt_len)
 		return 0;
 	if (want > limit - PACKET_SLACK)
 		want = limit - PACKET_SLACK;
-	if (want <= m->net_buffer_length || want <= stmt_len)
+	if (want <= m->net_buffer_length || want < least)
 		return 0;
-	return (size_t)(want - stmt_len);
+	return (size_t)want;
 }
 
 static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
@@ -53,11 +54,10 @@ static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 	    " /* sluice: padding that grows the server's network buffer (--server-net-buffer) */";
 	char q[512];
 	int n = snprintf(q, sizeof(q), "SET NAMES %s%s", data ? "binary" : "utf8mb4", common);
-	size_t pad = data ? net_buffer_pad(m, (size_t)n) : 0;
-	if (!pad)
+	size_t len = data ? padded_length(m, (size_t)n + strlen(note)) : 0;
+	if (!len)
 		return mdb_query(m, c, q);
-	/* The note, then spaces up to the size, then the comment's end. */
-	size_t len = (size_t)n + pad;
+	/* The note, then spaces up to the length, then the comment's end. */
 	char *padded = sl_malloc(len + 1);
 	if (!padded)
 		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");

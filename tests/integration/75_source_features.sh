@@ -375,6 +375,7 @@ done <<CASES
 - 16384 $net_buffer short
 - 4096 $net_buffer short
 - $max_packet 524288 short
+--server-net-buffer=1100 $max_packet 1024 1100
 CASES
 sql src "SET GLOBAL general_log = OFF, GLOBAL log_output = '$log_output',
          GLOBAL max_allowed_packet = $max_packet, GLOBAL net_buffer_length = $net_buffer;
