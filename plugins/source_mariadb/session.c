@@ -50,20 +50,20 @@ static int setup_session(struct mdb_source *m, MYSQL *c, bool data)
 	    ", SESSION wait_timeout = 86400"
 	    /* MariaDB only: never let a statement time limit cut a dump. */
 	    " /*M!100108 , SESSION max_statement_time = 0 */";
+	/* The padding's comment: this note, spaces up to the length, its end. */
 	static const char *const note =
-	    " /* sluice: padding that grows the server's network buffer (--server-net-buffer) */";
+	    " /* sluice: padding that grows the server's network buffer (--server-net-buffer)";
 	char q[512];
 	int n = snprintf(q, sizeof(q), "SET NAMES %s%s", data ? "binary" : "utf8mb4", common);
-	size_t len = data ? padded_length(m, (size_t)n + strlen(note)) : 0;
+	size_t head = (size_t)n + strlen(note);
+	size_t len = data ? padded_length(m, head + 2) : 0;
 	if (!len)
 		return mdb_query(m, c, q);
-	/* The note, then spaces up to the length, then the comment's end. */
 	char *padded = sl_malloc(len + 1);
 	if (!padded)
 		return sl_pipeline_fail(m->inst->pipe, SL_ENOMEM, "out of memory");
-	size_t head = (size_t)n + strlen(note) - 2;
 	memcpy(padded, q, (size_t)n);
-	memcpy(padded + n, note, strlen(note) - 2);
+	memcpy(padded + n, note, strlen(note));
 	memset(padded + head, ' ', len - head - 2);
 	memcpy(padded + len - 2, "*/", 3);
 	/* A failure names the statement without its padding. */
