@@ -115,8 +115,9 @@ enum ml_state { ML_CODE, ML_SQ, ML_DQ, ML_IDENT, ML_LINE, ML_BLOCK };
  * 'ansi').  With 'out', append it with every ';' that ends a line inside it
  * written as myloader.h says.  Returns the end of its last token that is
  * neither a comment, nor blank, nor ';' (what a statement ends with once
- * its own ';' and what trails it are left out), or, with 'out' and no
- * memory, 0 with *rc (OUT) SL_ENOMEM. */
+ * its own ';' and what trails it are left out), or 0 with *rc (OUT)
+ * SL_EFORMAT when it ends inside a comment, SL_ENOMEM with 'out' and no
+ * memory. */
 static size_t ml_lex(const char *p, size_t n, bool nbe, bool ansi, struct sl_buf *out, int *rc)
 {
 	enum ml_state st = ML_CODE;
@@ -161,8 +162,9 @@ static size_t ml_lex(const char *p, size_t n, bool nbe, bool ansi, struct sl_buf
 				/* "--" then a blank; at the statement's end its delimiter
 				 * follows, which makes it no comment */
 				st = ML_LINE;
-			} else if (c == '/' && i + 2 < n && p[i + 1] == '*' && p[i + 2] != '!' &&
-			           !(p[i + 2] == 'M' && i + 3 < n && p[i + 3] == '!')) {
+			} else if (c == '/' && i + 1 < n && p[i + 1] == '*' &&
+			           !(i + 2 < n && p[i + 2] == '!') &&
+			           !(i + 3 < n && p[i + 2] == 'M' && p[i + 3] == '!')) {
 				st = ML_BLOCK;
 				i++;
 			} else if (c != ';' && !ml_space(c)) {
@@ -208,19 +210,26 @@ static size_t ml_lex(const char *p, size_t n, bool nbe, bool ansi, struct sl_buf
 	 * still be open here, nothing is cut off. */
 	if (st == ML_SQ || st == ML_DQ || st == ML_IDENT)
 		end = n;
+	/* A delimiter that begins with '!' or "M!" ends a statement right after
+	 * the slash and star that open a versioned comment (as the mariadb
+	 * client splits it), which leaves a comment open: the server refuses
+	 * that statement, and written with its ";\n" the comment would take in
+	 * the statements after it. */
+	if (!*rc && st == ML_BLOCK)
+		*rc = SL_EFORMAT;
 	return *rc ? 0 : end;
 }
 
 /* Append statement p[0..n) in myloader's form, ending in ";\n", without
  * what trails its last token (a ';' of its own when no line end followed
- * it, comments).  Nothing for a statement of nothing but those.  0 or
- * SL_ENOMEM. */
+ * it, comments).  Nothing for a statement of nothing but those.  0,
+ * SL_EFORMAT (it ends inside a comment) or SL_ENOMEM. */
 static int ml_put_statement(struct sl_buf *out, const char *p, size_t n, bool nbe, bool ansi)
 {
 	int rc;
 	size_t end = ml_lex(p, n, nbe, ansi, NULL, &rc);
 	if (end == 0)
-		return 0;
+		return rc;
 	ml_lex(p, end, nbe, ansi, out, &rc);
 	return rc ? rc : sl_buf_puts(out, ";\n");
 }
@@ -250,6 +259,10 @@ int sl_myloader_objects(struct sl_buf *out, const char *name, const char *body, 
 		        : ml_put_statement(out, stmt, n, sp.no_backslash_escapes, sp.ansi_quotes);
 		ml_follow_modes(&sp, stmt, n);
 	}
+	if (rc == SL_EFORMAT)
+		return sl_error_set(
+		    err, rc, "%s: byte %zu: the statement that begins there ends inside a comment",
+		    name, (size_t)(stmt - body));
 	if (rc)
 		return sl_error_set(err, rc, "%s: out of memory", name);
 	return more < 0 ? more : 0;

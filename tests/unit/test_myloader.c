@@ -148,6 +148,18 @@ static void test_errors(void)
 	CHECK_EQ_INT(SL_EFORMAT,
 	             sl_myloader_objects(&out, "t.sql", baddelim, strlen(baddelim), NULL, &err));
 	sl_buf_free(&out);
+	/* The delimiter '!' cuts a versioned comment's opening: the statement
+	 * ends in an open comment, which its ";\n" would carry over the next. */
+	static const char cut[] = "DELIMITER !\nSELECT 1 /*!\nSELECT 2 */!\n";
+	err = (struct sl_error){0}; /* the first error is kept */
+	CHECK_EQ_INT(SL_EFORMAT, sl_myloader_objects(&out, "t.sql", cut, strlen(cut), NULL, &err));
+	CHECK_EQ_STR("t.sql: byte 12: the statement that begins there ends inside a comment",
+	             err.msg);
+	sl_buf_free(&out);
+	static const char cut_m[] = "DELIMITER !\nSELECT 1 /*M!\nSELECT 2 */!\n";
+	CHECK_EQ_INT(SL_EFORMAT,
+	             sl_myloader_objects(&out, "t.sql", cut_m, strlen(cut_m), NULL, &err));
+	sl_buf_free(&out);
 	/* Nothing in, nothing out. */
 	CHECK_EQ_INT(0, sl_myloader_objects(&out, "t.sql", "", 0, NULL, &err));
 	CHECK_EQ_INT(0, out.len);
