@@ -257,7 +257,102 @@ struct exec_arg {
 /* Data files one transaction may hold at most (--transaction-size). */
 #define GROUP_MAX 64
 
-/* Take the next transaction's files: one, waiting for it, then more data
+/* The table data file b goes into (NULL for other jobs).  Caller holds
+ * l->lock. */
+static struct loader_table *data_table(struct loader *l, const struct sl_batch *b)
+{
+	return b->file_kind == SL_FILE_DATA
+	           ? sl_map_get2(&l->tables, b->schema, sl_batch_table_name(b))
+	           : NULL;
+}
+
+/* Is another executor loading b's table now?  Caller holds l->lock. */
+static bool loading_elsewhere(struct loader *l, const struct sl_batch *b)
+{
+	const struct loader_table *t = data_table(l, b);
+	return t && t->loading > 0;
+}
+
+/* b was popped from the ring: when a file of its table waits aside, that
+ * older one runs and b waits in its place.  Caller holds l->lock. */
+static struct sl_batch *older_first(struct loader *l, struct sl_batch *b)
+{
+	struct sl_batch *c = l->aside;
+	if (!c || data_table(l, c) != data_table(l, b))
+		return b;
+	l->aside = b;
+	return c;
+}
+
+/* b, popped from the ring, goes to a table another executor is loading:
+ * run instead the next queued file when that one's table is free, and keep
+ * b aside for the next executor.  Two connections inserting into one
+ * table contend for its last index page: measured on 8 x 500k sysbench
+ * rows, 2 executors, the server took 12.6-13.6 s of CPU against 11.3-11.5
+ * s when no two ran one table.  Files of a table start in stream order:
+ * one aside goes before any later file of its table.  Returns the file to
+ * run.  Caller holds l->lock. */
+static struct sl_batch *prefer_free_table(struct loader *l, struct sl_batch *b)
+{
+	struct sl_batch *c = NULL;
+	if (l->aside)
+		return older_first(l, b); /* no room for another */
+	if (!loading_elsewhere(l, b) || sl_ring_try_pop(l->work, &c) != 1)
+		return b;
+	bool swap = c->file_kind != SL_FILE_DATA ||
+	            (data_table(l, c) != data_table(l, b) && !loading_elsewhere(l, c));
+	l->aside = swap ? b : c;
+	return swap ? c : b;
+}
+
+/* The next file for an executor: the one kept aside once its table is
+ * free (or when nothing else is queued), else the ring's next, waiting for
+ * it.  0 with *out, SL_ECLOSED when all is done, SL_ECANCEL. */
+static int take_first(struct loader *l, struct sl_batch **out)
+{
+	for (;;) {
+		struct sl_batch *b = NULL;
+		int rc = 0;
+		pthread_mutex_lock(&l->lock);
+		if (l->aside && loading_elsewhere(l, l->aside)) {
+			struct sl_batch *c = NULL;
+			rc = sl_ring_try_pop(l->work, &c);
+			if (rc == 1) {
+				b = prefer_free_table(l, c);
+				rc = 0;
+			} else if (rc != SL_ECANCEL) { /* nothing else queued: run it now */
+				b = l->aside;
+				l->aside = NULL;
+				rc = 0;
+			} /* cancelled: it is released with the loader */
+		} else if (l->aside) {
+			b = l->aside;
+			l->aside = NULL;
+		}
+		pthread_mutex_unlock(&l->lock);
+		if (rc)
+			return rc;
+		if (b) {
+			*out = b;
+			return 0;
+		}
+		/* Nothing aside: wait for the ring.  A file another executor puts
+		 * aside meanwhile is taken when its table is free, or here when
+		 * the ring is closed. */
+		rc = sl_ring_pop(l->work, &b);
+		pthread_mutex_lock(&l->lock);
+		bool again = rc == SL_ECLOSED && l->aside; /* put aside meanwhile */
+		if (!rc)
+			b = prefer_free_table(l, b);
+		pthread_mutex_unlock(&l->lock);
+		if (!again) {
+			*out = b;
+			return rc;
+		}
+	}
+}
+
+/* Take the next transaction's files: one (take_first), then more data
  * files that are already queued while they stay under --transaction-size.
  * A job that is not data (deferred indexes) always runs alone: one met
  * while grouping is held back in *held for the next call.  Returns the
@@ -267,21 +362,31 @@ static size_t take_group(struct loader *l, struct sl_batch **group, struct sl_ba
 	if (*held) {
 		group[0] = *held;
 		*held = NULL;
-	} else if (sl_ring_pop(l->work, &group[0])) {
+	} else if (take_first(l, &group[0])) {
 		return 0;
 	}
 	size_t n = 1;
-	if (group[0]->file_kind != SL_FILE_DATA)
-		return n;
-	uint64_t bytes = group[0]->body.len;
-	while (n < GROUP_MAX && bytes < l->cfg->transaction_size &&
-	       sl_ring_try_pop(l->work, &group[n]) == 1) {
-		if (group[n]->file_kind != SL_FILE_DATA) {
-			*held = group[n];
-			break;
+	if (group[0]->file_kind == SL_FILE_DATA) {
+		uint64_t bytes = group[0]->body.len;
+		while (n < GROUP_MAX && bytes < l->cfg->transaction_size &&
+		       sl_ring_try_pop(l->work, &group[n]) == 1) {
+			if (group[n]->file_kind != SL_FILE_DATA) {
+				*held = group[n];
+				break;
+			}
+			pthread_mutex_lock(&l->lock);
+			group[n] = older_first(l, group[n]);
+			pthread_mutex_unlock(&l->lock);
+			bytes += group[n++]->body.len;
 		}
-		bytes += group[n++]->body.len;
 	}
+	pthread_mutex_lock(&l->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct loader_table *t = data_table(l, group[i]);
+		if (t)
+			t->loading++;
+	}
+	pthread_mutex_unlock(&l->lock);
 	return n;
 }
 
@@ -298,6 +403,8 @@ static void group_finished(struct loader *l, struct sl_batch **group, size_t n, 
 		    table_get(l, group[i]->schema, sl_batch_table_name(group[i]));
 		if (t) {
 			t->inflight--;
+			if (group[i]->file_kind == SL_FILE_DATA)
+				t->loading--;
 			if (rc)
 				t->failed = true;
 			else if (claim_indexes(t) &&
@@ -700,8 +807,9 @@ static int loader_open(struct sl_instance *inst)
 		warn_if_not_durable(l);
 	/* One data file per executor may wait (and one runs): enough to keep
 	 * them busy, so a load holds --buffer plus about two files per
-	 * executor.  Grouped transactions want a transaction's worth queued
-	 * per executor: at most a quarter of --buffer more. */
+	 * executor, and one kept aside (prefer_free_table).  Grouped
+	 * transactions want a transaction's worth queued per executor: at most
+	 * a quarter of --buffer more. */
 	const struct sl_pipeline_config *pc = sl_pipeline_config(inst->pipe);
 	size_t cap = (size_t)pc->batch_size * l->nexec, slots = (size_t)l->nexec + 1;
 	if (l->cfg->transaction_size) {
@@ -721,7 +829,8 @@ static int loader_open(struct sl_instance *inst)
 	sl_alloc_large_recycled(recycled);
 	/* What the executors queue and run, and the blocks kept, come out of
 	 * --buffer too. */
-	sl_pipeline_sink_reserve(inst, cap + (size_t)pc->batch_size * l->nexec + 2 * recycled);
+	sl_pipeline_sink_reserve(inst,
+	                         cap + (size_t)pc->batch_size * (l->nexec + 1) + 2 * recycled);
 	l->threads = sl_calloc(l->nexec, sizeof(*l->threads));
 	l->started = sl_calloc(l->nexec, sizeof(*l->started));
 	if (!l->work || !l->threads || !l->started)
@@ -819,6 +928,7 @@ static void loader_destroy(struct sl_instance *inst)
 	if (l->ddl)
 		sl_mdb_disconnect(&l->conns, l->ddl);
 	sl_mdb_destroy(&l->conns);
+	sl_batch_release(l->aside);
 	sl_ring_free(l->work);
 	sl_map_free(&l->tables, table_free);
 	sl_free(l->threads);

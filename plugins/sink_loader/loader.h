@@ -55,6 +55,7 @@ enum { LOADER_FILE_UNKNOWN = 0, LOADER_FILE_STARTED = 1, LOADER_FILE_DONE = 2 };
 struct loader_table {
 	char *db, *name; /* source names */
 	int inflight;    /* data files queued or running */
+	int loading;     /* data files running */
 	bool skip_ddl;   /* existed and is kept (truncate, append) */
 	bool complete;   /* the stream said its data is complete */
 	bool failed;
@@ -72,13 +73,16 @@ struct loader {
 	struct sl_mdb_conns conns;
 	MYSQL *ddl;
 
-	/* Executors: data files from the dispatcher. */
+	/* Executors: data files from the dispatcher; one of them may wait
+	 * aside (under 'lock') while another executor loads its table. */
 	struct sl_ring *work;
+	struct sl_batch *aside;
 	unsigned nexec;
 	pthread_t *threads;
 	bool *started;
 
-	/* Table states; 'lock' guards inflight/failed, 'idle' signals changes. */
+	/* Table states; 'lock' guards inflight/loading/failed, 'idle' signals
+	 * changes. */
 	pthread_mutex_t lock;
 	pthread_cond_t idle;
 	struct sl_map tables; /* (target db, table) -> struct loader_table */

@@ -86,6 +86,34 @@ assert_le 100 "$ndata" "data files in the stream"
 assert_le $((after - before)) $((ndata / 2)) "COMMITs for $ndata data files"
 t_pass
 
+t_begin "data files in runs of one table and in turns: -t 2 and -t 3 (with --transaction-size) load them all"
+# An executor that takes a file of a table another one is loading runs the
+# next queued file instead and keeps that one aside; the last files of a
+# table wait for its deferred KEY.  -t 1 dumps tables one after the other
+# (runs), -t 3 in turns.
+setup_sql src "DROP DATABASE IF EXISTS ld_runs; CREATE DATABASE ld_runs;
+  CREATE TABLE ld_runs.a (id INT PRIMARY KEY, v VARCHAR(100), KEY (v));
+  CREATE TABLE ld_runs.b (id INT PRIMARY KEY, v VARCHAR(100), KEY (v));
+  CREATE TABLE ld_runs.c (id INT PRIMARY KEY, v VARCHAR(100));
+  INSERT INTO ld_runs.a SELECT seq, MD5(seq) FROM ld_runs.seq_1_to_6000;
+  INSERT INTO ld_runs.b SELECT seq, SHA1(seq) FROM ld_runs.seq_1_to_6000;
+  INSERT INTO ld_runs.c SELECT seq, REPEAT('c', seq % 90) FROM ld_runs.seq_1_to_6000;"
+runs_ck=$(checksum_db src ld_runs)
+bad=""
+for dump_t in 1 3; do
+	sluice dump "${SRC[@]}" -B ld_runs -t $dump_t --batch-size 4K >"$T/runs$dump_t.sql" 2>/dev/null </dev/null
+	for load in "-t 2" "-t 3" "-t 2 --transaction-size 16K"; do
+		drop_dbs dst ld_runs
+		# shellcheck disable=SC2086 # the load's options, split
+		capture runs sluice load "${DST[@]}" $load "$T/runs$dump_t.sql"
+		[ "$RC" = 0 ] || bad+="dump -t $dump_t, load $load: exit $RC ($(_t_show "$ERR")); "
+		[ "$(checksum_db dst ld_runs)" = "$runs_ck" ] || bad+="dump -t $dump_t, load $load: checksums; "
+	done
+done
+assert_le 60 "$(grep -c '^-- sluice frame [0-9]* ld_runs\.a\.[0-9]*\.sql' "$T/runs1.sql")" "data files of a"
+assert_eq "" "$bad" "loads that went wrong"
+t_pass
+
 t_begin "a routine created under ANSI_QUOTES,NO_BACKSLASH_ESCAPES loads and works"
 setup_sql src "DROP DATABASE IF EXISTS ld_modes; CREATE DATABASE ld_modes;
   SET SESSION sql_mode = 'ANSI_QUOTES,NO_BACKSLASH_ESCAPES';
