@@ -5,7 +5,9 @@
  * stream's per-table order (DDL, data, triggers) and the FIFO rings make
  * that enough for correctness: a data file is dispatched after its table's
  * DDL ran; a trigger file waits until its table's data in flight is done;
- * views, routines and events follow all data in the stream. */
+ * views, routines and events follow all data in the stream.  (An executor
+ * may take a data file before an older one of another table, never before
+ * an older one of its own: prefer_free_table.) */
 #include "loader.h"
 
 #include <stdio.h>
