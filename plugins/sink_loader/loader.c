@@ -289,11 +289,11 @@ static struct sl_batch *older_first(struct loader *l, struct sl_batch *b)
 /* b, popped from the ring, goes to a table another executor is loading:
  * run instead the next queued file when that one's table is free, and keep
  * b aside for the next executor.  Two connections inserting into one
- * table contend for its last index page: measured on 8 x 500k sysbench
- * rows, 2 executors, the server took 12.6-13.6 s of CPU against 11.3-11.5
- * s when no two ran one table.  Files of a table start in stream order:
- * one aside goes before any later file of its table.  Returns the file to
- * run.  Caller holds l->lock. */
+ * table contend in the server (a spin loop under ha_write_row): on 8 x 500k
+ * sysbench rows with 2 executors, 7.5-7.9 s and 12.1-12.6 s of server CPU
+ * against 7.8-8.3 s and 12.5-13.4 s without this (README, Benchmark).
+ * Files of a table start in stream order: one aside goes before any later
+ * file of its table.  Returns the file to run.  Caller holds l->lock. */
 static struct sl_batch *prefer_free_table(struct loader *l, struct sl_batch *b)
 {
 	struct sl_batch *c = NULL;
