@@ -316,20 +316,19 @@ static int take_first(struct loader *l, struct sl_batch **out)
 		struct sl_batch *b = NULL;
 		int rc = 0;
 		pthread_mutex_lock(&l->lock);
-		if (l->aside && loading_elsewhere(l, l->aside)) {
+		if (l->aside) {
+			/* Its table still loading elsewhere: the next queued file
+			 * instead (unless it is of that table), if there is one. */
 			struct sl_batch *c = NULL;
-			rc = sl_ring_try_pop(l->work, &c);
+			rc = loading_elsewhere(l, l->aside) ? sl_ring_try_pop(l->work, &c) : 0;
 			if (rc == 1) {
-				b = prefer_free_table(l, c);
+				b = older_first(l, c);
 				rc = 0;
-			} else if (rc != SL_ECANCEL) { /* nothing else queued: run it now */
+			} else if (rc != SL_ECANCEL) {
 				b = l->aside;
 				l->aside = NULL;
 				rc = 0;
 			} /* cancelled: it is released with the loader */
-		} else if (l->aside) {
-			b = l->aside;
-			l->aside = NULL;
 		}
 		pthread_mutex_unlock(&l->lock);
 		if (rc)
